@@ -1,0 +1,137 @@
+#include "cinn/ir/ir_operators.h"
+
+#include <cmath>
+
+#include "cinn/ir/printer.h"
+
+namespace cinn::ir {
+
+namespace {
+bool is_imm(const Expr& e) {
+  return e.as<IntImm>() || e.as<UIntImm>() || e.as<FloatImm>();
+}
+double imm_value(const Expr& e) {
+  if (const auto* i = e.as<IntImm>()) return static_cast<double>(i->value);
+  if (const auto* u = e.as<UIntImm>()) return static_cast<double>(u->value);
+  return e.as<FloatImm>()->value;
+}
+}  // namespace
+
+Expr make_const(Type t, double v) {
+  if (t.is_vector()) return Broadcast::make(make_const(t.element_of(), v), t.lanes());
+  if (t.is_float()) return FloatImm::make(t, v);
+  if (t.is_uint()) return UIntImm::make(t, static_cast<uint64_t>(v));
+  if (t.is_int() || t.is_bool()) return IntImm::make(t, static_cast<int64_t>(v));
+  CINN_THROW(DTypeError) << "no constant of type " << t;
+}
+Expr make_zero(Type t) { return make_const(t, 0); }
+Expr make_one(Type t) { return make_const(t, 1); }
+
+Expr coerce_to(const Expr& e, Type t) {
+  if (e.type() == t) return e;
+  if (is_imm(e) && t.element_of() != e.type()) {
+    // Keep exact integer values: only go through double for floats.
+    if (const auto* i = e.as<IntImm>(); i && (t.is_int() || t.is_bool())) {
+      Expr c = IntImm::make(t.element_of(), i->value);
+      return t.is_vector() ? Broadcast::make(c, t.lanes()) : c;
+    }
+    return make_const(t, imm_value(e));
+  }
+  if (e.type().is_scalar() && t.is_vector() && e.type() == t.element_of()) {
+    return Broadcast::make(e, t.lanes());
+  }
+  return e;
+}
+
+void match_types(const char* op, Expr* a, Expr* b) {
+  if (!a->defined() || !b->defined()) {
+    CINN_THROW(InternalError) << "operator " << op << " on a null expression";
+  }
+  if (a->type() == b->type()) return;
+  // An immediate adopts the other side's type; a scalar is broadcast to the vector's lanes.
+  if (is_imm(*a) && !is_imm(*b)) {
+    *a = coerce_to(*a, b->type());
+  } else if (is_imm(*b) && !is_imm(*a)) {
+    *b = coerce_to(*b, a->type());
+  } else if (is_imm(*a) && is_imm(*b)) {
+    // Two immediates: the float one wins, else the wider one.
+    Type ta = a->type(), tb = b->type();
+    Type t = (ta.is_float() != tb.is_float()) ? (ta.is_float() ? ta : tb)
+                                              : (ta.bits() >= tb.bits() ? ta : tb);
+    *a = coerce_to(*a, t);
+    *b = coerce_to(*b, t);
+  }
+  if (a->type().is_scalar() && b->type().is_vector()) *a = coerce_to(*a, b->type());
+  if (b->type().is_scalar() && a->type().is_vector()) *b = coerce_to(*b, a->type());
+  if (a->type() != b->type()) {
+    CINN_THROW(DTypeError) << "operator " << op << ": operand types differ: " << a->type()
+                           << " (" << *a << ") vs " << b->type() << " (" << *b
+                           << "); insert an explicit cast";
+  }
+}
+
+#define CINN_BINOP(opname, sym, Node)  \
+  Expr opname(Expr a, Expr b) {        \
+    match_types(sym, &a, &b);          \
+    return Node::make(a, b);           \
+  }
+CINN_BINOP(operator+, "+", Add)
+CINN_BINOP(operator-, "-", Sub)
+CINN_BINOP(operator*, "*", Mul)
+CINN_BINOP(operator/, "/", Div)
+CINN_BINOP(operator%, "%", Mod)
+CINN_BINOP(operator==, "==", EQ)
+CINN_BINOP(operator!=, "!=", NE)
+CINN_BINOP(operator<, "<", LT)
+CINN_BINOP(operator<=, "<=", LE)
+CINN_BINOP(operator>, ">", GT)
+CINN_BINOP(operator>=, ">=", GE)
+CINN_BINOP(operator&&, "&&", And)
+CINN_BINOP(operator||, "||", Or)
+CINN_BINOP(min, "min", Min)
+CINN_BINOP(max, "max", Max)
+#undef CINN_BINOP
+
+Expr operator-(Expr a) {
+  if (const auto* i = a.as<IntImm>()) return IntImm::make(i->type, -i->value);
+  if (const auto* f = a.as<FloatImm>()) return FloatImm::make(f->type, -f->value);
+  return Sub::make(make_zero(a.type()), a);
+}
+Expr operator!(Expr a) { return Not::make(std::move(a)); }
+
+Expr select(Expr c, Expr t, Expr f) {
+  match_types("select", &t, &f);
+  return Select::make(std::move(c), std::move(t), std::move(f));
+}
+
+Expr cast(Type t, Expr e) {
+  if (e.type() == t) return e;
+  if (e.type().is_scalar() && t.is_vector()) {
+    return Broadcast::make(cast(t.element_of(), std::move(e)), t.lanes());
+  }
+  if (is_imm(e) && t.is_scalar() && !t.is_bool()) return make_const(t, imm_value(e));
+  return Cast::make(t, std::move(e));
+}
+
+const int64_t* as_const_int(const Expr& e) {
+  const auto* i = e.as<IntImm>();
+  return i ? &i->value : nullptr;
+}
+bool is_const_int(const Expr& e, int64_t v) {
+  const int64_t* c = as_const_int(e);
+  return c && *c == v;
+}
+bool is_zero(const Expr& e) {
+  if (const auto* f = e.as<FloatImm>()) return f->value == 0;
+  if (const auto* u = e.as<UIntImm>()) return u->value == 0;
+  if (const auto* b = e.as<Broadcast>()) return is_zero(b->value);
+  return is_const_int(e, 0);
+}
+bool is_one(const Expr& e) {
+  if (const auto* f = e.as<FloatImm>()) return f->value == 1;
+  if (const auto* u = e.as<UIntImm>()) return u->value == 1;
+  if (const auto* b = e.as<Broadcast>()) return is_one(b->value);
+  return is_const_int(e, 1);
+}
+
+}  // namespace cinn::ir
