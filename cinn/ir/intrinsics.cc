@@ -1,0 +1,63 @@
+#include "cinn/ir/intrinsics.h"
+
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/printer.h"
+
+namespace cinn::ir {
+namespace {
+
+const IntrinsicInfo kIntrinsics[] = {
+    // name, arity, float_only, returns_bool
+    {"exp", 1, true, false},    {"exp2", 1, true, false},   {"expm1", 1, true, false},
+    {"log", 1, true, false},    {"log2", 1, true, false},   {"log10", 1, true, false},
+    {"log1p", 1, true, false},  {"sqrt", 1, true, false},   {"rsqrt", 1, true, false},
+    {"cbrt", 1, true, false},   {"tanh", 1, true, false},   {"erf", 1, true, false},
+    {"sigmoid", 1, true, false}, {"pow", 2, true, false},   {"sin", 1, true, false},
+    {"cos", 1, true, false},    {"tan", 1, true, false},    {"atan", 1, true, false},
+    {"sinh", 1, true, false},   {"cosh", 1, true, false},   {"floor", 1, false, false},
+    {"ceil", 1, false, false},  {"round", 1, false, false}, {"trunc", 1, false, false},
+    {"abs", 1, false, false},   {"isnan", 1, true, true},   {"isinf", 1, true, true},
+    {"isfinite", 1, true, true},
+};
+
+}  // namespace
+
+const IntrinsicInfo* find_intrinsic(const std::string& name) {
+  for (const auto& i : kIntrinsics) {
+    if (name == i.name) return &i;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> intrinsic_names() {
+  std::vector<std::string> names;
+  for (const auto& i : kIntrinsics) names.emplace_back(i.name);
+  return names;
+}
+
+Expr make_intrinsic(const std::string& name, std::vector<Expr> args) {
+  const IntrinsicInfo* info = find_intrinsic(name);
+  if (!info) {
+    std::string known;
+    for (const auto& n : intrinsic_names()) known += (known.empty() ? "" : ", ") + n;
+    CINN_THROW(UnsupportedOpError) << "unknown intrinsic '" << name << "'; known: " << known;
+  }
+  if (static_cast<int>(args.size()) != info->arity) {
+    CINN_THROW(UnsupportedOpError) << "intrinsic '" << name << "' takes " << info->arity
+                                   << " argument(s), got " << args.size();
+  }
+  if (args.size() == 2) match_types(name.c_str(), &args[0], &args[1]);
+  for (const Expr& a : args) {
+    if (info->float_only && !a.type().is_float()) {
+      CINN_THROW(DTypeError) << name << "(" << a << "): expects a floating-point argument, got "
+                             << a.type() << "; cast it first";
+    }
+    if (a.type().is_bool()) {
+      CINN_THROW(DTypeError) << name << "(" << a << "): bool argument";
+    }
+  }
+  Type t = info->returns_bool ? common::Bool(args[0].type().lanes()) : args[0].type();
+  return Call::make(t, name, std::move(args), Call::Kind::kIntrinsic);
+}
+
+}  // namespace cinn::ir
