@@ -82,7 +82,15 @@ Stage make_stage(const Tensor& t) {
   Expr where = red.ok ? red.where : Expr();
   bool has_where = where.defined() && !is_const_int(where, 1) &&
                    !(where.as<IntImm>() && where.as<IntImm>()->value == 1);
-  if (has_where && poly::is_affine(where)) dom.constraints.push_back(where);
+  // The where clause restricts only the reduction: it may tighten the loop bounds only if
+  // every output point keeps at least one reduce point (else its init would be lost).
+  // Otherwise it stays a guard in the block body, which is kept in every case.
+  if (has_where && poly::is_affine(where)) {
+    dom.constraints.push_back(where);
+    if (!poly::constraints_keep_outer_points(dom, static_cast<int>(n->axes.size()))) {
+      dom.constraints.pop_back();
+    }
+  }
 
   Expr value = red.ok ? red.source : n->body;
   // Every access must stay inside its tensor over the whole domain.

@@ -120,6 +120,8 @@ Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::st
                           << "of a compute (found one nested " << where
                           << "); compute it in a separate tensor";
       }
+    });
+    post_order_visit(e, [&](const IRNode* n) {
       if (n->kind() == NodeKind::kVar) {
         const auto* v = static_cast<const Var*>(n);
         if (is_reduce_axis_var(v) && !allowed.count(v)) {

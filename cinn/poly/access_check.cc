@@ -56,4 +56,29 @@ std::string check_access_in_bounds(const StageDomain& stage, const Buffer& buffe
   }
 }
 
+bool constraints_keep_outer_points(const StageDomain& stage, int n_outer) {
+  IslNamer namer;
+  StageDomain box = stage;
+  box.constraints.clear();
+  std::string with, without;
+  try {
+    with = domain_text(stage, 0, &namer);
+    without = domain_text(box, 0, &namer);
+  } catch (const NotAffine&) {
+    return false;
+  }
+  IslContext ctx;
+  try {
+    isl::set context(ctx.ctx(), namer.params_context());
+    isl::set a = isl::set(ctx.ctx(), union_text(namer, {with})).intersect_params(context);
+    isl::set b = isl::set(ctx.ctx(), union_text(namer, {without})).intersect_params(context);
+    int n_inner = static_cast<int>(stage.iter_vars.size()) - n_outer;
+    a = isl::manage(isl_set_project_out(a.release(), isl_dim_set, n_outer, n_inner));
+    b = isl::manage(isl_set_project_out(b.release(), isl_dim_set, n_outer, n_inner));
+    return b.is_subset(a);
+  } catch (const isl::exception&) {
+    return false;
+  }
+}
+
 }  // namespace cinn::poly

@@ -25,6 +25,11 @@ struct StageDomain {
 // system libisl and not to the copy bundled inside libLLVM.
 std::string isl_version();
 
+// True if restricting `stage` by its constraints removes no point of its first `n_outer`
+// dimensions: every point of the outer box keeps at least one inner point. Lowering uses it
+// to move a reduction's `where` into the loop bounds without losing output points.
+bool constraints_keep_outer_points(const StageDomain& stage, int n_outer);
+
 // True if `e` is affine in the given variables and free parameters (so isl can represent it).
 bool is_affine(const ir::Expr& e);
 

@@ -1,0 +1,42 @@
+// From a scheduled LoweredFunc to a callable kernel on the host CPU.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cinn/backends/llvm/jit_module.h"
+#include "cinn/common/target.h"
+#include "cinn/ir/lowered_func.h"
+
+namespace cinn::backends {
+
+struct BuildOptions {
+  LLVMOptions llvm;
+};
+
+// The loop-level passes between scheduling and code generation, in order: lower schedule
+// blocks, simplify, flatten storage, vectorize, simplify, verify.
+ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f);
+
+// A compiled kernel with the signature of its LoweredFunc.
+class Kernel {
+ public:
+  Kernel(ir::LoweredFunc source, ir::LoweredFunc lowered, std::unique_ptr<JitModule> jit);
+  // args[i]: data of buffer argument i; sizes[k]: value of size_vars[k].
+  void call(void** args, const int64_t* sizes) const { fn_(args, sizes); }
+  const ir::LoweredFunc& func() const { return source_; }
+  // The function after the loop-level passes, as it went to code generation.
+  const ir::LoweredFunc& lowered() const { return lowered_; }
+  const std::string& llvm_ir() const { return jit_->llvm_ir(); }
+  const std::string& llvm_ir_unoptimized() const { return jit_->llvm_ir_unoptimized(); }
+
+ private:
+  ir::LoweredFunc source_, lowered_;
+  std::unique_ptr<JitModule> jit_;
+  JitModule::KernelFn fn_;
+};
+
+std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& target,
+                              const BuildOptions& opts = {});
+
+}  // namespace cinn::backends

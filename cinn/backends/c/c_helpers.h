@@ -1,0 +1,37 @@
+// Support functions the generated C calls: floor division and modulo, integer min/max/abs
+// and heap allocation. Each is defined once, only if the file uses it, as a static inline
+// function at the top of the file, so the output stays self-contained and readable.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "cinn/common/type.h"
+
+namespace cinn::backends::c {
+
+class Helpers {
+ public:
+  // Each returns the helper's name and records that the file needs its definition.
+  // a / b rounded towards negative infinity, for int32 and int64 (narrower types promote).
+  std::string floordiv(Type t);
+  // a - floordiv(a, b) * b: the sign of b, for int32, int64, float32 and float64.
+  std::string floormod(Type t);
+  // Integer min, max and abs (|INT_MIN| wraps to INT_MIN, as the IR's arithmetic does).
+  std::string min(Type t);
+  std::string max(Type t);
+  std::string abs(Type t);
+  // cinn_malloc(count, elem_bytes): never NULL; aborts when memory runs out, since the kernel
+  // ABI has no error channel.
+  std::string malloc();
+
+  // The definitions recorded so far, sorted by name.
+  std::string definitions() const;
+  void merge(const Helpers& other);
+
+ private:
+  std::string add(const std::string& name, const std::string& definition);
+  std::map<std::string, std::string> defs_;
+};
+
+}  // namespace cinn::backends::c

@@ -1,0 +1,160 @@
+#include "cinn/backends/c/c_intrinsics.h"
+
+#include <algorithm>
+
+#include "cinn/common/error.h"
+
+namespace cinn::backends::c {
+namespace {
+
+enum class Form : uint8_t {
+  kLibm,       // libm function; floats only
+  kRounding,   // libm function on floats; the identity on integers
+  kAbs,        // fabs on floats, a wrapping helper on signed integers, identity on unsigned
+  kRsqrt,      // 1 / sqrt(x)
+  kSigmoid,    // 1 / (1 + exp(-x))
+  kPredicate,  // classification macro on floats (bool result); a constant on integers
+};
+
+struct Rule {
+  const char* name;
+  int arity;
+  Form form;
+  const char* c_name;  // the float64 libm name; float32 appends 'f'
+};
+
+constexpr Rule kRules[] = {
+    {"abs", 1, Form::kAbs, "fabs"},
+    {"acos", 1, Form::kLibm, "acos"},
+    {"acosh", 1, Form::kLibm, "acosh"},
+    {"asin", 1, Form::kLibm, "asin"},
+    {"asinh", 1, Form::kLibm, "asinh"},
+    {"atan", 1, Form::kLibm, "atan"},
+    {"atan2", 2, Form::kLibm, "atan2"},
+    {"atanh", 1, Form::kLibm, "atanh"},
+    {"cbrt", 1, Form::kLibm, "cbrt"},
+    {"ceil", 1, Form::kRounding, "ceil"},
+    {"copysign", 2, Form::kLibm, "copysign"},
+    {"cos", 1, Form::kLibm, "cos"},
+    {"cosh", 1, Form::kLibm, "cosh"},
+    {"erf", 1, Form::kLibm, "erf"},
+    {"erfc", 1, Form::kLibm, "erfc"},
+    {"exp", 1, Form::kLibm, "exp"},
+    {"exp2", 1, Form::kLibm, "exp2"},
+    {"expm1", 1, Form::kLibm, "expm1"},
+    {"floor", 1, Form::kRounding, "floor"},
+    {"fma", 3, Form::kLibm, "fma"},
+    {"fmod", 2, Form::kLibm, "fmod"},  // truncated remainder, unlike the IR's floor Mod
+    {"hypot", 2, Form::kLibm, "hypot"},
+    {"isfinite", 1, Form::kPredicate, "isfinite"},
+    {"isinf", 1, Form::kPredicate, "isinf"},
+    {"isnan", 1, Form::kPredicate, "isnan"},
+    {"lgamma", 1, Form::kLibm, "lgamma"},
+    {"log", 1, Form::kLibm, "log"},
+    {"log10", 1, Form::kLibm, "log10"},
+    {"log1p", 1, Form::kLibm, "log1p"},
+    {"log2", 1, Form::kLibm, "log2"},
+    {"pow", 2, Form::kLibm, "pow"},
+    {"round", 1, Form::kRounding, "rint"},  // half to even, like numpy
+    {"rsqrt", 1, Form::kRsqrt, "sqrt"},
+    {"sigmoid", 1, Form::kSigmoid, "exp"},
+    {"sin", 1, Form::kLibm, "sin"},
+    {"sinh", 1, Form::kLibm, "sinh"},
+    {"sqrt", 1, Form::kLibm, "sqrt"},
+    {"tan", 1, Form::kLibm, "tan"},
+    {"tanh", 1, Form::kLibm, "tanh"},
+    {"tgamma", 1, Form::kLibm, "tgamma"},
+    {"trunc", 1, Form::kRounding, "trunc"},
+};
+
+const Rule* find_rule(const std::string& name) {
+  for (const Rule& r : kRules) {
+    if (name == r.name) return &r;
+  }
+  return nullptr;
+}
+
+std::string libm_name(const Rule& r, Type t) {
+  return std::string(r.c_name) + (t.bits() == 32 ? "f" : "");
+}
+
+std::string call_text(const std::string& fn, const std::vector<CExpr>& args) {
+  std::string s = fn + "(";
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].text;
+  return s + ")";
+}
+
+}  // namespace
+
+CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Helpers* helpers) {
+  const Rule* rule = find_rule(call.name);
+  if (!rule) {
+    std::string known;
+    for (const std::string& n : known_intrinsics()) known += (known.empty() ? "" : ", ") + n;
+    CINN_THROW(UnsupportedOpError) << "C backend: unknown intrinsic '" << call.name
+                                   << "'; the C backend knows " << known;
+  }
+  if (static_cast<int>(call.args.size()) != rule->arity) {
+    CINN_THROW(InternalError) << "intrinsic '" << call.name << "' takes " << rule->arity
+                              << " argument(s), got " << call.args.size();
+  }
+  Type arg_t = call.args[0].type();
+  for (const ir::Expr& a : call.args) {
+    if (a.type() != arg_t) {
+      CINN_THROW(DTypeError) << "intrinsic '" << call.name << "': arguments of different types "
+                             << arg_t << " and " << a.type();
+    }
+  }
+  Type result_t = rule->form == Form::kPredicate ? common::Bool() : arg_t;
+  if (call.type != result_t) {
+    CINN_THROW(DTypeError) << "intrinsic '" << call.name << "' on " << arg_t << " returns "
+                           << result_t << ", but the call has type " << call.type;
+  }
+  c_type(arg_t);  // rejects float16, bfloat16 and vectors
+  bool is_float = arg_t.is_float();
+  bool f32 = arg_t.bits() == 32;
+  std::string one = f32 ? "1.0f" : "1.0";
+  switch (rule->form) {
+    case Form::kLibm:
+      if (is_float) return {call_text(libm_name(*rule, arg_t), args), Prec::kPrimary};
+      break;
+    case Form::kRounding:
+      if (is_float) return {call_text(libm_name(*rule, arg_t), args), Prec::kPrimary};
+      if (arg_t.is_integer()) return args[0];
+      break;
+    case Form::kAbs:
+      if (is_float) return {call_text(libm_name(*rule, arg_t), args), Prec::kPrimary};
+      if (arg_t.is_uint()) return args[0];
+      if (arg_t.is_int()) return {call_text(helpers->abs(arg_t), args), Prec::kPrimary};
+      break;
+    case Form::kRsqrt:
+      if (is_float) {
+        return {one + " / " + call_text(libm_name(*rule, arg_t), args), Prec::kMultiplicative};
+      }
+      break;
+    case Form::kSigmoid:
+      if (is_float) {
+        return {one + " / (" + one + " + " + libm_name(*rule, arg_t) + "(-" +
+                    operand(args[0], Prec::kPrimary) + "))",
+                Prec::kMultiplicative};
+      }
+      break;
+    case Form::kPredicate:
+      if (is_float) return {call_text(rule->c_name, args), Prec::kPrimary};
+      if (arg_t.is_integer()) {
+        return {std::string(rule->name) == "isfinite" ? "true" : "false", Prec::kPrimary};
+      }
+      break;
+  }
+  CINN_THROW(UnsupportedOpError) << "C backend: intrinsic '" << call.name << "' on " << arg_t
+                                 << " has no C form; cast the operand to float32 or float64";
+}
+
+std::vector<std::string> known_intrinsics() {
+  std::vector<std::string> names;
+  for (const Rule& r : kRules) names.emplace_back(r.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace cinn::backends::c

@@ -1,0 +1,614 @@
+#include "cinn/backends/llvm/codegen_llvm.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/DerivedTypes.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+
+#include <set>
+
+#include "cinn/ir/intrinsics.h"
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/printer.h"
+
+namespace cinn::backends {
+
+using namespace ir;  // NOLINT
+using common::Type;
+
+CodeGenLLVM::CodeGenLLVM(llvm::Module* module, const common::Target& target)
+    : module_(module), ctx_(module->getContext()), target_(target) {
+  b_ = std::make_unique<llvm::IRBuilder<>>(ctx_);
+  // Float arithmetic may be contracted into FMAs (ir.h); nothing else is relaxed.
+  llvm::FastMathFlags fmf;
+  fmf.setAllowContract(true);
+  b_->setFastMathFlags(fmf);
+}
+
+llvm::Type* CodeGenLLVM::llvm_type(Type t) {
+  llvm::Type* e = nullptr;
+  switch (t.code()) {
+    case Type::Code::kBool: e = b_->getInt1Ty(); break;
+    case Type::Code::kInt:
+    case Type::Code::kUInt: e = b_->getIntNTy(t.bits()); break;
+    case Type::Code::kFloat:
+      e = t.bits() == 16 ? b_->getHalfTy() : t.bits() == 32 ? b_->getFloatTy() : b_->getDoubleTy();
+      break;
+    case Type::Code::kBFloat: e = b_->getBFloatTy(); break;
+    case Type::Code::kHandle: e = b_->getPtrTy(); break;
+    case Type::Code::kVoid: return b_->getVoidTy();
+  }
+  return t.lanes() > 1 ? llvm::FixedVectorType::get(e, t.lanes()) : e;
+}
+
+llvm::Type* CodeGenLLVM::mem_type(Type t) {
+  if (t.is_bool()) {
+    return t.lanes() > 1 ? llvm::FixedVectorType::get(b_->getInt8Ty(), t.lanes())
+                         : static_cast<llvm::Type*>(b_->getInt8Ty());
+  }
+  return llvm_type(t);
+}
+
+llvm::Value* CodeGenLLVM::codegen(const Expr& e) {
+  value_ = nullptr;
+  visit(e);
+  CINN_CHECK(value_) << "LLVM codegen produced no value for " << e;
+  return value_;
+}
+
+void CodeGenLLVM::codegen(const Stmt& s) { visit(s); }
+
+llvm::AllocaInst* CodeGenLLVM::entry_alloca(llvm::Type* t, llvm::Value* n,
+                                            const std::string& name, unsigned align) {
+  llvm::IRBuilder<> eb(&func_->getEntryBlock(), func_->getEntryBlock().begin());
+  llvm::AllocaInst* a = eb.CreateAlloca(t, n, name);
+  a->setAlignment(llvm::Align(align));
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------
+// Functions
+
+void CodeGenLLVM::add_function(const LoweredFunc& f) {
+  func_name_ = f.name();
+  parallel_count_ = 0;
+  vars_.clear();
+  buffers_.clear();
+  heap_allocated_.clear();
+
+  // The body with typed, noalias parameters.
+  std::vector<llvm::Type*> params;
+  for (size_t i = 0; i < f.args().size(); ++i) params.push_back(b_->getPtrTy());
+  for (size_t i = 0; i < f.size_vars().size(); ++i) params.push_back(b_->getInt64Ty());
+  auto* body_ty = llvm::FunctionType::get(b_->getVoidTy(), params, false);
+  llvm::Function* body_fn = llvm::Function::Create(body_ty, llvm::Function::InternalLinkage,
+                                                   f.name() + ".body", module_);
+  body_fn->addFnAttr(llvm::Attribute::AlwaysInline);
+  body_fn->addFnAttr(llvm::Attribute::NoUnwind);
+  for (size_t i = 0; i < f.args().size(); ++i) {
+    body_fn->addParamAttr(i, llvm::Attribute::NoAlias);
+    body_fn->getArg(i)->setName(f.args()[i].buffer.name());
+    buffers_[f.args()[i].buffer.get()] = body_fn->getArg(i);
+  }
+  for (size_t i = 0; i < f.size_vars().size(); ++i) {
+    llvm::Argument* a = body_fn->getArg(f.args().size() + i);
+    a->setName(f.size_vars()[i].var_name());
+    vars_[f.size_vars()[i].as<Var>()] = a;
+  }
+  func_ = body_fn;
+  b_->SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", body_fn));
+  codegen(f.body());
+  b_->CreateRetVoid();
+
+  // The ABI wrapper: void name(void** args, const int64_t* sizes).
+  auto* abi_ty =
+      llvm::FunctionType::get(b_->getVoidTy(), {b_->getPtrTy(), b_->getPtrTy()}, false);
+  llvm::Function* abi = llvm::Function::Create(abi_ty, llvm::Function::ExternalLinkage,
+                                               f.name(), module_);
+  abi->addFnAttr(llvm::Attribute::NoUnwind);
+  b_->SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", abi));
+  std::vector<llvm::Value*> call_args;
+  for (size_t i = 0; i < f.args().size(); ++i) {
+    llvm::Value* slot = b_->CreateConstInBoundsGEP1_64(b_->getPtrTy(), abi->getArg(0), i);
+    call_args.push_back(b_->CreateLoad(b_->getPtrTy(), slot, f.args()[i].buffer.name()));
+  }
+  for (size_t i = 0; i < f.size_vars().size(); ++i) {
+    llvm::Value* slot = b_->CreateConstInBoundsGEP1_64(b_->getInt64Ty(), abi->getArg(1), i);
+    call_args.push_back(b_->CreateLoad(b_->getInt64Ty(), slot, f.size_vars()[i].var_name()));
+  }
+  b_->CreateCall(body_fn, call_args);
+  b_->CreateRetVoid();
+}
+
+// ---------------------------------------------------------------------------------------
+// Expressions
+
+void CodeGenLLVM::visit_IntImm(const IntImm* op) {
+  value_ = llvm::ConstantInt::get(llvm_type(op->type), op->value, /*isSigned=*/true);
+}
+void CodeGenLLVM::visit_UIntImm(const UIntImm* op) {
+  value_ = llvm::ConstantInt::get(llvm_type(op->type), op->value, /*isSigned=*/false);
+}
+void CodeGenLLVM::visit_FloatImm(const FloatImm* op) {
+  value_ = llvm::ConstantFP::get(llvm_type(op->type), op->value);
+}
+void CodeGenLLVM::visit_StringImm(const StringImm* op) {
+  value_ = b_->CreateGlobalStringPtr(op->value);
+}
+void CodeGenLLVM::visit_Var(const Var* op) {
+  auto it = vars_.find(op);
+  CINN_CHECK(it != vars_.end()) << "LLVM codegen: unbound variable '" << op->name << "'";
+  value_ = it->second;
+}
+
+void CodeGenLLVM::visit_Add(const Add* op) {
+  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
+  value_ = op->type.is_float() ? b_->CreateFAdd(a, b) : b_->CreateAdd(a, b);
+}
+void CodeGenLLVM::visit_Sub(const Sub* op) {
+  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
+  value_ = op->type.is_float() ? b_->CreateFSub(a, b) : b_->CreateSub(a, b);
+}
+void CodeGenLLVM::visit_Mul(const Mul* op) {
+  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
+  value_ = op->type.is_float() ? b_->CreateFMul(a, b) : b_->CreateMul(a, b);
+}
+
+// Floor division and modulo (ir.h): q = a / b rounded towards -inf, r = a - q * b.
+llvm::Value* CodeGenLLVM::floor_div_mod(llvm::Value* a, llvm::Value* b, Type t, bool want_mod) {
+  if (t.is_float()) {
+    if (!want_mod) return b_->CreateFDiv(a, b);
+    llvm::Value* r = b_->CreateFRem(a, b);
+    llvm::Value* zero = llvm::ConstantFP::get(r->getType(), 0.0);
+    llvm::Value* adj = b_->CreateAnd(b_->CreateFCmpONE(r, zero),
+                                     b_->CreateXor(b_->CreateFCmpOLT(r, zero),
+                                                   b_->CreateFCmpOLT(b, zero)));
+    return b_->CreateSelect(adj, b_->CreateFAdd(r, b), r);
+  }
+  if (t.is_uint()) return want_mod ? b_->CreateURem(a, b) : b_->CreateUDiv(a, b);
+  llvm::Value* q = b_->CreateSDiv(a, b);
+  llvm::Value* r = b_->CreateSRem(a, b);
+  llvm::Value* zero = llvm::Constant::getNullValue(r->getType());
+  // r != 0 and sign(r) != sign(b)
+  llvm::Value* adj = b_->CreateAnd(b_->CreateICmpNE(r, zero),
+                                   b_->CreateICmpSLT(b_->CreateXor(r, b), zero));
+  if (want_mod) return b_->CreateSelect(adj, b_->CreateAdd(r, b), r);
+  return b_->CreateSub(q, b_->CreateZExt(adj, q->getType()));
+}
+
+void CodeGenLLVM::visit_Div(const Div* op) {
+  value_ = floor_div_mod(codegen(op->a), codegen(op->b), op->type, false);
+}
+void CodeGenLLVM::visit_Mod(const Mod* op) {
+  value_ = floor_div_mod(codegen(op->a), codegen(op->b), op->type, true);
+}
+void CodeGenLLVM::visit_Min(const Min* op) {
+  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
+  if (op->type.is_float()) {
+    value_ = b_->CreateBinaryIntrinsic(llvm::Intrinsic::minnum, a, b);
+  } else {
+    value_ = b_->CreateSelect(op->type.is_uint() ? b_->CreateICmpULT(a, b) : b_->CreateICmpSLT(a, b), a, b);
+  }
+}
+void CodeGenLLVM::visit_Max(const Max* op) {
+  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
+  if (op->type.is_float()) {
+    value_ = b_->CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, a, b);
+  } else {
+    value_ = b_->CreateSelect(op->type.is_uint() ? b_->CreateICmpUGT(a, b) : b_->CreateICmpSGT(a, b), a, b);
+  }
+}
+
+#define CINN_CMP(Node, FPred, SPred, UPred)                                        \
+  void CodeGenLLVM::visit_##Node(const Node* op) {                                 \
+    llvm::Value *a = codegen(op->a), *b = codegen(op->b);                          \
+    Type t = op->a.type();                                                         \
+    if (t.is_float()) {                                                            \
+      value_ = b_->CreateFCmp(llvm::CmpInst::FPred, a, b);                         \
+    } else {                                                                       \
+      value_ = b_->CreateICmp(t.is_int() ? llvm::CmpInst::SPred : llvm::CmpInst::UPred, a, b); \
+    }                                                                              \
+  }
+CINN_CMP(EQ, FCMP_OEQ, ICMP_EQ, ICMP_EQ)
+CINN_CMP(NE, FCMP_UNE, ICMP_NE, ICMP_NE)
+CINN_CMP(LT, FCMP_OLT, ICMP_SLT, ICMP_ULT)
+CINN_CMP(LE, FCMP_OLE, ICMP_SLE, ICMP_ULE)
+CINN_CMP(GT, FCMP_OGT, ICMP_SGT, ICMP_UGT)
+CINN_CMP(GE, FCMP_OGE, ICMP_SGE, ICMP_UGE)
+#undef CINN_CMP
+
+void CodeGenLLVM::visit_And(const And* op) { value_ = b_->CreateAnd(codegen(op->a), codegen(op->b)); }
+void CodeGenLLVM::visit_Or(const Or* op) { value_ = b_->CreateOr(codegen(op->a), codegen(op->b)); }
+void CodeGenLLVM::visit_Not(const Not* op) { value_ = b_->CreateNot(codegen(op->a)); }
+void CodeGenLLVM::visit_Select(const Select* op) {
+  llvm::Value* c = codegen(op->condition);
+  llvm::Value* t = codegen(op->true_value);
+  llvm::Value* f = codegen(op->false_value);
+  value_ = b_->CreateSelect(c, t, f);
+}
+
+void CodeGenLLVM::visit_Cast(const Cast* op) {
+  llvm::Value* v = codegen(op->value);
+  Type from = op->value.type(), to = op->type;
+  llvm::Type* lt = llvm_type(to);
+  if (to.is_bool()) {
+    value_ = from.is_float() ? b_->CreateFCmpUNE(v, llvm::Constant::getNullValue(v->getType()))
+                             : b_->CreateICmpNE(v, llvm::Constant::getNullValue(v->getType()));
+  } else if (from.is_bool()) {
+    value_ = to.is_float() ? b_->CreateUIToFP(v, lt) : b_->CreateZExt(v, lt);
+  } else if (from.is_float() && to.is_float()) {
+    value_ = b_->CreateFPCast(v, lt);
+  } else if (from.is_float()) {
+    value_ = to.is_int() ? b_->CreateFPToSI(v, lt) : b_->CreateFPToUI(v, lt);
+  } else if (to.is_float()) {
+    value_ = from.is_int() ? b_->CreateSIToFP(v, lt) : b_->CreateUIToFP(v, lt);
+  } else {
+    value_ = b_->CreateIntCast(v, lt, from.is_int());
+  }
+}
+
+llvm::Value* CodeGenLLVM::call_libm(const std::string& name, Type t,
+                                    const std::vector<llvm::Value*>& args) {
+  // libm works on float and double; half types go through float. Vectors are scalarized.
+  Type et = t.element_of();
+  Type ct = et.bits() == 64 ? common::Float(64) : common::Float(32);
+  std::string fname = ct.bits() == 32 ? name + "f" : name;
+  llvm::Type* cty = llvm_type(ct);
+  std::vector<llvm::Type*> ptys(args.size(), cty);
+  llvm::FunctionCallee fn =
+      module_->getOrInsertFunction(fname, llvm::FunctionType::get(cty, ptys, false));
+  if (auto* f = llvm::dyn_cast<llvm::Function>(fn.getCallee())) {
+    f->setDoesNotThrow();
+    f->setOnlyAccessesArgMemory();
+  }
+  auto scalar = [&](std::vector<llvm::Value*> xs) {
+    for (auto& x : xs) {
+      if (et != ct) x = b_->CreateFPCast(x, cty);
+    }
+    llvm::Value* r = b_->CreateCall(fn, xs);
+    return et != ct ? b_->CreateFPCast(r, llvm_type(et)) : r;
+  };
+  if (t.is_scalar()) return scalar(args);
+  llvm::Value* out = llvm::PoisonValue::get(llvm_type(t));
+  for (int l = 0; l < t.lanes(); ++l) {
+    std::vector<llvm::Value*> xs;
+    for (llvm::Value* a : args) xs.push_back(b_->CreateExtractElement(a, l));
+    out = b_->CreateInsertElement(out, scalar(xs), l);
+  }
+  return out;
+}
+
+llvm::Value* CodeGenLLVM::call_math(const Call* op, const std::vector<llvm::Value*>& args) {
+  const std::string& n = op->name;
+  Type t = op->args[0].type();
+  auto unary = [&](llvm::Intrinsic::ID id) { return b_->CreateUnaryIntrinsic(id, args[0]); };
+  if (!t.is_float()) {
+    // Integer forms: abs, and the rounding functions (identity).
+    if (n == "abs") {
+      llvm::Value* zero = llvm::Constant::getNullValue(args[0]->getType());
+      if (t.is_uint()) return args[0];
+      return b_->CreateSelect(b_->CreateICmpSLT(args[0], zero), b_->CreateNeg(args[0]), args[0]);
+    }
+    if (n == "floor" || n == "ceil" || n == "round" || n == "trunc") return args[0];
+    CINN_THROW(UnsupportedOpError) << "intrinsic " << n << " on " << t;
+  }
+  if (n == "sqrt") return unary(llvm::Intrinsic::sqrt);
+  if (n == "abs") return unary(llvm::Intrinsic::fabs);
+  if (n == "floor") return unary(llvm::Intrinsic::floor);
+  if (n == "ceil") return unary(llvm::Intrinsic::ceil);
+  if (n == "trunc") return unary(llvm::Intrinsic::trunc);
+  if (n == "round") return unary(llvm::Intrinsic::roundeven);  // numpy: half to even
+  if (n == "rsqrt") {
+    return b_->CreateFDiv(llvm::ConstantFP::get(args[0]->getType(), 1.0), unary(llvm::Intrinsic::sqrt));
+  }
+  if (n == "sigmoid") {
+    llvm::Value* e = call_libm("exp", t, {b_->CreateFNeg(args[0])});
+    llvm::Value* one = llvm::ConstantFP::get(args[0]->getType(), 1.0);
+    return b_->CreateFDiv(one, b_->CreateFAdd(one, e));
+  }
+  if (n == "isnan") return b_->CreateFCmpUNO(args[0], args[0]);
+  if (n == "isinf" || n == "isfinite") {
+    llvm::Value* a = unary(llvm::Intrinsic::fabs);
+    llvm::Value* inf = llvm::ConstantFP::getInfinity(args[0]->getType());
+    return n == "isinf" ? b_->CreateFCmpOEQ(a, inf) : b_->CreateFCmpONE(a, inf);
+  }
+  static const std::set<std::string> kLibm = {"exp",   "exp2", "expm1", "log",  "log2",
+                                              "log10", "log1p", "cbrt", "tanh", "erf",
+                                              "pow",   "sin",  "cos",   "tan",  "atan",
+                                              "sinh",  "cosh"};
+  if (kLibm.count(n)) return call_libm(n, op->type, args);
+  CINN_THROW(UnsupportedOpError) << "LLVM backend: no lowering for intrinsic '" << n << "'";
+  return nullptr;
+}
+
+void CodeGenLLVM::visit_Call(const Call* op) {
+  std::vector<llvm::Value*> args;
+  for (const Expr& a : op->args) args.push_back(codegen(a));
+  if (op->call_kind == Call::Kind::kIntrinsic) {
+    if (!find_intrinsic(op->name)) {
+      CINN_THROW(UnsupportedOpError) << "unknown intrinsic '" << op->name << "'";
+    }
+    value_ = call_math(op, args);
+    return;
+  }
+  std::vector<llvm::Type*> ptys;
+  for (llvm::Value* a : args) ptys.push_back(a->getType());
+  llvm::FunctionCallee fn = module_->getOrInsertFunction(
+      op->name, llvm::FunctionType::get(llvm_type(op->type), ptys, false));
+  value_ = b_->CreateCall(fn, args);
+}
+
+llvm::Value* CodeGenLLVM::buffer_ptr(const Buffer& b) {
+  auto it = buffers_.find(b.get());
+  CINN_CHECK(it != buffers_.end()) << "LLVM codegen: buffer '" << b.name() << "' not allocated";
+  return it->second;
+}
+
+// Address of b[index]: a scalar pointer (to the first lane for a contiguous ramp) or, for
+// other vector indices, a vector of pointers in *vector_ptrs.
+llvm::Value* CodeGenLLVM::address(const Buffer& b, const Expr& index, bool* contiguous,
+                                  llvm::Value** vector_ptrs) {
+  llvm::Type* et = mem_type(b.dtype());
+  llvm::Value* base = buffer_ptr(b);
+  *vector_ptrs = nullptr;
+  *contiguous = false;
+  if (index.type().is_scalar()) return b_->CreateInBoundsGEP(et, base, codegen(index));
+  if (const auto* r = index.as<Ramp>(); r && is_one(r->stride)) {
+    *contiguous = true;
+    return b_->CreateInBoundsGEP(et, base, codegen(r->base));
+  }
+  *vector_ptrs = b_->CreateInBoundsGEP(et, base, codegen(index));
+  return nullptr;
+}
+
+void CodeGenLLVM::visit_Load(const Load* op) {
+  CINN_CHECK(op->indices.size() == 1) << "LLVM codegen expects flattened loads: " << Expr(op);
+  bool contiguous = false;
+  llvm::Value* vptrs = nullptr;
+  llvm::Value* p = address(op->buffer, op->indices[0], &contiguous, &vptrs);
+  Type t = op->type;
+  llvm::Type* mt = mem_type(t);
+  unsigned align = op->buffer.dtype().bytes();
+  llvm::Value* v;
+  if (vptrs) {
+    llvm::Value* mask = llvm::ConstantInt::getTrue(llvm::FixedVectorType::get(b_->getInt1Ty(), t.lanes()));
+    v = b_->CreateMaskedGather(mt, vptrs, llvm::Align(align), mask);
+  } else {
+    v = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
+  }
+  value_ = t.is_bool() ? b_->CreateTrunc(v, llvm_type(t)) : v;
+}
+
+void CodeGenLLVM::visit_Ramp(const Ramp* op) {
+  llvm::Value* base = b_->CreateVectorSplat(op->lanes, codegen(op->base));
+  llvm::Value* stride = b_->CreateVectorSplat(op->lanes, codegen(op->stride));
+  std::vector<llvm::Constant*> steps;
+  llvm::Type* et = llvm_type(op->base.type());
+  for (int i = 0; i < op->lanes; ++i) steps.push_back(llvm::ConstantInt::get(et, i));
+  value_ = b_->CreateAdd(base, b_->CreateMul(stride, llvm::ConstantVector::get(steps)));
+}
+
+void CodeGenLLVM::visit_Broadcast(const Broadcast* op) {
+  value_ = b_->CreateVectorSplat(op->lanes, codegen(op->value));
+}
+
+void CodeGenLLVM::visit_Let(const Let* op) {
+  vars_[op->var.as<Var>()] = codegen(op->value);
+  value_ = codegen(op->body);
+  vars_.erase(op->var.as<Var>());
+}
+
+// ---------------------------------------------------------------------------------------
+// Statements
+
+void CodeGenLLVM::visit_LetStmt(const LetStmt* op) {
+  vars_[op->var.as<Var>()] = codegen(op->value);
+  codegen(op->body);
+  vars_.erase(op->var.as<Var>());
+}
+
+void CodeGenLLVM::emit_loop(const Expr& var, llvm::Value* begin, llvm::Value* end,
+                            const Stmt& body, const char* metadata) {
+  llvm::BasicBlock* pre = b_->GetInsertBlock();
+  llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, var.var_name() + ".header", func_);
+  llvm::BasicBlock* body_bb = llvm::BasicBlock::Create(ctx_, var.var_name() + ".body", func_);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx_, var.var_name() + ".exit", func_);
+  b_->CreateBr(header);
+  b_->SetInsertPoint(header);
+  llvm::PHINode* phi = b_->CreatePHI(b_->getInt64Ty(), 2, var.var_name());
+  phi->addIncoming(begin, pre);
+  b_->CreateCondBr(b_->CreateICmpSLT(phi, end), body_bb, exit);
+  b_->SetInsertPoint(body_bb);
+  vars_[var.as<Var>()] = phi;
+  codegen(body);
+  vars_.erase(var.as<Var>());
+  // A loop variable never overflows: it stays in [begin, end).
+  llvm::Value* next = b_->CreateAdd(phi, b_->getInt64(1), "", /*HasNUW=*/false, /*HasNSW=*/true);
+  llvm::BranchInst* back = b_->CreateBr(header);
+  phi->addIncoming(next, b_->GetInsertBlock());
+  if (metadata) {
+    llvm::MDNode* hint = llvm::MDNode::get(
+        ctx_, {llvm::MDString::get(ctx_, metadata)});
+    llvm::SmallVector<llvm::Metadata*, 2> ops = {nullptr, hint};
+    if (std::string(metadata) == "llvm.loop.vectorize.enable") {
+      ops[1] = llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, metadata),
+                                        llvm::ConstantAsMetadata::get(b_->getTrue())});
+    }
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, ops);
+    loop_id->replaceOperandWith(0, loop_id);
+    back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+  }
+  b_->SetInsertPoint(exit);
+}
+
+void CodeGenLLVM::visit_For(const For* op) {
+  if (op->for_kind == ForKind::kParallel) return emit_parallel_for(op);
+  if (is_gpu_kind(op->for_kind)) {
+    CINN_THROW(CompileError) << "loop '" << op->loop_var.var_name() << "' is bound to "
+                             << for_kind_name(op->for_kind) << ", which x86 cannot run";
+  }
+  llvm::Value* begin = codegen(op->min);
+  llvm::Value* end = b_->CreateAdd(begin, codegen(op->extent));
+  const char* md = op->for_kind == ForKind::kUnrolled     ? "llvm.loop.unroll.full"
+                   : op->for_kind == ForKind::kVectorized ? "llvm.loop.vectorize.enable"
+                                                          : nullptr;
+  emit_loop(op->loop_var, begin, end, op->body, md);
+}
+
+// Outlines the loop body into @f.par<k>(begin, end, closure) and calls cinn_parallel_for.
+void CodeGenLLVM::emit_parallel_for(const For* op) {
+  llvm::Value* begin = codegen(op->min);
+  llvm::Value* extent = codegen(op->extent);
+
+  // Capture every bound variable and buffer the body uses.
+  std::vector<const Var*> cap_vars;
+  std::vector<const BufferNode*> cap_bufs;
+  std::set<const IRNode*> seen;
+  std::set<const BufferNode*> seen_bufs;
+  post_order_visit(op->body, [&](const IRNode* n) {
+    if (!seen.insert(n).second) return;
+    if (n->kind() == NodeKind::kVar && vars_.count(static_cast<const Var*>(n))) {
+      cap_vars.push_back(static_cast<const Var*>(n));
+    }
+    const BufferNode* b = nullptr;
+    if (n->kind() == NodeKind::kLoad) b = static_cast<const Load*>(n)->buffer.get();
+    if (n->kind() == NodeKind::kStore) b = static_cast<const Store*>(n)->buffer.get();
+    if (b && buffers_.count(b) && seen_bufs.insert(b).second) {
+      cap_bufs.push_back(b);
+    }
+  });
+  std::vector<llvm::Type*> fields = {b_->getInt64Ty()};  // the loop's min
+  for (const Var* v : cap_vars) fields.push_back(vars_[v]->getType());
+  for (size_t i = 0; i < cap_bufs.size(); ++i) fields.push_back(b_->getPtrTy());
+  llvm::StructType* closure_ty = llvm::StructType::get(ctx_, fields);
+  llvm::AllocaInst* closure = entry_alloca(closure_ty, nullptr, "closure", 8);
+  std::vector<llvm::Value*> values = {begin};
+  for (const Var* v : cap_vars) values.push_back(vars_[v]);
+  for (const BufferNode* b : cap_bufs) values.push_back(buffers_[b]);
+  for (size_t i = 0; i < values.size(); ++i) {
+    b_->CreateStore(values[i], b_->CreateStructGEP(closure_ty, closure, i));
+  }
+
+  // The outlined body.
+  auto* fty = llvm::FunctionType::get(
+      b_->getVoidTy(), {b_->getInt64Ty(), b_->getInt64Ty(), b_->getPtrTy()}, false);
+  llvm::Function* fn = llvm::Function::Create(
+      fty, llvm::Function::InternalLinkage,
+      func_name_ + ".par" + std::to_string(parallel_count_++), module_);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::Function* saved_func = func_;
+  llvm::BasicBlock* saved_bb = b_->GetInsertBlock();
+  auto saved_vars = vars_;
+  auto saved_bufs = buffers_;
+  func_ = fn;
+  b_->SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
+  llvm::Value* cl = fn->getArg(2);
+  auto field = [&](size_t i) {
+    return b_->CreateLoad(fields[i], b_->CreateStructGEP(closure_ty, cl, i));
+  };
+  llvm::Value* min = field(0);
+  for (size_t i = 0; i < cap_vars.size(); ++i) vars_[cap_vars[i]] = field(1 + i);
+  for (size_t i = 0; i < cap_bufs.size(); ++i) buffers_[cap_bufs[i]] = field(1 + cap_vars.size() + i);
+  // for (var = min + begin; var < min + end; ++var) body
+  emit_loop(op->loop_var, b_->CreateAdd(min, fn->getArg(0)), b_->CreateAdd(min, fn->getArg(1)),
+            op->body, nullptr);
+  b_->CreateRetVoid();
+  func_ = saved_func;
+  vars_ = std::move(saved_vars);
+  buffers_ = std::move(saved_bufs);
+  b_->SetInsertPoint(saved_bb);
+
+  llvm::FunctionCallee pf = module_->getOrInsertFunction(
+      "cinn_parallel_for",
+      llvm::FunctionType::get(b_->getVoidTy(), {b_->getInt64Ty(), b_->getPtrTy(), b_->getPtrTy()},
+                              false));
+  b_->CreateCall(pf, {extent, fn, closure});
+}
+
+void CodeGenLLVM::visit_IfThenElse(const IfThenElse* op) {
+  llvm::Value* c = codegen(op->condition);
+  llvm::BasicBlock* then_bb = llvm::BasicBlock::Create(ctx_, "then", func_);
+  llvm::BasicBlock* else_bb = op->else_case.defined() ? llvm::BasicBlock::Create(ctx_, "else", func_) : nullptr;
+  llvm::BasicBlock* end_bb = llvm::BasicBlock::Create(ctx_, "endif", func_);
+  b_->CreateCondBr(c, then_bb, else_bb ? else_bb : end_bb);
+  b_->SetInsertPoint(then_bb);
+  codegen(op->then_case);
+  b_->CreateBr(end_bb);
+  if (else_bb) {
+    b_->SetInsertPoint(else_bb);
+    codegen(op->else_case);
+    b_->CreateBr(end_bb);
+  }
+  b_->SetInsertPoint(end_bb);
+}
+
+void CodeGenLLVM::visit_Block(const Block* op) {
+  for (const Stmt& s : op->stmts) codegen(s);
+}
+
+void CodeGenLLVM::visit_Store(const Store* op) {
+  CINN_CHECK(op->indices.size() == 1) << "LLVM codegen expects flattened stores";
+  llvm::Value* v = codegen(op->value);
+  Type t = op->value.type();
+  if (t.is_bool()) v = b_->CreateZExt(v, mem_type(t));
+  bool contiguous = false;
+  llvm::Value* vptrs = nullptr;
+  llvm::Value* p = address(op->buffer, op->indices[0], &contiguous, &vptrs);
+  unsigned align = op->buffer.dtype().bytes();
+  if (vptrs) {
+    llvm::Value* mask = llvm::ConstantInt::getTrue(llvm::FixedVectorType::get(b_->getInt1Ty(), t.lanes()));
+    b_->CreateMaskedScatter(v, vptrs, llvm::Align(align), mask);
+  } else {
+    b_->CreateAlignedStore(v, p, llvm::Align(align));
+  }
+}
+
+void CodeGenLLVM::visit_Allocate(const Allocate* op) {
+  const Buffer& b = op->buffer;
+  int64_t n = 1;
+  bool constant = true;
+  for (const Expr& e : b.shape()) {
+    if (const int64_t* c = as_const_int(e)) {
+      n *= *c;
+    } else {
+      constant = false;
+    }
+  }
+  llvm::Type* et = mem_type(b.dtype());
+  // Small local buffers of constant size live on the stack; everything else on the heap.
+  if (b.scope() == MemoryScope::kLocal && constant && n * b.dtype().bytes() <= 64 * 1024) {
+    buffers_[b.get()] = entry_alloca(et, b_->getInt64(n), b.name(), 64);
+    heap_allocated_[b.get()] = false;
+    return;
+  }
+  llvm::Value* count = b_->getInt64(1);
+  for (const Expr& e : b.shape()) count = b_->CreateMul(count, codegen(e));
+  llvm::Value* bytes = b_->CreateMul(count, b_->getInt64(b.dtype().bytes()));
+  // aligned_alloc needs a multiple of the alignment.
+  bytes = b_->CreateAnd(b_->CreateAdd(bytes, b_->getInt64(63)), b_->getInt64(~int64_t{63}));
+  llvm::FunctionCallee alloc = module_->getOrInsertFunction(
+      "aligned_alloc", llvm::FunctionType::get(b_->getPtrTy(), {b_->getInt64Ty(), b_->getInt64Ty()}, false));
+  llvm::Value* p = b_->CreateCall(alloc, {b_->getInt64(64), bytes}, b.name());
+  buffers_[b.get()] = p;
+  heap_allocated_[b.get()] = true;
+}
+
+void CodeGenLLVM::visit_Free(const Free* op) {
+  auto it = heap_allocated_.find(op->buffer.get());
+  if (it == heap_allocated_.end() || !it->second) return;
+  llvm::FunctionCallee fr = module_->getOrInsertFunction(
+      "free", llvm::FunctionType::get(b_->getVoidTy(), {b_->getPtrTy()}, false));
+  b_->CreateCall(fr, {buffer_ptr(op->buffer)});
+}
+
+void CodeGenLLVM::visit_Evaluate(const Evaluate* op) { codegen(op->value); }
+
+void CodeGenLLVM::visit_ScheduleBlock(const ScheduleBlock* op) {
+  CINN_THROW(InternalError) << "LLVM codegen: block '" << op->name << "' was not lowered";
+}
+void CodeGenLLVM::visit_ScheduleBlockRealize(const ScheduleBlockRealize* op) {
+  CINN_THROW(InternalError) << "LLVM codegen: a block realize was not lowered";
+}
+
+}  // namespace cinn::backends

@@ -1,0 +1,64 @@
+// ir -> LLVM IR (internal to the LLVM backend; includes LLVM headers).
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cinn/ir/lowered_func.h"
+#include "cinn/ir/visitor.h"
+
+namespace cinn::backends {
+
+// Emits one LLVM function per LoweredFunc into `module`:
+//   define void @name(ptr %args, ptr %sizes)      ; the ABI of jit_module.h
+//   define internal void @name.body(ptr noalias %A, ..., i64 %n, ...) alwaysinline
+// Parallel loops are outlined into @name.par<k>(i64 begin, i64 end, ptr closure) and run
+// through cinn_parallel_for (runtime/thread_pool.h).
+class CodeGenLLVM : public ir::IRVisitor {
+ public:
+  CodeGenLLVM(llvm::Module* module, const common::Target& target);
+  void add_function(const ir::LoweredFunc& f);
+
+ protected:
+#define CINN_EXPR_NODE(Name) void visit_##Name(const ir::Name* op) override;
+#define CINN_STMT_NODE(Name) void visit_##Name(const ir::Name* op) override;
+#include "cinn/ir/node_kinds.def"
+
+ private:
+  llvm::Value* codegen(const ir::Expr& e);
+  void codegen(const ir::Stmt& s);
+  llvm::Type* llvm_type(common::Type t);
+  llvm::Type* mem_type(common::Type t);
+  llvm::Value* buffer_ptr(const ir::Buffer& b);
+  llvm::Value* address(const ir::Buffer& b, const ir::Expr& index, bool* contiguous,
+                        llvm::Value** vector_ptrs);
+  llvm::Value* call_math(const ir::Call* op, const std::vector<llvm::Value*>& args);
+  llvm::Value* call_libm(const std::string& name, common::Type t, const std::vector<llvm::Value*>& args);
+  llvm::Value* floor_div_mod(llvm::Value* a, llvm::Value* b, common::Type t, bool want_mod);
+  // for (var = begin; var < end; ++var) body, with optional loop metadata.
+  void emit_loop(const ir::Expr& var, llvm::Value* begin, llvm::Value* end, const ir::Stmt& body,
+                 const char* metadata);
+  void emit_parallel_for(const ir::For* op);
+  llvm::AllocaInst* entry_alloca(llvm::Type* t, llvm::Value* n, const std::string& name,
+                                 unsigned align);
+
+  llvm::Module* module_;
+  llvm::LLVMContext& ctx_;
+  common::Target target_;
+  std::unique_ptr<llvm::IRBuilder<>> b_;
+  llvm::Function* func_ = nullptr;
+  std::string func_name_;
+  int parallel_count_ = 0;
+  llvm::Value* value_ = nullptr;
+  std::map<const ir::Var*, llvm::Value*> vars_;
+  std::map<const ir::BufferNode*, llvm::Value*> buffers_;
+  std::map<const ir::BufferNode*, bool> heap_allocated_;
+};
+
+}  // namespace cinn::backends

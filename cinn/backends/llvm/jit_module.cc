@@ -1,0 +1,142 @@
+#include "cinn/backends/llvm/jit_module.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include <mutex>
+
+#include "cinn/backends/llvm/codegen_llvm.h"
+#include "cinn/runtime/thread_pool.h"
+
+namespace cinn::backends {
+
+struct JitModule::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::string ir, ir_unoptimized;
+};
+
+JitModule::JitModule(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JitModule::~JitModule() = default;
+
+JitModule::KernelFn JitModule::lookup(const std::string& name) const {
+  auto sym = impl_->jit->lookup(name);
+  if (!sym) {
+    std::string msg = llvm::toString(sym.takeError());
+    CINN_THROW(CompileError) << "JIT: function '" << name << "' not found: " << msg;
+  }
+  return sym->toPtr<KernelFn>();
+}
+const std::string& JitModule::llvm_ir() const { return impl_->ir; }
+const std::string& JitModule::llvm_ir_unoptimized() const { return impl_->ir_unoptimized; }
+
+namespace {
+
+void init_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+template <typename T>
+T check(llvm::Expected<T> v, const char* what) {
+  if (!v) CINN_THROW(CompileError) << what << ": " << llvm::toString(v.takeError());
+  return std::move(*v);
+}
+
+std::string print(const llvm::Module& m) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  m.print(os, nullptr);
+  return s;
+}
+
+// "+avx2,+fma,..." for the host CPU, as LLVM sees it.
+std::string host_features() {
+  std::string out;
+  for (const auto& [name, on] : llvm::sys::getHostCPUFeatures()) {
+    out += (out.empty() ? "" : ",") + std::string(on ? "+" : "-") + name.str();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& opts) {
+  init_llvm();
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>(m.name.empty() ? "cinn" : m.name, *ctx);
+
+  std::string cpu = llvm::sys::getHostCPUName().str();
+  std::string features = host_features();
+  auto jtmb = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "JIT target");
+  jtmb.setCPU(cpu);
+  jtmb.getFeatures() = llvm::SubtargetFeatures(features);
+  jtmb.setCodeGenOptLevel(opts.opt_level >= 2 ? llvm::CodeGenOptLevel::Aggressive
+                                              : llvm::CodeGenOptLevel::None);
+  auto tm = check(jtmb.createTargetMachine(), "target machine");
+  module->setDataLayout(tm->createDataLayout());
+  module->setTargetTriple(tm->getTargetTriple().str());
+
+  CodeGenLLVM cg(module.get(), m.target);
+  for (const ir::LoweredFunc& f : m.functions) cg.add_function(f);
+  bool avx512 = m.target.has_feature("avx512f");
+  for (llvm::Function& f : *module) {
+    if (f.isDeclaration()) continue;
+    f.addFnAttr("target-cpu", cpu);
+    f.addFnAttr("target-features", features);
+    // LLVM prefers 256-bit vectors on some AVX-512 CPUs; the target says what to use.
+    f.addFnAttr("prefer-vector-width", avx512 ? "512" : "256");
+  }
+
+  auto impl = std::make_unique<JitModule::Impl>();
+  impl->ir_unoptimized = print(*module);
+  std::string verify_msg;
+  llvm::raw_string_ostream vos(verify_msg);
+  if (llvm::verifyModule(*module, &vos)) {
+    CINN_THROW(InternalError) << "LLVM codegen produced an invalid module: " << verify_msg
+                              << "\n" << impl->ir_unoptimized;
+  }
+
+  if (opts.opt_level > 0) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(tm.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    mpm.run(*module, mam);
+  }
+  impl->ir = print(*module);
+
+  impl->jit = check(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(),
+                    "LLJIT");
+  // Runtime functions are found by address: libcinn may be loaded with RTLD_LOCAL (Python).
+  auto& jd = impl->jit->getMainJITDylib();
+  llvm::orc::SymbolMap runtime;
+  runtime[impl->jit->mangleAndIntern("cinn_parallel_for")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&cinn_parallel_for), llvm::JITSymbolFlags::Exported};
+  if (auto err = jd.define(llvm::orc::absoluteSymbols(std::move(runtime)))) {
+    CINN_THROW(CompileError) << "JIT: " << llvm::toString(std::move(err));
+  }
+  if (auto err = impl->jit->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+    CINN_THROW(CompileError) << "JIT: " << llvm::toString(std::move(err));
+  }
+  return std::make_unique<JitModule>(std::move(impl));
+}
+
+}  // namespace cinn::backends

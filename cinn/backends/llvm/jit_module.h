@@ -1,0 +1,42 @@
+// x86 code generation through LLVM and ORC JIT. No LLVM header is included here.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cinn/ir/lowered_func.h"
+
+namespace cinn::backends {
+
+struct LLVMOptions {
+  // Map exp/log/tanh/erf/... to libm calls instead of the vectorizable approximations.
+  bool precise_math = false;
+  // O3 (default) or O0, for debugging.
+  int opt_level = 3;
+};
+
+// A module compiled to machine code in this process. Every function has the ABI
+//   void name(void** args, const int64_t* sizes)
+// where args[i] points at the data of buffer argument i and sizes[k] is size_vars[k].
+class JitModule {
+ public:
+  using KernelFn = void (*)(void** args, const int64_t* sizes);
+  ~JitModule();
+  KernelFn lookup(const std::string& name) const;
+  // The LLVM IR after optimization.
+  const std::string& llvm_ir() const;
+  // The LLVM IR as generated, before optimization.
+  const std::string& llvm_ir_unoptimized() const;
+
+  struct Impl;
+  explicit JitModule(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Generates, optimizes (for the host CPU and the target's features) and JIT-compiles
+// the module. The functions must already be lowered to loops (see backends/pipeline.h).
+std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& opts);
+
+}  // namespace cinn::backends

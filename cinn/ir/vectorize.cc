@@ -1,0 +1,232 @@
+#include <map>
+
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/printer.h"
+#include "cinn/ir/substitute.h"
+#include "cinn/ir/transforms.h"
+#include "cinn/ir/visitor.h"
+
+namespace cinn::ir {
+namespace {
+
+struct CannotVectorize {
+  std::string why;
+};
+
+Expr widen_to(const Expr& e, int lanes) {
+  if (e.type().lanes() == lanes) return e;
+  CINN_CHECK(e.type().is_scalar()) << "cannot widen " << e.type() << " to " << lanes;
+  return Broadcast::make(e, lanes);
+}
+
+// a + b and a * b keeping index vectors in Ramp form, so contiguous accesses stay
+// recognizable: ramp(b, s) + x -> ramp(b + x, s); ramp(b, s) * c -> ramp(b * c, s * c).
+Expr fold_const(const Expr& e) {
+  if (const auto* a = e.as<Add>()) {
+    const int64_t *x = as_const_int(a->a), *y = as_const_int(a->b);
+    if (x && y) return Expr(*x + *y);
+  }
+  if (const auto* m = e.as<Mul>()) {
+    const int64_t *x = as_const_int(m->a), *y = as_const_int(m->b);
+    if (x && y) return Expr(*x * *y);
+    if (y && *y == 1) return m->a;
+    if (x && *x == 1) return m->b;
+  }
+  return e;
+}
+
+Expr vec_add(const Expr& a, const Expr& b, int lanes) {
+  const auto *ra = a.as<Ramp>(), *rb = b.as<Ramp>();
+  const auto *ba = a.as<Broadcast>(), *bb = b.as<Broadcast>();
+  if (ra && (bb || b.type().is_scalar())) {
+    return Ramp::make(ra->base + (bb ? bb->value : b), ra->stride, ra->lanes);
+  }
+  if (rb && (ba || a.type().is_scalar())) {
+    return Ramp::make((ba ? ba->value : a) + rb->base, rb->stride, rb->lanes);
+  }
+  if (ra && rb) return Ramp::make(ra->base + rb->base, fold_const(ra->stride + rb->stride), lanes);
+  return Add::make(widen_to(a, lanes), widen_to(b, lanes));
+}
+
+Expr vec_mul(const Expr& a, const Expr& b, int lanes) {
+  const auto *ra = a.as<Ramp>(), *rb = b.as<Ramp>();
+  const auto *ba = a.as<Broadcast>(), *bb = b.as<Broadcast>();
+  if (ra && (bb || b.type().is_scalar())) {
+    Expr c = bb ? bb->value : b;
+    return Ramp::make(ra->base * c, fold_const(ra->stride * c), ra->lanes);
+  }
+  if (rb && (ba || a.type().is_scalar())) {
+    Expr c = ba ? ba->value : a;
+    return Ramp::make(c * rb->base, fold_const(c * rb->stride), rb->lanes);
+  }
+  return Mul::make(widen_to(a, lanes), widen_to(b, lanes));
+}
+
+// Widens the body of one vectorized loop: the loop variable becomes ramp(min, 1, lanes).
+class Widener : public IRMutator {
+ public:
+  Widener(const Var* var, Expr ramp, int lanes) : lanes_(lanes) { vmap_[var] = ramp; }
+
+ protected:
+  Expr mutate_Var(const Var* op) override {
+    auto it = vmap_.find(op);
+    return it == vmap_.end() ? Expr(op) : it->second;
+  }
+  template <typename T>
+  Expr binary(const T* op) {
+    Expr a = mutate(op->a), b = mutate(op->b);
+    if (a.same_as(op->a) && b.same_as(op->b)) return op;
+    int l = std::max(a.type().lanes(), b.type().lanes());
+    return T::make(widen_to(a, l), widen_to(b, l));
+  }
+  Expr mutate_Add(const Add* op) override {
+    Expr a = mutate(op->a), b = mutate(op->b);
+    if (a.same_as(op->a) && b.same_as(op->b)) return op;
+    return vec_add(a, b, lanes_);
+  }
+  Expr mutate_Mul(const Mul* op) override {
+    Expr a = mutate(op->a), b = mutate(op->b);
+    if (a.same_as(op->a) && b.same_as(op->b)) return op;
+    return vec_mul(a, b, lanes_);
+  }
+  Expr mutate_Sub(const Sub* op) override {
+    Expr a = mutate(op->a), b = mutate(op->b);
+    if (a.same_as(op->a) && b.same_as(op->b)) return op;
+    if (const auto* ra = a.as<Ramp>(); ra && b.type().is_scalar()) {
+      return Ramp::make(ra->base - b, ra->stride, ra->lanes);
+    }
+    return Sub::make(widen_to(a, lanes_), widen_to(b, lanes_));
+  }
+  Expr mutate_Div(const Div* op) override { return binary(op); }
+  Expr mutate_Mod(const Mod* op) override { return binary(op); }
+  Expr mutate_Min(const Min* op) override { return binary(op); }
+  Expr mutate_Max(const Max* op) override { return binary(op); }
+  Expr mutate_EQ(const EQ* op) override { return binary(op); }
+  Expr mutate_NE(const NE* op) override { return binary(op); }
+  Expr mutate_LT(const LT* op) override { return binary(op); }
+  Expr mutate_LE(const LE* op) override { return binary(op); }
+  Expr mutate_GT(const GT* op) override { return binary(op); }
+  Expr mutate_GE(const GE* op) override { return binary(op); }
+  Expr mutate_And(const And* op) override { return binary(op); }
+  Expr mutate_Or(const Or* op) override { return binary(op); }
+  Expr mutate_Select(const Select* op) override {
+    Expr c = mutate(op->condition), t = mutate(op->true_value), f = mutate(op->false_value);
+    if (c.same_as(op->condition) && t.same_as(op->true_value) && f.same_as(op->false_value)) {
+      return op;
+    }
+    int l = std::max({c.type().lanes(), t.type().lanes(), f.type().lanes()});
+    return Select::make(widen_to(c, l), widen_to(t, l), widen_to(f, l));
+  }
+  Expr mutate_Cast(const Cast* op) override {
+    Expr v = mutate(op->value);
+    if (v.same_as(op->value)) return op;
+    return Cast::make(op->type.with_lanes(v.type().lanes()), v);
+  }
+  Expr mutate_Call(const Call* op) override {
+    bool changed = false;
+    auto args = mutate_exprs(op->args, &changed);
+    if (!changed) return op;
+    if (op->call_kind == Call::Kind::kExtern) throw CannotVectorize{"extern call " + op->name};
+    int l = 1;
+    for (const Expr& a : args) l = std::max(l, a.type().lanes());
+    for (Expr& a : args) a = widen_to(a, l);
+    return Call::make(op->type.with_lanes(l), op->name, std::move(args), op->call_kind);
+  }
+  Expr mutate_Load(const Load* op) override {
+    bool changed = false;
+    auto idx = mutate_exprs(op->indices, &changed);
+    if (!changed) return op;
+    int l = 1;
+    for (const Expr& i : idx) l = std::max(l, i.type().lanes());
+    for (Expr& i : idx) i = widen_to(i, l);
+    return Load::make(op->buffer, std::move(idx));
+  }
+  Expr mutate_Let(const Let* op) override {
+    Expr v = mutate(op->value);
+    if (v.same_as(op->value)) return IRMutator::mutate_Let(op);
+    Expr nv = Var::make(op->var.var_name(), v.type());
+    vmap_[op->var.as<Var>()] = nv;
+    return Let::make(nv, v, mutate(op->body));
+  }
+  Expr mutate_Ramp(const Ramp*) override { throw CannotVectorize{"nested vector"}; }
+  Expr mutate_Broadcast(const Broadcast*) override { throw CannotVectorize{"nested vector"}; }
+
+  Stmt mutate_Store(const Store* op) override {
+    bool changed = false;
+    Expr v = mutate(op->value);
+    auto idx = mutate_exprs(op->indices, &changed);
+    if (!changed && v.same_as(op->value)) return op;
+    int l = 1;
+    for (const Expr& i : idx) l = std::max(l, i.type().lanes());
+    if (l == 1) {
+      throw CannotVectorize{"store to " + op->buffer.name() +
+                            " at an index that does not depend on the vectorized loop"};
+    }
+    for (Expr& i : idx) i = widen_to(i, l);
+    return Store::make(op->buffer, widen_to(v, l), std::move(idx));
+  }
+  Stmt mutate_IfThenElse(const IfThenElse* op) override {
+    Expr c = mutate(op->condition);
+    if (c.type().is_vector()) throw CannotVectorize{"condition varies across lanes"};
+    return IRMutator::mutate_IfThenElse(op);
+  }
+  Stmt mutate_For(const For* op) override {
+    Expr mn = mutate(op->min), ext = mutate(op->extent);
+    if (mn.type().is_vector() || ext.type().is_vector()) {
+      throw CannotVectorize{"inner loop bounds depend on the vectorized loop"};
+    }
+    return IRMutator::mutate_For(op);
+  }
+  Stmt mutate_LetStmt(const LetStmt* op) override {
+    Expr v = mutate(op->value);
+    if (v.same_as(op->value)) return IRMutator::mutate_LetStmt(op);
+    Expr nv = Var::make(op->var.var_name(), v.type());
+    vmap_[op->var.as<Var>()] = nv;
+    return LetStmt::make(nv, v, mutate(op->body));
+  }
+  Stmt mutate_Allocate(const Allocate*) override { throw CannotVectorize{"allocation"}; }
+
+ private:
+  std::map<const Var*, Expr> vmap_;
+  int lanes_;
+};
+
+class LoopVectorizer : public IRMutator {
+ public:
+  int failed = 0;
+
+ protected:
+  Stmt mutate_For(const For* op) override {
+    Stmt body = mutate(op->body);
+    if (op->for_kind != ForKind::kVectorized) {
+      return body.same_as(op->body)
+                 ? Stmt(op)
+                 : For::make(op->loop_var, op->min, op->extent, op->for_kind, body);
+    }
+    const int64_t* ext = as_const_int(op->extent);
+    if (ext && *ext == 1) {
+      return substitute(body, {{op->loop_var.as<Var>(), op->min}});
+    }
+    if (ext && *ext > 1 && *ext <= 64) {
+      try {
+        int lanes = static_cast<int>(*ext);
+        Widener w(op->loop_var.as<Var>(), Ramp::make(op->min, Expr(1), lanes), lanes);
+        return w.mutate(body);
+      } catch (const CannotVectorize&) {
+      }
+    }
+    ++failed;
+    return For::make(op->loop_var, op->min, op->extent, ForKind::kSerial, body);
+  }
+};
+
+}  // namespace
+
+Stmt vectorize_loops(const Stmt& s, int* failed) {
+  LoopVectorizer v;
+  Stmt r = v.mutate(s);
+  if (failed) *failed = v.failed;
+  return r;
+}
+
+}  // namespace cinn::ir

@@ -1,0 +1,55 @@
+"""CINN: a neural-network compiler for x86 CPUs and NVIDIA GPUs.
+
+The kernel DSL lives in :mod:`cinn.lang`; :func:`build` compiles a lowered function for a
+target and returns a callable :class:`Kernel` that runs on numpy arrays::
+
+    import numpy as np, cinn
+    from cinn import lang
+
+    n = lang.Var("n")
+    A = lang.placeholder((n,), "float32", "A")
+    B = lang.compute((n,), lambda i: lang.exp(A[i]) * 2.0, "B")
+    kern = cinn.build(lang.lower("scale_exp", [A, B]), target=cinn.Target.x86())
+    b = kern(np.random.rand(1000).astype("float32"))   # outputs allocated and returned
+
+Errors are :class:`Error` and its subclasses (:class:`ShapeError`, :class:`DTypeError`,
+:class:`UnsupportedOpError`, :class:`ScheduleError`, :class:`CompileError`,
+:class:`ExecutionError`).
+"""
+
+from . import _cinn
+from ._cinn import (  # noqa: F401
+    CompileError,
+    DTypeError,
+    Error,
+    ExecutionError,
+    Expr,
+    InternalError,
+    Kernel,
+    LoweredFunc,
+    ScheduleError,
+    ShapeError,
+    Target,
+    UnsupportedOpError,
+    num_threads,
+    set_num_threads,
+)
+from . import lang  # noqa: F401
+
+
+def build(func, target=None, precise_math=False, opt_level=3):
+    """Compiles a :class:`LoweredFunc` for ``target`` (default: the host x86 CPU).
+
+    Returns a :class:`Kernel`. Call it with every argument array (outputs are written in
+    place) or with the inputs only (outputs are allocated and returned). Arrays must be
+    C-contiguous with the declared dtype and shape; they are used without copies.
+    ``precise_math`` maps exp/log/tanh/... to libm instead of vectorizable approximations.
+    """
+    return _cinn.build(func, target, precise_math, opt_level)
+
+
+__all__ = [
+    "build", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Error", "ShapeError",
+    "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
+    "InternalError", "set_num_threads", "num_threads",
+]

@@ -1,0 +1,179 @@
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <map>
+
+#include "cinn/backends/build.h"
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/printer.h"
+#include "cinn/runtime/thread_pool.h"
+#include "src/bindings.h"
+#include "src/convert.h"
+
+namespace py = pybind11;
+
+namespace cinn::python {
+
+using ir::Expr;
+
+namespace {
+
+// numpy dtype of an IR element type.
+py::dtype numpy_dtype(common::Type t) {
+  if (t.is_bfloat()) CINN_THROW(DTypeError) << "bfloat16 buffers cannot be exchanged with numpy";
+  return py::dtype(t.to_string());
+}
+
+// Evaluates a shape expression once its size variables are bound.
+bool eval_shape(const Expr& e, const std::map<const ir::Var*, int64_t>& env, int64_t* out) {
+  if (const int64_t* c = ir::as_const_int(e)) {
+    *out = *c;
+    return true;
+  }
+  if (const auto* v = e.as<ir::Var>()) {
+    auto it = env.find(v);
+    if (it == env.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  int64_t a = 0, b = 0;
+  auto both = [&](const Expr& x, const Expr& y) { return eval_shape(x, env, &a) && eval_shape(y, env, &b); };
+  if (const auto* op = e.as<ir::Add>()) return both(op->a, op->b) && (*out = a + b, true);
+  if (const auto* op = e.as<ir::Sub>()) return both(op->a, op->b) && (*out = a - b, true);
+  if (const auto* op = e.as<ir::Mul>()) return both(op->a, op->b) && (*out = a * b, true);
+  if (const auto* op = e.as<ir::Cast>()) return eval_shape(op->value, env, out);
+  return false;
+}
+
+class KernelPy {
+ public:
+  explicit KernelPy(std::shared_ptr<backends::Kernel> k) : k_(std::move(k)) {}
+
+  // kern(a, b, c): outputs written in place, returns None.
+  // kern(a, b):    outputs allocated and returned (one array, or a tuple).
+  py::object call(py::args args) {
+    const ir::LoweredFunc& f = k_->func();
+    size_t n_args = f.args().size(), n_inputs = 0;
+    for (const auto& a : f.args()) n_inputs += a.kind == ir::Argument::Kind::kInput;
+    bool allocate = args.size() == n_inputs && n_inputs != n_args;
+    if (args.size() != n_args && !allocate) {
+      CINN_THROW(ExecutionError) << "kernel '" << f.name() << "' takes " << n_args
+                                 << " arrays (or its " << n_inputs << " inputs), got " << args.size();
+    }
+    std::map<const ir::Var*, int64_t> env;
+    std::vector<py::array> arrays(n_args);
+    std::vector<bool> present(n_args, false);
+    std::vector<void*> data(n_args);
+    // Bind size variables from the given arrays first, then check every array.
+    size_t given = 0;
+    for (size_t i = 0; i < n_args; ++i) {
+      const ir::Argument& a = f.args()[i];
+      if (allocate && a.kind == ir::Argument::Kind::kOutput) continue;
+      py::handle h = args[given++];
+      const std::string& name = a.buffer.name();
+      if (!py::isinstance<py::array>(h)) {
+        CINN_THROW(ExecutionError) << "argument '" << name << "' must be a numpy array, got "
+                                   << std::string(py::str(h.get_type().attr("__name__")));
+      }
+      py::array arr = py::reinterpret_borrow<py::array>(h);
+      py::dtype want = numpy_dtype(a.buffer.dtype());
+      if (!arr.dtype().is(want) && !(arr.dtype().kind() == want.kind() &&
+                                      arr.dtype().itemsize() == want.itemsize())) {
+        CINN_THROW(DTypeError) << "argument '" << name << "' must have dtype "
+                               << a.buffer.dtype() << ", got "
+                               << std::string(py::str(arr.dtype()));
+      }
+      if (arr.ndim() != a.buffer.ndim()) {
+        CINN_THROW(ShapeError) << "argument '" << name << "' must have " << a.buffer.ndim()
+                               << " dimension(s), got " << arr.ndim();
+      }
+      if (!(arr.flags() & py::array::c_style)) {
+        CINN_THROW(ExecutionError) << "argument '" << name
+                                   << "' must be C-contiguous; use numpy.ascontiguousarray";
+      }
+      if (a.kind == ir::Argument::Kind::kOutput && !arr.writeable()) {
+        CINN_THROW(ExecutionError) << "output '" << name << "' is read-only";
+      }
+      for (int d = 0; d < a.buffer.ndim(); ++d) {
+        if (const auto* v = a.buffer.shape()[d].as<ir::Var>(); v && !env.count(v)) {
+          env[v] = arr.shape(d);
+        }
+      }
+      arrays[i] = arr;
+      present[i] = true;
+    }
+    for (size_t i = 0; i < n_args; ++i) {
+      const ir::Argument& a = f.args()[i];
+      std::vector<int64_t> shape(a.buffer.ndim());
+      for (int d = 0; d < a.buffer.ndim(); ++d) {
+        if (!eval_shape(a.buffer.shape()[d], env, &shape[d])) {
+          CINN_THROW(ShapeError) << "argument '" << a.buffer.name() << "': cannot determine "
+                                 << "dimension " << d << " (" << a.buffer.shape()[d]
+                                 << ") from the arrays given";
+        }
+      }
+      if (!present[i]) {
+        arrays[i] = py::array(numpy_dtype(a.buffer.dtype()), shape);
+      } else {
+        for (int d = 0; d < a.buffer.ndim(); ++d) {
+          if (arrays[i].shape(d) != shape[d]) {
+            CINN_THROW(ShapeError) << "argument '" << a.buffer.name() << "': dimension " << d
+                                   << " must be " << shape[d] << " (" << a.buffer.shape()[d]
+                                   << "), got " << arrays[i].shape(d);
+          }
+        }
+      }
+      data[i] = arrays[i].mutable_data();
+    }
+    std::vector<int64_t> sizes;
+    for (const Expr& v : f.size_vars()) {
+      auto it = env.find(v.as<ir::Var>());
+      if (it == env.end()) {
+        CINN_THROW(ShapeError) << "size '" << v << "' of kernel '" << f.name()
+                               << "' is not a whole dimension of any input array";
+      }
+      sizes.push_back(it->second);
+    }
+    {
+      py::gil_scoped_release release;
+      k_->call(data.data(), sizes.data());
+    }
+    if (!allocate) return py::none();
+    py::list outs;
+    for (size_t i = 0; i < n_args; ++i) {
+      if (f.args()[i].kind == ir::Argument::Kind::kOutput) outs.append(arrays[i]);
+    }
+    if (outs.size() == 1) return outs[0];
+    return py::tuple(outs);
+  }
+
+  std::shared_ptr<backends::Kernel> k_;
+};
+
+}  // namespace
+
+void bind_build(py::module_& m) {
+  py::class_<KernelPy>(m, "Kernel", "A compiled kernel: call it on numpy arrays.")
+      .def("__call__", &KernelPy::call)
+      .def("source", [](const KernelPy& k) { return k.k_->llvm_ir(); },
+           "The generated code (optimized LLVM IR).")
+      .def("llvm_ir", [](const KernelPy& k, bool optimized) {
+        return optimized ? k.k_->llvm_ir() : k.k_->llvm_ir_unoptimized();
+      }, py::arg("optimized") = true)
+      .def_property_readonly("func", [](const KernelPy& k) { return k.k_->func(); })
+      .def_property_readonly("lowered", [](const KernelPy& k) { return k.k_->lowered(); },
+                             "The function after the loop passes, as it went to codegen.");
+  m.def("build", [](const ir::LoweredFunc& f, py::object target, bool precise_math, int opt_level) {
+    common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
+    backends::BuildOptions opts;
+    opts.llvm.precise_math = precise_math;
+    opts.llvm.opt_level = opt_level;
+    return KernelPy(backends::build(f, t, opts));
+  }, py::arg("func"), py::arg("target") = py::none(), py::arg("precise_math") = false,
+     py::arg("opt_level") = 3);
+  m.def("set_num_threads", &runtime::set_num_threads, py::arg("n"),
+        "Threads used by parallel loops (0: one per hardware thread).");
+  m.def("num_threads", &runtime::num_threads);
+}
+
+}  // namespace cinn::python

@@ -1,0 +1,24 @@
+// Conversions between Python values and IR expressions.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <vector>
+
+#include "cinn/ir/ir.h"
+#include "cinn/lang/reduce.h"
+
+namespace cinn::python {
+
+// A reduce axis is an Expr (its variable) that also knows its range.
+struct ReduceAxisPy : ir::Expr {
+  ir::Expr min, extent;
+  lang::ReduceAxis axis() const { return {*this, min, extent}; }
+};
+
+// int -> int64 immediate, float -> float32 immediate, bool -> bool, Expr -> itself.
+ir::Expr to_expr(pybind11::handle h);
+// A shape or index list: an int/Expr or a sequence of them.
+std::vector<ir::Expr> to_expr_list(pybind11::handle h);
+
+}  // namespace cinn::python
