@@ -1,14 +1,17 @@
 #include "cinn/backends/build.h"
 
+#include "cinn/ir/lower_math.h"
+#include "cinn/ir/simplify.h"
 #include "cinn/ir/transforms.h"
 #include "cinn/ir/verifier.h"
 
 namespace cinn::backends {
 
-ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f) {
-  ir::Stmt s = ir::lower_schedule_blocks(f.body());
+ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const BuildOptions& opts) {
+  ir::Stmt s = ir::simplify(ir::lower_schedule_blocks(f.body()));
   s = ir::flatten_storage(s);
-  s = ir::vectorize_loops(s);
+  if (!opts.llvm.precise_math) s = ir::lower_math_approximations(s);
+  s = ir::simplify(ir::vectorize_loops(s));
   ir::LoweredFunc out = f.with_body(s);
   ir::verify(out);
   return out;
@@ -25,7 +28,7 @@ std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& ta
     CINN_THROW(CompileError) << "build: only x86 targets are supported so far, got "
                              << target.to_string();
   }
-  ir::LoweredFunc lowered = lower_to_loops(f);
+  ir::LoweredFunc lowered = lower_to_loops(f, opts);
   ir::Module m{f.name(), target, {lowered}};
   return std::make_shared<Kernel>(f, lowered, compile_llvm(m, opts.llvm));
 }

@@ -15,8 +15,10 @@ struct BuildOptions {
 };
 
 // The loop-level passes between scheduling and code generation, in order: lower schedule
-// blocks, simplify, flatten storage, vectorize, simplify, verify.
-ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f);
+// blocks, simplify, flatten storage, replace float32 math calls by vectorizable
+// approximations (ir/lower_math.h; skipped with opts.llvm.precise_math), vectorize,
+// simplify, verify.
+ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const BuildOptions& opts = {});
 
 // A compiled kernel with the signature of its LoweredFunc.
 class Kernel {

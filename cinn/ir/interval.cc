@@ -103,8 +103,7 @@ class BoundsAnalyzer {
       case NodeKind::kLet: {
         const auto* op = e.as<Let>();
         const Var* v = op->var.as<Var>();
-        auto saved = lets_.find(v) == lets_.end() ? std::nullopt
-                                                  : std::optional<Bounds>(lets_[v]);
+        auto saved = lets_.find(v) == lets_.end() ? std::nullopt : std::optional<Bounds>(lets_[v]);
         if (analyzable(op->value.type())) {
           lets_[v] = analyze(op->value);
         } else {

@@ -15,9 +15,7 @@ namespace cinn::ir::intmath {
 using i128 = __int128;
 
 // Smallest and largest value of a signed integer or bool type.
-inline i128 type_min(Type t) {
-  return t.is_bool() ? 0 : -(static_cast<i128>(1) << (t.bits() - 1));
-}
+inline i128 type_min(Type t) { return t.is_bool() ? 0 : -(static_cast<i128>(1) << (t.bits() - 1)); }
 inline i128 type_max(Type t) {
   return t.is_bool() ? 1 : (static_cast<i128>(1) << (t.bits() - 1)) - 1;
 }

@@ -20,13 +20,15 @@ const IntrinsicInfo kIntrinsics[] = {
     {"isfinite", 1, true, true},
 };
 
+const IntrinsicInfo kReinterpretInfo = {kReinterpret, 1, false, false};
+
 }  // namespace
 
 const IntrinsicInfo* find_intrinsic(const std::string& name) {
   for (const auto& i : kIntrinsics) {
     if (name == i.name) return &i;
   }
-  return nullptr;
+  return name == kReinterpret ? &kReinterpretInfo : nullptr;
 }
 
 std::vector<std::string> intrinsic_names() {
@@ -37,6 +39,10 @@ std::vector<std::string> intrinsic_names() {
 
 Expr make_intrinsic(const std::string& name, std::vector<Expr> args) {
   const IntrinsicInfo* info = find_intrinsic(name);
+  if (info == &kReinterpretInfo) {
+    CINN_THROW(UnsupportedOpError) << "'" << name
+                                   << "' needs a result type; build it with make_reinterpret";
+  }
   if (!info) {
     std::string known;
     for (const auto& n : intrinsic_names()) known += (known.empty() ? "" : ", ") + n;
@@ -58,6 +64,17 @@ Expr make_intrinsic(const std::string& name, std::vector<Expr> args) {
   }
   Type t = info->returns_bool ? common::Bool(args[0].type().lanes()) : args[0].type();
   return Call::make(t, name, std::move(args), Call::Kind::kIntrinsic);
+}
+
+Expr make_reinterpret(Type t, Expr x) {
+  CINN_CHECK(x.defined()) << "reinterpret of a null expression";
+  Type from = x.type();
+  if (t.lanes() != from.lanes() || t.bits() != from.bits() || t.is_bool() || from.is_bool() ||
+      t.is_void() || t.is_handle() || from.is_handle()) {
+    CINN_THROW(DTypeError) << "reinterpret<" << t << ">(" << x << "): " << from
+                           << " and " << t << " differ in width or lanes, or are not numbers";
+  }
+  return Call::make(t, kReinterpret, {std::move(x)}, Call::Kind::kIntrinsic);
 }
 
 }  // namespace cinn::ir

@@ -29,6 +29,14 @@ VarMap bindings(const ScheduleBlockRealize* r) {
 }
 
 // Pass 1: decides where each block's init goes.
+//
+// The init is placed right before L, the outermost loop whose variable feeds a reduce
+// iter_value, wrapped in copies of the loops and guards between L and the block that
+// only involve spatial values (so it initializes exactly the outputs that L's nest
+// updates). Loops outside L may not feed reduce values by construction. When something
+// between L and the block mixes reduce and spatial variables (a loop bound, a guard, or a
+// fused loop feeding both), the init falls back to a guard on "every reduce value at its
+// minimum", which is correct for rectangular reductions.
 class InitPlacer : public IRVisitor {
  public:
   std::map<const For*, std::vector<Stmt>> hoisted;   // init placed before this loop
@@ -37,9 +45,16 @@ class InitPlacer : public IRVisitor {
 
  protected:
   void visit_For(const For* op) override {
-    stack_.push_back(op);
+    path_.push_back(op);
     IRVisitor::visit_For(op);
-    stack_.pop_back();
+    path_.pop_back();
+  }
+  void visit_IfThenElse(const IfThenElse* op) override {
+    visit(op->condition);
+    path_.push_back(op);
+    visit(op->then_case);
+    path_.pop_back();
+    visit(op->else_case);
   }
   void visit_ScheduleBlockRealize(const ScheduleBlockRealize* op) override {
     const auto* b = op->block.as<ScheduleBlock>();
@@ -48,33 +63,68 @@ class InitPlacer : public IRVisitor {
     for (size_t i = 0; i < b->iter_vars.size(); ++i) {
       (b->iter_vars[i].is_reduce() ? reduce : spatial).push_back(op->iter_values[i]);
     }
-    std::set<const Var*> s = vars_in(spatial), r = vars_in(reduce);
-    // The innermost run of loops that no spatial value depends on.
-    int p = static_cast<int>(stack_.size());
-    while (p > 0 && !s.count(stack_[p - 1]->loop_var.as<Var>())) --p;
-    std::set<const Var*> suffix;
-    for (size_t q = p; q < stack_.size(); ++q) suffix.insert(stack_[q]->loop_var.as<Var>());
-    bool all_reduce_inside = true;
-    for (const Var* v : r) {
-      bool is_loop = false;
-      for (const For* f : stack_) is_loop |= f->loop_var.as<Var>() == v;
-      if (is_loop && !suffix.count(v)) all_reduce_inside = false;
+    std::set<const Var*> r = vars_in(reduce);
+    size_t top = path_.size();
+    for (size_t p = 0; p < path_.size(); ++p) {
+      if (path_[p]->kind() == NodeKind::kFor &&
+          r.count(static_cast<const For*>(path_[p])->loop_var.as<Var>())) {
+        top = p;
+        break;
+      }
     }
-    // Skip loops in the suffix that no reduce value uses, from the outside in.
-    while (p < static_cast<int>(stack_.size()) && !r.count(stack_[p]->loop_var.as<Var>())) ++p;
     Stmt init = substitute(b->init, bindings(op));
-    if (!all_reduce_inside) {
-      guarded.insert(op);
-    } else if (p == static_cast<int>(stack_.size())) {
+    if (top == path_.size()) {
       inline_init.insert(op);
+    } else if (Stmt wrapped = wrap_init(init, top, r, vars_in(spatial)); wrapped.defined()) {
+      hoisted[static_cast<const For*>(path_[top])].push_back(wrapped);
     } else {
-      hoisted[stack_[p]].push_back(init);
+      guarded.insert(op);
     }
     IRVisitor::visit_ScheduleBlockRealize(op);
   }
 
  private:
-  std::vector<const For*> stack_;
+  // The init inside copies of the spatial loops and guards below path_[top]; undefined if
+  // a reduce variable is mixed into one of them.
+  Stmt wrap_init(Stmt init, size_t top, const std::set<const Var*>& r,
+                 const std::set<const Var*>& s) {
+    VarMap fresh;
+    std::vector<const IRNode*> keep;
+    for (size_t p = top; p < path_.size(); ++p) {
+      if (path_[p]->kind() == NodeKind::kFor) {
+        const auto* f = static_cast<const For*>(path_[p]);
+        const Var* v = f->loop_var.as<Var>();
+        bool in_r = r.count(v), in_s = s.count(v);
+        if (in_r && in_s) return Stmt();
+        if (in_s) {
+          keep.push_back(f);
+          fresh[v] = Var::make(v->name, v->type);
+        }
+      } else {
+        keep.push_back(path_[p]);
+      }
+    }
+    std::vector<Expr> reduce_vars;
+    for (const Var* v : r) reduce_vars.push_back(Expr(v));
+    for (size_t k = keep.size(); k-- > 0;) {
+      if (keep[k]->kind() == NodeKind::kFor) {
+        const auto* f = static_cast<const For*>(keep[k]);
+        if (uses_any_var(f->min, reduce_vars) || uses_any_var(f->extent, reduce_vars)) {
+          return Stmt();
+        }
+        init = For::make(fresh[f->loop_var.as<Var>()], substitute(f->min, fresh),
+                         substitute(f->extent, fresh), f->for_kind, substitute(init, fresh));
+      } else {
+        const auto* c = static_cast<const IfThenElse*>(keep[k]);
+        if (uses_any_var(c->condition, reduce_vars)) return Stmt();
+        init = IfThenElse::make(substitute(c->condition, fresh), init);
+      }
+    }
+    // Loop variables of kept loops still appear free in the init; map them to the copies.
+    return substitute(init, fresh);
+  }
+
+  std::vector<const IRNode*> path_;
 };
 
 class BlockLowerer : public IRMutator {

@@ -113,7 +113,9 @@ class Printer : public IRVisitor {
   void visit_UIntImm(const UIntImm* op) override { os_ << op->type << "(" << op->value << ")"; }
   void visit_FloatImm(const FloatImm* op) override {
     std::string s = format_float(op->value, op->type.bits());
-    if (op->type == common::Float(32)) {
+    if (!std::isfinite(op->value)) {
+      os_ << op->type << "(" << s << ")";  // float32(inf), float64(nan)
+    } else if (op->type == common::Float(32)) {
       os_ << s << "f";
     } else if (op->type == common::Float(64)) {
       os_ << s;
@@ -162,7 +164,10 @@ class Printer : public IRVisitor {
   }
   void visit_Call(const Call* op) override {
     if (op->call_kind == Call::Kind::kExtern) os_ << "extern ";
-    os_ << op->name << "(";
+    os_ << op->name;
+    // The one intrinsic whose type is not its argument's.
+    if (op->name == "reinterpret") os_ << "<" << op->type << ">";
+    os_ << "(";
     print_list(op->args);
     os_ << ")";
   }

@@ -4,7 +4,9 @@
 // ir.h: integers wrap modulo 2^bits, Div/Mod are floor division, floats are IEEE-754, extern
 // calls are never dropped or duplicated. What it does, by concern (one file each):
 //
+//   simplify_rewrite.cc     the rewrite-rule engine: rules are data (simplify_rewrite.h)
 //   simplify_fold.cc        constant folding of immediates
+//   simplify_linear.cc      integer linear forms sum(c_i * x_i) + c
 //   simplify_arith.cc       Add/Sub/Mul: integer linear forms (`x + 1 + x - 1` -> `x * 2`),
 //                           float identities that hold for -0.0 and NaN, vector Ramp/Broadcast
 //   simplify_divmod.cc      floor Div/Mod, with splitting of linear numerators by bounds

@@ -8,6 +8,8 @@
 //
 // Floats fold constants and drop only the identities that hold for every IEEE value:
 // x * 1.0, x / 1.0, x - 0.0 and x + (-0.0). `x + 0.0` stays: for x = -0.0 it is +0.0.
+#include <utility>
+
 #include "cinn/ir/equality.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/simplify_internal.h"
@@ -24,6 +26,7 @@ const RuleTable& broadcast_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, y = w.y, bx = w.bx, by = w.by;
+    // clang-format off
     return RuleTable{
         {bc(x) + bc(y), bc(x + y)},
         {bc(x) - bc(y), bc(x - y)},
@@ -41,6 +44,7 @@ const RuleTable& broadcast_rules() {
         {bc(bx) && bc(by), bc(bx && by)},
         {bc(bx) || bc(by), bc(bx || by)},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -51,6 +55,7 @@ const RuleTable& ramp_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, y = w.y, z = w.z, v = w.w;
+    // clang-format off
     return RuleTable{
         {ramp(x, y) + ramp(z, v), ramp(x + z, y + v)},
         {ramp(x, y) + bc(z), ramp(x + z, y)},
@@ -61,6 +66,7 @@ const RuleTable& ramp_rules() {
         {ramp(x, y) * bc(z), ramp(x * z, y * z)},
         {bc(z) * ramp(x, y), ramp(z * x, z * y)},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -68,6 +74,7 @@ const RuleTable& ramp_rules() {
 const RuleTable& float_rules() {
   static const RuleTable rules = [] {
     const Expr x = wildcards().fx;
+    // clang-format off
     return RuleTable{
         {x + Expr(-0.0f), x},
         {Expr(-0.0f) + x, x},
@@ -76,12 +83,22 @@ const RuleTable& float_rules() {
         {Expr(1.0f) * x, x},
         {x / Expr(1.0f), x},
     };
+    // clang-format on
   }();
   return rules;
 }
 
+// How far a form is from having no Div/Mod terms: (Div/Mod terms, all terms).
+std::pair<size_t, size_t> divmod_measure(const LinearForm& f) {
+  size_t n = 0;
+  for (const auto& term : f.terms) {
+    if (term.first.as<Div>() || term.first.as<Mod>()) ++n;
+  }
+  return {n, f.terms.size()};
+}
+
 // k * c * (x / c) == k * x - k * (x % c) for floor division by a constant c > 1. Applied when
-// it removes terms: `x / 8 * 8 + x % 8` -> `x`, `x - x / 8 * 8` -> `x % 8`.
+// it lowers divmod_measure: `x / 8 * 8 + x % 8` -> `x`, `x - x / 8 * 8` -> `x % 8`.
 bool combine_div_mod(LinearForm* f) {
   for (const auto& [atom, d] : f->terms) {
     const auto* div = atom.as<Div>();
@@ -93,7 +110,7 @@ bool combine_div_mod(LinearForm* f) {
     g.add_expr(div->a, k);
     g.add_term(Mod::make(div->a, div->b), -k);
     g.normalize();
-    if (g.terms.size() < f->terms.size()) {
+    if (divmod_measure(g) < divmod_measure(*f)) {
       *f = std::move(g);
       return true;
     }

@@ -20,9 +20,11 @@ const RuleTable& int_cmp_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, t = w.kTrue, f = w.kFalse;
+    // clang-format off
     return RuleTable{
         {x == x, t}, {x != x, f}, {x < x, f}, {x <= x, t}, {x > x, f}, {x >= x, t},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -31,10 +33,12 @@ const RuleTable& and_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.bx, t = w.kTrue, f = w.kFalse;
+    // clang-format off
     return RuleTable{
         {t && x, x}, {x && t, x}, {f && x, f}, {x && f, f},
         {x && x, x}, {x && !x, f}, {!x && x, f},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -43,10 +47,12 @@ const RuleTable& or_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.bx, t = w.kTrue, f = w.kFalse;
+    // clang-format off
     return RuleTable{
         {t || x, t}, {x || t, t}, {f || x, x}, {x || f, x},
         {x || x, x}, {x || !x, t}, {!x || x, t},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -55,12 +61,14 @@ const RuleTable& not_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, y = w.y, bx = w.bx;
+    // clang-format off
     return RuleTable{
         {!!bx, bx},
         {!(x == y), x != y},
         {!(x != y), x == y},
         {!Broadcast::make(bx, 2), Broadcast::make(!bx, 2)},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -70,12 +78,14 @@ const RuleTable& not_int_cmp_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, y = w.y;
+    // clang-format off
     return RuleTable{
         {!(x < y), y <= x},
         {!(x <= y), y < x},
         {!(x > y), x <= y},
         {!(x >= y), x < y},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -85,12 +95,14 @@ const RuleTable& select_rules() {
     const Wildcards& w = wildcards();
     // The condition takes slot x, so the values are y and z.
     const Expr c = w.bx, y = w.y, z = w.z;
+    // clang-format off
     return RuleTable{
         {select(w.kTrue, y, z), y},
         {select(w.kFalse, y, z), z},
         {select(c, y, y), y},
         {select(!c, y, z), select(c, z, y)},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -177,9 +189,9 @@ Expr Simplifier::simplify_logical(const Expr& e) {
   return r.defined() ? r : e;
 }
 
-#define CINN_CMP_MUTATE(Name)                                                   \
-  Expr Simplifier::mutate_##Name(const Name* op) {                              \
-    return simplify_cmp(rebuild_binary(op, mutate(op->a), mutate(op->b)));      \
+#define CINN_CMP_MUTATE(Name)                                              \
+  Expr Simplifier::mutate_##Name(const Name* op) {                         \
+    return simplify_cmp(rebuild_binary(op, mutate(op->a), mutate(op->b))); \
   }
 CINN_CMP_MUTATE(EQ)
 CINN_CMP_MUTATE(NE)

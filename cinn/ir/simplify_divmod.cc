@@ -23,6 +23,7 @@ const RuleTable& div_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, c0 = w.c0, c1 = w.c1;
+    // clang-format off
     return RuleTable{
         {x / 1, x},
         {x / -1, 0 - x},
@@ -32,6 +33,7 @@ const RuleTable& div_rules() {
         // wrapping (min / -1 does).
         {x / c0 / c1, x / (c0 * c1), c0 > 0 && c1 > 0},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -40,6 +42,7 @@ const RuleTable& mod_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, c0 = w.c0, c1 = w.c1;
+    // clang-format off
     return RuleTable{
         {x % 1, 0},
         {x % -1, 0},
@@ -48,6 +51,7 @@ const RuleTable& mod_rules() {
         // x % c0 differs from x by a multiple of c0, hence of c1.
         {x % c0 % c1, x % c1, c1 > 0 && c0 % c1 == 0},
     };
+    // clang-format on
   }();
   return rules;
 }

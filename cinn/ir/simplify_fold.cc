@@ -82,13 +82,13 @@ Expr fold_float(NodeKind op, Type t, double x, double y) {
 Expr fold_binary(NodeKind op, const Expr& a, const Expr& b) {
   if (!a.defined() || !b.defined() || a.type() != b.type()) return Expr();
   const Type t = a.type();
-  if (const auto *x = a.as<IntImm>(), *y = b.as<IntImm>(); x && y) {
+  if (const auto* x = a.as<IntImm>(), *y = b.as<IntImm>(); x && y) {
     return fold_int(op, t, x->value, y->value);
   }
-  if (const auto *x = a.as<UIntImm>(), *y = b.as<UIntImm>(); x && y) {
+  if (const auto* x = a.as<UIntImm>(), *y = b.as<UIntImm>(); x && y) {
     return fold_uint(op, t, x->value, y->value);
   }
-  if (const auto *x = a.as<FloatImm>(), *y = b.as<FloatImm>(); x && y) {
+  if (const auto* x = a.as<FloatImm>(), *y = b.as<FloatImm>(); x && y) {
     return fold_float(op, t, x->value, y->value);
   }
   return Expr();
@@ -99,13 +99,13 @@ Expr fold_cast(Type t, const Expr& value) {
   if (const auto* i = value.as<IntImm>()) {
     if (t.is_int() || t.is_bool()) return make_int(t, i->value);
     if (t.is_float() && foldable_float(t)) {
-      return FloatImm::make(t, t.bits() == 32 ? static_cast<float>(i->value)
-                                              : static_cast<double>(i->value));
+      return FloatImm::make(
+          t, t.bits() == 32 ? static_cast<float>(i->value) : static_cast<double>(i->value));
     }
     return Expr();
   }
-  if (const auto* f = value.as<FloatImm>(); f && t.is_float() && foldable_float(t) &&
-                                             foldable_float(f->type)) {
+  if (const auto* f = value.as<FloatImm>();
+      f && t.is_float() && foldable_float(t) && foldable_float(f->type)) {
     return FloatImm::make(t, round_to(t, f->value));
   }
   return Expr();

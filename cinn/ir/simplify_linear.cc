@@ -65,8 +65,9 @@ void LinearForm::add_form(const LinearForm& o, i128 scale) {
 }
 
 void LinearForm::normalize() {
-  terms.erase(std::remove_if(terms.begin(), terms.end(), [](const auto& t) { return t.second == 0; }),
-              terms.end());
+  terms.erase(
+      std::remove_if(terms.begin(), terms.end(), [](const auto& t) { return t.second == 0; }),
+      terms.end());
 }
 
 LinearForm linear_form(const Expr& e) {

@@ -1,7 +1,7 @@
 // Min and Max.
 //
 // Integers: the rule tables, then a proof by bounds: min(a, b) -> a when a <= b can be
-// decided (Simplifier::decide, which also sees that x <= x + 3 when x + 3 cannot wrap).
+// proved (Simplifier::decide, which also sees that x <= x + 3 when x + 3 cannot wrap).
 // Floats fold constants and min(x, x) only: with NaN, min(x, max(x, y)) is not x.
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/simplify_internal.h"
@@ -14,6 +14,7 @@ const RuleTable& int_min_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, y = w.y, c0 = w.c0, c1 = w.c1;
+    // clang-format off
     return RuleTable{
         {min(x, x), x},
         {min(c0, x), min(x, c0)},
@@ -28,6 +29,7 @@ const RuleTable& int_min_rules() {
         {min(min(x, y), x), min(x, y)},
         {min(min(y, x), x), min(y, x)},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -36,6 +38,7 @@ const RuleTable& int_max_rules() {
   static const RuleTable rules = [] {
     const Wildcards& w = wildcards();
     const Expr x = w.x, y = w.y, c0 = w.c0, c1 = w.c1;
+    // clang-format off
     return RuleTable{
         {max(x, x), x},
         {max(c0, x), max(x, c0)},
@@ -50,6 +53,7 @@ const RuleTable& int_max_rules() {
         {max(max(x, y), x), max(x, y)},
         {max(max(y, x), x), max(y, x)},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -57,10 +61,12 @@ const RuleTable& int_max_rules() {
 const RuleTable& float_minmax_rules() {
   static const RuleTable rules = [] {
     const Expr x = wildcards().fx;
+    // clang-format off
     return RuleTable{
         {min(x, x), x},
         {max(x, x), x},
     };
+    // clang-format on
   }();
   return rules;
 }
@@ -81,7 +87,8 @@ Expr Simplifier::simplify_minmax(const Expr& e) {
   }
   Expr a, b;
   binary_operands(e, &a, &b);
-  if (auto a_le_b = decide(NodeKind::kLE, a, b)) return *a_le_b == is_min ? a : b;
+  if (decide(NodeKind::kLE, a, b) == std::optional<bool>(true)) return is_min ? a : b;
+  if (decide(NodeKind::kLE, b, a) == std::optional<bool>(true)) return is_min ? b : a;
   return e;
 }
 

@@ -19,12 +19,12 @@ namespace cinn::ir::simplify_detail {
 
 bool binary_operands(const Expr& e, Expr* a, Expr* b) {
   switch (e.kind()) {
-#define CINN_CASE(Name)                \
-  case NodeKind::k##Name: {            \
-    const auto* op = e.as<Name>();     \
-    *a = op->a;                        \
-    *b = op->b;                        \
-    return true;                       \
+#define CINN_CASE(Name)            \
+  case NodeKind::k##Name: {        \
+    const auto* op = e.as<Name>(); \
+    *a = op->a;                    \
+    *b = op->b;                    \
+    return true;                   \
   }
     CINN_FOR_EACH_BINARY(CINN_CASE)
 #undef CINN_CASE
@@ -152,8 +152,7 @@ bool match(const Expr& p, const Expr& e, Bindings* b) {
     case NodeKind::kNot: return match(p.as<Not>()->a, e.as<Not>()->a, b);
     case NodeKind::kSelect: {
       const auto *ps = p.as<Select>(), *es = e.as<Select>();
-      return match(ps->condition, es->condition, b) &&
-             match(ps->true_value, es->true_value, b) &&
+      return match(ps->condition, es->condition, b) && match(ps->true_value, es->true_value, b) &&
              match(ps->false_value, es->false_value, b);
     }
     case NodeKind::kBroadcast: {
@@ -222,8 +221,7 @@ class Instantiator {
         if (t.is_int()) return intmath::fits_in(t, v) ? IntImm::make(t, v) : Expr();
         return make_const(t, static_cast<double>(v));
       }
-      case NodeKind::kFloatImm:
-        return make_const(hint.element_of(), p.as<FloatImm>()->value);
+      case NodeKind::kFloatImm: return make_const(hint.element_of(), p.as<FloatImm>()->value);
       case NodeKind::kNot: {
         Expr a = build(p.as<Not>()->a, hint);
         return a.defined() ? Not::make(a) : Expr();

@@ -80,9 +80,62 @@ class AstToIR {
     } else {
       CINN_THROW(InternalError) << "poly: unexpected loop condition kind";
     }
+    int saved_next = next_dim_;
+    int first_skipped = next_dim_;
+    int stage = stage_below(f.body());
+    // Unit loops for skipped dimensions above this loop: their variables must be known
+    // before the statement below is built.
+    std::vector<Expr> unit(stages_[stage].iter_vars.size());
+    Stmt marker = Evaluate::make(Expr(0));
+    Stmt units = wrap_unit_loops(stage, first_skipped, dim, marker, &unit);
+    auto saved_units = unit_vars_;
+    for (size_t d = 0; d < unit.size(); ++d) {
+      if (unit[d].defined()) unit_vars_[static_cast<int>(d)] = unit[d];
+    }
+    next_dim_ = dim + 1;
     Stmt body = node(f.body());
+    next_dim_ = saved_next;
+    unit_vars_ = std::move(saved_units);
     ids_.erase(it_name);
-    return For::make(var, init, extent, ForKind::kSerial, body);
+    Stmt loop = For::make(var, init, extent, ForKind::kSerial, body);
+    return rewrap(units, loop);
+  }
+
+  // Replaces the innermost body of a chain of unit loops (built around a marker) by `inner`.
+  static Stmt rewrap(const Stmt& units, Stmt inner) {
+    std::vector<const For*> loops;
+    for (const For* f = units.as<For>(); f; f = f->body.as<For>()) loops.push_back(f);
+    for (size_t i = loops.size(); i-- > 0;) {
+      inner = For::make(loops[i]->loop_var, loops[i]->min, loops[i]->extent, ForKind::kSerial, inner);
+    }
+    return inner;
+  }
+
+  // isl drops loops over dimensions with a single value. Schedules expect one loop per
+  // iter_var, so dimensions of constant extent 1 get back a unit loop `for (v, min, 1)`
+  // (with `values` pointing at the statement's iter_values, the value becomes the loop var).
+  Stmt wrap_unit_loops(int stage, int from, int to, Stmt inner, std::vector<Expr>* values) {
+    const StageDomain& s = stages_[stage];
+    for (int d = to - 1; d >= from; --d) {
+      if (d >= static_cast<int>(s.ranges.size()) || !is_const_int(s.ranges[d].extent, 1)) continue;
+      std::string name = d < static_cast<int>(s.loop_names.size()) ? s.loop_names[d]
+                                                                    : s.iter_vars[d].var_name();
+      Expr v = Var::make(name, common::IndexType());
+      if (values) (*values)[d] = v;
+      inner = For::make(v, s.ranges[d].min, Expr(1), ForKind::kSerial, inner);
+    }
+    return inner;
+  }
+
+  int stage_below(const isl::ast_node& n) {
+    if (n.isa<isl::ast_node_user>()) {
+      return stage_of(n.as<isl::ast_node_user>().expr().as<isl::ast_expr_op>().arg(0));
+    }
+    if (n.isa<isl::ast_node_block>()) return stage_below(n.as<isl::ast_node_block>().children().at(0));
+    if (n.isa<isl::ast_node_for>()) return stage_below(n.as<isl::ast_node_for>().body());
+    if (n.isa<isl::ast_node_if>()) return stage_below(n.as<isl::ast_node_if>().then_node());
+    if (n.isa<isl::ast_node_mark>()) return stage_below(n.as<isl::ast_node_mark>().node());
+    CINN_THROW(InternalError) << "poly: AST subtree without a statement";
   }
 
   // Name of the iter_var at `dim` in the first statement below `n`.
@@ -112,7 +165,13 @@ class AstToIR {
     int stage = stage_of(op.arg(0));
     std::vector<Expr> values;
     for (unsigned i = 1; i < op.n_arg(); ++i) values.push_back(expr(op.arg(i)));
-    return body_(stage, values);
+    // Unit loops are created first so the statement can refer to their variables.
+    for (const auto& [d, v] : unit_vars_) {
+      if (d < static_cast<int>(values.size())) values[d] = v;
+    }
+    Stmt marker = Evaluate::make(Expr(0));
+    Stmt units = wrap_unit_loops(stage, next_dim_, static_cast<int>(values.size()), marker, &values);
+    return rewrap(units, body_(stage, values));
   }
 
   Expr expr(const isl::ast_expr& e) {
@@ -163,6 +222,8 @@ class AstToIR {
 
   const std::vector<StageDomain>& stages_;
   const StageBodyFn& body_;
+  int next_dim_ = 0;  // the first iter_var dimension not yet covered by an enclosing loop
+  std::map<int, Expr> unit_vars_;  // dimension -> enclosing unit loop variable
   std::map<std::string, Expr> ids_;
 };
 

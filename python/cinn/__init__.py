@@ -26,7 +26,9 @@ from ._cinn import (  # noqa: F401
     Expr,
     InternalError,
     Kernel,
+    Loop,
     LoweredFunc,
+    Schedule,
     ScheduleError,
     ShapeError,
     Target,
@@ -38,18 +40,21 @@ from . import lang  # noqa: F401
 
 
 def build(func, target=None, precise_math=False, opt_level=3):
-    """Compiles a :class:`LoweredFunc` for ``target`` (default: the host x86 CPU).
+    """Compiles a :class:`LoweredFunc` or a :class:`Schedule` for ``target`` (default: the
+    host x86 CPU).
 
     Returns a :class:`Kernel`. Call it with every argument array (outputs are written in
     place) or with the inputs only (outputs are allocated and returned). Arrays must be
     C-contiguous with the declared dtype and shape; they are used without copies.
     ``precise_math`` maps exp/log/tanh/... to libm instead of vectorizable approximations.
     """
+    if isinstance(func, Schedule):
+        func = func.func
     return _cinn.build(func, target, precise_math, opt_level)
 
 
 __all__ = [
-    "build", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Error", "ShapeError",
+    "build", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads",
 ]

@@ -9,5 +9,6 @@ void bind_errors(pybind11::module_& m);
 void bind_ir(pybind11::module_& m);
 void bind_lang(pybind11::module_& m);
 void bind_build(pybind11::module_& m);
+void bind_schedule(pybind11::module_& m);
 
 }  // namespace cinn::python

@@ -125,6 +125,21 @@ class KernelPy {
       }
       data[i] = arrays[i].mutable_data();
     }
+    // The kernel assumes its buffers do not overlap (they are noalias in the generated code).
+    for (size_t i = 0; i < n_args; ++i) {
+      for (size_t j = i + 1; j < n_args; ++j) {
+        bool out_i = f.args()[i].kind == ir::Argument::Kind::kOutput;
+        bool out_j = f.args()[j].kind == ir::Argument::Kind::kOutput;
+        if (!out_i && !out_j) continue;
+        auto lo_i = static_cast<const char*>(data[i]), lo_j = static_cast<const char*>(data[j]);
+        auto hi_i = lo_i + arrays[i].nbytes(), hi_j = lo_j + arrays[j].nbytes();
+        if (lo_i < hi_j && lo_j < hi_i && arrays[i].nbytes() && arrays[j].nbytes()) {
+          CINN_THROW(ExecutionError) << "arguments '" << f.args()[i].buffer.name() << "' and '"
+                                     << f.args()[j].buffer.name() << "' overlap in memory; "
+                                     << "an output may not share memory with another argument";
+        }
+      }
+    }
     std::vector<int64_t> sizes;
     for (const Expr& v : f.size_vars()) {
       auto it = env.find(v.as<ir::Var>());

@@ -48,5 +48,6 @@ PYBIND11_MODULE(_cinn, m) {
   cinn::python::bind_errors(m);
   cinn::python::bind_ir(m);
   cinn::python::bind_lang(m);
+  cinn::python::bind_schedule(m);
   cinn::python::bind_build(m);
 }

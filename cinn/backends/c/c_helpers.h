@@ -27,10 +27,10 @@ class Helpers {
 
   // The definitions recorded so far, sorted by name.
   std::string definitions() const;
-  void merge(const Helpers& other);
 
  private:
-  std::string add(const std::string& name, const std::string& definition);
+  // Records the helper `name` with `definition`, both instantiated for type t.
+  std::string add(const char* name, const char* definition, Type t);
   std::map<std::string, std::string> defs_;
 };
 

@@ -23,49 +23,32 @@ struct Rule {
   const char* c_name;  // the float64 libm name; float32 appends 'f'
 };
 
+// clang-format off: one intrinsic per line
 constexpr Rule kRules[] = {
-    {"abs", 1, Form::kAbs, "fabs"},
-    {"acos", 1, Form::kLibm, "acos"},
-    {"acosh", 1, Form::kLibm, "acosh"},
-    {"asin", 1, Form::kLibm, "asin"},
-    {"asinh", 1, Form::kLibm, "asinh"},
-    {"atan", 1, Form::kLibm, "atan"},
-    {"atan2", 2, Form::kLibm, "atan2"},
-    {"atanh", 1, Form::kLibm, "atanh"},
-    {"cbrt", 1, Form::kLibm, "cbrt"},
-    {"ceil", 1, Form::kRounding, "ceil"},
-    {"copysign", 2, Form::kLibm, "copysign"},
-    {"cos", 1, Form::kLibm, "cos"},
-    {"cosh", 1, Form::kLibm, "cosh"},
-    {"erf", 1, Form::kLibm, "erf"},
-    {"erfc", 1, Form::kLibm, "erfc"},
-    {"exp", 1, Form::kLibm, "exp"},
-    {"exp2", 1, Form::kLibm, "exp2"},
-    {"expm1", 1, Form::kLibm, "expm1"},
-    {"floor", 1, Form::kRounding, "floor"},
-    {"fma", 3, Form::kLibm, "fma"},
+    {"abs", 1, Form::kAbs, "fabs"},           {"acos", 1, Form::kLibm, "acos"},
+    {"acosh", 1, Form::kLibm, "acosh"},       {"asin", 1, Form::kLibm, "asin"},
+    {"asinh", 1, Form::kLibm, "asinh"},       {"atan", 1, Form::kLibm, "atan"},
+    {"atan2", 2, Form::kLibm, "atan2"},       {"atanh", 1, Form::kLibm, "atanh"},
+    {"cbrt", 1, Form::kLibm, "cbrt"},         {"ceil", 1, Form::kRounding, "ceil"},
+    {"copysign", 2, Form::kLibm, "copysign"}, {"cos", 1, Form::kLibm, "cos"},
+    {"cosh", 1, Form::kLibm, "cosh"},         {"erf", 1, Form::kLibm, "erf"},
+    {"erfc", 1, Form::kLibm, "erfc"},         {"exp", 1, Form::kLibm, "exp"},
+    {"exp2", 1, Form::kLibm, "exp2"},         {"expm1", 1, Form::kLibm, "expm1"},
+    {"floor", 1, Form::kRounding, "floor"},   {"fma", 3, Form::kLibm, "fma"},
     {"fmod", 2, Form::kLibm, "fmod"},  // truncated remainder, unlike the IR's floor Mod
-    {"hypot", 2, Form::kLibm, "hypot"},
-    {"isfinite", 1, Form::kPredicate, "isfinite"},
-    {"isinf", 1, Form::kPredicate, "isinf"},
-    {"isnan", 1, Form::kPredicate, "isnan"},
-    {"lgamma", 1, Form::kLibm, "lgamma"},
-    {"log", 1, Form::kLibm, "log"},
-    {"log10", 1, Form::kLibm, "log10"},
-    {"log1p", 1, Form::kLibm, "log1p"},
-    {"log2", 1, Form::kLibm, "log2"},
-    {"pow", 2, Form::kLibm, "pow"},
+    {"hypot", 2, Form::kLibm, "hypot"},       {"isfinite", 1, Form::kPredicate, "isfinite"},
+    {"isinf", 1, Form::kPredicate, "isinf"},  {"isnan", 1, Form::kPredicate, "isnan"},
+    {"lgamma", 1, Form::kLibm, "lgamma"},     {"log", 1, Form::kLibm, "log"},
+    {"log10", 1, Form::kLibm, "log10"},       {"log1p", 1, Form::kLibm, "log1p"},
+    {"log2", 1, Form::kLibm, "log2"},         {"pow", 2, Form::kLibm, "pow"},
     {"round", 1, Form::kRounding, "rint"},  // half to even, like numpy
-    {"rsqrt", 1, Form::kRsqrt, "sqrt"},
-    {"sigmoid", 1, Form::kSigmoid, "exp"},
-    {"sin", 1, Form::kLibm, "sin"},
-    {"sinh", 1, Form::kLibm, "sinh"},
-    {"sqrt", 1, Form::kLibm, "sqrt"},
-    {"tan", 1, Form::kLibm, "tan"},
-    {"tanh", 1, Form::kLibm, "tanh"},
-    {"tgamma", 1, Form::kLibm, "tgamma"},
+    {"rsqrt", 1, Form::kRsqrt, "sqrt"},       {"sigmoid", 1, Form::kSigmoid, "exp"},
+    {"sin", 1, Form::kLibm, "sin"},           {"sinh", 1, Form::kLibm, "sinh"},
+    {"sqrt", 1, Form::kLibm, "sqrt"},         {"tan", 1, Form::kLibm, "tan"},
+    {"tanh", 1, Form::kLibm, "tanh"},         {"tgamma", 1, Form::kLibm, "tgamma"},
     {"trunc", 1, Form::kRounding, "trunc"},
 };
+// clang-format on
 
 const Rule* find_rule(const std::string& name) {
   for (const Rule& r : kRules) {
@@ -91,8 +74,8 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
   if (!rule) {
     std::string known;
     for (const std::string& n : known_intrinsics()) known += (known.empty() ? "" : ", ") + n;
-    CINN_THROW(UnsupportedOpError) << "C backend: unknown intrinsic '" << call.name
-                                   << "'; the C backend knows " << known;
+    CINN_THROW(UnsupportedOpError)
+        << "C backend: unknown intrinsic '" << call.name << "'; the C backend knows " << known;
   }
   if (static_cast<int>(call.args.size()) != rule->arity) {
     CINN_THROW(InternalError) << "intrinsic '" << call.name << "' takes " << rule->arity

@@ -1,5 +1,6 @@
 #include "cinn/backends/c/c_syntax.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -18,8 +19,8 @@ std::string operand(const CExpr& e, Prec need) {
 
 std::string c_type(Type t) {
   if (t.is_vector()) {
-    CINN_THROW(UnsupportedOpError) << "C backend: vector type " << t
-                                   << " (the C backend expects scalar IR)";
+    CINN_THROW(UnsupportedOpError)
+        << "C backend: vector type " << t << " (the C backend expects scalar IR)";
   }
   switch (t.code()) {
     case Type::Code::kInt:
@@ -32,10 +33,14 @@ std::string c_type(Type t) {
       if (t.bits() == 32) return "float";
       if (t.bits() == 64) return "double";
       break;
-    case Type::Code::kBFloat: break;
-    case Type::Code::kBool: return "bool";
-    case Type::Code::kHandle: return "void*";
-    case Type::Code::kVoid: return "void";
+    case Type::Code::kBFloat:
+      break;
+    case Type::Code::kBool:
+      return "bool";
+    case Type::Code::kHandle:
+      return "void*";
+    case Type::Code::kVoid:
+      return "void";
   }
   CINN_THROW(UnsupportedOpError) << "C backend: type " << t
                                  << " is not supported (float16 and bfloat16 have no portable C "
@@ -47,10 +52,14 @@ std::string c_storage_type(Type t) { return t.is_bool() ? "uint8_t" : c_type(t);
 std::string type_suffix(Type t) {
   c_type(t);  // rejects what C cannot express
   switch (t.code()) {
-    case Type::Code::kInt: return "i" + std::to_string(t.bits());
-    case Type::Code::kUInt: return "u" + std::to_string(t.bits());
-    case Type::Code::kFloat: return "f" + std::to_string(t.bits());
-    default: break;
+    case Type::Code::kInt:
+      return "i" + std::to_string(t.bits());
+    case Type::Code::kUInt:
+      return "u" + std::to_string(t.bits());
+    case Type::Code::kFloat:
+      return "f" + std::to_string(t.bits());
+    default:
+      break;
   }
   CINN_THROW(InternalError) << "C backend: no helper suffix for type " << t;
 }
@@ -134,33 +143,44 @@ namespace {
 const std::unordered_set<std::string>& keywords() {
   static const std::unordered_set<std::string> kNames = {
       // C99 keywords and stdbool.h's macros.
-      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-      "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
-      "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "_Complex",
-      "_Imaginary", "bool", "true", "false"};
+      "auto",     "break",  "case",   "char",     "const",      "continue", "default",  "do",
+      "double",   "else",   "enum",   "extern",   "float",      "for",      "goto",     "if",
+      "inline",   "int",    "long",   "register", "restrict",   "return",   "short",    "signed",
+      "sizeof",   "static", "struct", "switch",   "typedef",    "union",    "unsigned", "void",
+      "volatile", "while",  "_Bool",  "_Complex", "_Imaginary", "bool",     "true",     "false"};
   return kNames;
 }
 
 const std::unordered_set<std::string>& reserved_names() {
-  static const std::unordered_set<std::string> kNames = {
-      "main",
-      // stdint.h, stdlib.h, stddef.h.
-      "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-      "size_t", "NULL", "malloc", "free", "abort", "INT64_C", "UINT64_C", "INT32_MIN",
-      "INT64_MIN",
-      // The ABI's parameters.
-      "args", "sizes",
-      // math.h functions and macros the backend emits.
-      "NAN", "INFINITY", "HUGE_VAL", "isnan", "isinf", "isfinite", "signbit", "fabs", "fabsf",
-      "exp", "expf", "exp2", "exp2f", "expm1", "expm1f", "log", "logf", "log2", "log2f",
-      "log10", "log10f", "log1p", "log1pf", "sqrt", "sqrtf", "cbrt", "cbrtf", "sin", "sinf",
-      "cos", "cosf", "tan", "tanf", "asin", "asinf", "acos", "acosf", "atan", "atanf", "sinh",
-      "sinhf", "cosh", "coshf", "tanh", "tanhf", "asinh", "asinhf", "acosh", "acoshf", "atanh",
-      "atanhf", "erf", "erff", "erfc", "erfcf", "tgamma", "tgammaf", "lgamma", "lgammaf",
-      "floor", "floorf", "ceil", "ceilf", "trunc", "truncf", "rint", "rintf", "pow", "powf",
-      "atan2", "atan2f", "hypot", "hypotf", "copysign", "copysignf", "fmod", "fmodf", "fma",
-      "fmaf", "fmin", "fminf", "fmax", "fmaxf"};
+  static const std::unordered_set<std::string> kNames = [] {
+    std::unordered_set<std::string> names = {
+        "main", "args", "sizes",  // the ABI's parameters
+        // stddef.h, stdint.h, stdlib.h.
+        "size_t", "NULL", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t",
+        "uint32_t", "uint64_t", "intptr_t", "uintptr_t", "intmax_t", "uintmax_t", "INT64_C",
+        "UINT64_C", "malloc", "calloc", "realloc", "free", "abort", "exit", "atexit", "abs", "labs",
+        "llabs", "div", "ldiv", "lldiv", "atoi", "atol", "atoll", "atof", "strtod", "strtof",
+        "strtol", "strtoll", "strtoul", "strtoull", "rand", "srand", "qsort", "bsearch", "getenv",
+        "system",
+        // math.h macros.
+        "NAN", "INFINITY", "isnan", "isinf", "isfinite", "isnormal", "signbit", "fpclassify",
+        "isgreater", "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered",
+        "float_t", "double_t"};
+    // math.h functions, each also with the f and l suffixes.
+    for (const char* f :
+         {"acos",     "asin",   "atan",      "atan2",      "cos",    "sin",       "tan",
+          "acosh",    "asinh",  "atanh",     "cosh",       "sinh",   "tanh",      "exp",
+          "exp2",     "expm1",  "frexp",     "ilogb",      "ldexp",  "log",       "log10",
+          "log1p",    "log2",   "logb",      "modf",       "scalbn", "scalbln",   "cbrt",
+          "fabs",     "hypot",  "pow",       "sqrt",       "erf",    "erfc",      "lgamma",
+          "tgamma",   "ceil",   "floor",     "nearbyint",  "rint",   "lrint",     "llrint",
+          "round",    "lround", "llround",   "trunc",      "fmod",   "remainder", "remquo",
+          "copysign", "nan",    "nextafter", "nexttoward", "fdim",   "fmax",      "fmin",
+          "fma"}) {
+      for (const char* suffix : {"", "f", "l"}) names.insert(std::string(f) + suffix);
+    }
+    return names;
+  }();
   return kNames;
 }
 
@@ -180,7 +200,18 @@ bool is_free_c_identifier(const std::string& name) {
   if (name[0] == '_' && (name.size() == 1 || name[1] == '_' || std::isupper(name[1]))) {
     return false;
   }
-  return name.rfind("cinn_", 0) != 0;
+  if (name.rfind("cinn_", 0) == 0 || name == "math_errhandling" || name == "errno") return false;
+  // Object-like macros of the included headers: INT64_MAX, FP_NAN, M_PI, HUGE_VALF, ...
+  bool upper = std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+    return std::isupper(ch) || std::isdigit(ch) || ch == '_';
+  });
+  if (upper) {
+    for (const char* prefix : {"INT", "UINT", "FP_", "M_", "MATH_", "HUGE_", "EXIT_", "RAND_",
+                               "SIZE_", "PTRDIFF_", "SIG_ATOMIC_", "WCHAR_", "WINT_", "MB_"}) {
+      if (name.rfind(prefix, 0) == 0) return false;
+    }
+  }
+  return true;
 }
 
 std::string sanitize_identifier(const std::string& name) {

@@ -20,8 +20,8 @@ enum class Prec : uint8_t {
   kRelational,   // < <= > >=
   kAdditive,     // + -
   kMultiplicative,
-  kUnary,        // casts, !, unary minus, negative literals
-  kPrimary,      // names, literals, calls, subscripts, parenthesized expressions
+  kUnary,    // casts, !, unary minus, negative literals
+  kPrimary,  // names, literals, calls, subscripts, parenthesized expressions
 };
 
 // A printed C expression and how tightly it binds.

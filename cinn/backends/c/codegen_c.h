@@ -28,6 +28,11 @@
 //   Allocates live for the whole call.
 // * A ScheduleBlockRealize binds the block's iter_vars as const locals; the block's init runs
 //   when every reduce iter_var equals its range's minimum.
+// * LetStmt and Let bind const locals; a Let is declared in front of its statement, except in
+//   a conditional operand (a Select arm, the right of && or ||), where its value is inlined
+//   so that it is only evaluated where the IR evaluates it. Loop bounds are evaluated once.
+// * The output compiles without warnings under -std=c99 -Wall -Wextra: unused bindings are
+//   dropped (their extern calls kept), and nothing else is printed for pure Evaluates.
 // * Names: each binding gets a C identifier derived from its IR name, with a suffix (_1, _2)
 //   where that name is already visible or reserved, so different Vars never share a name.
 // Unsupported: float16 and bfloat16 (no portable C type) and GPU loop kinds, with

@@ -283,6 +283,7 @@ llvm::Value* CodeGenLLVM::call_math(const Call* op, const std::vector<llvm::Valu
   const std::string& n = op->name;
   Type t = op->args[0].type();
   auto unary = [&](llvm::Intrinsic::ID id) { return b_->CreateUnaryIntrinsic(id, args[0]); };
+  if (n == kReinterpret) return b_->CreateBitCast(args[0], llvm_type(op->type));
   if (!t.is_float()) {
     // Integer forms: abs, and the rounding functions (identity).
     if (n == "abs") {
@@ -490,29 +491,50 @@ void CodeGenLLVM::emit_parallel_for(const For* op) {
     b_->CreateStore(values[i], b_->CreateStructGEP(closure_ty, closure, i));
   }
 
-  // The outlined body.
+  // The outlined body: a trampoline with cinn_parallel_for's signature that unpacks the
+  // closure and calls an always-inline function whose buffer parameters are noalias (the
+  // closure hides that fact from LLVM otherwise, and accumulators would not stay in
+  // registers).
+  std::string base = func_name_ + ".par" + std::to_string(parallel_count_++);
+  std::vector<llvm::Type*> body_params = {b_->getInt64Ty(), b_->getInt64Ty(), b_->getInt64Ty()};
+  for (const Var* v : cap_vars) body_params.push_back(vars_[v]->getType());
+  for (size_t i = 0; i < cap_bufs.size(); ++i) body_params.push_back(b_->getPtrTy());
+  llvm::Function* body_fn = llvm::Function::Create(
+      llvm::FunctionType::get(b_->getVoidTy(), body_params, false),
+      llvm::Function::InternalLinkage, base + ".body", module_);
+  body_fn->addFnAttr(llvm::Attribute::AlwaysInline);
+  body_fn->addFnAttr(llvm::Attribute::NoUnwind);
+  size_t first_buf = 3 + cap_vars.size();
+  for (size_t i = 0; i < cap_bufs.size(); ++i) {
+    body_fn->addParamAttr(first_buf + i, llvm::Attribute::NoAlias);
+  }
   auto* fty = llvm::FunctionType::get(
       b_->getVoidTy(), {b_->getInt64Ty(), b_->getInt64Ty(), b_->getPtrTy()}, false);
-  llvm::Function* fn = llvm::Function::Create(
-      fty, llvm::Function::InternalLinkage,
-      func_name_ + ".par" + std::to_string(parallel_count_++), module_);
+  llvm::Function* fn = llvm::Function::Create(fty, llvm::Function::InternalLinkage, base, module_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
+
   llvm::Function* saved_func = func_;
   llvm::BasicBlock* saved_bb = b_->GetInsertBlock();
   auto saved_vars = vars_;
   auto saved_bufs = buffers_;
+  // Trampoline: unpack and call.
   func_ = fn;
   b_->SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
   llvm::Value* cl = fn->getArg(2);
-  auto field = [&](size_t i) {
-    return b_->CreateLoad(fields[i], b_->CreateStructGEP(closure_ty, cl, i));
-  };
-  llvm::Value* min = field(0);
-  for (size_t i = 0; i < cap_vars.size(); ++i) vars_[cap_vars[i]] = field(1 + i);
-  for (size_t i = 0; i < cap_bufs.size(); ++i) buffers_[cap_bufs[i]] = field(1 + cap_vars.size() + i);
-  // for (var = min + begin; var < min + end; ++var) body
-  emit_loop(op->loop_var, b_->CreateAdd(min, fn->getArg(0)), b_->CreateAdd(min, fn->getArg(1)),
-            op->body, nullptr);
+  std::vector<llvm::Value*> call_args = {fn->getArg(0), fn->getArg(1)};
+  for (size_t i = 0; i < fields.size(); ++i) {
+    call_args.push_back(b_->CreateLoad(fields[i], b_->CreateStructGEP(closure_ty, cl, i)));
+  }
+  b_->CreateCall(body_fn, call_args);
+  b_->CreateRetVoid();
+  // Body: for (var = min + begin; var < min + end; ++var) body
+  func_ = body_fn;
+  b_->SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", body_fn));
+  llvm::Value* min = body_fn->getArg(2);
+  for (size_t i = 0; i < cap_vars.size(); ++i) vars_[cap_vars[i]] = body_fn->getArg(3 + i);
+  for (size_t i = 0; i < cap_bufs.size(); ++i) buffers_[cap_bufs[i]] = body_fn->getArg(first_buf + i);
+  emit_loop(op->loop_var, b_->CreateAdd(min, body_fn->getArg(0)),
+            b_->CreateAdd(min, body_fn->getArg(1)), op->body, nullptr);
   b_->CreateRetVoid();
   func_ = saved_func;
   vars_ = std::move(saved_vars);

@@ -114,3 +114,9 @@ def test_expression_has_no_truth_value():
     A = lang.placeholder((8,), "float32", "A")
     with pytest.raises(cinn.Error, match="no truth value"):
         bool(A[0] > 1.0)
+
+
+def test_output_overlapping_input(add_kernel):
+    a = np.zeros((4, 5), "float32")
+    with pytest.raises(cinn.ExecutionError, match="overlap in memory"):
+        add_kernel(a, a)

@@ -1,0 +1,174 @@
+// Kernel benchmarks against their peers, in one run (issue: kernel core, acceptance 6).
+//
+//   elementwise  B = exp(A) * 0.5 + tanh(A) over 16M floats, next to a plain parallel copy
+//                loop on the same threads (bytes moved: one read + one write per element);
+//   matmul       1024^3 f32: CINN without a schedule, CINN with the demo's register-tiled
+//                schedule, OpenBLAS cblas_sgemm and oneDNN dnnl_sgemm, same thread count.
+//
+// Run: ./build/benchmarks/kernels_bench   (results go to benchmarks/results/)
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "cinn/backends/build.h"
+#include "cinn/ir/intrinsics.h"
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/schedule.h"
+#include "cinn/lang/lower.h"
+#include "cinn/lang/reduce.h"
+#include "cinn/runtime/thread_pool.h"
+
+#ifdef CINN_BENCH_OPENBLAS
+#include <cblas.h>
+#endif
+#ifdef CINN_BENCH_DNNL
+#include <dnnl.h>
+#endif
+
+namespace {
+
+using namespace cinn;  // NOLINT
+using ir::Expr;
+
+constexpr int64_t kElems = 16 << 20;
+constexpr int64_t kN = 1024;
+
+std::vector<float> random_vector(size_t n, float lo, float hi) {
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(gen);
+  return v;
+}
+
+void set_rates(benchmark::State& state, double bytes, double flops) {
+  if (bytes > 0) {
+    state.counters["GB/s"] = benchmark::Counter(bytes * state.iterations() / 1e9,
+                                                benchmark::Counter::kIsRate);
+  }
+  if (flops > 0) {
+    state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9,
+                                                   benchmark::Counter::kIsRate);
+  }
+}
+
+// ---- elementwise ----------------------------------------------------------------------
+
+struct CopyChunk {
+  const float* src;
+  float* dst;
+  int64_t n, chunks;
+};
+
+void BM_CopyLoop(benchmark::State& state) {
+  auto a = random_vector(kElems, -4, 4);
+  std::vector<float> b(kElems);
+  CopyChunk c{a.data(), b.data(), kElems, runtime::num_threads()};
+  for (auto _ : state) {
+    cinn_parallel_for(c.chunks, [](int64_t begin, int64_t end, void* p) {
+      auto* c = static_cast<CopyChunk*>(p);
+      for (int64_t t = begin; t < end; ++t) {
+        int64_t lo = c->n * t / c->chunks, hi = c->n * (t + 1) / c->chunks;
+        std::memcpy(c->dst + lo, c->src + lo, (hi - lo) * sizeof(float));
+      }
+    }, &c);
+    benchmark::DoNotOptimize(b.data());
+  }
+  set_rates(state, 2.0 * kElems * sizeof(float), 0);
+}
+BENCHMARK(BM_CopyLoop)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_CinnExpTanh(benchmark::State& state) {
+  lang::Tensor a = lang::placeholder({Expr(kElems)}, common::Float(32), "A");
+  lang::Tensor b = lang::compute({Expr(kElems)}, [&](const std::vector<Expr>& i) {
+    Expr x = a(i[0]);
+    return ir::make_intrinsic("exp", {x}) * Expr(0.5f) + ir::make_intrinsic("tanh", {x});
+  }, "B");
+  ir::IRSchedule sch(lang::lower("exp_tanh", {a, b}));
+  auto loops = sch.get_loops("B");
+  auto parts = sch.split(loops[0], {-1, 16});
+  sch.vectorize(parts[1]);
+  sch.parallel(parts[0]);
+  auto kern = backends::build(sch.func(), common::Target::host_x86());
+  auto x = random_vector(kElems, -4, 4);
+  std::vector<float> y(kElems);
+  void* args[] = {x.data(), y.data()};
+  for (auto _ : state) {
+    kern->call(args, nullptr);
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_rates(state, 2.0 * kElems * sizeof(float), 0);
+}
+BENCHMARK(BM_CinnExpTanh)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- matmul ---------------------------------------------------------------------------
+
+std::shared_ptr<backends::Kernel> cinn_matmul(bool scheduled) {
+  lang::Tensor a = lang::placeholder({Expr(kN), Expr(kN)}, common::Float(32), "A");
+  lang::Tensor b = lang::placeholder({Expr(kN), Expr(kN)}, common::Float(32), "B");
+  lang::ReduceAxis k = lang::reduce_axis(Expr(kN), "k");
+  lang::Tensor c = lang::compute({Expr(kN), Expr(kN)}, [&](const std::vector<Expr>& i) {
+    return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k});
+  }, "C");
+  ir::IRSchedule sch(lang::lower("matmul", {a, b, c}));
+  if (scheduled) {  // the demo's schedule (python/cinn/demo.py)
+    auto l = sch.get_loops("C");
+    auto is = sch.split(l[0], {-1, 8});
+    auto js = sch.split(l[1], {-1, 32});
+    sch.reorder({js[0], is[0], l[2], is[1], js[1]});
+    sch.unroll(is[1]);
+    sch.vectorize(js[1]);
+    sch.parallel(js[0]);
+  }
+  return backends::build(sch.func(), common::Target::host_x86());
+}
+
+void run_cinn_matmul(benchmark::State& state, bool scheduled) {
+  auto kern = cinn_matmul(scheduled);
+  auto a = random_vector(kN * kN, -1, 1), b = random_vector(kN * kN, -1, 1);
+  std::vector<float> c(kN * kN);
+  void* args[] = {a.data(), b.data(), c.data()};
+  for (auto _ : state) {
+    kern->call(args, nullptr);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_rates(state, 0, 2.0 * kN * kN * kN);
+}
+void BM_CinnMatmulDefault(benchmark::State& state) { run_cinn_matmul(state, false); }
+void BM_CinnMatmulScheduled(benchmark::State& state) { run_cinn_matmul(state, true); }
+BENCHMARK(BM_CinnMatmulDefault)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_CinnMatmulScheduled)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+#ifdef CINN_BENCH_OPENBLAS
+void BM_OpenBLAS_sgemm(benchmark::State& state) {
+  openblas_set_num_threads(runtime::num_threads());
+  auto a = random_vector(kN * kN, -1, 1), b = random_vector(kN * kN, -1, 1);
+  std::vector<float> c(kN * kN);
+  for (auto _ : state) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data(), kN,
+                b.data(), kN, 0.0f, c.data(), kN);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_rates(state, 0, 2.0 * kN * kN * kN);
+}
+BENCHMARK(BM_OpenBLAS_sgemm)->Unit(benchmark::kMillisecond)->UseRealTime();
+#endif
+
+#ifdef CINN_BENCH_DNNL
+void BM_dnnl_sgemm(benchmark::State& state) {
+  auto a = random_vector(kN * kN, -1, 1), b = random_vector(kN * kN, -1, 1);
+  std::vector<float> c(kN * kN);
+  for (auto _ : state) {
+    dnnl_sgemm('N', 'N', kN, kN, kN, 1.0f, a.data(), kN, b.data(), kN, 0.0f, c.data(), kN);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_rates(state, 0, 2.0 * kN * kN * kN);
+}
+BENCHMARK(BM_dnnl_sgemm)->Unit(benchmark::kMillisecond)->UseRealTime();
+#endif
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,239 @@
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cinn/backends/c/c_intrinsics.h"
+#include "cinn/backends/c/c_printer.h"
+#include "cinn/ir/ir_operators.h"
+
+namespace cinn::backends::c {
+namespace {
+
+using ir::Expr;
+
+// An int64 expression that C would type as int (a small bare literal, or a choice between
+// such): arithmetic on two of them must be cast to 64 bits first.
+bool prints_as_c_int(const Expr& e) {
+  if (e.type() != common::IndexType()) return false;
+  if (const auto* i = e.as<ir::IntImm>()) {
+    return c_int_literal(i->type, i->value).find_first_not_of("-0123456789") == std::string::npos;
+  }
+  if (const auto* s = e.as<ir::Select>()) {
+    return prints_as_c_int(s->true_value) && prints_as_c_int(s->false_value);
+  }
+  if (const auto* l = e.as<ir::Let>()) return prints_as_c_int(l->body);
+  return false;
+}
+
+Prec tighter(Prec p) { return static_cast<Prec>(static_cast<int>(p) + 1); }
+
+}  // namespace
+
+void CodeGenC::vector_node(const char* kind, const ir::ExprNode* op) {
+  CINN_THROW(UnsupportedOpError) << "C backend, function '" << func_.name() << "': " << kind
+                                 << " of type " << op->type << "; the C backend expects scalar IR";
+}
+
+void CodeGenC::emit_arith(const Expr& a, const Expr& b, Type t, const char* op, Prec prec) {
+  CExpr ca = print(a), cb = print(b);
+  std::string lhs = operand(ca, prec), rhs = operand(cb, tighter(prec));
+  if (prints_as_c_int(a) && prints_as_c_int(b)) lhs = "(int64_t)" + operand(ca, Prec::kPrimary);
+  if (is_promoted_in_c(t)) {
+    // C computes in int; converting back wraps like the IR. uint16 * uint16 can overflow
+    // int, so it multiplies as uint32.
+    if (t.is_uint() && t.bits() == 16 && std::string(op) == "*") {
+      lhs = "(uint32_t)" + operand(ca, Prec::kUnary);
+    }
+    set("(" + c_type(t) + ")(" + lhs + " " + op + " " + rhs + ")", Prec::kUnary);
+    return;
+  }
+  set(lhs + " " + op + " " + rhs, prec);
+}
+
+void CodeGenC::emit_compare(const Expr& a, const Expr& b, const char* op, Prec prec) {
+  CExpr ca = print(a), cb = print(b);
+  // Comparisons of comparisons are parenthesized on both sides, for the reader, and so is
+  // a negation on the left (`(!a) == b`; compilers warn about `!a == b`).
+  Prec need = Prec::kAdditive;
+  std::string lhs = a.as<ir::Not>() ? "(" + ca.text + ")" : operand(ca, need);
+  set(lhs + " " + op + " " + operand(cb, need), prec);
+}
+
+void CodeGenC::emit_div_mod(const Expr& a, const Expr& b, Type t, bool is_div) {
+  CExpr ca = print(a), cb = print(b);
+  if (t.is_float()) {
+    if (is_div) {
+      set(operand(ca, Prec::kMultiplicative) + " / " + operand(cb, Prec::kUnary),
+          Prec::kMultiplicative);
+    } else {
+      set(file_->helpers.floormod(t) + "(" + ca.text + ", " + cb.text + ")", Prec::kPrimary);
+    }
+    return;
+  }
+  c_type(t);
+  std::string text;
+  if (t.is_uint()) {
+    // Unsigned division already rounds down.
+    text =
+        operand(ca, Prec::kMultiplicative) + (is_div ? " / " : " % ") + operand(cb, Prec::kUnary);
+    if (!is_promoted_in_c(t)) {
+      set(text, Prec::kMultiplicative);
+      return;
+    }
+    text = "(" + text + ")";
+  } else {
+    Type wide = t.bits() == 64 ? common::Int(64) : common::Int(32);
+    std::string fn = is_div ? file_->helpers.floordiv(wide) : file_->helpers.floormod(wide);
+    text = fn + "(" + ca.text + ", " + cb.text + ")";
+    if (!is_promoted_in_c(t)) {
+      set(text, Prec::kPrimary);
+      return;
+    }
+  }
+  set("(" + c_type(t) + ")" + text, Prec::kUnary);
+}
+
+void CodeGenC::emit_min_max(const Expr& a, const Expr& b, Type t, bool is_min) {
+  CExpr ca = print(a), cb = print(b);
+  std::string fn;
+  if (t.is_float()) {
+    fn = std::string(is_min ? "fmin" : "fmax") + (c_type(t) == "float" ? "f" : "");
+  } else {
+    fn = is_min ? file_->helpers.min(t) : file_->helpers.max(t);
+  }
+  set(fn + "(" + ca.text + ", " + cb.text + ")", Prec::kPrimary);
+}
+
+void CodeGenC::emit(const ir::And* op) {
+  CExpr ca = print(op->a);
+  CExpr cb = print_conditional(op->b);
+  set(operand(ca, Prec::kAnd) + " && " + operand(cb, Prec::kEquality), Prec::kAnd);
+}
+
+void CodeGenC::emit(const ir::Or* op) {
+  CExpr ca = print(op->a);
+  CExpr cb = print_conditional(op->b);
+  // && inside || is parenthesized, as compilers ask (-Wparentheses).
+  Prec lhs_need = ca.prec == Prec::kAnd ? Prec::kEquality : Prec::kOr;
+  set(operand(ca, lhs_need) + " || " + operand(cb, Prec::kEquality), Prec::kOr);
+}
+
+void CodeGenC::emit(const ir::Not* op) {
+  CExpr ca = print(op->a);
+  set("!" + operand(ca, Prec::kUnary), Prec::kUnary);
+}
+
+void CodeGenC::emit(const ir::Select* op) {
+  CExpr c = print(op->condition);
+  CExpr t = print_conditional(op->true_value);
+  CExpr f = print_conditional(op->false_value);
+  set(operand(c, Prec::kOr) + " ? " + operand(t, Prec::kOr) + " : " + operand(f, Prec::kOr),
+      Prec::kTernary);
+}
+
+void CodeGenC::emit(const ir::Cast* op) {
+  CExpr v = print(op->value);
+  if (op->type == op->value.type()) {
+    result_ = std::move(v);
+    return;
+  }
+  c_type(op->value.type());
+  set("(" + c_type(op->type) + ")" + operand(v, Prec::kUnary), Prec::kUnary);
+}
+
+std::string CodeGenC::extern_call(const ir::Call* op, const std::vector<CExpr>& args) {
+  if (!is_c_identifier(op->name) || op->name.rfind("cinn_", 0) == 0) {
+    CINN_THROW(UnsupportedOpError)
+        << "C backend: extern function name '" << op->name << "' is not a C identifier";
+  }
+  std::string decl = "extern " + c_type(op->type) + " " + op->name + "(";
+  for (size_t i = 0; i < op->args.size(); ++i) {
+    if (i) decl += ", ";
+    decl += op->args[i].as<ir::StringImm>() ? "const char*" : c_type(op->args[i].type());
+  }
+  decl += op->args.empty() ? "void);" : ");";
+  auto [it, inserted] = file_->extern_decls.emplace(op->name, decl);
+  if (!inserted && it->second != decl) {
+    CINN_THROW(UnsupportedOpError)
+        << "C backend: extern function '" << op->name << "' is called with two signatures: '"
+        << it->second << "' and '" << decl << "'";
+  }
+  std::string s = op->name + "(";
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].text;
+  return s + ")";
+}
+
+void CodeGenC::emit(const ir::Call* op) {
+  std::vector<CExpr> args;
+  for (const Expr& a : op->args) args.push_back(print(a));
+  if (op->call_kind == ir::Call::Kind::kExtern) {
+    set(extern_call(op, args), Prec::kPrimary);
+  } else {
+    result_ = lower_intrinsic(*op, args, &file_->helpers);
+  }
+}
+
+std::string CodeGenC::index_text(const ir::Buffer& buffer, const std::vector<Expr>& indices) {
+  if (indices.empty()) return "0";
+  if (indices.size() == 1) return print(indices[0]).text;
+  // Row-major: ((i0 * d1 + i1) * d2 + i2) ...
+  const Type index_t = common::IndexType();
+  Expr flat = ir::cast(index_t, indices[0]);
+  for (size_t d = 1; d < indices.size(); ++d) {
+    Expr extent = ir::cast(index_t, buffer.shape()[d]);
+    if (!ir::is_one(extent)) flat = ir::Mul::make(flat, extent);
+    flat = ir::Add::make(flat, ir::cast(index_t, indices[d]));
+  }
+  return print(flat).text;
+}
+
+void CodeGenC::emit(const ir::Load* op) {
+  Binding* b = buffer_binding(op->buffer, "load");
+  std::string index = index_text(op->buffer, op->indices);
+  ++b->uses;
+  ++b->loads;
+  std::string access = b->text + "[" + index + "]";
+  if (op->buffer.dtype().is_bool()) {
+    set(access + " != 0", Prec::kEquality);
+  } else {
+    set(access, Prec::kPrimary);
+  }
+}
+
+void CodeGenC::emit(const ir::Let* op) {
+  if (conditional_ > 0) {
+    // Inlined: hoisting would evaluate the value even where the condition excludes it.
+    if (has_side_effects(op->value)) {
+      CINN_THROW(UnsupportedOpError)
+          << "C backend: a let whose value calls an extern function, in a conditional "
+             "operand (Select arm or right of &&/||): "
+          << op->var.var_name();
+    }
+    Binding* b = new_binding(operand(print(op->value), Prec::kPrimary));
+    bind(op->var, b);
+    result_ = print(op->body);
+    unbind(op->var);
+    return;
+  }
+  // Hoisted in front of the statement as a const local.
+  bool used = mentions(op->body, op->var);
+  bool effects = has_side_effects(op->value);
+  if (used || effects) {
+    CExpr value = print(op->value);
+    if (used) {
+      std::string name = declare(op->var.var_name());
+      Binding* b = new_binding(name);
+      b->keep = effects;
+      pending_.emplace_back(
+          b, "const " + c_type(op->var.type()) + " " + name + " = " + value.text + ";");
+      bind(op->var, b);
+      result_ = print(op->body);
+      unbind(op->var);
+      return;
+    }
+    pending_.emplace_back(nullptr, "(void)" + operand(value, Prec::kUnary) + ";");
+  }
+  result_ = print(op->body);
+}
+
+}  // namespace cinn::backends::c

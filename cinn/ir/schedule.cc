@@ -1,0 +1,407 @@
+#include "cinn/ir/schedule.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/printer.h"
+#include "cinn/ir/substitute.h"
+#include "cinn/ir/verifier.h"
+#include "cinn/ir/visitor.h"
+
+namespace cinn::ir {
+namespace {
+
+std::atomic<uint64_t> g_next_schedule{1};
+
+// Replaces one statement node (by identity) in a tree.
+class ReplaceStmt : public IRMutator {
+ public:
+  ReplaceStmt(const IRNode* target, Stmt with) : target_(target), with_(std::move(with)) {}
+
+ protected:
+  Stmt mutate_For(const For* op) override {
+    if (op == target_) return with_;
+    return IRMutator::mutate_For(op);
+  }
+
+ private:
+  const IRNode* target_;
+  Stmt with_;
+};
+
+const For* find_loop(const Stmt& body, const Expr& var) {
+  const For* found = nullptr;
+  post_order_visit(body, [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kFor && static_cast<const For*>(n)->loop_var.same_as(var)) {
+      found = static_cast<const For*>(n);
+    }
+  });
+  return found;
+}
+
+// Blocks under `s` whose reduce iter_values use `var`.
+std::vector<std::string> reductions_carried_by(const Stmt& s, const Expr& var) {
+  std::vector<std::string> out;
+  post_order_visit(s, [&](const IRNode* n) {
+    if (n->kind() != NodeKind::kScheduleBlockRealize) return;
+    const auto* r = static_cast<const ScheduleBlockRealize*>(n);
+    const auto* b = r->block.as<ScheduleBlock>();
+    for (size_t i = 0; i < b->iter_vars.size(); ++i) {
+      if (b->iter_vars[i].is_reduce() && uses_any_var(r->iter_values[i], {var})) {
+        out.push_back(b->name);
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+std::string loop_desc(const For* f) {
+  return "loop '" + f->loop_var.var_name() + "' (for " + f->loop_var.var_name() + " in [" +
+         to_string(f->min) + ", " + to_string(f->min) + " + " + to_string(f->extent) + "))";
+}
+
+}  // namespace
+
+IRSchedule::IRSchedule(LoweredFunc f) : func_(std::move(f)), id_(g_next_schedule++) {}
+
+LoopRV IRSchedule::new_rv(const Expr& var) {
+  int id = next_rv_++;
+  rvs_[id] = var;
+  return {id_, id};
+}
+
+Expr IRSchedule::loop_var(LoopRV loop) const {
+  if (loop.schedule != id_) {
+    CINN_THROW(ScheduleError) << "the loop handle belongs to another schedule";
+  }
+  auto it = rvs_.find(loop.id);
+  if (it == rvs_.end()) CINN_THROW(ScheduleError) << "unknown loop handle " << loop.id;
+  return it->second;
+}
+
+const For* IRSchedule::lookup(LoopRV loop, const char* primitive) const {
+  if (loop.schedule != id_) {
+    CINN_THROW(ScheduleError) << primitive << ": the loop was obtained from another function's "
+                              << "schedule, not from this one ('" << func_.name() << "')";
+  }
+  Expr var = loop_var(loop);
+  const For* f = find_loop(func_.body(), var);
+  if (!f) {
+    CINN_THROW(ScheduleError) << primitive << ": loop '" << var.var_name()
+                              << "' no longer exists in function '" << func_.name()
+                              << "' (a previous primitive replaced it)";
+  }
+  return f;
+}
+
+void IRSchedule::set_body(Stmt body) {
+  func_ = func_.with_body(std::move(body));
+  verify(func_);
+}
+
+std::vector<std::string> IRSchedule::block_names() const {
+  std::vector<std::string> names;
+  post_order_visit(func_.body(), [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kScheduleBlock) {
+      const std::string& name = static_cast<const ScheduleBlock*>(n)->name;
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  });
+  return names;
+}
+
+std::vector<LoopRV> IRSchedule::get_loops(const std::string& block) {
+  // Walk down keeping the loop stack; stop at the block.
+  struct Finder : IRVisitor {
+    std::string name;
+    std::vector<const For*> stack, result;
+    bool found = false;
+    void visit_For(const For* op) override {
+      stack.push_back(op);
+      IRVisitor::visit_For(op);
+      stack.pop_back();
+    }
+    void visit_ScheduleBlockRealize(const ScheduleBlockRealize* op) override {
+      if (!found && op->block.as<ScheduleBlock>()->name == name) {
+        result = stack;
+        found = true;
+      }
+    }
+  } finder;
+  finder.name = block;
+  finder.visit(func_.body());
+  if (!finder.found) {
+    std::string known;
+    for (const auto& n : block_names()) known += (known.empty() ? "" : ", ") + n;
+    CINN_THROW(ScheduleError) << "get_loops: no block named '" << block << "' in function '"
+                              << func_.name() << "' (blocks: " << known << ")";
+  }
+  std::vector<LoopRV> out;
+  TraceStep step{"get_loops", {}, {}, {}, block};
+  for (const For* f : finder.result) {
+    out.push_back(new_rv(f->loop_var));
+    step.outputs.push_back(out.back().id);
+  }
+  trace_.steps.push_back(step);
+  return out;
+}
+
+std::vector<LoopRV> IRSchedule::split(LoopRV loop, const std::vector<int64_t>& factors) {
+  const For* f = lookup(loop, "split");
+  if (factors.size() < 2) {
+    CINN_THROW(ScheduleError) << "split of " << loop_desc(f) << ": needs at least 2 factors";
+  }
+  int inferred = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < factors.size(); ++i) {
+    if (factors[i] == -1) {
+      if (inferred >= 0) {
+        CINN_THROW(ScheduleError) << "split of " << loop_desc(f) << ": only one factor may be "
+                                  << "inferred (None / -1)";
+      }
+      inferred = static_cast<int>(i);
+    } else if (factors[i] <= 0) {
+      CINN_THROW(ScheduleError) << "split of " << loop_desc(f) << ": factor " << factors[i]
+                                << " must be positive";
+    } else {
+      known *= factors[i];
+    }
+  }
+  std::vector<Expr> extents;
+  const int64_t* ext = as_const_int(f->extent);
+  for (size_t i = 0; i < factors.size(); ++i) {
+    if (static_cast<int>(i) != inferred) {
+      extents.push_back(Expr(factors[i]));
+    } else if (ext) {
+      extents.push_back(Expr((*ext + known - 1) / known));
+    } else {
+      extents.push_back((f->extent + Expr(known - 1)) / Expr(known));  // ceil, symbolic
+    }
+  }
+  if (!ext && inferred < 0) {
+    CINN_THROW(ScheduleError) << "split of " << loop_desc(f) << ": the extent is symbolic, so "
+                              << "one factor must be inferred (None / -1)";
+  }
+  if (ext && inferred < 0 && known < *ext) {
+    CINN_THROW(ScheduleError) << "split of " << loop_desc(f) << ": factors multiply to "
+                              << known << ", less than the extent " << *ext;
+  }
+  int64_t total = 1;
+  for (const Expr& e : extents) total *= as_const_int(e) ? *as_const_int(e) : 1;
+  bool exact = ext && total == *ext;
+  // v = min + ((v0 * e1 + v1) * e2 + v2) ...
+  std::vector<Expr> vars;
+  const std::string& base = f->loop_var.var_name();
+  for (size_t i = 0; i < factors.size(); ++i) {
+    vars.push_back(Var::make(base + "_" + std::to_string(i), common::IndexType()));
+  }
+  Expr combined = vars[0];
+  for (size_t i = 1; i < vars.size(); ++i) combined = combined * extents[i] + vars[i];
+  Expr value = is_zero(f->min) ? combined : f->min + combined;
+  Stmt body = substitute(f->body, {{f->loop_var.as<Var>(), value}});
+  if (!exact) body = IfThenElse::make(combined < f->extent, body);
+  for (size_t i = vars.size(); i-- > 0;) {
+    body = For::make(vars[i], Expr(0), extents[i], ForKind::kSerial, body);
+  }
+  set_body(ReplaceStmt(f, body).mutate(func_.body()));
+  TraceStep step{"split", {loop.id}, {}, factors, ""};
+  std::vector<LoopRV> out;
+  for (const Expr& v : vars) {
+    out.push_back(new_rv(v));
+    step.outputs.push_back(out.back().id);
+  }
+  trace_.steps.push_back(step);
+  return out;
+}
+
+LoopRV IRSchedule::fuse(const std::vector<LoopRV>& loops) {
+  if (loops.size() < 2) CINN_THROW(ScheduleError) << "fuse needs at least 2 loops";
+  std::vector<const For*> fs;
+  for (LoopRV l : loops) fs.push_back(lookup(l, "fuse"));
+  for (size_t i = 0; i + 1 < fs.size(); ++i) {
+    if (!fs[i]->body.same_as(Stmt(fs[i + 1]))) {
+      CINN_THROW(ScheduleError) << "fuse: " << loop_desc(fs[i + 1])
+                                << " is not the only statement directly inside "
+                                << loop_desc(fs[i]) << "; fuse needs consecutive, perfectly "
+                                << "nested loops, outermost first";
+    }
+  }
+  std::string name;
+  Expr extent;
+  for (const For* f : fs) {
+    name += f->loop_var.var_name() + "_";
+    extent = extent.defined() ? extent * f->extent : f->extent;
+    for (const For* g : fs) {
+      if (uses_any_var(f->min, {g->loop_var}) || uses_any_var(f->extent, {g->loop_var})) {
+        CINN_THROW(ScheduleError) << "fuse: the bounds of " << loop_desc(f)
+                                  << " depend on another fused loop";
+      }
+    }
+  }
+  if (const auto* a = extent.as<Mul>()) {
+    const int64_t *x = as_const_int(a->a), *y = as_const_int(a->b);
+    if (x && y) extent = Expr(*x * *y);
+  }
+  // Fold constant products of the extents.
+  int64_t prod = 1;
+  bool all_const = true;
+  for (const For* f : fs) {
+    if (const int64_t* c = as_const_int(f->extent)) {
+      prod *= *c;
+    } else {
+      all_const = false;
+    }
+  }
+  if (all_const) extent = Expr(prod);
+  Expr fused = Var::make(name + "fused", common::IndexType());
+  // v_n = fused % e_n, v_{n-1} = fused / e_n % e_{n-1}, ..., v_1 = fused / (e_2 ... e_n)
+  VarMap vmap;
+  Expr rest = fused;
+  for (size_t i = fs.size(); i-- > 0;) {
+    Expr v = i == 0 ? rest : rest % fs[i]->extent;
+    vmap[fs[i]->loop_var.as<Var>()] = is_zero(fs[i]->min) ? v : fs[i]->min + v;
+    if (i > 0) rest = rest / fs[i]->extent;
+  }
+  Stmt body = substitute(fs.back()->body, vmap);
+  Stmt loop = For::make(fused, Expr(0), extent, ForKind::kSerial, body);
+  set_body(ReplaceStmt(fs.front(), loop).mutate(func_.body()));
+  LoopRV out = new_rv(fused);
+  TraceStep step{"fuse", {}, {out.id}, {}, ""};
+  for (LoopRV l : loops) step.inputs.push_back(l.id);
+  trace_.steps.push_back(step);
+  return out;
+}
+
+void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
+  if (loops.size() < 2) CINN_THROW(ScheduleError) << "reorder needs at least 2 loops";
+  std::set<const For*> wanted;
+  for (LoopRV l : loops) {
+    if (!wanted.insert(lookup(l, "reorder")).second) {
+      CINN_THROW(ScheduleError) << "reorder: loop '" << loop_var(l).var_name()
+                                << "' is listed twice";
+    }
+  }
+  // The outermost listed loop: the one no other listed loop contains.
+  const For* top = nullptr;
+  for (const For* f : wanted) {
+    bool inside_other = false;
+    for (const For* g : wanted) {
+      if (g != f && find_loop(g->body, f->loop_var)) inside_other = true;
+    }
+    if (!inside_other) {
+      if (top) {
+        CINN_THROW(ScheduleError) << "reorder: " << loop_desc(top) << " and " << loop_desc(f)
+                                  << " are not in one loop nest";
+      }
+      top = f;
+    }
+  }
+  // Walk the perfect nest from `top` down to the last listed loop.
+  std::vector<const For*> chain;
+  size_t seen = 0;
+  for (const For* f = top; f; f = f->body.as<For>()) {
+    chain.push_back(f);
+    seen += wanted.count(f);
+    if (seen == wanted.size()) break;
+    if (!f->body.as<For>()) {
+      CINN_THROW(ScheduleError) << "reorder: the loops are not perfectly nested: "
+                                << loop_desc(f) << " contains more than a single loop";
+    }
+  }
+  if (seen != wanted.size()) CINN_THROW(ScheduleError) << "reorder: loops not in one nest";
+  // Positions in the chain of the listed loops get them in the requested order.
+  std::vector<const For*> order;
+  size_t next = 0;
+  for (const For* f : chain) {
+    order.push_back(wanted.count(f) ? lookup(loops[next++], "reorder") : f);
+  }
+  // A loop whose bounds use another loop of the nest must stay inside it.
+  for (size_t i = 0; i < order.size(); ++i) {
+    for (size_t j = i + 1; j < order.size(); ++j) {
+      if (uses_any_var(order[i]->min, {order[j]->loop_var}) ||
+          uses_any_var(order[i]->extent, {order[j]->loop_var})) {
+        CINN_THROW(ScheduleError) << "reorder: the bounds of " << loop_desc(order[i])
+                                  << " depend on loop '" << order[j]->loop_var.var_name()
+                                  << "', which would end up inside it";
+      }
+    }
+  }
+  Stmt body = chain.back()->body;
+  for (size_t i = order.size(); i-- > 0;) {
+    const For* f = order[i];
+    body = For::make(f->loop_var, f->min, f->extent, f->for_kind, body);
+  }
+  set_body(ReplaceStmt(top, body).mutate(func_.body()));
+  TraceStep step{"reorder", {}, {}, {}, ""};
+  for (LoopRV l : loops) step.inputs.push_back(l.id);
+  trace_.steps.push_back(step);
+}
+
+void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
+  const For* f = lookup(loop, primitive);
+  if (kind == ForKind::kParallel || kind == ForKind::kVectorized) {
+    auto blocks = reductions_carried_by(f->body, f->loop_var);
+    if (!blocks.empty()) {
+      CINN_THROW(ScheduleError) << primitive << ": " << loop_desc(f)
+                                << " carries the reduction of block '" << blocks[0]
+                                << "': its iterations update the same outputs (use rfactor "
+                                << "to parallelize a reduction)";
+    }
+  }
+  if (kind == ForKind::kVectorized && !as_const_int(f->extent)) {
+    CINN_THROW(ScheduleError) << "vectorize: " << loop_desc(f)
+                              << " needs a constant extent (split it first)";
+  }
+  Stmt loop_stmt = For::make(f->loop_var, f->min, f->extent, kind, f->body);
+  set_body(ReplaceStmt(f, loop_stmt).mutate(func_.body()));
+  trace_.steps.push_back({primitive, {loop.id}, {}, {}, ""});
+}
+
+void IRSchedule::parallel(LoopRV loop) { set_kind(loop, ForKind::kParallel, "parallel"); }
+void IRSchedule::vectorize(LoopRV loop) { set_kind(loop, ForKind::kVectorized, "vectorize"); }
+void IRSchedule::unroll(LoopRV loop) { set_kind(loop, ForKind::kUnrolled, "unroll"); }
+
+IRSchedule IRSchedule::replay(LoweredFunc f, const Trace& trace) {
+  IRSchedule s(std::move(f));
+  std::map<int, LoopRV> rv;  // trace id -> handle in the new schedule
+  auto in = [&](int id) {
+    auto it = rv.find(id);
+    if (it == rv.end()) CINN_THROW(ScheduleError) << "replay: loop handle " << id << " undefined";
+    return it->second;
+  };
+  auto bind = [&](const std::vector<int>& ids, const std::vector<LoopRV>& got,
+                  const std::string& kind) {
+    if (ids.size() != got.size()) {
+      CINN_THROW(ScheduleError) << "replay: step '" << kind << "' produced " << got.size()
+                                << " loops, the trace recorded " << ids.size();
+    }
+    for (size_t i = 0; i < ids.size(); ++i) rv[ids[i]] = got[i];
+  };
+  for (const TraceStep& st : trace.steps) {
+    std::vector<LoopRV> ins;
+    for (int id : st.inputs) ins.push_back(in(id));
+    if (st.kind == "get_loops") {
+      bind(st.outputs, s.get_loops(st.str), st.kind);
+    } else if (st.kind == "split" && ins.size() == 1) {
+      bind(st.outputs, s.split(ins[0], st.ints), st.kind);
+    } else if (st.kind == "fuse") {
+      bind(st.outputs, {s.fuse(ins)}, st.kind);
+    } else if (st.kind == "reorder") {
+      s.reorder(ins);
+    } else if (st.kind == "parallel" && ins.size() == 1) {
+      s.parallel(ins[0]);
+    } else if (st.kind == "vectorize" && ins.size() == 1) {
+      s.vectorize(ins[0]);
+    } else if (st.kind == "unroll" && ins.size() == 1) {
+      s.unroll(ins[0]);
+    } else {
+      CINN_THROW(ScheduleError) << "replay: unknown or malformed step '" << st.kind << "'";
+    }
+  }
+  return s;
+}
+
+}  // namespace cinn::ir
