@@ -20,7 +20,7 @@ struct ExpReduction {
 
 // n = round(x log2 e), r = x - n ln 2 with |r| <= ln2/2 (plus rounding).
 ExpReduction exp_reduce(MathBuilder& b, const Expr& x) {
-  Expr n = b.let(round_even(x * b.f(kLog2e)), "n");
+  Expr n = b.let(round_even(x * b.f(kLog2e)), "k");
   Expr r = b.let(x - n * b.f(kLn2Hi) - n * b.f(kLn2Lo), "r");
   return {n, r};
 }
@@ -58,7 +58,7 @@ Expr approx_exp(MathBuilder& b, const std::vector<Expr>& args) { return exp_f32(
 Expr approx_exp2(MathBuilder& b, const std::vector<Expr>& args) {
   const Expr& x = args[0];
   Expr xc = b.let(min(max(x, b.f(-151.0)), b.f(129.0)), "xc");
-  Expr n = b.let(round_even(xc), "n");
+  Expr n = b.let(round_even(xc), "k");
   Expr r = b.let(xc - n, "r");
   Expr p = horner(r, {1.5353361959569156e-4, 1.3398875016719103e-3, 9.61843691766262e-3,
                       5.5503323674201965e-2, 0.24022647738456726, 0.6931471824645996});

@@ -17,7 +17,7 @@ constexpr double kLn2 = 0.69314718055994530942;
 // log2(a) for a float32 value a > 0 held in a float64 (subnormal floats are normal
 // doubles): a = 2^e m with m in [sqrt(1/2), sqrt(2)) (as in log_reduce_f32, on the float64
 // fields), ln m = 2 atanh(s) = 2 (s + s^3/3 + ... + s^15/15), s = (m - 1)/(m + 1),
-// |s| <= 0.1716: the series' remainder is below 2^-44 relative. a = inf gives 1024.
+// |s| <= 0.1716: the series' remainder is below 2^-44 relative.
 Expr log2_f64(MathBuilder& b, const Expr& a) {
   Expr field = make_reinterpret(b.u64(), a * b.d(kSqrt2)) / b.u64(uint64_t{1} << 52);
   Expr e = b.let(cast(b.i64(), field) - b.i64(1023), "e");
@@ -33,7 +33,7 @@ Expr log2_f64(MathBuilder& b, const Expr& a) {
 // 2^t for float64 t in [-200, 200]: n = round(t), 2^(t - n) = e^w with w = (t - n) ln2,
 // |w| <= 0.347, by its Taylor series to w^10 (remainder below 2^-42).
 Expr exp2_f64(MathBuilder& b, const Expr& t) {
-  Expr n = b.let(round_even(t), "n");
+  Expr n = b.let(round_even(t), "k");
   Expr w = b.let((t - n) * b.d(kLn2), "w");
   Expr p = horner(w, {1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120,
                       1.0 / 24, 1.0 / 6, 1.0 / 2, 1.0, 1.0});
@@ -53,9 +53,11 @@ Expr approx_pow(MathBuilder& b, const std::vector<Expr>& args) {
   const Expr& y = args[1];
   Expr a = b.let(cast(b.f64(), abs_of(x)), "a");
   Expr yd = cast(b.f64(), y);
-  // log2(0) = -inf; y * log2(a) may be +-inf or NaN (y = +-inf, a = 1), the clamp maps it to
-  // a result that rounds to 0 or inf, and a = 1 is selected below.
-  Expr l = select(a == b.d(0.0), neg(float_inf(b.f64())), log2_f64(b, a));
+  // log2(0) = -inf and log2(inf) = inf (log2_f64 gives 1024, too small for subnormal y).
+  // y * log2(a) may then be +-inf, or NaN for y = +-inf and a = 1; the clamp maps it to a
+  // result that rounds to 0 or inf, and a = 1 is selected below.
+  Expr inf = float_inf(b.f64());
+  Expr l = select(a == b.d(0.0), neg(inf), select(a == inf, inf, log2_f64(b, a)));
   Expr t = b.let(min(max(yd * l, b.d(-200.0)), b.d(200.0)), "t");
   Expr mag = b.let(cast(b.f32(), exp2_f64(b, t)), "mag");
   mag = b.let(select(a == b.d(1.0), b.f(1.0), mag), "mag");

@@ -1,0 +1,162 @@
+"""Loop primitives of cinn.Schedule: IR after each primitive, numerics, trace replay."""
+
+import numpy as np
+import pytest
+
+import cinn
+from cinn import lang
+
+
+def elementwise(M=32, N=48):
+    A = lang.placeholder((M, N), "float32", "A")
+    B = lang.compute((M, N), lambda i, j: A[i, j] * 2.0, "B")
+    return A, B, lang.lower("ew", [A, B])
+
+
+def matmul(M=32, N=64, K=24):
+    A = lang.placeholder((M, K), "float32", "A")
+    B = lang.placeholder((K, N), "float32", "B")
+    k = lang.reduce_axis(K, "k")
+    C = lang.compute((M, N), lambda i, j: lang.sum(A[i, k] * B[k, j], axis=k), "C")
+    return lang.lower("mm", [A, B, C])
+
+
+def check_ew(sch, M=32, N=48):
+    a = np.random.default_rng(0).standard_normal((M, N)).astype("float32")
+    np.testing.assert_array_equal(cinn.build(sch)(a), a * 2)
+
+
+def test_split_ir_and_numerics():
+    _, _, f = elementwise()
+    sch = cinn.Schedule(f)
+    i, j = sch.get_loops("B")
+    jo, ji = sch.split(j, [None, 16])
+    assert (jo.name, ji.name) == ("j_0", "j_1")
+    s = str(sch)
+    assert "for (j_0, 0, 3)" in s and "for (j_1, 0, 16)" in s and "vj:spatial[0, 48]=j_0 * 16 + j_1" in s
+    check_ew(sch)
+
+
+def test_non_dividing_split_is_guarded():
+    _, _, f = elementwise()
+    sch = cinn.Schedule(f)
+    i, j = sch.get_loops("B")
+    sch.split(j, [None, 10])
+    assert "if (j_0 * 10 + j_1 < 48)" in str(sch)
+    check_ew(sch)
+
+
+def test_fuse_and_reorder():
+    _, _, f = elementwise()
+    sch = cinn.Schedule(f)
+    i, j = sch.get_loops("B")
+    sch.reorder(j, i)
+    assert str(sch).index("for (j, 0, 48)") < str(sch).index("for (i, 0, 32)")
+    check_ew(sch)
+    j, i = sch.get_loops("B")
+    fused = sch.fuse(j, i)
+    assert "for (j_i_fused, 0, 1536)" in str(sch)
+    sch.parallel(fused)
+    check_ew(sch)
+
+
+def test_matmul_tiling_numerics():
+    f = matmul()
+    sch = cinn.Schedule(f)
+    i, j, k = sch.get_loops("C")
+    io, ii = sch.split(i, [None, 4])
+    jo, ji = sch.split(j, [None, 16])
+    sch.reorder(io, jo, k, ii, ji)
+    sch.unroll(ii)
+    sch.vectorize(ji)
+    sch.parallel(io)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((32, 24)).astype("float32")
+    b = rng.standard_normal((24, 64)).astype("float32")
+    np.testing.assert_allclose(cinn.build(sch)(a, b), a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_trace_round_trip_gives_identical_ir():
+    sch = cinn.Schedule(matmul())
+    i, j, k = sch.get_loops("C")
+    io, ii = sch.split(i, [None, 4])
+    jo, ji = sch.split(j, [None, 16])
+    sch.reorder(io, jo, k, ii, ji)
+    sch.vectorize(ji)
+    again = cinn.Schedule.replay(matmul(), sch.trace)
+    assert str(again) == str(sch)
+    assert again.trace == sch.trace
+
+
+# ---- errors (tests/**/errors has the user-input ones; these are illegal schedules) ----
+
+def test_parallel_reduction_loop_is_rejected():
+    sch = cinn.Schedule(matmul())
+    i, j, k = sch.get_loops("C")
+    with pytest.raises(cinn.ScheduleError, match="loop 'k'.*carries the reduction of block 'C'"):
+        sch.parallel(k)
+
+
+def test_vectorize_reduction_loop_is_rejected():
+    sch = cinn.Schedule(matmul())
+    i, j, k = sch.get_loops("C")
+    with pytest.raises(cinn.ScheduleError, match="carries the reduction"):
+        sch.vectorize(k)
+
+
+def test_split_with_factor_zero():
+    sch = cinn.Schedule(elementwise()[2])
+    i, j = sch.get_loops("B")
+    with pytest.raises(cinn.ScheduleError, match="factor 0 must be positive"):
+        sch.split(j, [0, 16])
+
+
+def test_split_factors_too_small():
+    sch = cinn.Schedule(elementwise()[2])
+    i, j = sch.get_loops("B")
+    with pytest.raises(cinn.ScheduleError, match="multiply to 32, less than the extent 48"):
+        sch.split(j, [2, 16])
+
+
+def test_loop_from_another_function():
+    s1 = cinn.Schedule(elementwise()[2])
+    s2 = cinn.Schedule(elementwise()[2])
+    i, j = s1.get_loops("B")
+    with pytest.raises(cinn.ScheduleError, match="another function's schedule"):
+        s2.parallel(i)
+
+
+def test_stale_loop_handle():
+    sch = cinn.Schedule(elementwise()[2])
+    i, j = sch.get_loops("B")
+    sch.split(j, [None, 16])
+    with pytest.raises(cinn.ScheduleError, match="no longer exists"):
+        sch.vectorize(j)
+
+
+def test_fuse_non_adjacent_loops():
+    sch = cinn.Schedule(matmul())
+    i, j, k = sch.get_loops("C")
+    with pytest.raises(cinn.ScheduleError, match="perfectly nested"):
+        sch.fuse(i, k)
+
+
+def test_unknown_block():
+    sch = cinn.Schedule(elementwise()[2])
+    with pytest.raises(cinn.ScheduleError, match="no block named 'X'.*blocks: B"):
+        sch.get_loops("X")
+
+
+def test_vectorize_symbolic_extent():
+    n = lang.Var("n")
+    A = lang.placeholder((n,), "float32", "A")
+    B = lang.compute((n,), lambda i: A[i] + 1.0, "B")
+    sch = cinn.Schedule(lang.lower("f", [A, B]))
+    (i,) = sch.get_loops("B")
+    with pytest.raises(cinn.ScheduleError, match="constant extent"):
+        sch.vectorize(i)
+
+
+def test_malformed_trace():
+    with pytest.raises(cinn.ScheduleError, match="malformed schedule trace"):
+        cinn.Schedule.replay(elementwise()[2], '[{"kind": "split", "inputs": [')
