@@ -140,18 +140,9 @@ class AstToIR {
 
   // Name of the iter_var at `dim` in the first statement below `n`.
   std::string loop_name(const isl::ast_node& n, int dim) {
-    if (n.isa<isl::ast_node_user>()) {
-      isl::ast_expr call = n.as<isl::ast_node_user>().expr();
-      int stage = stage_of(call.as<isl::ast_expr_op>().arg(0));
-      const StageDomain& s = stages_[stage];
-      if (dim < static_cast<int>(s.loop_names.size())) return s.loop_names[dim];
-      if (dim < static_cast<int>(s.iter_vars.size())) return s.iter_vars[dim].var_name();
-      return "c" + std::to_string(dim);
-    }
-    if (n.isa<isl::ast_node_block>()) return loop_name(n.as<isl::ast_node_block>().children().at(0), dim);
-    if (n.isa<isl::ast_node_for>()) return loop_name(n.as<isl::ast_node_for>().body(), dim);
-    if (n.isa<isl::ast_node_if>()) return loop_name(n.as<isl::ast_node_if>().then_node(), dim);
-    if (n.isa<isl::ast_node_mark>()) return loop_name(n.as<isl::ast_node_mark>().node(), dim);
+    const StageDomain& s = stages_[stage_below(n)];
+    if (dim < static_cast<int>(s.loop_names.size())) return s.loop_names[dim];
+    if (dim < static_cast<int>(s.iter_vars.size())) return s.iter_vars[dim].var_name();
     return "c" + std::to_string(dim);
   }
 
