@@ -1,5 +1,6 @@
 #include "cinn/backends/build.h"
 
+#include "cinn/backends/c/codegen_c.h"
 #include "cinn/ir/lower_math.h"
 #include "cinn/ir/simplify.h"
 #include "cinn/ir/transforms.h"
@@ -11,7 +12,8 @@ ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const BuildOptions& opt
   ir::Stmt s = ir::simplify(ir::lower_schedule_blocks(f.body()));
   s = ir::flatten_storage(s);
   if (!opts.llvm.precise_math) s = ir::lower_math_approximations(s);
-  s = ir::simplify(ir::vectorize_loops(s));
+  if (opts.vectorize) s = ir::vectorize_loops(s);
+  s = ir::simplify(s);
   ir::LoweredFunc out = f.with_body(s);
   ir::verify(out);
   return out;
@@ -20,6 +22,13 @@ ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const BuildOptions& opt
 Kernel::Kernel(ir::LoweredFunc source, ir::LoweredFunc lowered, std::unique_ptr<JitModule> jit)
     : source_(std::move(source)), lowered_(std::move(lowered)), jit_(std::move(jit)) {
   fn_ = jit_->lookup(source_.name());
+}
+
+std::string c_source(const ir::LoweredFunc& f) {
+  BuildOptions opts;
+  opts.llvm.precise_math = true;
+  opts.vectorize = false;
+  return c::codegen_c(lower_to_loops(f, opts));
 }
 
 std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& target,

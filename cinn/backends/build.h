@@ -12,6 +12,8 @@ namespace cinn::backends {
 
 struct BuildOptions {
   LLVMOptions llvm;
+  // Run the vectorize pass (off for backends that print scalar code, like C).
+  bool vectorize = true;
 };
 
 // The loop-level passes between scheduling and code generation, in order: lower schedule
@@ -37,6 +39,10 @@ class Kernel {
   std::unique_ptr<JitModule> jit_;
   JitModule::KernelFn fn_;
 };
+
+// Readable C99 source of the function after the loop passes (scalar: vectorized loops stay
+// loops, math uses libm), with the same ABI as the JIT-compiled kernel.
+std::string c_source(const ir::LoweredFunc& f);
 
 std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& target,
                               const BuildOptions& opts = {});

@@ -53,8 +53,18 @@ def build(func, target=None, precise_math=False, opt_level=3):
     return _cinn.build(func, target, precise_math, opt_level)
 
 
+def c_source(func):
+    """Readable C99 source of a :class:`LoweredFunc` or :class:`Schedule` (the C backend).
+
+    Its ABI is the kernel's: ``void name(void** args, const int64_t* sizes)``.
+    """
+    if isinstance(func, Schedule):
+        func = func.func
+    return _cinn.c_source(func)
+
+
 __all__ = [
-    "build", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
+    "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads",
 ]

@@ -186,6 +186,8 @@ void bind_build(py::module_& m) {
     return KernelPy(backends::build(f, t, opts));
   }, py::arg("func"), py::arg("target") = py::none(), py::arg("precise_math") = false,
      py::arg("opt_level") = 3);
+  m.def("c_source", &backends::c_source, py::arg("func"),
+        "Readable C99 source of a lowered function (the C backend), after the loop passes.");
   m.def("set_num_threads", &runtime::set_num_threads, py::arg("n"),
         "Threads used by parallel loops (0: one per hardware thread).");
   m.def("num_threads", &runtime::num_threads);
