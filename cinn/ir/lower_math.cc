@@ -1,7 +1,6 @@
 // The pass, the table of approximations, and the helpers they share.
 #include "cinn/ir/lower_math.h"
 
-#include <cmath>
 #include <limits>
 
 #include "cinn/ir/intrinsics.h"
@@ -57,7 +56,7 @@ Expr horner(const Expr& x, std::initializer_list<double> c) {
 }
 
 Expr neg(const Expr& x) { return x * float_const(x.type(), -1.0); }
-Expr is_nan(const Expr& x) { return x != x; }
+Expr is_nan(const Expr& x) { return make_intrinsic("isnan", {x}); }
 Expr sign_bit(const Expr& x) {
   Type bits = common::Int(x.type().bits(), x.type().lanes());
   return make_reinterpret(bits, x) < make_zero(bits);
@@ -90,10 +89,10 @@ struct Rule {
 };
 
 constexpr Rule kRules[] = {
-    {"exp", approx_exp},         {"exp2", approx_exp2},   {"expm1", approx_expm1},
-    {"log", approx_log},         {"log2", approx_log2},   {"log10", approx_log10},
-    {"log1p", approx_log1p},     {"tanh", approx_tanh},   {"sigmoid", approx_sigmoid},
-    {"erf", approx_erf},         {"pow", approx_pow},     {"sin", approx_sin},
+    {"exp", approx_exp},     {"exp2", approx_exp2}, {"expm1", approx_expm1},
+    {"log", approx_log},     {"log2", approx_log2}, {"log10", approx_log10},
+    {"log1p", approx_log1p}, {"tanh", approx_tanh}, {"sigmoid", approx_sigmoid},
+    {"erf", approx_erf},     {"pow", approx_pow},   {"sin", approx_sin},
     {"cos", approx_cos},
 };
 

@@ -8,12 +8,13 @@ namespace cinn::backends::c {
 namespace {
 
 enum class Form : uint8_t {
-  kLibm,       // libm function; floats only
-  kRounding,   // libm function on floats; the identity on integers
-  kAbs,        // fabs on floats, a wrapping helper on signed integers, identity on unsigned
-  kRsqrt,      // 1 / sqrt(x)
-  kSigmoid,    // 1 / (1 + exp(-x))
-  kPredicate,  // classification macro on floats (bool result); a constant on integers
+  kLibm,         // libm function; floats only
+  kRounding,     // libm function on floats; the identity on integers
+  kAbs,          // fabs on floats, a wrapping helper on signed integers, identity on unsigned
+  kRsqrt,        // 1 / sqrt(x)
+  kSigmoid,      // 1 / (1 + exp(-x))
+  kPredicate,    // classification macro on floats (bool result); a constant on integers
+  kReinterpret,  // the bits as another type of the same width, through a union
 };
 
 struct Rule {
@@ -41,6 +42,7 @@ constexpr Rule kRules[] = {
     {"lgamma", 1, Form::kLibm, "lgamma"},     {"log", 1, Form::kLibm, "log"},
     {"log10", 1, Form::kLibm, "log10"},       {"log1p", 1, Form::kLibm, "log1p"},
     {"log2", 1, Form::kLibm, "log2"},         {"pow", 2, Form::kLibm, "pow"},
+    {"reinterpret", 1, Form::kReinterpret, ""},
     {"round", 1, Form::kRounding, "rint"},  // half to even, like numpy
     {"rsqrt", 1, Form::kRsqrt, "sqrt"},       {"sigmoid", 1, Form::kSigmoid, "exp"},
     {"sin", 1, Form::kLibm, "sin"},           {"sinh", 1, Form::kLibm, "sinh"},
@@ -82,6 +84,13 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
                               << " argument(s), got " << call.args.size();
   }
   Type arg_t = call.args[0].type();
+  if (rule->form == Form::kReinterpret) {
+    // Reading another union member than the one last stored reinterprets the bytes (C99 TC3
+    // footnote 82, C11 footnote 95, to 6.5.2.3); unlike memcpy it needs no <string.h>.
+    return {"((union { " + c_type(arg_t) + " from; " + c_type(call.type) + " to; }){" +
+                args[0].text + "}).to",
+            Prec::kPrimary};
+  }
   for (const ir::Expr& a : call.args) {
     if (a.type() != arg_t) {
       CINN_THROW(DTypeError) << "intrinsic '" << call.name << "': arguments of different types "
@@ -128,6 +137,8 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
         return {std::string(rule->name) == "isfinite" ? "true" : "false", Prec::kPrimary};
       }
       break;
+    case Form::kReinterpret:
+      break;  // handled above
   }
   CINN_THROW(UnsupportedOpError) << "C backend: intrinsic '" << call.name << "' on " << arg_t
                                  << " has no C form; cast the operand to float32 or float64";

@@ -4,6 +4,7 @@
 // (expf), float64 the plain ones (exp). Math functions on integers are rejected, except the
 // ones that are exact on them (abs, floor, ceil, trunc, round, isnan/isinf/isfinite).
 // `round` rounds half to even like numpy, which is C's rint in the default rounding mode.
+// `reinterpret` (ir::make_reinterpret) reads the bits through a union compound literal.
 #pragma once
 
 #include <string>

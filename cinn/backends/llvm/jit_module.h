@@ -9,7 +9,8 @@
 namespace cinn::backends {
 
 struct LLVMOptions {
-  // Map exp/log/tanh/erf/... to libm calls instead of the vectorizable approximations.
+  // Map exp/log/tanh/erf/... to libm calls instead of the vectorizable approximations
+  // (ir/lower_math.h, which backends::lower_to_loops then skips).
   bool precise_math = false;
   // O3 (default) or O0, for debugging.
   int opt_level = 3;
