@@ -6,6 +6,7 @@
 
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/simplify.h"
 #include "cinn/ir/substitute.h"
 #include "cinn/ir/verifier.h"
 #include "cinn/ir/visitor.h"
@@ -178,7 +179,7 @@ std::vector<LoopRV> IRSchedule::split(LoopRV loop, const std::vector<int64_t>& f
     } else if (ext) {
       extents.push_back(Expr((*ext + known - 1) / known));
     } else {
-      extents.push_back((f->extent + Expr(known - 1)) / Expr(known));  // ceil, symbolic
+      extents.push_back(simplify((f->extent + Expr(known - 1)) / Expr(known)));  // ceil
     }
   }
   if (!ext && inferred < 0) {
@@ -241,21 +242,7 @@ LoopRV IRSchedule::fuse(const std::vector<LoopRV>& loops) {
       }
     }
   }
-  if (const auto* a = extent.as<Mul>()) {
-    const int64_t *x = as_const_int(a->a), *y = as_const_int(a->b);
-    if (x && y) extent = Expr(*x * *y);
-  }
-  // Fold constant products of the extents.
-  int64_t prod = 1;
-  bool all_const = true;
-  for (const For* f : fs) {
-    if (const int64_t* c = as_const_int(f->extent)) {
-      prod *= *c;
-    } else {
-      all_const = false;
-    }
-  }
-  if (all_const) extent = Expr(prod);
+  extent = simplify(extent);
   Expr fused = Var::make(name + "fused", common::IndexType());
   // v_n = fused % e_n, v_{n-1} = fused / e_n % e_{n-1}, ..., v_1 = fused / (e_2 ... e_n)
   VarMap vmap;

@@ -165,11 +165,12 @@ Expr Simplifier::mutate_Ramp(const Ramp* op) {
   return Ramp::make(base, stride, op->lanes);
 }
 
-Expr Simplifier::mutate_Let(const Let* op) {
+template <typename Node, typename Body>
+Body Simplifier::mutate_let(const Node* op) {
   Expr value = mutate(op->value);
-  const Var* v = op->var.as<Var>();
+  const Var* v = op->var.template as<Var>();
   if (inlinable(value)) return mutate(substitute(op->body, {{v, value}}));
-  Expr body;
+  Body body;
   if (is_scalar_int(value.type())) {
     ScopedRange scope(this, op->var, bounds(value).interval);
     body = mutate(op->body);
@@ -178,27 +179,14 @@ Expr Simplifier::mutate_Let(const Let* op) {
   }
   if (!uses_var(body, v) && !has_side_effects(value)) return body;
   if (value.same_as(op->value) && body.same_as(op->body)) return op;
-  return Let::make(op->var, value, body);
+  return Node::make(op->var, value, body);
 }
+
+Expr Simplifier::mutate_Let(const Let* op) { return mutate_let<Let, Expr>(op); }
+Stmt Simplifier::mutate_LetStmt(const LetStmt* op) { return mutate_let<LetStmt, Stmt>(op); }
 
 // ---------------------------------------------------------------------------------------
 // Statements
-
-Stmt Simplifier::mutate_LetStmt(const LetStmt* op) {
-  Expr value = mutate(op->value);
-  const Var* v = op->var.as<Var>();
-  if (inlinable(value)) return mutate(substitute(op->body, {{v, value}}));
-  Stmt body;
-  if (is_scalar_int(value.type())) {
-    ScopedRange scope(this, op->var, bounds(value).interval);
-    body = mutate(op->body);
-  } else {
-    body = mutate(op->body);
-  }
-  if (!uses_var(body, v) && !has_side_effects(value)) return body;
-  if (value.same_as(op->value) && body.same_as(op->body)) return op;
-  return LetStmt::make(op->var, value, body);
-}
 
 Stmt Simplifier::mutate_For(const For* op) {
   Expr min = mutate(op->min), extent = mutate(op->extent);

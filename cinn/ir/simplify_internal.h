@@ -118,6 +118,9 @@ class Simplifier : public IRMutator {
   Expr mutate_Ramp(const Ramp* op) override;
   Expr mutate_Let(const Let* op) override;
   Stmt mutate_LetStmt(const LetStmt* op) override;
+  // Let and LetStmt: inline trivial values, know the value's range in the body, drop unused.
+  template <typename Node, typename Body>
+  Body mutate_let(const Node* op);
   Stmt mutate_For(const For* op) override;
   Stmt mutate_IfThenElse(const IfThenElse* op) override;
   Stmt mutate_Block(const Block* op) override;

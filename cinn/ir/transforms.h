@@ -15,7 +15,8 @@ Stmt lower_schedule_blocks(const Stmt& s);
 Stmt flatten_storage(const Stmt& s);
 
 // Turns For loops of kind kVectorized with a constant extent into vector code (Ramp,
-// Broadcast, vector Loads/Stores). A loop whose body cannot be widened (a store whose index
+// Broadcast, vector Loads/Stores). Run `simplify` afterwards: it folds the widened index
+// arithmetic back into Ramps. A loop whose body cannot be widened (a store whose index
 // does not depend on the loop variable, a condition that varies across lanes, a nested loop
 // whose bounds depend on it) stays a serial loop; `*failed` (if given) reports it.
 Stmt vectorize_loops(const Stmt& s, int* failed = nullptr);

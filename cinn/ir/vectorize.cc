@@ -19,53 +19,10 @@ Expr widen_to(const Expr& e, int lanes) {
   return Broadcast::make(e, lanes);
 }
 
-// a + b and a * b keeping index vectors in Ramp form, so contiguous accesses stay
-// recognizable: ramp(b, s) + x -> ramp(b + x, s); ramp(b, s) * c -> ramp(b * c, s * c).
-Expr fold_const(const Expr& e) {
-  if (const auto* a = e.as<Add>()) {
-    const int64_t *x = as_const_int(a->a), *y = as_const_int(a->b);
-    if (x && y) return Expr(*x + *y);
-  }
-  if (const auto* m = e.as<Mul>()) {
-    const int64_t *x = as_const_int(m->a), *y = as_const_int(m->b);
-    if (x && y) return Expr(*x * *y);
-    if (y && *y == 1) return m->a;
-    if (x && *x == 1) return m->b;
-  }
-  return e;
-}
-
-Expr vec_add(const Expr& a, const Expr& b, int lanes) {
-  const auto *ra = a.as<Ramp>(), *rb = b.as<Ramp>();
-  const auto *ba = a.as<Broadcast>(), *bb = b.as<Broadcast>();
-  if (ra && (bb || b.type().is_scalar())) {
-    return Ramp::make(ra->base + (bb ? bb->value : b), ra->stride, ra->lanes);
-  }
-  if (rb && (ba || a.type().is_scalar())) {
-    return Ramp::make((ba ? ba->value : a) + rb->base, rb->stride, rb->lanes);
-  }
-  if (ra && rb) return Ramp::make(ra->base + rb->base, fold_const(ra->stride + rb->stride), lanes);
-  return Add::make(widen_to(a, lanes), widen_to(b, lanes));
-}
-
-Expr vec_mul(const Expr& a, const Expr& b, int lanes) {
-  const auto *ra = a.as<Ramp>(), *rb = b.as<Ramp>();
-  const auto *ba = a.as<Broadcast>(), *bb = b.as<Broadcast>();
-  if (ra && (bb || b.type().is_scalar())) {
-    Expr c = bb ? bb->value : b;
-    return Ramp::make(ra->base * c, fold_const(ra->stride * c), ra->lanes);
-  }
-  if (rb && (ba || a.type().is_scalar())) {
-    Expr c = ba ? ba->value : a;
-    return Ramp::make(c * rb->base, fold_const(c * rb->stride), rb->lanes);
-  }
-  return Mul::make(widen_to(a, lanes), widen_to(b, lanes));
-}
-
 // Widens the body of one vectorized loop: the loop variable becomes ramp(min, 1, lanes).
 class Widener : public IRMutator {
  public:
-  Widener(const Var* var, Expr ramp, int lanes) : lanes_(lanes) { vmap_[var] = ramp; }
+  Widener(const Var* var, Expr ramp) { vmap_[var] = ramp; }
 
  protected:
   Expr mutate_Var(const Var* op) override {
@@ -79,24 +36,12 @@ class Widener : public IRMutator {
     int l = std::max(a.type().lanes(), b.type().lanes());
     return T::make(widen_to(a, l), widen_to(b, l));
   }
-  Expr mutate_Add(const Add* op) override {
-    Expr a = mutate(op->a), b = mutate(op->b);
-    if (a.same_as(op->a) && b.same_as(op->b)) return op;
-    return vec_add(a, b, lanes_);
-  }
-  Expr mutate_Mul(const Mul* op) override {
-    Expr a = mutate(op->a), b = mutate(op->b);
-    if (a.same_as(op->a) && b.same_as(op->b)) return op;
-    return vec_mul(a, b, lanes_);
-  }
-  Expr mutate_Sub(const Sub* op) override {
-    Expr a = mutate(op->a), b = mutate(op->b);
-    if (a.same_as(op->a) && b.same_as(op->b)) return op;
-    if (const auto* ra = a.as<Ramp>(); ra && b.type().is_scalar()) {
-      return Ramp::make(ra->base - b, ra->stride, ra->lanes);
-    }
-    return Sub::make(widen_to(a, lanes_), widen_to(b, lanes_));
-  }
+  // Index arithmetic is widened naively (ramp(b, 1) + broadcast(x)); the simplifier,
+  // which runs right after this pass, folds it back into ramp(b + x, 1) so contiguous
+  // accesses stay recognizable.
+  Expr mutate_Add(const Add* op) override { return binary(op); }
+  Expr mutate_Sub(const Sub* op) override { return binary(op); }
+  Expr mutate_Mul(const Mul* op) override { return binary(op); }
   Expr mutate_Div(const Div* op) override { return binary(op); }
   Expr mutate_Mod(const Mod* op) override { return binary(op); }
   Expr mutate_Min(const Min* op) override { return binary(op); }
@@ -188,7 +133,6 @@ class Widener : public IRMutator {
 
  private:
   std::map<const Var*, Expr> vmap_;
-  int lanes_;
 };
 
 class LoopVectorizer : public IRMutator {
@@ -210,7 +154,7 @@ class LoopVectorizer : public IRMutator {
     if (ext && *ext > 1 && *ext <= 64) {
       try {
         int lanes = static_cast<int>(*ext);
-        Widener w(op->loop_var.as<Var>(), Ramp::make(op->min, Expr(1), lanes), lanes);
+        Widener w(op->loop_var.as<Var>(), Ramp::make(op->min, Expr(1), lanes));
         return w.mutate(body);
       } catch (const CannotVectorize&) {
       }

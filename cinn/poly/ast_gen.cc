@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cinn/ir/ir_operators.h"
+#include "cinn/ir/simplify.h"
 #include "cinn/poly/affine.h"
 #include "cinn/poly/isl_context.h"
 
@@ -12,20 +13,9 @@ using namespace ir;  // NOLINT
 
 namespace {
 
-// Folds the arithmetic isl emits for loop bounds (extent = ub - init + 1) when constant.
-Expr fold_add(const Expr& a, const Expr& b) {
-  const int64_t *x = as_const_int(a), *y = as_const_int(b);
-  if (x && y) return Expr(*x + *y);
-  if (y && *y == 0) return a;
-  if (x && *x == 0) return b;
-  return a + b;
-}
-Expr fold_sub(const Expr& a, const Expr& b) {
-  const int64_t *x = as_const_int(a), *y = as_const_int(b);
-  if (x && y) return Expr(*x - *y);
-  if (y && *y == 0) return a;
-  return a - b;
-}
+// isl's bound arithmetic (extent = ub - init + 1) folded by the simplifier.
+Expr fold_add(const Expr& a, const Expr& b) { return simplify(a + b); }
+Expr fold_sub(const Expr& a, const Expr& b) { return simplify(a - b); }
 
 class AstToIR {
  public:

@@ -6,6 +6,8 @@
 #include "cinn/backends/build.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/simplify.h"
+#include "cinn/ir/substitute.h"
 #include "cinn/runtime/thread_pool.h"
 #include "src/bindings.h"
 #include "src/convert.h"
@@ -24,25 +26,13 @@ py::dtype numpy_dtype(common::Type t) {
   return py::dtype(t.to_string());
 }
 
-// Evaluates a shape expression once its size variables are bound.
+// Evaluates a shape expression once its size variables are bound (by the simplifier).
 bool eval_shape(const Expr& e, const std::map<const ir::Var*, int64_t>& env, int64_t* out) {
-  if (const int64_t* c = ir::as_const_int(e)) {
-    *out = *c;
-    return true;
-  }
-  if (const auto* v = e.as<ir::Var>()) {
-    auto it = env.find(v);
-    if (it == env.end()) return false;
-    *out = it->second;
-    return true;
-  }
-  int64_t a = 0, b = 0;
-  auto both = [&](const Expr& x, const Expr& y) { return eval_shape(x, env, &a) && eval_shape(y, env, &b); };
-  if (const auto* op = e.as<ir::Add>()) return both(op->a, op->b) && (*out = a + b, true);
-  if (const auto* op = e.as<ir::Sub>()) return both(op->a, op->b) && (*out = a - b, true);
-  if (const auto* op = e.as<ir::Mul>()) return both(op->a, op->b) && (*out = a * b, true);
-  if (const auto* op = e.as<ir::Cast>()) return eval_shape(op->value, env, out);
-  return false;
+  ir::VarMap values;
+  for (const auto& [v, x] : env) values[v] = Expr(x);
+  const int64_t* c = ir::as_const_int(ir::simplify(ir::substitute(e, values)));
+  if (c) *out = *c;
+  return c != nullptr;
 }
 
 class KernelPy {

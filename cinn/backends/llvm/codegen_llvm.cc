@@ -429,14 +429,12 @@ void CodeGenLLVM::emit_loop(const Expr& var, llvm::Value* begin, llvm::Value* en
   llvm::BranchInst* back = b_->CreateBr(header);
   phi->addIncoming(next, b_->GetInsertBlock());
   if (metadata) {
-    llvm::MDNode* hint = llvm::MDNode::get(
-        ctx_, {llvm::MDString::get(ctx_, metadata)});
-    llvm::SmallVector<llvm::Metadata*, 2> ops = {nullptr, hint};
+    // !{!self, !{!"<metadata>"[, i1 true]}}: unroll.full takes no value, vectorize.enable does.
+    llvm::SmallVector<llvm::Metadata*, 2> hint = {llvm::MDString::get(ctx_, metadata)};
     if (std::string(metadata) == "llvm.loop.vectorize.enable") {
-      ops[1] = llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, metadata),
-                                        llvm::ConstantAsMetadata::get(b_->getTrue())});
+      hint.push_back(llvm::ConstantAsMetadata::get(b_->getTrue()));
     }
-    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, ops);
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, {nullptr, llvm::MDNode::get(ctx_, hint)});
     loop_id->replaceOperandWith(0, loop_id);
     back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   }
