@@ -6,6 +6,7 @@
 
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/schedule_internal.h"
 #include "cinn/ir/simplify.h"
 #include "cinn/ir/substitute.h"
 #include "cinn/ir/verifier.h"
@@ -14,33 +15,10 @@
 namespace cinn::ir {
 namespace {
 
+using sched::find_loop;
+using sched::loop_desc;
+
 std::atomic<uint64_t> g_next_schedule{1};
-
-// Replaces one statement node (by identity) in a tree.
-class ReplaceStmt : public IRMutator {
- public:
-  ReplaceStmt(const IRNode* target, Stmt with) : target_(target), with_(std::move(with)) {}
-
- protected:
-  Stmt mutate_For(const For* op) override {
-    if (op == target_) return with_;
-    return IRMutator::mutate_For(op);
-  }
-
- private:
-  const IRNode* target_;
-  Stmt with_;
-};
-
-const For* find_loop(const Stmt& body, const Expr& var) {
-  const For* found = nullptr;
-  post_order_visit(body, [&](const IRNode* n) {
-    if (n->kind() == NodeKind::kFor && static_cast<const For*>(n)->loop_var.same_as(var)) {
-      found = static_cast<const For*>(n);
-    }
-  });
-  return found;
-}
 
 // Blocks under `s` whose reduce iter_values use `var`.
 std::vector<std::string> reductions_carried_by(const Stmt& s, const Expr& var) {
@@ -59,18 +37,20 @@ std::vector<std::string> reductions_carried_by(const Stmt& s, const Expr& var) {
   return out;
 }
 
-std::string loop_desc(const For* f) {
-  return "loop '" + f->loop_var.var_name() + "' (for " + f->loop_var.var_name() + " in [" +
-         to_string(f->min) + ", " + to_string(f->min) + " + " + to_string(f->extent) + "))";
-}
-
 }  // namespace
 
-IRSchedule::IRSchedule(LoweredFunc f) : func_(std::move(f)), id_(g_next_schedule++) {}
+IRSchedule::IRSchedule(LoweredFunc f, uint64_t seed)
+    : func_(std::move(f)), id_(g_next_schedule++), rng_(seed) {}
 
-LoopRV IRSchedule::new_rv(const Expr& var) {
+LoopRV IRSchedule::new_loop_rv(const Expr& var) {
   int id = next_rv_++;
-  rvs_[id] = var;
+  loops_[id] = var;
+  return {id_, id};
+}
+
+BlockRV IRSchedule::new_block_rv(const std::string& name) {
+  int id = next_rv_++;
+  blocks_[id] = name;
   return {id_, id};
 }
 
@@ -78,8 +58,17 @@ Expr IRSchedule::loop_var(LoopRV loop) const {
   if (loop.schedule != id_) {
     CINN_THROW(ScheduleError) << "the loop handle belongs to another schedule";
   }
-  auto it = rvs_.find(loop.id);
-  if (it == rvs_.end()) CINN_THROW(ScheduleError) << "unknown loop handle " << loop.id;
+  auto it = loops_.find(loop.id);
+  if (it == loops_.end()) CINN_THROW(ScheduleError) << "unknown loop handle " << loop.id;
+  return it->second;
+}
+
+std::string IRSchedule::block_name(BlockRV block) const {
+  if (block.schedule != id_) {
+    CINN_THROW(ScheduleError) << "the block handle belongs to another schedule";
+  }
+  auto it = blocks_.find(block.id);
+  if (it == blocks_.end()) CINN_THROW(ScheduleError) << "unknown block handle " << block.id;
   return it->second;
 }
 
@@ -98,56 +87,79 @@ const For* IRSchedule::lookup(LoopRV loop, const char* primitive) const {
   return f;
 }
 
-void IRSchedule::set_body(Stmt body) {
-  func_ = func_.with_body(std::move(body));
+std::string IRSchedule::lookup(BlockRV block, const char* primitive) const {
+  if (block.schedule != id_) {
+    CINN_THROW(ScheduleError) << primitive << ": the block was obtained from another "
+                              << "function's schedule, not from this one ('" << func_.name()
+                              << "')";
+  }
+  std::string name = block_name(block);
+  for (const auto& site : sched::all_blocks(func_.body())) {
+    if (site.block->name == name) return name;
+  }
+  CINN_THROW(ScheduleError) << primitive << ": block '" << name
+                            << "' no longer exists in function '" << func_.name()
+                            << "' (a previous primitive removed it)";
+}
+
+void IRSchedule::set_body(Stmt body) { set_func(func_.with_body(std::move(body))); }
+
+void IRSchedule::set_func(LoweredFunc f) {
+  func_ = std::move(f);
   verify(func_);
 }
 
 std::vector<std::string> IRSchedule::block_names() const {
   std::vector<std::string> names;
-  post_order_visit(func_.body(), [&](const IRNode* n) {
-    if (n->kind() == NodeKind::kScheduleBlock) {
-      const std::string& name = static_cast<const ScheduleBlock*>(n)->name;
-      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    }
-  });
+  for (const auto& site : sched::all_blocks(func_.body())) names.push_back(site.block->name);
   return names;
 }
 
-std::vector<LoopRV> IRSchedule::get_loops(const std::string& block) {
-  // Walk down keeping the loop stack; stop at the block.
-  struct Finder : IRVisitor {
-    std::string name;
-    std::vector<const For*> stack, result;
-    bool found = false;
-    void visit_For(const For* op) override {
-      stack.push_back(op);
-      IRVisitor::visit_For(op);
-      stack.pop_back();
-    }
-    void visit_ScheduleBlockRealize(const ScheduleBlockRealize* op) override {
-      if (!found && op->block.as<ScheduleBlock>()->name == name) {
-        result = stack;
-        found = true;
-      }
-    }
-  } finder;
-  finder.name = block;
-  finder.visit(func_.body());
-  if (!finder.found) {
-    std::string known;
-    for (const auto& n : block_names()) known += (known.empty() ? "" : ", ") + n;
-    CINN_THROW(ScheduleError) << "get_loops: no block named '" << block << "' in function '"
-                              << func_.name() << "' (blocks: " << known << ")";
-  }
-  std::vector<LoopRV> out;
-  TraceStep step{"get_loops", {}, {}, {}, block};
-  for (const For* f : finder.result) {
-    out.push_back(new_rv(f->loop_var));
+BlockRV IRSchedule::get_block(const std::string& name) {
+  sched::find_block(func_.body(), name, "get_block");
+  BlockRV rv = new_block_rv(name);
+  record({"get_block", {}, {rv.id}, {}, {}, {name}});
+  return rv;
+}
+
+std::vector<BlockRV> IRSchedule::get_all_blocks() {
+  TraceStep step{"get_all_blocks", {}, {}, {}, {}, {}};
+  std::vector<BlockRV> out;
+  for (const auto& site : sched::all_blocks(func_.body())) {
+    out.push_back(new_block_rv(site.block->name));
     step.outputs.push_back(out.back().id);
   }
-  trace_.steps.push_back(step);
+  record(step);
   return out;
+}
+
+std::vector<BlockRV> IRSchedule::get_child_blocks(LoopRV loop) {
+  const For* f = lookup(loop, "get_child_blocks");
+  TraceStep step{"get_child_blocks", {loop.id}, {}, {}, {}, {}};
+  std::vector<BlockRV> out;
+  for (const auto& site : sched::all_blocks(Stmt(f))) {
+    out.push_back(new_block_rv(site.block->name));
+    step.outputs.push_back(out.back().id);
+  }
+  record(step);
+  return out;
+}
+
+std::vector<LoopRV> IRSchedule::get_loops(BlockRV block) {
+  std::string name = lookup(block, "get_loops");
+  sched::BlockSite site = sched::find_block(func_.body(), name, "get_loops");
+  std::vector<LoopRV> out;
+  TraceStep step{"get_loops", {block.id}, {}, {}, {}, {}};
+  for (const For* f : site.loops()) {
+    out.push_back(new_loop_rv(f->loop_var));
+    step.outputs.push_back(out.back().id);
+  }
+  record(step);
+  return out;
+}
+
+std::vector<LoopRV> IRSchedule::get_loops(const std::string& block) {
+  return get_loops(get_block(block));
 }
 
 std::vector<LoopRV> IRSchedule::split(LoopRV loop, const std::vector<int64_t>& factors) {
@@ -207,14 +219,14 @@ std::vector<LoopRV> IRSchedule::split(LoopRV loop, const std::vector<int64_t>& f
   for (size_t i = vars.size(); i-- > 0;) {
     body = For::make(vars[i], Expr(0), extents[i], ForKind::kSerial, body);
   }
-  set_body(ReplaceStmt(f, body).mutate(func_.body()));
-  TraceStep step{"split", {loop.id}, {}, factors, ""};
+  set_body(sched::replace_stmt(func_.body(), f, body));
+  TraceStep step{"split", {loop.id}, {}, factors, {}, {}};
   std::vector<LoopRV> out;
   for (const Expr& v : vars) {
-    out.push_back(new_rv(v));
+    out.push_back(new_loop_rv(v));
     step.outputs.push_back(out.back().id);
   }
-  trace_.steps.push_back(step);
+  record(step);
   return out;
 }
 
@@ -254,11 +266,11 @@ LoopRV IRSchedule::fuse(const std::vector<LoopRV>& loops) {
   }
   Stmt body = substitute(fs.back()->body, vmap);
   Stmt loop = For::make(fused, Expr(0), extent, ForKind::kSerial, body);
-  set_body(ReplaceStmt(fs.front(), loop).mutate(func_.body()));
-  LoopRV out = new_rv(fused);
-  TraceStep step{"fuse", {}, {out.id}, {}, ""};
+  set_body(sched::replace_stmt(func_.body(), fs.front(), loop));
+  LoopRV out = new_loop_rv(fused);
+  TraceStep step{"fuse", {}, {out.id}, {}, {}, {}};
   for (LoopRV l : loops) step.inputs.push_back(l.id);
-  trace_.steps.push_back(step);
+  record(step);
   return out;
 }
 
@@ -321,15 +333,15 @@ void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
     const For* f = order[i];
     body = For::make(f->loop_var, f->min, f->extent, f->for_kind, body);
   }
-  set_body(ReplaceStmt(top, body).mutate(func_.body()));
-  TraceStep step{"reorder", {}, {}, {}, ""};
+  set_body(sched::replace_stmt(func_.body(), top, body));
+  TraceStep step{"reorder", {}, {}, {}, {}, {}};
   for (LoopRV l : loops) step.inputs.push_back(l.id);
-  trace_.steps.push_back(step);
+  record(step);
 }
 
 void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
   const For* f = lookup(loop, primitive);
-  if (kind == ForKind::kParallel || kind == ForKind::kVectorized) {
+  if (kind != ForKind::kSerial && kind != ForKind::kUnrolled) {
     auto blocks = reductions_carried_by(f->body, f->loop_var);
     if (!blocks.empty()) {
       CINN_THROW(ScheduleError) << primitive << ": " << loop_desc(f)
@@ -342,53 +354,81 @@ void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
     CINN_THROW(ScheduleError) << "vectorize: " << loop_desc(f)
                               << " needs a constant extent (split it first)";
   }
-  Stmt loop_stmt = For::make(f->loop_var, f->min, f->extent, kind, f->body);
-  set_body(ReplaceStmt(f, loop_stmt).mutate(func_.body()));
-  trace_.steps.push_back({primitive, {loop.id}, {}, {}, ""});
-}
-
-void IRSchedule::parallel(LoopRV loop) { set_kind(loop, ForKind::kParallel, "parallel"); }
-void IRSchedule::vectorize(LoopRV loop) { set_kind(loop, ForKind::kVectorized, "vectorize"); }
-void IRSchedule::unroll(LoopRV loop) { set_kind(loop, ForKind::kUnrolled, "unroll"); }
-
-IRSchedule IRSchedule::replay(LoweredFunc f, const Trace& trace) {
-  IRSchedule s(std::move(f));
-  std::map<int, LoopRV> rv;  // trace id -> handle in the new schedule
-  auto in = [&](int id) {
-    auto it = rv.find(id);
-    if (it == rv.end()) CINN_THROW(ScheduleError) << "replay: loop handle " << id << " undefined";
-    return it->second;
-  };
-  auto bind = [&](const std::vector<int>& ids, const std::vector<LoopRV>& got,
-                  const std::string& kind) {
-    if (ids.size() != got.size()) {
-      CINN_THROW(ScheduleError) << "replay: step '" << kind << "' produced " << got.size()
-                                << " loops, the trace recorded " << ids.size();
+  if (is_gpu_kind(kind)) {
+    // An axis is bound at most once on any path from the root to a block.
+    auto same_kind = [&](const IRNode* n) {
+      return n != f && n->kind() == NodeKind::kFor &&
+             static_cast<const For*>(n)->for_kind == kind;
+    };
+    const For* clash = nullptr;
+    post_order_visit(f->body, [&](const IRNode* n) {
+      if (same_kind(n)) clash = static_cast<const For*>(n);
+    });
+    for (const auto& site : sched::all_blocks(func_.body())) {
+      auto loops = site.loops();
+      if (std::find(loops.begin(), loops.end(), f) == loops.end()) continue;
+      for (const For* l : loops) {
+        if (same_kind(l)) clash = l;
+      }
     }
-    for (size_t i = 0; i < ids.size(); ++i) rv[ids[i]] = got[i];
-  };
-  for (const TraceStep& st : trace.steps) {
-    std::vector<LoopRV> ins;
-    for (int id : st.inputs) ins.push_back(in(id));
-    if (st.kind == "get_loops") {
-      bind(st.outputs, s.get_loops(st.str), st.kind);
-    } else if (st.kind == "split" && ins.size() == 1) {
-      bind(st.outputs, s.split(ins[0], st.ints), st.kind);
-    } else if (st.kind == "fuse") {
-      bind(st.outputs, {s.fuse(ins)}, st.kind);
-    } else if (st.kind == "reorder") {
-      s.reorder(ins);
-    } else if (st.kind == "parallel" && ins.size() == 1) {
-      s.parallel(ins[0]);
-    } else if (st.kind == "vectorize" && ins.size() == 1) {
-      s.vectorize(ins[0]);
-    } else if (st.kind == "unroll" && ins.size() == 1) {
-      s.unroll(ins[0]);
-    } else {
-      CINN_THROW(ScheduleError) << "replay: unknown or malformed step '" << st.kind << "'";
+    if (clash) {
+      CINN_THROW(ScheduleError) << "bind: cannot bind " << loop_desc(f) << " to "
+                                << for_kind_name(kind) << ": " << loop_desc(clash)
+                                << " in the same loop nest is already bound to it";
     }
   }
-  return s;
+  Stmt loop_stmt = For::make(f->loop_var, f->min, f->extent, kind, f->body);
+  set_body(sched::replace_stmt(func_.body(), f, loop_stmt));
+}
+
+void IRSchedule::parallel(LoopRV loop) {
+  set_kind(loop, ForKind::kParallel, "parallel");
+  record({"parallel", {loop.id}, {}, {}, {}, {}});
+}
+
+void IRSchedule::vectorize(LoopRV loop) {
+  set_kind(loop, ForKind::kVectorized, "vectorize");
+  record({"vectorize", {loop.id}, {}, {}, {}, {}});
+}
+
+void IRSchedule::unroll(LoopRV loop) {
+  set_kind(loop, ForKind::kUnrolled, "unroll");
+  record({"unroll", {loop.id}, {}, {}, {}, {}});
+}
+
+void IRSchedule::bind(LoopRV loop, const std::string& thread_axis) {
+  static const std::map<std::string, ForKind> kAxes = {
+      {"blockIdx.x", ForKind::kGPUBlockX},   {"blockIdx.y", ForKind::kGPUBlockY},
+      {"blockIdx.z", ForKind::kGPUBlockZ},   {"threadIdx.x", ForKind::kGPUThreadX},
+      {"threadIdx.y", ForKind::kGPUThreadY}, {"threadIdx.z", ForKind::kGPUThreadZ}};
+  auto it = kAxes.find(thread_axis);
+  if (it == kAxes.end()) {
+    CINN_THROW(ScheduleError) << "bind: unknown GPU axis '" << thread_axis
+                              << "' (expected blockIdx.x|y|z or threadIdx.x|y|z)";
+  }
+  set_kind(loop, it->second, "bind");
+  record({"bind", {loop.id}, {}, {}, {}, {thread_axis}});
+}
+
+void IRSchedule::annotate(BlockRV block, const std::string& key, const std::string& value) {
+  std::string name = lookup(block, "annotate");
+  if (key.empty()) CINN_THROW(ScheduleError) << "annotate: empty key for block '" << name << "'";
+  sched::BlockSite site = sched::find_block(func_.body(), name, "annotate");
+  const ScheduleBlock* b = site.block;
+  auto annotations = b->annotations;
+  annotations[key] = value;
+  Stmt nb = ScheduleBlock::make(b->name, b->iter_vars, b->reads, b->writes, b->init, b->body,
+                                annotations);
+  set_body(sched::replace_stmt(func_.body(), b, nb));
+  record({"annotate", {block.id}, {}, {}, {}, {key, value}});
+}
+
+MemoryScope parse_memory_scope(const std::string& s) {
+  if (s == "global") return MemoryScope::kGlobal;
+  if (s == "shared") return MemoryScope::kShared;
+  if (s == "local") return MemoryScope::kLocal;
+  CINN_THROW(ScheduleError) << "unknown memory scope '" << s
+                            << "' (expected global, shared or local)";
 }
 
 }  // namespace cinn::ir

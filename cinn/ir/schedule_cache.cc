@@ -1,0 +1,236 @@
+// cache_read, cache_write, set_scope and layout_transform: primitives that introduce or
+// rewrite buffers.
+#include <algorithm>
+#include <set>
+
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/printer.h"
+#include "cinn/ir/schedule.h"
+#include "cinn/ir/schedule_internal.h"
+#include "cinn/ir/simplify.h"
+#include "cinn/ir/visitor.h"
+
+namespace cinn::ir {
+namespace {
+
+using sched::BlockSite;
+
+// Rewrites every access of `from` into `to` with indices mapped by `index_fn`, inside one
+// statement; blocks that change get fresh regions.
+class AccessRewriter : public IRMutator {
+ public:
+  AccessRewriter(Buffer from, Buffer to,
+                 std::function<std::vector<Expr>(const std::vector<Expr>&)> index_fn)
+      : from_(std::move(from)), to_(std::move(to)), index_fn_(std::move(index_fn)) {}
+
+ protected:
+  Expr mutate_Load(const Load* op) override {
+    Expr e = IRMutator::mutate_Load(op);
+    const auto* l = e.as<Load>();
+    if (!l->buffer.same_as(from_)) return e;
+    return Load::make(to_, index_fn_(l->indices));
+  }
+  Stmt mutate_Store(const Store* op) override {
+    Stmt s = IRMutator::mutate_Store(op);
+    const auto* st = s.as<Store>();
+    if (!st->buffer.same_as(from_)) return s;
+    return Store::make(to_, st->value, index_fn_(st->indices));
+  }
+  Stmt mutate_Allocate(const Allocate* op) override {
+    return op->buffer.same_as(from_) ? Allocate::make(to_) : Stmt(op);
+  }
+  Stmt mutate_Free(const Free* op) override {
+    return op->buffer.same_as(from_) ? Free::make(to_) : Stmt(op);
+  }
+  Stmt mutate_ScheduleBlock(const ScheduleBlock* op) override {
+    Stmt s = IRMutator::mutate_ScheduleBlock(op);
+    if (s.same_as(Stmt(op))) return s;
+    const auto* b = s.as<ScheduleBlock>();
+    return sched::make_block(b, b->iter_vars, b->init, b->body);
+  }
+
+ private:
+  Buffer from_, to_;
+  std::function<std::vector<Expr>(const std::vector<Expr>&)> index_fn_;
+};
+
+std::vector<Expr> same_indices(const std::vector<Expr>& idx) { return idx; }
+
+// A block copying `src` into `dst` elementwise over the whole shape, in its own loop nest.
+Stmt copy_nest(const std::string& name, const Buffer& src, const Buffer& dst) {
+  std::vector<IterVar> ivs;
+  std::vector<Expr> vars, loop_vars;
+  for (int k = 0; k < src.ndim(); ++k) {
+    Expr v = Var::make("v" + std::to_string(k));
+    ivs.push_back({v, {Expr(0), src.shape()[k]}, IterVar::Kind::kSpatial});
+    vars.push_back(v);
+    loop_vars.push_back(Var::make("ax" + std::to_string(k)));
+  }
+  Stmt body = Store::make(dst, Load::make(src, vars), vars);
+  Stmt block = sched::make_block(nullptr, ivs, Stmt(), body, name);
+  Stmt s = ScheduleBlockRealize::make(loop_vars, block);
+  for (int k = src.ndim(); k-- > 0;) {
+    s = For::make(loop_vars[k], Expr(0), src.shape()[k], ForKind::kSerial, s);
+  }
+  return s;
+}
+
+// The outermost statement of a block's nest: its first loop or branch, or the realize.
+const IRNode* nest_root(const BlockSite& site) {
+  return site.path.empty() ? static_cast<const IRNode*>(site.realize) : site.path.front();
+}
+
+bool block_reads(const ScheduleBlock* b, const Buffer& buf) {
+  return std::any_of(b->reads.begin(), b->reads.end(),
+                     [&](const BufferRegion& r) { return r.buffer.same_as(buf); });
+}
+bool block_writes(const ScheduleBlock* b, const Buffer& buf) {
+  return std::any_of(b->writes.begin(), b->writes.end(),
+                     [&](const BufferRegion& r) { return r.buffer.same_as(buf); });
+}
+
+}  // namespace
+
+BlockRV IRSchedule::cache_read(BlockRV block, const std::string& buffer, MemoryScope scope) {
+  const char* kP = "cache_read";
+  BlockSite site = sched::find_block(func_.body(), lookup(block, kP), kP);
+  Buffer src = sched::find_buffer(func_, buffer, kP);
+  if (!block_reads(site.block, src)) {
+    CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' does not read '"
+                              << buffer << "'";
+  }
+  const IRNode* anchor = nest_root(site);
+  for (const BlockSite& w : sched::writers_of(func_.body(), src)) {
+    if (sched::contains(Stmt(static_cast<const StmtNode*>(anchor)), w.realize)) {
+      CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' is written by block '"
+                                << w.block->name << "' inside the loop nest of block '"
+                                << site.block->name << "'; cache it before moving blocks "
+                                << "together";
+    }
+  }
+  std::string suffix = memory_scope_name(scope);
+  Buffer dst = Buffer::make(sched::fresh_buffer_name(func_, buffer + "_" + suffix),
+                            src.dtype(), src.shape(), scope);
+  std::string name = sched::fresh_block_name(func_, buffer + "_" + suffix);
+  // Redirect the consumer's reads, then put the copy in front of its nest.
+  AccessRewriter rw(src, dst, same_indices);
+  Stmt consumer = rw.mutate(Stmt(site.block));
+  Stmt body = sched::insert_stmt(func_.body(), anchor, copy_nest(name, src, dst), false);
+  body = sched::replace_stmt(body, site.block, consumer);
+  set_func(sched::add_temp_buffer(func_.with_body(body), dst));
+  BlockRV rv = new_block_rv(name);
+  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, suffix}});
+  return rv;
+}
+
+BlockRV IRSchedule::cache_write(BlockRV block, const std::string& buffer, MemoryScope scope) {
+  const char* kP = "cache_write";
+  BlockSite site = sched::find_block(func_.body(), lookup(block, kP), kP);
+  Buffer dst = sched::find_buffer(func_, buffer, kP);
+  if (!block_writes(site.block, dst)) {
+    CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' does not write '"
+                              << buffer << "'";
+  }
+  const IRNode* anchor = nest_root(site);
+  for (const BlockSite& other : sched::all_blocks(Stmt(static_cast<const StmtNode*>(anchor)))) {
+    if (other.realize != site.realize &&
+        (block_reads(other.block, dst) || block_writes(other.block, dst))) {
+      CINN_THROW(ScheduleError) << kP << ": block '" << other.block->name << "' also accesses '"
+                                << buffer << "' inside the loop nest of block '"
+                                << site.block->name << "'";
+    }
+  }
+  std::string suffix = memory_scope_name(scope);
+  Buffer cache = Buffer::make(sched::fresh_buffer_name(func_, buffer + "_" + suffix),
+                              dst.dtype(), dst.shape(), scope);
+  std::string name = sched::fresh_block_name(func_, buffer + "_" + suffix);
+  AccessRewriter rw(dst, cache, same_indices);
+  Stmt producer = rw.mutate(Stmt(site.block));
+  Stmt body = sched::insert_stmt(func_.body(), anchor, copy_nest(name, cache, dst), true);
+  body = sched::replace_stmt(body, site.block, producer);
+  set_func(sched::add_temp_buffer(func_.with_body(body), cache));
+  BlockRV rv = new_block_rv(name);
+  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, suffix}});
+  return rv;
+}
+
+void IRSchedule::set_scope(const std::string& buffer, MemoryScope scope) {
+  const char* kP = "set_scope";
+  Buffer b = sched::find_buffer(func_, buffer, kP);
+  if (!sched::is_temp(func_, b)) {
+    CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' is an argument of function '"
+                              << func_.name() << "'; arguments live in global memory";
+  }
+  Buffer nb = Buffer::make(b.name(), b.dtype(), b.shape(), scope);
+  set_func(sched::replace_buffer(func_, b, nb));
+  record({kP, {}, {}, {}, {}, {buffer, memory_scope_name(scope)}});
+}
+
+void IRSchedule::layout_transform(const std::string& buffer, const std::vector<Expr>& vars,
+                                  const std::vector<Expr>& index_map) {
+  const char* kP = "layout_transform";
+  Buffer b = sched::find_buffer(func_, buffer, kP);
+  if (!sched::is_temp(func_, b)) {
+    CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' is an argument of function '"
+                              << func_.name() << "', whose layout the caller fixes; "
+                              << "cache_read (or cache_write) it and transform the copy";
+  }
+  if (static_cast<int>(vars.size()) != b.ndim()) {
+    CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' has " << b.ndim()
+                              << " dimensions but the index map takes " << vars.size();
+  }
+  // Decode each entry as (kind, dim, factor): v, v // f or v % f.
+  std::vector<int64_t> ints = {b.ndim()};
+  std::vector<Expr> shape;
+  std::vector<std::vector<std::pair<int, int64_t>>> uses(vars.size());  // dim -> (kind, f)
+  for (const Expr& e : index_map) {
+    int kind = 0;
+    Expr v = e;
+    int64_t f = 1;
+    if (const auto* d = e.as<Div>()) {
+      kind = 1, v = d->a, f = as_const_int(d->b) ? *as_const_int(d->b) : 0;
+    } else if (const auto* m = e.as<Mod>()) {
+      kind = 2, v = m->a, f = as_const_int(m->b) ? *as_const_int(m->b) : 0;
+    }
+    auto it = std::find_if(vars.begin(), vars.end(), [&](const Expr& x) { return x.same_as(v); });
+    if (it == vars.end() || f <= 0) {
+      CINN_THROW(ScheduleError) << kP << ": index map entry " << to_string(e)
+                                << " must be v, v // c or v % c for a variable v of the map "
+                                << "and a constant c > 0";
+    }
+    int dim = static_cast<int>(it - vars.begin());
+    uses[dim].push_back({kind, f});
+    ints.insert(ints.end(), {kind, dim, f});
+    const Expr& n = b.shape()[dim];
+    shape.push_back(kind == 0 ? n : kind == 1 ? simplify((n + Expr(f - 1)) / Expr(f)) : Expr(f));
+  }
+  for (size_t d = 0; d < uses.size(); ++d) {
+    const auto& u = uses[d];
+    bool plain = u.size() == 1 && u[0].first == 0;
+    bool blocked = u.size() == 2 && u[0].second == u[1].second &&
+                   ((u[0].first == 1 && u[1].first == 2) || (u[0].first == 2 && u[1].first == 1));
+    if (!plain && !blocked) {
+      CINN_THROW(ScheduleError) << kP << ": the index map is not a one-to-one blocked layout: "
+                                << "dimension " << d << " (variable '" << vars[d].var_name()
+                                << "') must appear once as itself or twice as v // c and v % c";
+    }
+  }
+  Buffer nb = Buffer::make(b.name(), b.dtype(), shape, b.scope());
+  auto index_fn = [&](const std::vector<Expr>& idx) {
+    VarMap m;
+    for (size_t k = 0; k < vars.size(); ++k) m[vars[k].as<Var>()] = idx[k];
+    std::vector<Expr> out;
+    for (const Expr& e : index_map) out.push_back(simplify(substitute(e, m)));
+    return out;
+  };
+  AccessRewriter rw(b, nb, index_fn);
+  Stmt body = rw.mutate(func_.body());
+  std::vector<Buffer> temps = func_->temp_buffers;
+  for (Buffer& t : temps) {
+    if (t.same_as(b)) t = nb;
+  }
+  set_func(LoweredFunc::make(func_.name(), func_.args(), func_.size_vars(), temps, body));
+  record({kP, {}, {}, ints, {}, {buffer}});
+}
+
+}  // namespace cinn::ir

@@ -1,0 +1,75 @@
+// Tree surgery and queries shared by the schedule primitives (not part of the public API).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cinn/ir/interval.h"
+#include "cinn/ir/lowered_func.h"
+#include "cinn/ir/substitute.h"
+
+namespace cinn::ir::sched {
+
+// A block and where it sits: the For and IfThenElse nodes around it, outermost first.
+struct BlockSite {
+  const ScheduleBlockRealize* realize = nullptr;
+  const ScheduleBlock* block = nullptr;
+  std::vector<const StmtNode*> path;
+  std::vector<const For*> loops() const;
+};
+
+// Every block, in program order.
+std::vector<BlockSite> all_blocks(const Stmt& root);
+// The block named `name`; throws ScheduleError (naming `primitive`) if there is none.
+BlockSite find_block(const Stmt& root, const std::string& name, const char* primitive);
+const For* find_loop(const Stmt& root, const Expr& var);
+// Whether `inner` is `outer` or nested in it.
+bool contains(const Stmt& outer, const IRNode* inner);
+
+// "loop 'i' (for i in [0, 0 + 64))".
+std::string loop_desc(const For* f);
+
+// The tree with the node `target` replaced by `with` (by identity).
+Stmt replace_stmt(const Stmt& root, const IRNode* target, const Stmt& with);
+// The tree with `target` removed; loops, branches and sequences left empty go too.
+Stmt remove_stmt(const Stmt& root, const IRNode* target);
+// The tree with `s` inserted right before (or after) `anchor` in the sequence holding it.
+Stmt insert_stmt(const Stmt& root, const IRNode* anchor, const Stmt& s, bool after);
+// `s` prepended (or appended) to a loop's body.
+Stmt add_to_loop_body(const Stmt& root, const For* loop, const Stmt& s, bool at_end);
+// A sequence: nested sequences are spliced, empty statements dropped, one statement stays
+// itself.
+Stmt make_seq(const std::vector<Stmt>& stmts);
+bool is_empty_stmt(const Stmt& s);
+
+// A block with its read and write regions recomputed from its body and init: each distinct
+// access as a point; loads of the buffers the block writes are not reads (a reduction's
+// accumulator).
+Stmt make_block(const ScheduleBlock* like, std::vector<IterVar> iter_vars, Stmt init,
+                Stmt body, const std::string& name = "");
+
+// Buffers.
+Buffer find_buffer(const LoweredFunc& f, const std::string& name, const char* primitive);
+bool is_argument(const LoweredFunc& f, const Buffer& b);
+bool is_temp(const LoweredFunc& f, const Buffer& b);
+// Adds an intermediate buffer (allocated at the start of the body, freed at the end).
+LoweredFunc add_temp_buffer(const LoweredFunc& f, const Buffer& b);
+// Drops an intermediate buffer nothing accesses any more.
+LoweredFunc remove_temp_buffer(const LoweredFunc& f, const Buffer& b);
+// Replaces one buffer by another everywhere (accesses, regions, allocations, temp list).
+LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffer& to);
+// A name no block (or buffer) of the function has yet: base, base_1, base_2...
+std::string fresh_block_name(const LoweredFunc& f, const std::string& base);
+std::string fresh_buffer_name(const LoweredFunc& f, const std::string& base);
+
+// Blocks that write / read a buffer.
+std::vector<BlockSite> writers_of(const Stmt& root, const Buffer& b);
+std::vector<BlockSite> readers_of(const Stmt& root, const Buffer& b);
+
+// The block's iter_values substituted into its body: the accesses in terms of loop vars.
+VarMap block_bindings(const BlockSite& site);
+
+// Ranges of the loop variables of `loops` (bounds of their min/extent over the outer loops).
+VarRanges loop_ranges(const std::vector<const For*>& loops);
+
+}  // namespace cinn::ir::sched
