@@ -167,7 +167,7 @@ Stmt make_nest(const ScheduleBlock* b, const std::vector<DimRegion>& regions,
   if (!conds.empty()) {
     Expr c = conds[0];
     for (size_t i = 1; i < conds.size(); ++i) c = c && conds[i];
-    s = IfThenElse::make(c, s);
+    s = IfThenElse::make(simplify(c), s);
   }
   for (size_t k = vars.size(); k-- > 0;) {
     s = For::make(vars[k], Expr(0), extents[k], ForKind::kSerial, s);
