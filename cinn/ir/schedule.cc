@@ -298,17 +298,30 @@ void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
       top = f;
     }
   }
-  // Walk the perfect nest from `top` down to the last listed loop.
+  // Walk the perfect nest from `top` down to the last listed loop. Guards between the loops
+  // (from non-dividing splits) move to the innermost position: they are pure conditions.
   std::vector<const For*> chain;
+  std::vector<Expr> guards;
   size_t seen = 0;
-  for (const For* f = top; f; f = f->body.as<For>()) {
+  auto below = [&](const For* f) {
+    Stmt s = f->body;
+    while (const auto* i = s.as<IfThenElse>()) {
+      if (i->else_case.defined()) break;
+      guards.push_back(i->condition);
+      s = i->then_case;
+    }
+    return s;
+  };
+  for (const For* f = top; f;) {
     chain.push_back(f);
     seen += wanted.count(f);
     if (seen == wanted.size()) break;
-    if (!f->body.as<For>()) {
+    Stmt next = below(f);
+    if (!next.as<For>()) {
       CINN_THROW(ScheduleError) << "reorder: the loops are not perfectly nested: "
                                 << loop_desc(f) << " contains more than a single loop";
     }
+    f = next.as<For>();
   }
   if (seen != wanted.size()) CINN_THROW(ScheduleError) << "reorder: loops not in one nest";
   // Positions in the chain of the listed loops get them in the requested order.
@@ -329,6 +342,7 @@ void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
     }
   }
   Stmt body = chain.back()->body;
+  for (size_t i = guards.size(); i-- > 0;) body = IfThenElse::make(guards[i], body);
   for (size_t i = order.size(); i-- > 0;) {
     const For* f = order[i];
     body = For::make(f->loop_var, f->min, f->extent, f->for_kind, body);

@@ -77,8 +77,76 @@ Expr combine(NodeKind k, Expr a, Expr b) {
   }
 }
 
-const IRNode* nest_root(const BlockSite& site) {
-  return site.path.empty() ? static_cast<const IRNode*>(site.realize) : site.path.front();
+// A copy of the loops and guards of `site.path[from..]` that only feed the block's spatial
+// iter_values, with fresh loop variables, around `inner`: the iteration space of "once per
+// output point" of a reduction block under the same outer loops. Loops that feed reduce
+// values are left out; a loop feeding both is an error. `values` receives the block's
+// spatial iter_values in terms of the copied loops.
+Stmt spatial_copy(const BlockSite& site, size_t from, const std::string& suffix,
+                  const std::function<Stmt(const std::vector<Expr>& values)>& inner,
+                  const char* p) {
+  const ScheduleBlock* b = site.block;
+  std::vector<Expr> spatial_vals, reduce_vals;
+  for (size_t i = 0; i < b->iter_vars.size(); ++i) {
+    (b->iter_vars[i].is_reduce() ? reduce_vals : spatial_vals)
+        .push_back(site.realize->iter_values[i]);
+  }
+  auto feeds = [](const std::vector<Expr>& vals, const Expr& var) {
+    return std::any_of(vals.begin(), vals.end(),
+                       [&](const Expr& v) { return uses_any_var(v, {var}); });
+  };
+  for (size_t k = 0; k < from; ++k) {
+    if (site.path[k]->kind() != NodeKind::kFor) continue;
+    const auto* f = static_cast<const For*>(site.path[k]);
+    if (feeds(reduce_vals, f->loop_var)) {
+      CINN_THROW(ScheduleError) << p << ": " << loop_desc(f) << " feeds the reduction of "
+                                << "block '" << b->name << "' but also encloses other "
+                                << "statements";
+    }
+  }
+  std::vector<Expr> reduce_loops;
+  std::vector<Stmt> wrappers;  // outermost first, with placeholder bodies
+  VarMap fresh;
+  for (size_t k = from; k < site.path.size(); ++k) {
+    if (site.path[k]->kind() == NodeKind::kFor) {
+      const auto* f = static_cast<const For*>(site.path[k]);
+      bool red = feeds(reduce_vals, f->loop_var), spat = feeds(spatial_vals, f->loop_var);
+      if (red && spat) {
+        CINN_THROW(ScheduleError) << p << ": " << loop_desc(f) << " feeds both spatial and "
+                                  << "reduce iter_vars of block '" << b->name << "'";
+      }
+      if (red) {
+        reduce_loops.push_back(f->loop_var);
+        continue;
+      }
+      if (uses_any_var(f->min, reduce_loops) || uses_any_var(f->extent, reduce_loops)) {
+        CINN_THROW(ScheduleError) << p << ": the bounds of " << loop_desc(f)
+                                  << " depend on a reduction loop";
+      }
+      Expr v = Var::make(f->loop_var.var_name() + suffix);
+      fresh[f->loop_var.as<Var>()] = v;
+      ForKind kind = f->for_kind == ForKind::kVectorized || f->for_kind == ForKind::kUnrolled
+                         ? f->for_kind
+                         : ForKind::kSerial;
+      wrappers.push_back(For::make(v, substitute(f->min, fresh), substitute(f->extent, fresh),
+                                   kind, Block::make({})));
+    } else {
+      const auto* i = static_cast<const IfThenElse*>(site.path[k]);
+      if (uses_any_var(i->condition, reduce_loops)) continue;  // a guard of the reduction
+      wrappers.push_back(IfThenElse::make(substitute(i->condition, fresh), Block::make({})));
+    }
+  }
+  std::vector<Expr> values;
+  for (const Expr& v : spatial_vals) values.push_back(substitute(v, fresh));
+  Stmt s = inner(values);
+  for (size_t k = wrappers.size(); k-- > 0;) {
+    if (const auto* f = wrappers[k].as<For>()) {
+      s = For::make(f->loop_var, f->min, f->extent, f->for_kind, s);
+    } else {
+      s = IfThenElse::make(wrappers[k].as<IfThenElse>()->condition, s);
+    }
+  }
+  return s;
 }
 
 }  // namespace
@@ -197,17 +265,22 @@ BlockRV IRSchedule::rfactor(LoopRV loop, int factor_axis) {
       out, combine(u.combiner, Load::make(out, u.store->indices), Load::make(rf, wb_idx)),
       u.store->indices);
   Stmt wb_block = sched::make_block(b, wivs, b->init, wb_update);
-  std::vector<Expr> wvals;
-  for (const IterVar& iv : wivs) {
-    Expr v = Var::make(b->name + "_" + iv.var.var_name());
-    wloop_vars.push_back(v);
-    wvals.push_back(is_zero(iv.range.min) ? v : iv.range.min + v);
+  // It goes right after the outermost statement around the block that holds nothing else,
+  // looping over the same output points.
+  size_t from = site.path.size();
+  while (from > 0 && sched::all_blocks(Stmt(static_cast<const StmtNode*>(site.path[from - 1])))
+                             .size() == 1) {
+    --from;
   }
-  Stmt wb = ScheduleBlockRealize::make(wvals, wb_block);
-  for (size_t k = wivs.size(); k-- > 0;) {
-    wb = For::make(wloop_vars[k], Expr(0), wivs[k].range.extent, ForKind::kSerial, wb);
-  }
-  const IRNode* anchor = nest_root(site);
+  const IRNode* anchor = from < site.path.size() ? static_cast<const IRNode*>(site.path[from])
+                                                 : static_cast<const IRNode*>(r);
+  Expr rloop = Var::make(b->name + "_" + vr.var_name());
+  Stmt wb = spatial_copy(site, from, "_wb", [&](const std::vector<Expr>& vals) {
+    std::vector<Expr> all = vals;
+    all.push_back(is_zero(l->min) ? rloop : l->min + rloop);
+    return For::make(rloop, Expr(0), l->extent, ForKind::kSerial,
+                     ScheduleBlockRealize::make(all, wb_block));
+  }, kP);
   Stmt body = sched::insert_stmt(func_.body(), anchor, wb, true);
   body = sched::replace_stmt(body, r, rf_realize);
   set_func(sched::add_temp_buffer(func_.with_body(body), rf));
@@ -229,76 +302,20 @@ BlockRV IRSchedule::decompose_reduction(BlockRV block, LoopRV loop) {
     CINN_THROW(ScheduleError) << kP << ": " << loop_desc(l) << " does not enclose block '"
                               << b->name << "'";
   }
-  std::vector<Expr> spatial_vals, reduce_vals;
-  for (size_t i = 0; i < b->iter_vars.size(); ++i) {
-    (b->iter_vars[i].is_reduce() ? reduce_vals : spatial_vals).push_back(site.realize->iter_values[i]);
-  }
-  auto feeds = [](const std::vector<Expr>& vals, const Expr& var) {
-    return std::any_of(vals.begin(), vals.end(),
-                       [&](const Expr& v) { return uses_any_var(v, {var}); });
-  };
-  for (auto p = site.path.begin(); p != it; ++p) {
-    if ((*p)->kind() != NodeKind::kFor) continue;
-    const auto* f = static_cast<const For*>(*p);
-    if (feeds(reduce_vals, f->loop_var)) {
-      CINN_THROW(ScheduleError) << kP << ": " << loop_desc(f) << ", outside " << loop_desc(l)
-                                << ", feeds the reduction of block '" << b->name
-                                << "'; the init would run inside the reduction";
-    }
-  }
-  // Copy the spatial loops (and guards on them) from `loop` down to the block.
-  std::vector<Expr> reduce_loops;
-  std::vector<Stmt> wrappers;  // outermost first: For or IfThenElse with a placeholder body
-  VarMap fresh;
-  for (auto p = it; p != site.path.end(); ++p) {
-    if ((*p)->kind() == NodeKind::kFor) {
-      const auto* f = static_cast<const For*>(*p);
-      bool red = feeds(reduce_vals, f->loop_var), spat = feeds(spatial_vals, f->loop_var);
-      if (red && spat) {
-        CINN_THROW(ScheduleError) << kP << ": " << loop_desc(f) << " feeds both spatial and "
-                                  << "reduce iter_vars of block '" << b->name << "'";
-      }
-      if (red) {
-        reduce_loops.push_back(f->loop_var);
-        continue;
-      }
-      if (uses_any_var(f->min, reduce_loops) || uses_any_var(f->extent, reduce_loops)) {
-        CINN_THROW(ScheduleError) << kP << ": the bounds of " << loop_desc(f)
-                                  << " depend on a reduction loop";
-      }
-      Expr v = Var::make(f->loop_var.var_name() + "_init");
-      fresh[f->loop_var.as<Var>()] = v;
-      wrappers.push_back(For::make(v, substitute(f->min, fresh), substitute(f->extent, fresh),
-                                   f->for_kind == ForKind::kVectorized ? ForKind::kVectorized
-                                                                       : ForKind::kSerial,
-                                   Block::make({})));
-    } else {
-      const auto* i = static_cast<const IfThenElse*>(*p);
-      if (uses_any_var(i->condition, reduce_loops)) continue;  // a guard of the reduction
-      wrappers.push_back(IfThenElse::make(substitute(i->condition, fresh), Block::make({})));
-    }
-  }
   std::vector<IterVar> ivs;
-  std::vector<Expr> vals;
   VarMap to_new;
-  for (size_t i = 0; i < b->iter_vars.size(); ++i) {
-    const IterVar& iv = b->iter_vars[i];
+  for (const IterVar& iv : b->iter_vars) {
     if (iv.is_reduce()) continue;
     Expr v = Var::make(iv.var.var_name());
     to_new[iv.var.as<Var>()] = v;
     ivs.push_back({v, iv.range, IterVar::Kind::kSpatial});
-    vals.push_back(substitute(site.realize->iter_values[i], fresh));
   }
   std::string name = sched::fresh_block_name(func_, b->name + "_init");
-  Stmt init_body = substitute(b->init, to_new);
-  Stmt s = ScheduleBlockRealize::make(vals, sched::make_block(b, ivs, Stmt(), init_body, name));
-  for (size_t k = wrappers.size(); k-- > 0;) {
-    if (const auto* f = wrappers[k].as<For>()) {
-      s = For::make(f->loop_var, f->min, f->extent, f->for_kind, s);
-    } else {
-      s = IfThenElse::make(wrappers[k].as<IfThenElse>()->condition, s);
-    }
-  }
+  Stmt init_block = sched::make_block(b, ivs, Stmt(), substitute(b->init, to_new), name);
+  size_t from = static_cast<size_t>(it - site.path.begin());
+  Stmt s = spatial_copy(site, from, "_init", [&](const std::vector<Expr>& vals) {
+    return ScheduleBlockRealize::make(vals, init_block);
+  }, kP);
   Stmt nb = sched::make_block(b, b->iter_vars, Stmt(), b->body);
   Stmt body = sched::replace_stmt(func_.body(), b, nb);
   const For* l2 = sched::find_loop(body, l->loop_var);
