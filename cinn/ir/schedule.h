@@ -13,7 +13,8 @@
 //                          bind, annotate
 //   schedule_inline.cc     compute_inline, reverse_compute_inline
 //   schedule_compute_at.cc compute_at, reverse_compute_at
-//   schedule_cache.cc      cache_read, cache_write, set_scope, layout_transform
+//   schedule_cache.cc      cache_read, cache_write, set_scope, layout_transform,
+//                          storage_align
 //   schedule_reduction.cc  rfactor, decompose_reduction
 //   schedule_sample.cc     sample_perfect_tile, sample_categorical
 //   trace.cc               JSON and replay
@@ -128,6 +129,12 @@ class IRSchedule {
   // c % 8) is NCHW8c. To pack a function argument, cache_read it first.
   void layout_transform(const std::string& buffer, const std::vector<Expr>& vars,
                         const std::vector<Expr>& index_map);
+
+  // Pads an intermediate buffer so that the stride of dimension `axis` (in elements) is
+  // congruent to `offset` modulo `factor` (e.g. to avoid shared-memory bank conflicts): the
+  // extent of dimension axis + 1 grows to the smallest value that achieves it; the padding
+  // is never accessed.
+  void storage_align(const std::string& buffer, int axis, int64_t factor, int64_t offset);
 
   // Factors a reduction over `loop` (a loop feeding the block's reduce iter_vars) into a
   // block that accumulates partial results into a new buffer with `loop` as its spatial

@@ -1,5 +1,5 @@
-// cache_read, cache_write, set_scope and layout_transform: primitives that introduce or
-// rewrite buffers.
+// cache_read, cache_write, set_scope, layout_transform and storage_align: primitives that
+// introduce or rewrite buffers.
 #include <algorithm>
 #include <set>
 
@@ -231,6 +231,45 @@ void IRSchedule::layout_transform(const std::string& buffer, const std::vector<E
   }
   set_func(LoweredFunc::make(func_.name(), func_.args(), func_.size_vars(), temps, body));
   record({kP, {}, {}, ints, {}, {buffer}});
+}
+
+void IRSchedule::storage_align(const std::string& buffer, int axis, int64_t factor,
+                               int64_t offset) {
+  const char* kP = "storage_align";
+  Buffer b = sched::find_buffer(func_, buffer, kP);
+  if (!sched::is_temp(func_, b)) {
+    CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' is an argument of function '"
+                              << func_.name() << "', whose layout the caller fixes";
+  }
+  if (axis < 0) axis += b.ndim();
+  if (axis < 0 || axis + 1 >= b.ndim()) {
+    CINN_THROW(ScheduleError) << kP << ": axis must name one of the first " << b.ndim() - 1
+                              << " dimensions of '" << buffer << "' (the last has stride 1)";
+  }
+  if (factor <= 0 || offset < 0 || offset >= factor) {
+    CINN_THROW(ScheduleError) << kP << ": needs factor > 0 and 0 <= offset < factor, got "
+                              << factor << " and " << offset;
+  }
+  int64_t inner = 1;
+  for (int d = axis + 2; d < b.ndim(); ++d) {
+    const int64_t* c = as_const_int(b.shape()[d]);
+    if (!c) CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' has a symbolic shape";
+    inner *= *c;
+  }
+  const int64_t* ext = as_const_int(b.shape()[axis + 1]);
+  if (!ext) CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' has a symbolic shape";
+  int64_t padded = *ext;
+  while ((padded * inner) % factor != offset && padded < *ext + factor) ++padded;
+  if ((padded * inner) % factor != offset) {
+    CINN_THROW(ScheduleError) << kP << ": no padding of dimension " << axis + 1 << " of '"
+                              << buffer << "' makes the stride of dimension " << axis
+                              << " congruent to " << offset << " modulo " << factor;
+  }
+  std::vector<Expr> shape = b.shape();
+  shape[axis + 1] = Expr(padded);
+  Buffer nb = Buffer::make(b.name(), b.dtype(), shape, b.scope());
+  set_func(sched::replace_buffer(func_, b, nb));
+  record({kP, {}, {}, {axis, factor, offset}, {}, {buffer}});
 }
 
 }  // namespace cinn::ir

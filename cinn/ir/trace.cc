@@ -292,6 +292,11 @@ const std::map<std::string, ReplayFn>& replay_table() {
          }
          r.s.layout_transform(r.st.strs[0], vars, map);
        }},
+      {"storage_align",
+       [](Replayer& r) {
+         r.arity(0, 1);
+         r.s.storage_align(r.st.strs[0], static_cast<int>(r.int_at(0)), r.int_at(1), r.int_at(2));
+       }},
       {"rfactor",
        [](Replayer& r) { r.arity(1, 0), r.produced({r.s.rfactor(r.loop(0), r.int_at(0))}); }},
       {"decompose_reduction",

@@ -134,6 +134,8 @@ to a freshly lowered function. `seed` drives the sample_* primitives.)doc")
         for (const auto& e : res) map.push_back(e.cast<ir::Expr>());
         s.layout_transform(buffer, vars, map);
       }, py::arg("buffer"), py::arg("index_map"))
+      .def("storage_align", &ir::IRSchedule::storage_align, py::arg("buffer"), py::arg("axis"),
+           py::arg("factor"), py::arg("offset"))
       .def("rfactor", [](ir::IRSchedule& s, const LoopPy& l, int factor_axis) {
         return wrap(s, s.rfactor(l.rv, factor_axis));
       }, py::arg("loop"), py::arg("factor_axis") = -1)

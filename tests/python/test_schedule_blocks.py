@@ -223,3 +223,13 @@ def test_sampling_is_recorded_and_replayed():
         s = cinn.Schedule(f, seed=seed)
         tiles.add(tuple(s.sample_perfect_tile(s.get_loops("C")[0], 3, 8)))
     assert len(tiles) > 3
+
+
+def test_storage_align_pads_the_row_stride(rng):
+    f = chain()
+    sch = cinn.Schedule(f)
+    sch.storage_align("B", axis=0, factor=32, offset=1)
+    assert "allocate B: float32[32, 65]" in str(sch)  # stride 65 = 1 (mod 32)
+    a = rng.standard_normal((32, 40)).astype("float32")
+    np.testing.assert_allclose(run(sch, a), np.exp(a * 2 + 1), rtol=1e-6)
+    check_replay(f, sch)

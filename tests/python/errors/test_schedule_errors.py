@@ -227,3 +227,14 @@ def test_sample_perfect_tile_symbolic_extent():
     (i,) = sch.get_loops("B")
     with pytest.raises(cinn.ScheduleError, match="constant positive extent"):
         sch.sample_perfect_tile(i, 2, 8)
+
+
+def test_storage_align_bad_offset():
+    A = lang.placeholder((8, 8), "float32", "A")
+    B = lang.compute((8, 8), lambda i, j: A[i, j] + 1.0, "B")
+    C = lang.compute((8, 8), lambda i, j: B[i, j] * 2.0, "C")
+    sch = cinn.Schedule(lang.lower("f", [A, C]))
+    with pytest.raises(cinn.ScheduleError, match="0 <= offset < factor"):
+        sch.storage_align("B", 0, 8, 9)
+    with pytest.raises(cinn.ScheduleError, match="the last has stride 1"):
+        sch.storage_align("B", 1, 8, 1)
