@@ -218,6 +218,59 @@ TEST(LLVMBackend, MatmulWithNonDividingSplitUnrollAndHoisting) {
   }
 }
 
+TEST(LLVMBackend, PartitionedSplitsMatchReferenceForManyShapes) {
+  // B[i, j] = A[i, j] * 2 + i - j with both axes split by random factors (the inner column
+  // loop vectorized, the inner row loop unrolled) over symbolic sizes, and a row sum whose
+  // reduce axis is split too: every guard the splits add is partitioned, every element is
+  // still computed once.
+  std::mt19937 gen(21);
+  std::uniform_real_distribution<float> d(-1, 1);
+  // Row factors stay small: each unrolled row carries its own main loop and tail.
+  const int64_t row_factors[] = {2, 3, 4}, col_factors[] = {3, 5, 8, 16};
+  for (int round = 0; round < 6; ++round) {
+    int64_t fi = row_factors[gen() % 3], fj = col_factors[gen() % 4];
+    Expr m = Var::make("m"), n = Var::make("n");
+    lang::Tensor a = lang::placeholder({m, n}, Float(32), "A");
+    lang::Tensor b = lang::compute(
+        {m, n},
+        [&](const std::vector<Expr>& i) {
+          return a(i[0], i[1]) * 2.0f + cast(Float(32), i[0] - i[1]);
+        },
+        "B");
+    lang::ReduceAxis k = lang::reduce_axis(n, "k");
+    lang::Tensor r = lang::compute(
+        {m}, [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var), {k}); }, "R");
+    IRSchedule sch(lang::lower("shapes", {a, b, r}));
+    auto lb = sch.get_loops("B");
+    auto is = sch.split(lb[0], {-1, fi});
+    sch.unroll(is[1]);
+    auto js = sch.split(lb[1], {-1, fj});
+    sch.vectorize(js[1]);
+    sch.split(sch.get_loops("R")[1], {-1, fj});
+    auto kern = build(sch.func(), common::Target::host_x86());
+    for (int64_t rows : {1, 7, 16}) {
+      for (int64_t cols : {1, 15, 16, 33}) {
+        std::vector<float> av(rows * cols), bv(rows * cols + 32, 9.0f), rv(rows + 8, 9.0f);
+        for (auto& x : av) x = d(gen);
+        void* args[] = {av.data(), bv.data(), rv.data()};
+        int64_t sizes[] = {rows, cols};
+        kern->call(args, sizes);
+        for (int64_t i = 0; i < rows; ++i) {
+          double sum = 0;
+          for (int64_t j = 0; j < cols; ++j) {
+            sum += av[i * cols + j];
+            ASSERT_FLOAT_EQ(bv[i * cols + j], av[i * cols + j] * 2.0f + float(i - j))
+                << fi << " " << fj << " " << rows << "x" << cols << " at " << i << "," << j;
+          }
+          ASSERT_NEAR(rv[i], sum, 1e-4) << fj << " " << rows << "x" << cols << " row " << i;
+        }
+        for (size_t e = rows * cols; e < bv.size(); ++e) ASSERT_EQ(bv[e], 9.0f);
+        for (size_t e = rows; e < rv.size(); ++e) ASSERT_EQ(rv[e], 9.0f);
+      }
+    }
+  }
+}
+
 TEST(LLVMBackend, InvariantRowValueIsHoisted) {
   // B[i, j] = A[i, j] - S[i]: S[i] is loaded once per row, before the column loop.
   const int64_t R = 9, C = 100;
