@@ -49,8 +49,9 @@ Stmt loop_partition(const Stmt& s);
 // Fully unrolls every kUnrolled loop with a constant extent of at most `max_extent`: a
 // Block of copies of the body with the loop variable replaced by min, min + 1, ... so that
 // the simplifier folds the indices and vectorize_loops sees straight-line code. Longer or
-// symbolic kUnrolled loops stay loops; LLVM gets an unroll hint for them (codegen_llvm).
-// Run `simplify` afterwards.
+// symbolic kUnrolled loops, and loops whose body allocates a buffer (one stack buffer per
+// copy), stay loops; LLVM gets an unroll hint for them (codegen_llvm). Run `simplify`
+// afterwards.
 constexpr int64_t kMaxUnrollExtent = 64;
 Stmt unroll_loops(const Stmt& s, int64_t max_extent = kMaxUnrollExtent);
 

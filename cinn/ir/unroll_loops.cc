@@ -8,6 +8,12 @@
 namespace cinn::ir {
 namespace {
 
+bool allocates(const Stmt& s) {
+  bool found = false;
+  post_order_visit(s, [&](const IRNode* n) { found = found || n->kind() == NodeKind::kAllocate; });
+  return found;
+}
+
 class Unroller : public IRMutator {
  public:
   explicit Unroller(int64_t max_extent) : max_extent_(max_extent) {}
@@ -16,9 +22,10 @@ class Unroller : public IRMutator {
   Stmt mutate_For(const For* op) override {
     Stmt body = mutate(op->body);  // inner loops first
     const int64_t* ext = as_const_int(op->extent);
-    // A min with side effects would run once per copy instead of once.
+    // A min with side effects would run once per copy instead of once; an allocation in
+    // the body would take stack (codegen_llvm puts small local buffers there) per copy.
     if (op->for_kind != ForKind::kUnrolled || !ext || *ext < 1 || *ext > max_extent_ ||
-        simplify_detail::has_side_effects(op->min)) {
+        simplify_detail::has_side_effects(op->min) || allocates(body)) {
       if (body.same_as(op->body)) return op;
       return For::make(op->loop_var, op->min, op->extent, op->for_kind, body);
     }

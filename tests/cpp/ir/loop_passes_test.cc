@@ -220,7 +220,12 @@ TEST_F(LoopPassesTest, UnrollLeavesLongSymbolicAndOtherLoops) {
   Stmt longer = For::make(i, Expr(0), Expr(kMaxUnrollExtent + 1), ForKind::kUnrolled, scale(i));
   Stmt symbolic = For::make(i, Expr(0), n, ForKind::kUnrolled, scale(i));
   Stmt serial = For::make(i, Expr(0), Expr(4), ForKind::kSerial, scale(i));
-  for (const Stmt& s : {longer, symbolic, serial}) EXPECT_TRUE(unroll_loops(s).same_as(s));
+  Buffer t = Buffer::make("T", Float(32), {Expr(4)}, MemoryScope::kLocal);
+  Stmt allocating = For::make(i, Expr(0), Expr(4), ForKind::kUnrolled,
+                              Block::make({Allocate::make(t), scale(i), Free::make(t)}));
+  for (const Stmt& s : {longer, symbolic, serial, allocating}) {
+    EXPECT_TRUE(unroll_loops(s).same_as(s));
+  }
   EXPECT_EQ(count(unroll_loops(longer, kMaxUnrollExtent + 1), NodeKind::kStore),
             kMaxUnrollExtent + 1);
 }
