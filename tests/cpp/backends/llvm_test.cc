@@ -178,10 +178,11 @@ TEST(LLVMBackend, SplitTailIsPartitionedConstantSize) {
   for (int i = 100; i < 116; ++i) ASSERT_EQ(b[i], 7.0f) << i;
 }
 
-TEST(LLVMBackend, MatmulWithNonDividingSplitUnrollAndHoisting) {
-  // N = 70 is not a multiple of 16: full column tiles run as vectors, the last 6 columns as
-  // a 6-lane tail; the 4 unrolled rows share each load of B.
-  const int64_t M = 48, N = 70, K = 40;
+TEST(LLVMBackend, MatmulWithNonDividingSplitsAndUnroll) {
+  // Neither M = 50 nor N = 70 is a multiple of its tile (4 rows x 16 columns): full tiles
+  // run as 16-lane vectors, the last 6 columns as 6-lane vectors, the last 2 rows as two
+  // unrolled copies; no guard is left.
+  const int64_t M = 50, N = 70, K = 40;
   lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
   lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
   lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
@@ -192,9 +193,9 @@ TEST(LLVMBackend, MatmulWithNonDividingSplitUnrollAndHoisting) {
   IRSchedule sch(lang::lower("mm_tail", {a, b, c}));
   auto l = sch.get_loops("C");
   auto is = sch.split(l[0], {-1, 4});
-  sch.reorder({is[0], l[1], l[2], is[1]});
-  sch.unroll(is[1]);
   auto js = sch.split(l[1], {-1, 16});
+  sch.reorder({is[0], js[0], l[2], is[1], js[1]});
+  sch.unroll(is[1]);
   sch.vectorize(js[1]);
   sch.parallel(is[0]);
   auto kern = build(sch.func(), common::Target::host_x86());
