@@ -4,19 +4,32 @@
 #include "cinn/ir/lower_math.h"
 #include "cinn/ir/simplify.h"
 #include "cinn/ir/transforms.h"
-#include "cinn/ir/verifier.h"
 
 namespace cinn::backends {
 
+ir::PassManager loop_passes(const BuildOptions& opts) {
+  auto simplify = [](const ir::Stmt& s) { return ir::simplify(s); };
+  ir::PassManager pm(opts.dump_dir);
+  pm.add("lower_schedule_blocks", ir::lower_schedule_blocks)
+      .add("simplify", simplify)
+      .add("loop_partition", ir::loop_partition)
+      .add("remove_unit_loops", ir::remove_unit_loops)
+      .add("simplify", simplify)
+      .add("flatten_storage", ir::flatten_storage);
+  if (!opts.llvm.precise_math)
+    pm.add("lower_math", [](const ir::Stmt& s) { return ir::lower_math_approximations(s); });
+  pm.add("unroll_loops", [](const ir::Stmt& s) { return ir::unroll_loops(s); });
+  if (opts.vectorize) {
+    pm.add("vectorize_loops", [](const ir::Stmt& s) { return ir::vectorize_loops(s); });
+  }
+  pm.add("simplify", simplify)
+      .add("hoist_loop_invariant", ir::hoist_loop_invariant)
+      .add("simplify", simplify);
+  return pm;
+}
+
 ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const BuildOptions& opts) {
-  ir::Stmt s = ir::simplify(ir::lower_schedule_blocks(f.body()));
-  s = ir::flatten_storage(s);
-  if (!opts.llvm.precise_math) s = ir::lower_math_approximations(s);
-  if (opts.vectorize) s = ir::vectorize_loops(s);
-  s = ir::simplify(s);
-  ir::LoweredFunc out = f.with_body(s);
-  ir::verify(out);
-  return out;
+  return loop_passes(opts).run(f);
 }
 
 Kernel::Kernel(ir::LoweredFunc source, ir::LoweredFunc lowered, std::unique_ptr<JitModule> jit)

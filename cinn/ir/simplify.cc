@@ -197,6 +197,12 @@ Stmt Simplifier::mutate_For(const For* op) {
     ScopedRange scope(this, op->loop_var, loop_range(min, extent, op->loop_var.type()));
     body = mutate(op->body);
   }
+  // A loop with nothing to do (a branch that never holds was all it had) disappears, unless
+  // its bounds call an extern function.
+  if (const auto* b = body.as<Block>(); b && b->stmts.empty() && !has_side_effects(min) &&
+                                        !has_side_effects(extent)) {
+    return body;
+  }
   if (min.same_as(op->min) && extent.same_as(op->extent) && body.same_as(op->body)) return op;
   return For::make(op->loop_var, min, extent, op->for_kind, body);
 }

@@ -18,9 +18,10 @@
 // `x < x + 1` -> true) fire only when the bounds analysis (interval.h) proves that no
 // operation involved can wrap, e.g. because x is a loop variable with a known extent.
 //
-// Loops are kept, even unit loops; only loops that never run (constant extent <= 0) and
-// branches with a constant condition disappear. Loop variables and block iter_vars with
-// constant (or partly constant) ranges are known in their bodies.
+// Loops are kept, even unit loops; only loops that never run (constant extent <= 0) or have
+// nothing left in their body, and branches with a constant condition, disappear. Loop
+// variables and block iter_vars with constant (or partly constant) ranges are known in their
+// bodies.
 #pragma once
 
 #include "cinn/ir/interval.h"

@@ -1,5 +1,8 @@
-// Loop-level passes run after scheduling, before code generation.
+// Loop-level passes run after scheduling, before code generation. backends/build.h lists
+// the order in which lower_to_loops runs them (under an ir::PassManager).
 #pragma once
+
+#include <cstdint>
 
 #include "cinn/ir/lowered_func.h"
 
@@ -20,5 +23,44 @@ Stmt flatten_storage(const Stmt& s);
 // does not depend on the loop variable, a condition that varies across lanes, a nested loop
 // whose bounds depend on it) stays a serial loop; `*failed` (if given) reports it.
 Stmt vectorize_loops(const Stmt& s, int* failed = nullptr);
+
+// Replaces every loop with constant extent 1 by its body with the loop variable bound to
+// the loop's min (substituted, or a LetStmt when the min calls an extern function). Loops
+// bound to GPU blocks/threads stay: the binding is what launches the kernel. The scheduler
+// wants unit loops (every iter_var has one); code generation does not.
+Stmt remove_unit_loops(const Stmt& s);
+
+// Splits a loop whose body is guarded by a condition that holds on a prefix of the loop's
+// range into a guard-free main loop over that prefix and a tail that keeps the guard:
+//   for xo in [0, (N + 15) / 16) { vectorized for xi in [0, 16) { if (xo*16 + xi < N) S } }
+// becomes
+//   for xo in [0, N / 16) { vectorized for xi in [0, 16) { S } }
+//   for xo in [N / 16, ...) { vectorized for xi in [0, 16) { if (xo*16 + xi < N) S } }
+// so that the main part, which runs all full tiles, vectorizes (a guard that varies across
+// lanes keeps vectorize_loops from widening a loop). The guard must be a comparison of
+// index expressions linear in the loop variable (positive coefficient) whose other terms
+// are invariant or inner loop variables with constant ranges; it may not read memory.
+// Outermost loops are partitioned first; GPU-bound loops and unit loops are left alone; a
+// vectorized loop is partitioned only where both parts keep constant extents. Assumes, like
+// IRSchedule::split, that index arithmetic with symbolic sizes does not wrap (see
+// loop_partition.cc). Run `simplify` afterwards.
+Stmt loop_partition(const Stmt& s);
+
+// Fully unrolls every kUnrolled loop with a constant extent of at most `max_extent`: a
+// Block of copies of the body with the loop variable replaced by min, min + 1, ... so that
+// the simplifier folds the indices and vectorize_loops sees straight-line code. Longer or
+// symbolic kUnrolled loops, and loops whose body allocates a buffer (one stack buffer per
+// copy), stay loops; LLVM gets an unroll hint for them (codegen_llvm). Run `simplify`
+// afterwards.
+constexpr int64_t kMaxUnrollExtent = 64;
+Stmt unroll_loops(const Stmt& s, int64_t max_extent = kMaxUnrollExtent);
+
+// Loop-invariant code motion: an expensive expression (a load, a math call, a division by
+// a non-constant) that does not change inside a loop is computed once in a LetStmt before
+// it. A load is invariant only if no store (or allocation) inside the loop uses the same
+// Buffer node; distinct Buffer nodes never alias. Only expressions that every iteration
+// evaluates are hoisted, and only out of loops that provably run, so no load or division
+// is added that the program would not perform. Run `simplify` afterwards.
+Stmt hoist_loop_invariant(const Stmt& s);
 
 }  // namespace cinn::ir

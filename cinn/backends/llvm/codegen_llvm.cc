@@ -429,7 +429,7 @@ void CodeGenLLVM::emit_loop(const Expr& var, llvm::Value* begin, llvm::Value* en
   llvm::BranchInst* back = b_->CreateBr(header);
   phi->addIncoming(next, b_->GetInsertBlock());
   if (metadata) {
-    // !{!self, !{!"<metadata>"[, i1 true]}}: unroll.full takes no value, vectorize.enable does.
+    // !{!self, !{!"<metadata>"[, i1 true]}}: unroll.enable takes no value, vectorize.enable does.
     llvm::SmallVector<llvm::Metadata*, 2> hint = {llvm::MDString::get(ctx_, metadata)};
     if (std::string(metadata) == "llvm.loop.vectorize.enable") {
       hint.push_back(llvm::ConstantAsMetadata::get(b_->getTrue()));
@@ -449,7 +449,9 @@ void CodeGenLLVM::visit_For(const For* op) {
   }
   llvm::Value* begin = codegen(op->min);
   llvm::Value* end = b_->CreateAdd(begin, codegen(op->extent));
-  const char* md = op->for_kind == ForKind::kUnrolled     ? "llvm.loop.unroll.full"
+  // ir::unroll_loops already expanded the short kUnrolled loops with constant extents; the
+  // ones left (long or symbolic) get a hint, and LLVM picks the unroll factor.
+  const char* md = op->for_kind == ForKind::kUnrolled     ? "llvm.loop.unroll.enable"
                    : op->for_kind == ForKind::kVectorized ? "llvm.loop.vectorize.enable"
                                                           : nullptr;
   emit_loop(op->loop_var, begin, end, op->body, md);

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <random>
 #include <vector>
 
@@ -127,6 +129,202 @@ TEST(LLVMBackend, ScheduledMatmulMatchesReference) {
       for (int64_t kk = 0; kk < K; ++kk) ref += double(av[i * K + kk]) * bv[kk * N + j];
       ASSERT_NEAR(cv[i * N + j], ref, 1e-4) << i << "," << j;
     }
+  }
+}
+
+// B = A * 3 - 1 over n elements, split by 16 with the inner loop vectorized: the loop passes
+// partition off the guard-free full tiles (vector code) from the guarded tail.
+LoweredFunc split_by_16(Expr n) {
+  lang::Tensor a = lang::placeholder({n}, Float(32), "A");
+  lang::Tensor b = lang::compute(
+      {n}, [&](const std::vector<Expr>& i) { return a(i[0]) * 3.0f - 1.0f; }, "B");
+  IRSchedule sch(lang::lower("tiles", {a, b}));
+  auto xs = sch.split(sch.get_loops("B")[0], {-1, 16});
+  sch.vectorize(xs[1]);
+  return sch.func();
+}
+
+TEST(LLVMBackend, SplitTailIsPartitionedSymbolicSize) {
+  auto k = build(split_by_16(Var::make("n")), common::Target::host_x86());
+  // The full tiles are one 16-lane store without a guard.
+  EXPECT_NE(k->lowered().to_string().find("B[ramp(i_0 * 16, 1, 16)] = A[ramp(i_0 * 16, 1, 16)]"),
+            std::string::npos)
+      << k->lowered().to_string();
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> d(-4, 4);
+  for (int64_t n : {1, 15, 16, 17, 31, 100, 1000}) {
+    std::vector<float> a(n), b(n + 16, 7.0f);  // 7: must stay beyond n
+    for (auto& x : a) x = d(gen);
+    void* args[] = {a.data(), b.data()};
+    k->call(args, &n);
+    for (int64_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(b[i], a[i] * 3.0f - 1.0f) << n << " " << i;
+    for (int64_t i = n; i < n + 16; ++i) ASSERT_EQ(b[i], 7.0f) << n << " " << i;
+  }
+}
+
+TEST(LLVMBackend, SplitTailIsPartitionedConstantSize) {
+  // 100 = 6 full tiles and a 4-lane tail, all vector code, no guard left.
+  auto k = build(split_by_16(Expr(100)), common::Target::host_x86());
+  std::string ir = k->lowered().to_string();
+  EXPECT_EQ(ir.find("if ("), std::string::npos) << ir;
+  EXPECT_NE(ir.find("ramp(96, 1, 4)"), std::string::npos) << ir;
+  std::mt19937 gen(12);
+  std::uniform_real_distribution<float> d(-4, 4);
+  std::vector<float> a(100), b(116, 7.0f);
+  for (auto& x : a) x = d(gen);
+  void* args[] = {a.data(), b.data()};
+  k->call(args, nullptr);
+  for (int i = 0; i < 100; ++i) ASSERT_FLOAT_EQ(b[i], a[i] * 3.0f - 1.0f) << i;
+  for (int i = 100; i < 116; ++i) ASSERT_EQ(b[i], 7.0f) << i;
+}
+
+TEST(LLVMBackend, MatmulWithNonDividingSplitsAndUnroll) {
+  // Neither M = 50 nor N = 70 is a multiple of its tile (4 rows x 16 columns): full tiles
+  // run as 16-lane vectors, the last 6 columns as 6-lane vectors, the last 2 rows as two
+  // unrolled copies; no guard is left.
+  const int64_t M = 50, N = 70, K = 40;
+  lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
+  lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
+  lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
+  lang::Tensor c = lang::compute(
+      {Expr(M), Expr(N)},
+      [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
+      "C");
+  IRSchedule sch(lang::lower("mm_tail", {a, b, c}));
+  auto l = sch.get_loops("C");
+  auto is = sch.split(l[0], {-1, 4});
+  auto js = sch.split(l[1], {-1, 16});
+  sch.reorder({is[0], js[0], l[2], is[1], js[1]});
+  sch.unroll(is[1]);
+  sch.vectorize(js[1]);
+  sch.parallel(is[0]);
+  auto kern = build(sch.func(), common::Target::host_x86());
+  std::string ir = kern->lowered().to_string();
+  EXPECT_EQ(ir.find("unrolled"), std::string::npos) << ir;
+  EXPECT_EQ(ir.find("if ("), std::string::npos) << ir;
+  EXPECT_NE(ir.find("ramp(i_0 * 280 + 64, 1, 6)"), std::string::npos) << ir;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> av(M * K), bv(K * N), cv(M * N);
+  for (auto& x : av) x = d(gen);
+  for (auto& x : bv) x = d(gen);
+  void* args[] = {av.data(), bv.data(), cv.data()};
+  kern->call(args, nullptr);
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      double ref = 0;
+      for (int64_t kk = 0; kk < K; ++kk) ref += double(av[i * K + kk]) * bv[kk * N + j];
+      ASSERT_NEAR(cv[i * N + j], ref, 1e-4) << i << "," << j;
+    }
+  }
+}
+
+TEST(LLVMBackend, PartitionedSplitsMatchReferenceForManyShapes) {
+  // B[i, j] = A[i, j] * 2 + i - j with both axes split by random factors (the inner column
+  // loop vectorized, the inner row loop unrolled) over symbolic sizes, and a row sum whose
+  // reduce axis is split too: every guard the splits add is partitioned, every element is
+  // still computed once.
+  std::mt19937 gen(21);
+  std::uniform_real_distribution<float> d(-1, 1);
+  // Row factors stay small: each unrolled row carries its own main loop and tail.
+  const int64_t row_factors[] = {2, 3, 4}, col_factors[] = {3, 5, 8, 16};
+  for (int round = 0; round < 6; ++round) {
+    int64_t fi = row_factors[gen() % 3], fj = col_factors[gen() % 4];
+    Expr m = Var::make("m"), n = Var::make("n");
+    lang::Tensor a = lang::placeholder({m, n}, Float(32), "A");
+    lang::Tensor b = lang::compute(
+        {m, n},
+        [&](const std::vector<Expr>& i) {
+          return a(i[0], i[1]) * 2.0f + cast(Float(32), i[0] - i[1]);
+        },
+        "B");
+    lang::ReduceAxis k = lang::reduce_axis(n, "k");
+    lang::Tensor r = lang::compute(
+        {m}, [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var), {k}); }, "R");
+    IRSchedule sch(lang::lower("shapes", {a, b, r}));
+    auto lb = sch.get_loops("B");
+    auto is = sch.split(lb[0], {-1, fi});
+    sch.unroll(is[1]);
+    auto js = sch.split(lb[1], {-1, fj});
+    sch.vectorize(js[1]);
+    sch.split(sch.get_loops("R")[1], {-1, fj});
+    auto kern = build(sch.func(), common::Target::host_x86());
+    for (int64_t rows : {1, 7, 16}) {
+      for (int64_t cols : {1, 15, 16, 33}) {
+        std::vector<float> av(rows * cols), bv(rows * cols + 32, 9.0f), rv(rows + 8, 9.0f);
+        for (auto& x : av) x = d(gen);
+        void* args[] = {av.data(), bv.data(), rv.data()};
+        int64_t sizes[] = {rows, cols};
+        kern->call(args, sizes);
+        for (int64_t i = 0; i < rows; ++i) {
+          double sum = 0;
+          for (int64_t j = 0; j < cols; ++j) {
+            sum += av[i * cols + j];
+            ASSERT_FLOAT_EQ(bv[i * cols + j], av[i * cols + j] * 2.0f + float(i - j))
+                << fi << " " << fj << " " << rows << "x" << cols << " at " << i << "," << j;
+          }
+          ASSERT_NEAR(rv[i], sum, 1e-4) << fj << " " << rows << "x" << cols << " row " << i;
+        }
+        for (size_t e = rows * cols; e < bv.size(); ++e) ASSERT_EQ(bv[e], 9.0f);
+        for (size_t e = rows; e < rv.size(); ++e) ASSERT_EQ(rv[e], 9.0f);
+      }
+    }
+  }
+}
+
+TEST(LLVMBackend, InvariantRowValueIsHoisted) {
+  // B[i, j] = A[i, j] - S[i]: S[i] is loaded once per row, before the column loop.
+  const int64_t R = 9, C = 100;
+  lang::Tensor a = lang::placeholder({Expr(R), Expr(C)}, Float(32), "A");
+  lang::Tensor s = lang::placeholder({Expr(R)}, Float(32), "S");
+  lang::Tensor b = lang::compute(
+      {Expr(R), Expr(C)}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) - s(i[0]); }, "B");
+  IRSchedule sch(lang::lower("rows", {a, s, b}));
+  auto js = sch.split(sch.get_loops("B")[1], {-1, 16});
+  sch.vectorize(js[1]);
+  auto k = build(sch.func(), common::Target::host_x86());
+  std::string ir = k->lowered().to_string();
+  EXPECT_NE(ir.find("= broadcast(S[i], 16)"), std::string::npos) << ir;
+  std::mt19937 gen(9);
+  std::uniform_real_distribution<float> d(-2, 2);
+  std::vector<float> av(R * C), sv(R), bv(R * C);
+  for (auto& x : av) x = d(gen);
+  for (auto& x : sv) x = d(gen);
+  void* args[] = {av.data(), sv.data(), bv.data()};
+  k->call(args, nullptr);
+  for (int64_t i = 0; i < R; ++i) {
+    for (int64_t j = 0; j < C; ++j) ASSERT_EQ(bv[i * C + j], av[i * C + j] - sv[i]) << i << j;
+  }
+}
+
+TEST(LLVMBackend, LongUnrolledLoopIsLeftToLLVM) {
+  // Beyond ir::kMaxUnrollExtent the loop stays, with an unroll hint for LLVM.
+  Buffer out = Buffer::make("O", Float(32), {Expr(100)});
+  Expr i = Var::make("i");
+  auto f =
+      one_loop("unroll_hint", out, i, cast(Float(32), i) * 0.5f, ForKind::kUnrolled, Expr(100));
+  auto k = build(f, common::Target::host_x86());
+  EXPECT_NE(k->llvm_ir_unoptimized().find("llvm.loop.unroll.enable"), std::string::npos);
+  std::vector<float> o(100);
+  void* args[] = {o.data()};
+  k->call(args, nullptr);
+  for (int v = 0; v < 100; ++v) ASSERT_EQ(o[v], v * 0.5f);
+}
+
+TEST(LLVMBackend, LoopPassesDumpEveryPass) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(::testing::TempDir()) / "cinn_llvm_dump";
+  fs::remove_all(dir);
+  BuildOptions opts;
+  opts.dump_dir = dir.string();
+  build(split_by_16(Expr(100)), common::Target::host_x86(), opts);
+  std::vector<std::string> names = loop_passes(opts).pass_names();
+  ASSERT_EQ(names.front(), "lower_schedule_blocks");
+  EXPECT_TRUE(fs::exists(dir / "tiles" / "00_input.txt"));
+  for (size_t p = 0; p < names.size(); ++p) {
+    char file[64];
+    std::snprintf(file, sizeof(file), "%02zu_%s.txt", p + 1, names[p].c_str());
+    EXPECT_TRUE(fs::exists(dir / "tiles" / file)) << file;
   }
 }
 

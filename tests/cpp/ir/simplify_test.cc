@@ -507,6 +507,17 @@ TEST_F(SimplifyTest, LoopsThatNeverRunAreDropped) {
             "}\n");
 }
 
+TEST_F(SimplifyTest, LoopsWithNothingLeftAreDropped) {
+  // The guard never holds in [4, 16): the loop has nothing to do. A loop whose bound calls an
+  // extern function stays, since the call must run.
+  Buffer out = Buffer::make("B", common::IndexType(), {Expr(16)});
+  Expr i = Var::make("i");
+  Stmt guarded = IfThenElse::make(i < 4, Store::make(out, i, {i}));
+  EXPECT_EQ(to_string(simplify(For::make(i, Expr(4), Expr(12), ForKind::kSerial, guarded))), "");
+  Stmt effect = For::make(i, Expr(4), ext(), ForKind::kSerial, Block::make({}));
+  EXPECT_TRUE(simplify(effect).same_as(effect));
+}
+
 TEST_F(SimplifyTest, IfWithConstantCondition) {
   Buffer out = Buffer::make("B", common::IndexType(), {Expr(4)});
   Stmt then_case = Store::make(out, Expr(1), {Expr(0)});
