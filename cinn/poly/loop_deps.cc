@@ -8,7 +8,10 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
+#include "cinn/ir/equality.h"
+#include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
 #include "cinn/ir/visitor.h"
 #include "cinn/poly/isl_context.h"
@@ -30,8 +33,12 @@ class IslModel {
         prefix_(namer.params_prefix()),
         context_(ctx, namer.params_context()),
         domains_(m.stmts.size()),
-        accesses_(m.stmts.size()) {
-    for (size_t s = 0; s < m.stmts.size(); ++s) accesses_[s].resize(m.stmts[s].accesses.size());
+        accesses_(m.stmts.size()),
+        iter_accesses_(m.stmts.size()) {
+    for (size_t s = 0; s < m.stmts.size(); ++s) {
+      accesses_[s].resize(m.stmts[s].accesses.size());
+      iter_accesses_[s].resize(m.stmts[s].accesses.size());
+    }
   }
 
   const FuncModel& model() const { return m_; }
@@ -52,49 +59,90 @@ class IslModel {
   // reduction's own accumulation (instances of one reduction block with equal spatial
   // iter_vars). nullopt when there are none that simple syntax shows.
   std::optional<isl::map> conflict(size_t s1, size_t a1, size_t s2, size_t a2) {
+    // A read and a write of one element expression give the same pairs: ask isl once.
+    auto key = std::make_tuple(s1, m_.stmts[s1].accesses[a1].relation, s2,
+                               m_.stmts[s2].accesses[a2].relation);
+    auto it = memo_.find(key);
+    if (it == memo_.end()) it = memo_.emplace(key, compute_conflict(s1, a1, s2, a2)).first;
+    return it->second;
+  }
+
+ private:
+  std::optional<isl::map> compute_conflict(size_t s1, size_t a1, size_t s2, size_t a2) {
     const StmtModel& s = m_.stmts[s1];
     bool self_reduction = s1 == s2 && s.is_reduction;
     if (self_reduction && indexed_by_all_spatial(s, s.accesses[a1], s.accesses[a2])) {
       return std::nullopt;
     }
-    isl::map c = access(s1, a1).apply_range(access(s2, a2).reverse());
-    c = c.intersect_domain(domain(s1)).intersect_range(domain(s2));
+    std::string differ;  // some spatial iter_var differs
     if (self_reduction) {
-      std::string differ;
       for (size_t d = 0; d < s.block->iter_vars.size(); ++d) {
         if (s.block->iter_vars[d].is_reduce()) continue;
         std::string v = "v" + std::to_string(d), bv = "bv" + std::to_string(d);
         differ += (differ.empty() ? "" : " or ") + v + " < " + bv + " or " + v + " > " + bv;
       }
       if (differ.empty()) return std::nullopt;
-      c = c.intersect(map(s.tuple + " -> " + s.renamed_tuple("b") + " : " + differ));
+      differ = " : " + differ;
     }
+    // First over the iter_vars alone: no pair of iter points meets, no pair of instances.
+    isl::map ci = access(s1, a1, true).apply_range(access(s2, a2, true).reverse());
+    if (self_reduction)
+      ci = ci.intersect(
+          map(s.renamed_tuple("", true) + " -> " + s.renamed_tuple("b", true) + differ));
+    if (ci.is_empty()) return std::nullopt;
+    isl::map c = access(s1, a1, false).apply_range(access(s2, a2, false).reverse());
+    c = c.intersect_domain(domain(s1)).intersect_range(domain(s2));
+    if (self_reduction) c = c.intersect(map(s.tuple + " -> " + s.renamed_tuple("b") + differ));
     if (c.is_empty()) return std::nullopt;
     return c;
   }
 
- private:
-  const isl::map& access(size_t s, size_t a) {
-    if (!accesses_[s][a]) accesses_[s][a] = map(m_.stmts[s].accesses[a].relation);
-    return *accesses_[s][a];
+  // The access relation of statement s over its instances, or over its iter_vars alone.
+  const isl::map& access(size_t s, size_t a, bool iters_only) {
+    auto& slot = (iters_only ? iter_accesses_ : accesses_)[s][a];
+    if (!slot) {
+      const AccessModel& m = m_.stmts[s].accesses[a];
+      slot = map(iters_only ? m.iter_relation : m.relation).intersect_params(context_);
+    }
+    return *slot;
   }
 
-  // Both accesses are the same list of plain iter_vars naming every spatial iter_var, so
-  // instances meeting on an element have equal spatial iter_vars (the common accumulator
-  // C[vi, vj] of a reduction: no isl needed).
+  // Both accesses have the same indices, from which every spatial iter_var can be read back,
+  // so instances meeting on an element have equal spatial iter_vars: the accumulator
+  // C[vi, vj] (or C'[vi // 16, vj, vi % 16] after a layout_transform) of a reduction
+  // against itself, settled without isl.
   static bool indexed_by_all_spatial(const StmtModel& s, const AccessModel& x,
                                      const AccessModel& y) {
     if (x.indices.size() != y.indices.size()) return false;
-    std::set<const Var*> vars;
     for (size_t d = 0; d < x.indices.size(); ++d) {
-      const Var* v = x.indices[d].as<Var>();
-      if (!v || v != y.indices[d].as<Var>()) return false;
-      vars.insert(v);
+      if (!structural_equal(x.indices[d], y.indices[d])) return false;
     }
     for (const IterVar& iv : s.block->iter_vars) {
-      if (!iv.is_reduce() && !vars.count(iv.var.as<Var>())) return false;
+      if (!iv.is_reduce() && !recoverable(iv.var.as<Var>(), x.indices)) return false;
     }
     return true;
+  }
+
+  // Whether v is determined by the values of `indices`: one of them is v (plus a constant),
+  // or two are v // c and v % c.
+  static bool recoverable(const Var* v, const std::vector<Expr>& indices) {
+    auto is_v = [&](const Expr& e) { return e.as<Var>() == v; };
+    std::set<int64_t> divs, mods;
+    for (const Expr& e : indices) {
+      if (is_v(e)) return true;
+      if (const auto* a = e.as<Add>(); a && is_v(a->a) && as_const_int(a->b)) return true;
+      if (const auto* a = e.as<Sub>(); a && is_v(a->a) && as_const_int(a->b)) return true;
+      if (const auto* a = e.as<Div>(); a && is_v(a->a) && as_const_int(a->b)) {
+        divs.insert(*as_const_int(a->b));
+      }
+      if (const auto* a = e.as<Mod>(); a && is_v(a->a) && as_const_int(a->b)) {
+        mods.insert(*as_const_int(a->b));
+      }
+    }
+    for (int64_t c : divs) {
+      if (mods.count(c)) return true;
+    }
+    return false;
   }
 
   isl::ctx ctx_;
@@ -102,7 +150,8 @@ class IslModel {
   std::string prefix_;
   isl::set context_;
   std::vector<std::optional<isl::set>> domains_;
-  std::vector<std::vector<std::optional<isl::map>>> accesses_;
+  std::vector<std::vector<std::optional<isl::map>>> accesses_, iter_accesses_;
+  std::map<std::tuple<size_t, std::string, size_t, std::string>, std::optional<isl::map>> memo_;
 };
 
 // Coordinates of one point of the relation: the source's dimensions, then the sink's.
@@ -254,7 +303,7 @@ std::string check_dependences_preserved(const LoweredFunc& before, const Lowered
     // maps the instances of before's statement s to it, key_a[s] those of the same block in
     // `after` (statement match[s]).
     size_t n = mb.stmts.size();
-    std::vector<std::optional<isl::map>> key_b(n), key_a(n);
+    std::vector<std::optional<std::string>> key_b(n), key_a(n);  // isl text, parsed on use
     std::vector<size_t> match(n), key_size(n, 0);
     for (size_t s = 0; s < n; ++s) {
       const StmtModel& b = mb.stmts[s];
@@ -277,8 +326,8 @@ std::string check_dependences_preserved(const LoweredFunc& before, const Lowered
           ++key_size[s];
         }
         std::string key = " -> K" + std::to_string(s) + "[";
-        key_b[s] = ib.map(b.tuple + key + kb + "]").intersect_domain(ib.domain(s));
-        key_a[s] = ia.map(a.tuple + key + ka + "]").intersect_domain(ia.domain(t));
+        key_b[s] = b.tuple + key + kb + "]";
+        key_a[s] = a.tuple + key + ka + "]";
         match[s] = t;
         break;
       }
@@ -298,9 +347,12 @@ std::string check_dependences_preserved(const LoweredFunc& before, const Lowered
           const StmtModel& ya = ma.stmts[match[s2]];
           isl::map not_after = ia.map(xa.tuple + " -> " + ya.renamed_tuple("b") + " : " +
                                       precedes_text(ya, "b", xa, "", /*or_equal=*/true));
-          isl::map keys = dep.apply_domain(*key_b[s1]).apply_range(*key_b[s2]);
-          isl::map reversed =
-              keys.intersect(not_after.apply_domain(*key_a[s1]).apply_range(*key_a[s2]));
+          auto kb = [&](size_t s) { return ib.map(*key_b[s]).intersect_domain(ib.domain(s)); };
+          auto ka = [&](size_t s) {
+            return ia.map(*key_a[s]).intersect_domain(ia.domain(match[s]));
+          };
+          isl::map keys = dep.apply_domain(kb(s1)).apply_range(kb(s2));
+          isl::map reversed = keys.intersect(not_after.apply_domain(ka(s1)).apply_range(ka(s2)));
           if (reversed.is_empty()) return false;
           std::vector<long> p = sample(reversed);  // NOLINT(runtime/int)
           auto iter_names = [](const StmtModel& s) {

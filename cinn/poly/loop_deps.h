@@ -26,9 +26,11 @@
 // Statements outside any ScheduleBlock are ignored (after lowering every computation sits
 // in a block), and so are memory effects of extern calls.
 //
-// Cost: isl is asked only about pairs of accesses to one buffer, at least one a write, and
-// a reduction's accumulator C[vi, vj] against itself is settled without isl; a check of a
-// kernel the size of the demo's (python/cinn/demo.py) stays in the low milliseconds.
+// Cost: isl is asked only about pairs of accesses to one buffer, at least one a write, first
+// over the iter_vars alone and only then over the loops; a reduction's accumulator against
+// itself is settled without isl when its indices give back every spatial iter_var. On the
+// kernels of the demo and the hand schedules (matmul, softmax, layer_norm, conv2d) a check
+// takes at most a few milliseconds.
 #pragma once
 
 #include <string>

@@ -213,6 +213,8 @@ class ModelBuilder {
     for (const auto& [c, negated] : ctx.guards) add(guard(substitute(c, ctx.lets), negated, vars));
     VarMap& bindings = s.bindings;
     bindings = ctx.lets;
+    Known iters;
+    Cond iter_cons;
     for (size_t d = 0; d < block->iter_vars.size(); ++d) {
       const IterVar& iv = block->iter_vars[d];
       std::string v = "v" + std::to_string(d);
@@ -220,6 +222,10 @@ class ModelBuilder {
       bindings[iv.var.as<Var>()] = value;
       if (auto t = affine(value, vars)) add(v + " = " + *t);
       in_range(v, iv.range.min, iv.range.extent);
+      iters.insert(iv.var.as<Var>());
+      auto lo = affine(iv.range.min, {}), ext = affine(iv.range.extent, {});
+      if (lo) iter_cons = conj(iter_cons, *lo + " <= " + v);
+      if (lo && ext) iter_cons = conj(iter_cons, v + " < " + *lo + " + " + *ext);
     }
     s.domain = s.tuple + (cons ? " : " + *cons : "");
 
@@ -244,15 +250,18 @@ class ModelBuilder {
         m.is_write = a.is_write;
         auto [it, _] = buffer_ids_->emplace(a.buffer.get(), static_cast<int>(buffer_ids_->size()));
         Cond acons = part == 0 ? at_init : Cond();
+        Cond icons = conj(acons, iter_cons);
         std::string out;
         for (size_t d = 0; d < a.indices.size(); ++d) {
           std::string o = "o" + std::to_string(d);
           out += (d ? ", " : "") + o;
           if (auto t = affine(a.indices[d], vars)) acons = conj(acons, o + " = " + *t);
+          if (auto t = affine(a.indices[d], iters)) icons = conj(icons, o + " = " + *t);
         }
         m.indices = a.indices;
-        m.relation = s.tuple + " -> B" + std::to_string(it->second) + "[" + out + "]" +
-                     (acons ? " : " + *acons : "");
+        std::string target = " -> B" + std::to_string(it->second) + "[" + out + "]";
+        m.relation = s.tuple + target + (acons ? " : " + *acons : "");
+        m.iter_relation = s.renamed_tuple("", true) + target + (icons ? " : " + *icons : "");
         if (!seen.insert({m.relation, m.is_write}).second) continue;
         s.accesses.push_back(std::move(m));
       }
@@ -268,13 +277,16 @@ class ModelBuilder {
 
 }  // namespace
 
-std::string StmtModel::renamed_tuple(const std::string& prefix) const {
-  std::string t = id + "[";
-  for (size_t d = 0; d < loops.size(); ++d) t += (d ? ", " : "") + prefix + "l" + std::to_string(d);
-  for (size_t d = 0; d < block->iter_vars.size(); ++d) {
-    t += (d || !loops.empty() ? ", " : "") + prefix + "v" + std::to_string(d);
+std::string StmtModel::renamed_tuple(const std::string& prefix, bool iters_only) const {
+  std::string t;
+  if (!iters_only) {
+    for (size_t d = 0; d < loops.size(); ++d)
+      t += (d ? ", " : "") + prefix + "l" + std::to_string(d);
   }
-  return t + "]";
+  for (size_t d = 0; d < block->iter_vars.size(); ++d) {
+    t += (t.empty() ? "" : ", ") + prefix + "v" + std::to_string(d);
+  }
+  return id + "[" + t + "]";
 }
 
 FuncModel build_model(const LoweredFunc& f, IslNamer* namer,

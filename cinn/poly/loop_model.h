@@ -18,6 +18,9 @@ struct AccessModel {
   std::vector<ir::Expr> indices;  // in the block's iter_vars (Lets substituted)
   // "S0[l0, l1, v0, v1] -> B2[o0, o1] : o0 = v0 and o1 = v1 + 1" (no parameters, no braces).
   std::string relation;
+  // The same over the iter_vars alone, within their ranges: "S0[v0, v1] -> B2[o0, o1] : ...".
+  // Far smaller for isl; what it rules out needs no look at the loops.
+  std::string iter_relation;
 };
 
 // One ScheduleBlockRealize. Its instances are S<k>[l0 .. l<n-1>, v0 .. v<m-1>]: the
@@ -33,8 +36,9 @@ struct StmtModel {
   ir::VarMap bindings;  // iter_var -> iter_value (and Lets around the block)
   bool is_reduction = false;
   size_t n_dims() const { return loops.size() + block->iter_vars.size(); }
-  // Tuple with the dimensions renamed "<prefix>0, <prefix>1, ...".
-  std::string renamed_tuple(const std::string& prefix) const;
+  // The tuple with every dimension's name prefixed: "S0[bl0, bl1, bv0, bv1]" for "b"; with
+  // `iters_only`, the iter_vars alone: "S0[bv0, bv1]".
+  std::string renamed_tuple(const std::string& prefix, bool iters_only = false) const;
 };
 
 struct FuncModel {

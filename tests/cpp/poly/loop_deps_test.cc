@@ -189,6 +189,30 @@ TEST(LoopDeps, ReductionAccumulationIsNotADependence) {
   EXPECT_EQ(check_dependences_preserved(f, g), "");
 }
 
+TEST(LoopDeps, ReductionIntoABlockedLayout) {
+  // S'[vi // 4, vi % 4] = sum_k A[vi, k]: still one output per vi, so i carries nothing.
+  // S''[vi // 4] = sum_k A[vi, k] sums four vi into one element: i carries that.
+  for (bool blocked : {true, false}) {
+    Buffer a = Buffer::make("A", Float(32), {Expr(16), Expr(8)});
+    Buffer s = blocked ? Buffer::make("S", Float(32), {Expr(4), Expr(4)})
+                       : Buffer::make("S", Float(32), {Expr(4)});
+    Expr i = Var::make("i"), k = Var::make("k");
+    std::vector<IterVar> ivs = {iter("vi", 0, 16), iter("vk", 0, 8, true)};
+    std::vector<Expr> out = {ivs[0].var / 4};
+    if (blocked) out.push_back(ivs[0].var % 4);
+    Stmt r = block(
+        "S", ivs, {i, k},
+        [&](const std::vector<Expr>& v) {
+          return Store::make(s, Load::make(s, out) + Load::make(a, v), out);
+        },
+        Store::make(s, Expr(0.0f), out));
+    LoweredFunc f = func({a, s}, loop(i, 0, 16, loop(k, 0, 8, r)));
+    std::string d = loop_carried_dependence(f, i);
+    EXPECT_EQ(d.empty(), blocked) << d;
+    EXPECT_EQ(loop_carried_dependence(f, k), "");
+  }
+}
+
 TEST(LoopDeps, ReductionDependenceThroughASpatialLoopIsReal) {
   // S[i] = S[i - 1] + sum_k A[i, k]: the read of S[i - 1] links different outputs.
   Buffer a = Buffer::make("A", Float(32), {Expr(8), Expr(4)});
