@@ -11,6 +11,7 @@
 #include "cinn/ir/substitute.h"
 #include "cinn/ir/verifier.h"
 #include "cinn/ir/visitor.h"
+#include "cinn/poly/loop_deps.h"
 
 namespace cinn::ir {
 namespace {
@@ -35,6 +36,21 @@ std::vector<std::string> reductions_carried_by(const Stmt& s, const Expr& var) {
     }
   });
   return out;
+}
+
+// Throws if the function with `new_body`, which rewrote only the loop nest `scope`, would run
+// a dependence of `f` the other way round.
+void check_dependences_kept(const LoweredFunc& f, const Stmt& new_body, const For* scope,
+                            const std::string& what) {
+  std::string d = poly::check_dependences_preserved(f, f.with_body(new_body), scope->loop_var);
+  if (!d.empty()) CINN_THROW(ScheduleError) << what << " would reverse a dependence: " << d;
+}
+
+// "'i', 'j'"
+std::string loop_list(const std::vector<const For*>& loops) {
+  std::string s;
+  for (const For* f : loops) s += (s.empty() ? "'" : ", '") + f->loop_var.var_name() + "'";
+  return s;
 }
 
 }  // namespace
@@ -266,7 +282,9 @@ LoopRV IRSchedule::fuse(const std::vector<LoopRV>& loops) {
   }
   Stmt body = substitute(fs.back()->body, vmap);
   Stmt loop = For::make(fused, Expr(0), extent, ForKind::kSerial, body);
-  set_body(sched::replace_stmt(func_.body(), fs.front(), loop));
+  Stmt new_body = sched::replace_stmt(func_.body(), fs.front(), loop);
+  check_dependences_kept(func_, new_body, fs.front(), "fuse: fusing loops " + loop_list(fs));
+  set_body(new_body);
   LoopRV out = new_loop_rv(fused);
   TraceStep step{"fuse", {}, {out.id}, {}, {}, {}};
   for (LoopRV l : loops) step.inputs.push_back(l.id);
@@ -347,7 +365,11 @@ void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
     const For* f = order[i];
     body = For::make(f->loop_var, f->min, f->extent, f->for_kind, body);
   }
-  set_body(sched::replace_stmt(func_.body(), top, body));
+  Stmt new_body = sched::replace_stmt(func_.body(), top, body);
+  if (order != chain) {
+    check_dependences_kept(func_, new_body, top, "reorder: the loop order " + loop_list(order));
+  }
+  set_body(new_body);
   TraceStep step{"reorder", {}, {}, {}, {}, {}};
   for (LoopRV l : loops) step.inputs.push_back(l.id);
   record(step);
@@ -362,6 +384,11 @@ void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
                                 << " carries the reduction of block '" << blocks[0]
                                 << "': its iterations update the same outputs (use rfactor "
                                 << "to parallelize a reduction)";
+    }
+    std::string dep = poly::loop_carried_dependence(func_, f->loop_var);
+    if (!dep.empty()) {
+      CINN_THROW(ScheduleError) << primitive << ": " << loop_desc(f)
+                                << " carries a dependence: " << dep;
     }
   }
   if (kind == ForKind::kVectorized && !as_const_int(f->extent)) {
