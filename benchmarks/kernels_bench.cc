@@ -2,6 +2,7 @@
 //
 //   elementwise  B = exp(A) * 0.5 + tanh(A) over 16M floats, next to a plain parallel copy
 //                loop on the same threads (bytes moved: one read + one write per element);
+//                C = a * b + tanh(c) over 16M floats (bytes moved: three reads + one write);
 //   matmul       1024^3 f32: CINN without a schedule, CINN with the demo's register-tiled
 //                schedule, OpenBLAS cblas_sgemm and oneDNN dnnl_sgemm, same thread count.
 //
@@ -35,8 +36,8 @@ using ir::Expr;
 constexpr int64_t kElems = 16 << 20;
 constexpr int64_t kN = 1024;
 
-std::vector<float> random_vector(size_t n, float lo, float hi) {
-  std::mt19937 gen(7);
+std::vector<float> random_vector(size_t n, float lo, float hi, unsigned seed = 7) {
+  std::mt19937 gen(seed);
   std::uniform_real_distribution<float> d(lo, hi);
   std::vector<float> v(n);
   for (auto& x : v) x = d(gen);
@@ -102,6 +103,36 @@ void BM_CinnExpTanh(benchmark::State& state) {
   set_rates(state, 2.0 * kElems * sizeof(float), 0);
 }
 BENCHMARK(BM_CinnExpTanh)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Issue 3: a fused elementwise expression with a transcendental should run at the memory
+// bound, i.e. move bytes about as fast as the copy loop.
+void BM_CinnMulAddTanh(benchmark::State& state) {
+  lang::Tensor a = lang::placeholder({Expr(kElems)}, common::Float(32), "a");
+  lang::Tensor b = lang::placeholder({Expr(kElems)}, common::Float(32), "b");
+  lang::Tensor c = lang::placeholder({Expr(kElems)}, common::Float(32), "c");
+  lang::Tensor out = lang::compute(
+      {Expr(kElems)},
+      [&](const std::vector<Expr>& i) {
+        return a(i[0]) * b(i[0]) + ir::make_intrinsic("tanh", {c(i[0])});
+      },
+      "C");
+  ir::IRSchedule sch(lang::lower("mul_add_tanh", {a, b, c, out}));
+  auto loops = sch.get_loops("C");
+  auto parts = sch.split(loops[0], {-1, 16});
+  sch.vectorize(parts[1]);
+  sch.parallel(parts[0]);
+  auto kern = backends::build(sch.func(), common::Target::host_x86());
+  auto xa = random_vector(kElems, -4, 4, 1), xb = random_vector(kElems, -4, 4, 2);
+  auto xc = random_vector(kElems, -4, 4, 3);
+  std::vector<float> y(kElems);
+  void* args[] = {xa.data(), xb.data(), xc.data(), y.data()};
+  for (auto _ : state) {
+    kern->call(args, nullptr);
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_rates(state, 4.0 * kElems * sizeof(float), 0);
+}
+BENCHMARK(BM_CinnMulAddTanh)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- matmul ---------------------------------------------------------------------------
 
