@@ -2,13 +2,18 @@
 //
 //   elementwise  B = exp(A) * 0.5 + tanh(A) over 16M floats, next to a plain parallel copy
 //                loop on the same threads (bytes moved: one read + one write per element);
+//                C = a * b + tanh(c) over 16M floats (bytes moved: three reads + one write);
+//                arrays 64-byte aligned, and for copy and C also at numpy's 16 bytes;
 //   matmul       1024^3 f32: CINN without a schedule, CINN with the demo's register-tiled
 //                schedule, OpenBLAS cblas_sgemm and oneDNN dnnl_sgemm, same thread count.
 //
 // Run: ./build/benchmarks/kernels_bench   (results go to benchmarks/results/)
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -56,6 +61,30 @@ void set_rates(benchmark::State& state, double bytes, double flops) {
 
 // ---- elementwise ----------------------------------------------------------------------
 
+// Float arrays 64-byte aligned plus `offset` floats. Aligned (offset 0), as STREAM and the
+// allocators of oneDNN or PyTorch give them, a 16-lane load or store touches one cache line;
+// with malloc's and numpy's 16 bytes (offset 4) each straddles two, which costs a streaming
+// kernel about 10% of its bandwidth. memcpy aligns itself either way.
+class Floats {
+ public:
+  Floats(int64_t n, int64_t offset, float lo, float hi, unsigned seed)
+      : mem_(static_cast<float*>(
+            std::aligned_alloc(64, ((n + offset) * sizeof(float) + 63) / 64 * 64))),
+        data_(mem_.get() + offset) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::generate(data_, data_ + n, [&] { return d(gen); });
+  }
+  float* data() const { return data_; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> mem_;
+  float* data_;
+};
+
 struct CopyChunk {
   const float* src;
   float* dst;
@@ -63,8 +92,7 @@ struct CopyChunk {
 };
 
 void BM_CopyLoop(benchmark::State& state) {
-  auto a = random_vector(kElems, -4, 4);
-  std::vector<float> b(kElems);
+  Floats a(kElems, state.range(0), -4, 4, 7), b(kElems, state.range(0), 0, 0, 0);
   CopyChunk c{a.data(), b.data(), kElems, runtime::num_threads()};
   for (auto _ : state) {
     cinn_parallel_for(c.chunks, [](int64_t begin, int64_t end, void* p) {
@@ -78,7 +106,8 @@ void BM_CopyLoop(benchmark::State& state) {
   }
   set_rates(state, 2.0 * kElems * sizeof(float), 0);
 }
-BENCHMARK(BM_CopyLoop)->Unit(benchmark::kMillisecond)->UseRealTime();
+// Argument: the offset of every array from 64-byte alignment, in floats.
+BENCHMARK(BM_CopyLoop)->Arg(0)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_CinnExpTanh(benchmark::State& state) {
   lang::Tensor a = lang::placeholder({Expr(kElems)}, common::Float(32), "A");
@@ -92,8 +121,7 @@ void BM_CinnExpTanh(benchmark::State& state) {
   sch.vectorize(parts[1]);
   sch.parallel(parts[0]);
   auto kern = backends::build(sch.func(), common::Target::host_x86());
-  auto x = random_vector(kElems, -4, 4);
-  std::vector<float> y(kElems);
+  Floats x(kElems, 0, -4, 4, 7), y(kElems, 0, 0, 0, 0);
   void* args[] = {x.data(), y.data()};
   for (auto _ : state) {
     kern->call(args, nullptr);
@@ -102,6 +130,36 @@ void BM_CinnExpTanh(benchmark::State& state) {
   set_rates(state, 2.0 * kElems * sizeof(float), 0);
 }
 BENCHMARK(BM_CinnExpTanh)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Issue 3: a fused elementwise expression with a transcendental should run at the memory
+// bound, i.e. move bytes about as fast as the copy loop.
+void BM_CinnMulAddTanh(benchmark::State& state) {
+  lang::Tensor a = lang::placeholder({Expr(kElems)}, common::Float(32), "a");
+  lang::Tensor b = lang::placeholder({Expr(kElems)}, common::Float(32), "b");
+  lang::Tensor c = lang::placeholder({Expr(kElems)}, common::Float(32), "c");
+  lang::Tensor out = lang::compute(
+      {Expr(kElems)},
+      [&](const std::vector<Expr>& i) {
+        return a(i[0]) * b(i[0]) + ir::make_intrinsic("tanh", {c(i[0])});
+      },
+      "C");
+  ir::IRSchedule sch(lang::lower("mul_add_tanh", {a, b, c, out}));
+  auto loops = sch.get_loops("C");
+  auto parts = sch.split(loops[0], {-1, 16});
+  sch.vectorize(parts[1]);
+  sch.parallel(parts[0]);
+  auto kern = backends::build(sch.func(), common::Target::host_x86());
+  const int64_t offset = state.range(0);
+  Floats xa(kElems, offset, -4, 4, 1), xb(kElems, offset, -4, 4, 2), xc(kElems, offset, -4, 4, 3);
+  Floats y(kElems, offset, 0, 0, 0);
+  void* args[] = {xa.data(), xb.data(), xc.data(), y.data()};
+  for (auto _ : state) {
+    kern->call(args, nullptr);
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_rates(state, 4.0 * kElems * sizeof(float), 0);
+}
+BENCHMARK(BM_CinnMulAddTanh)->Arg(0)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- matmul ---------------------------------------------------------------------------
 

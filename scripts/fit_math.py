@@ -61,3 +61,11 @@ show("erf P(x^2), degree 6", *lawson(x, p_exact, 1 / (1 + p_exact), [2 * k for k
 a = nodes(0.921875, 4.0)
 q_exact = mpf_map(lambda v: mp.log(mp.erfc(v)), a)
 show("erf Q(a), degree 6", *lawson(a, q_exact, mpf_map(mp.erfc, a), range(7)))
+
+# e^r = 1 + r P(r) on |r| <= ln2/2 (plus the rounding of r), relative error of e^r: the
+# exponential of tanh (exp_moderate_f32), reduced by the Cody-Waite split of exp.
+r = nodes(-0.3467, 0.3467)
+r = r[np.abs(r) > 1e-6]
+p_exact = mpf_map(lambda v: mp.expm1(v) / v, r)
+w = np.abs(r) / mpf_map(mp.exp, r)
+show("exp P(r), degree 5", *lawson(r, p_exact, w, range(6)))

@@ -62,6 +62,7 @@ Expr sign_bit(const Expr& x) {
   return make_reinterpret(bits, x) < make_zero(bits);
 }
 Expr abs_of(const Expr& x) { return make_intrinsic("abs", {x}); }
+Expr min_or_nan(const Expr& x, const Expr& hi) { return select(hi < x, hi, x); }
 Expr round_even(const Expr& x) { return make_intrinsic("round", {x}); }
 Expr floor_of(const Expr& x) { return make_intrinsic("floor", {x}); }
 Expr float_inf(Type t) { return make_const(t, std::numeric_limits<double>::infinity()); }

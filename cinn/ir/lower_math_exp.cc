@@ -2,6 +2,7 @@
 //
 // All three reduce x to 2^n * e^r (or 2^r) with |r| <= ln2/2 and scale by 2^n in the
 // exponent field (ldexp_f32), which rounds once, also when the result is subnormal.
+#include "cinn/ir/intrinsics.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/lower_math_internal.h"
 
@@ -48,6 +49,24 @@ Expr exp_f32(MathBuilder& b, const Expr& arg) {
   Expr r2 = b.let(red.r * red.r, "r2");
   Expr y = b.let(exp_tail(red.r, r2) + red.r + b.f(1.0), "y");
   return select(is_nan(x), x, ldexp_f32(b, y, red.n));
+}
+
+// e^v 2^s, for v and s such that 2^(n + s) is normal (n = round(v log2 e)): with s = 0, v in
+// [-87, 88]; the caller may scale by 2^-s afterwards (one rounding, also to a subnormal).
+// n + s + 127 comes from adding 1.5 * 2^23 + s + 127, which leaves it in the low mantissa
+// bits; shifted up 23 places they are the exponent field of 2^(n + s) (the rest shifts out).
+// r as in exp, e^r = 1 + r P(r), P of degree 5: minimax for the relative error on
+// |r| <= ln2/2, 2e-9 (scripts/fit_math.py). No clamping, no special cases: NaN gives NaN (the
+// bits of a NaN n make some scale, which the NaN polynomial turns into NaN).
+Expr exp_moderate_f32(MathBuilder& b, const Expr& v, int s) {
+  const double shifter = 12582912.0 + 127.0 + s;  // 1.5 * 2^23 + the exponent bias + s
+  Expr nb = b.let(v * b.f(kLog2e) + b.f(shifter), "nb");
+  Expr n = b.let(nb - b.f(shifter), "k");
+  Expr r = b.let(v - n * b.f(kLn2Hi) - n * b.f(kLn2Lo), "r");
+  Expr p = horner(r, {1.3843619963154197e-3, 8.374185301363468e-3, 4.166800528764725e-2,
+                      0.16666430234909058, 0.4999999403953552, 1.0});
+  Expr scale = make_reinterpret(b.f32(), make_reinterpret(b.u32(), nb) * b.u32(1u << 23));
+  return (p * r + b.f(1.0)) * scale;
 }
 
 Expr approx_exp(MathBuilder& b, const std::vector<Expr>& args) { return exp_f32(b, args[0]); }

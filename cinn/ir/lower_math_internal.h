@@ -57,6 +57,9 @@ Expr is_nan(const Expr& x);
 // The sign bit (also set for -0 and negative NaNs).
 Expr sign_bit(const Expr& x);
 Expr abs_of(const Expr& x);
+// min(x, hi) that keeps a NaN x (IR Min, like C's fmin, returns the other operand): one
+// x86 minps, where a NaN-aware min takes three instructions.
+Expr min_or_nan(const Expr& x, const Expr& hi);
 Expr round_even(const Expr& x);
 Expr floor_of(const Expr& x);
 Expr float_inf(Type t);
@@ -73,6 +76,9 @@ Expr pow2i_f64(MathBuilder& b, const Expr& n);
 
 // e^x for every float32 x (lower_math_exp.cc); the other functions build on it.
 Expr exp_f32(MathBuilder& b, const Expr& x);
+// e^v 2^s where that and 2^round(v log2 e + s) are normal (s = 0: v in [-87, 88]); no
+// clamps or special cases, about half the cost of exp_f32 (lower_math_exp.cc).
+Expr exp_moderate_f32(MathBuilder& b, const Expr& v, int s = 0);
 
 // x = 2^e (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)), for positive finite float32 x; z = f^2.
 struct LogReduction {
