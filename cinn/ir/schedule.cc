@@ -21,23 +21,6 @@ using sched::loop_desc;
 
 std::atomic<uint64_t> g_next_schedule{1};
 
-// Blocks under `s` whose reduce iter_values use `var`.
-std::vector<std::string> reductions_carried_by(const Stmt& s, const Expr& var) {
-  std::vector<std::string> out;
-  post_order_visit(s, [&](const IRNode* n) {
-    if (n->kind() != NodeKind::kScheduleBlockRealize) return;
-    const auto* r = static_cast<const ScheduleBlockRealize*>(n);
-    const auto* b = r->block.as<ScheduleBlock>();
-    for (size_t i = 0; i < b->iter_vars.size(); ++i) {
-      if (b->iter_vars[i].is_reduce() && uses_any_var(r->iter_values[i], {var})) {
-        out.push_back(b->name);
-        return;
-      }
-    }
-  });
-  return out;
-}
-
 // Throws if the function with `new_body`, which rewrote only the loop nest `scope`, would run
 // a dependence of `f` the other way round.
 void check_dependences_kept(const LoweredFunc& f, const Stmt& new_body, const For* scope,
@@ -378,10 +361,10 @@ void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
 void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
   const For* f = lookup(loop, primitive);
   if (kind != ForKind::kSerial && kind != ForKind::kUnrolled) {
-    auto blocks = reductions_carried_by(f->body, f->loop_var);
+    auto blocks = sched::blocks_reduced_by(f->body, f->loop_var);
     if (!blocks.empty()) {
       CINN_THROW(ScheduleError) << primitive << ": " << loop_desc(f)
-                                << " carries the reduction of block '" << blocks[0]
+                                << " carries the reduction of block '" << blocks[0].block->name
                                 << "': its iterations update the same outputs (use rfactor "
                                 << "to parallelize a reduction)";
     }

@@ -15,47 +15,6 @@ namespace {
 
 using sched::BlockSite;
 
-// Rewrites every access of `from` into `to` with indices mapped by `index_fn`, inside one
-// statement; blocks that change get fresh regions.
-class AccessRewriter : public IRMutator {
- public:
-  AccessRewriter(Buffer from, Buffer to,
-                 std::function<std::vector<Expr>(const std::vector<Expr>&)> index_fn)
-      : from_(std::move(from)), to_(std::move(to)), index_fn_(std::move(index_fn)) {}
-
- protected:
-  Expr mutate_Load(const Load* op) override {
-    Expr e = IRMutator::mutate_Load(op);
-    const auto* l = e.as<Load>();
-    if (!l->buffer.same_as(from_)) return e;
-    return Load::make(to_, index_fn_(l->indices));
-  }
-  Stmt mutate_Store(const Store* op) override {
-    Stmt s = IRMutator::mutate_Store(op);
-    const auto* st = s.as<Store>();
-    if (!st->buffer.same_as(from_)) return s;
-    return Store::make(to_, st->value, index_fn_(st->indices));
-  }
-  Stmt mutate_Allocate(const Allocate* op) override {
-    return op->buffer.same_as(from_) ? Allocate::make(to_) : Stmt(op);
-  }
-  Stmt mutate_Free(const Free* op) override {
-    return op->buffer.same_as(from_) ? Free::make(to_) : Stmt(op);
-  }
-  Stmt mutate_ScheduleBlock(const ScheduleBlock* op) override {
-    Stmt s = IRMutator::mutate_ScheduleBlock(op);
-    if (s.same_as(Stmt(op))) return s;
-    const auto* b = s.as<ScheduleBlock>();
-    return sched::make_block(b, b->iter_vars, b->init, b->body);
-  }
-
- private:
-  Buffer from_, to_;
-  std::function<std::vector<Expr>(const std::vector<Expr>&)> index_fn_;
-};
-
-std::vector<Expr> same_indices(const std::vector<Expr>& idx) { return idx; }
-
 // A block copying `src` into `dst` elementwise over the whole shape, in its own loop nest.
 Stmt copy_nest(const std::string& name, const Buffer& src, const Buffer& dst) {
   std::vector<IterVar> ivs;
@@ -75,11 +34,6 @@ Stmt copy_nest(const std::string& name, const Buffer& src, const Buffer& dst) {
   return s;
 }
 
-// The outermost statement of a block's nest: its first loop or branch, or the realize.
-const IRNode* nest_root(const BlockSite& site) {
-  return site.path.empty() ? static_cast<const IRNode*>(site.realize) : site.path.front();
-}
-
 bool block_reads(const ScheduleBlock* b, const Buffer& buf) {
   return std::any_of(b->reads.begin(), b->reads.end(),
                      [&](const BufferRegion& r) { return r.buffer.same_as(buf); });
@@ -87,6 +41,23 @@ bool block_reads(const ScheduleBlock* b, const Buffer& buf) {
 bool block_writes(const ScheduleBlock* b, const Buffer& buf) {
   return std::any_of(b->writes.begin(), b->writes.end(),
                      [&](const BufferRegion& r) { return r.buffer.same_as(buf); });
+}
+
+// Redirects `site`'s accesses of `buffer` to a new buffer in `scope` and adds the block that
+// copies between them: before the block's nest for a read cache, after it for a write
+// cache. Returns the new function; *name is the copy block's.
+LoweredFunc add_cache(const LoweredFunc& f, const BlockSite& site, const Buffer& buffer,
+                      MemoryScope scope, bool write, std::string* name) {
+  std::string base = buffer.name() + "_" + memory_scope_name(scope);
+  Buffer cache = Buffer::make(sched::fresh_buffer_name(f, base), buffer.dtype(), buffer.shape(),
+                              scope);
+  *name = sched::fresh_block_name(f, base);
+  Stmt copy = write ? copy_nest(*name, cache, buffer) : copy_nest(*name, buffer, cache);
+  Stmt block = sched::rewrite_accesses(Stmt(site.block), buffer, cache);
+  // Insert first: the insertion leaves the block node itself in place.
+  Stmt body = sched::insert_stmt(f.body(), sched::nest_root(site), copy, write);
+  body = sched::replace_stmt(body, site.block, block);
+  return sched::add_temp_buffer(f.with_body(body), cache);
 }
 
 }  // namespace
@@ -99,7 +70,7 @@ BlockRV IRSchedule::cache_read(BlockRV block, const std::string& buffer, MemoryS
     CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' does not read '"
                               << buffer << "'";
   }
-  const IRNode* anchor = nest_root(site);
+  const IRNode* anchor = sched::nest_root(site);
   for (const BlockSite& w : sched::writers_of(func_.body(), src)) {
     if (sched::contains(Stmt(static_cast<const StmtNode*>(anchor)), w.realize)) {
       CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' is written by block '"
@@ -108,18 +79,10 @@ BlockRV IRSchedule::cache_read(BlockRV block, const std::string& buffer, MemoryS
                                 << "together";
     }
   }
-  std::string suffix = memory_scope_name(scope);
-  Buffer dst = Buffer::make(sched::fresh_buffer_name(func_, buffer + "_" + suffix),
-                            src.dtype(), src.shape(), scope);
-  std::string name = sched::fresh_block_name(func_, buffer + "_" + suffix);
-  // Redirect the consumer's reads, then put the copy in front of its nest.
-  AccessRewriter rw(src, dst, same_indices);
-  Stmt consumer = rw.mutate(Stmt(site.block));
-  Stmt body = sched::insert_stmt(func_.body(), anchor, copy_nest(name, src, dst), false);
-  body = sched::replace_stmt(body, site.block, consumer);
-  set_func(sched::add_temp_buffer(func_.with_body(body), dst));
+  std::string name;
+  set_func(add_cache(func_, site, src, scope, /*write=*/false, &name));
   BlockRV rv = new_block_rv(name);
-  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, suffix}});
+  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, memory_scope_name(scope)}});
   return rv;
 }
 
@@ -131,7 +94,7 @@ BlockRV IRSchedule::cache_write(BlockRV block, const std::string& buffer, Memory
     CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' does not write '"
                               << buffer << "'";
   }
-  const IRNode* anchor = nest_root(site);
+  const IRNode* anchor = sched::nest_root(site);
   for (const BlockSite& other : sched::all_blocks(Stmt(static_cast<const StmtNode*>(anchor)))) {
     if (other.realize != site.realize &&
         (block_reads(other.block, dst) || block_writes(other.block, dst))) {
@@ -140,17 +103,10 @@ BlockRV IRSchedule::cache_write(BlockRV block, const std::string& buffer, Memory
                                 << site.block->name << "'";
     }
   }
-  std::string suffix = memory_scope_name(scope);
-  Buffer cache = Buffer::make(sched::fresh_buffer_name(func_, buffer + "_" + suffix),
-                              dst.dtype(), dst.shape(), scope);
-  std::string name = sched::fresh_block_name(func_, buffer + "_" + suffix);
-  AccessRewriter rw(dst, cache, same_indices);
-  Stmt producer = rw.mutate(Stmt(site.block));
-  Stmt body = sched::insert_stmt(func_.body(), anchor, copy_nest(name, cache, dst), true);
-  body = sched::replace_stmt(body, site.block, producer);
-  set_func(sched::add_temp_buffer(func_.with_body(body), cache));
+  std::string name;
+  set_func(add_cache(func_, site, dst, scope, /*write=*/true, &name));
   BlockRV rv = new_block_rv(name);
-  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, suffix}});
+  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, memory_scope_name(scope)}});
   return rv;
 }
 
@@ -223,13 +179,7 @@ void IRSchedule::layout_transform(const std::string& buffer, const std::vector<E
     for (const Expr& e : index_map) out.push_back(simplify(substitute(e, m)));
     return out;
   };
-  AccessRewriter rw(b, nb, index_fn);
-  Stmt body = rw.mutate(func_.body());
-  std::vector<Buffer> temps = func_->temp_buffers;
-  for (Buffer& t : temps) {
-    if (t.same_as(b)) t = nb;
-  }
-  set_func(LoweredFunc::make(func_.name(), func_.args(), func_.size_vars(), temps, body));
+  set_func(sched::replace_buffer(func_, b, nb, index_fn));
   record({kP, {}, {}, ints, {}, {buffer}});
 }
 

@@ -1,6 +1,7 @@
 // Tree surgery and queries shared by the schedule primitives (not part of the public API).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,15 @@ bool is_temp(const LoweredFunc& f, const Buffer& b);
 LoweredFunc add_temp_buffer(const LoweredFunc& f, const Buffer& b);
 // Drops an intermediate buffer nothing accesses any more.
 LoweredFunc remove_temp_buffer(const LoweredFunc& f, const Buffer& b);
-// Replaces one buffer by another everywhere (accesses, regions, allocations, temp list).
-LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffer& to);
+// Maps the indices of an access (empty: keep them).
+using IndexMap = std::function<std::vector<Expr>(const std::vector<Expr>&)>;
+// Moves every access of `from` inside `s` to `to` (allocations too), with the indices mapped;
+// the blocks that change get fresh regions.
+Stmt rewrite_accesses(const Stmt& s, const Buffer& from, const Buffer& to,
+                      const IndexMap& index_fn = {});
+// The same over a whole function, including its list of intermediate buffers.
+LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffer& to,
+                           const IndexMap& index_fn = {});
 // A name no block (or buffer) of the function has yet: base, base_1, base_2...
 std::string fresh_block_name(const LoweredFunc& f, const std::string& base);
 std::string fresh_buffer_name(const LoweredFunc& f, const std::string& base);
@@ -65,6 +73,11 @@ std::string fresh_buffer_name(const LoweredFunc& f, const std::string& base);
 // Blocks that write / read a buffer.
 std::vector<BlockSite> writers_of(const Stmt& root, const Buffer& b);
 std::vector<BlockSite> readers_of(const Stmt& root, const Buffer& b);
+
+// Blocks under `s` whose reduce iter_values use the loop variable `var`.
+std::vector<BlockSite> blocks_reduced_by(const Stmt& s, const Expr& var);
+// The outermost statement of a block's nest: its first loop or branch, or the realize.
+const IRNode* nest_root(const BlockSite& site);
 
 // The block's iter_values substituted into its body: the accesses in terms of loop vars.
 VarMap block_bindings(const BlockSite& site);

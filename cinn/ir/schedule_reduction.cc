@@ -155,15 +155,7 @@ BlockRV IRSchedule::rfactor(LoopRV loop, int factor_axis) {
   const char* kP = "rfactor";
   const For* l = lookup(loop, kP);
   // The one reduction block the loop feeds.
-  std::vector<BlockSite> fed;
-  for (const BlockSite& s : sched::all_blocks(Stmt(l))) {
-    for (size_t i = 0; i < s.block->iter_vars.size(); ++i) {
-      if (s.block->iter_vars[i].is_reduce() && uses_any_var(s.realize->iter_values[i], {l->loop_var})) {
-        fed.push_back(s);
-        break;
-      }
-    }
-  }
+  std::vector<BlockSite> fed = sched::blocks_reduced_by(Stmt(l), l->loop_var);
   if (fed.size() != 1) {
     CINN_THROW(ScheduleError) << kP << ": " << loop_desc(l) << " must feed the reduce "
                               << "iter_vars of exactly one block; it feeds " << fed.size();

@@ -82,22 +82,28 @@ class Pruner : public IRMutator {
   }
 };
 
-class BufferReplacer : public IRMutator {
+// Moves every access of `from` to `to`, mapping the indices; blocks that change get fresh
+// regions.
+class AccessRewriter : public IRMutator {
  public:
-  BufferReplacer(const Buffer& from, const Buffer& to) : from_(from), to_(to) {}
+  AccessRewriter(const Buffer& from, const Buffer& to, const IndexMap& index_fn)
+      : from_(from), to_(to), index_fn_(index_fn) {}
 
  protected:
+  std::vector<Expr> map(const std::vector<Expr>& idx) const {
+    return index_fn_ ? index_fn_(idx) : idx;
+  }
   Expr mutate_Load(const Load* op) override {
     Expr e = IRMutator::mutate_Load(op);
     const auto* l = e.as<Load>();
     if (!l->buffer.same_as(from_)) return e;
-    return Load::make(to_, l->indices);
+    return Load::make(to_, map(l->indices));
   }
   Stmt mutate_Store(const Store* op) override {
     Stmt s = IRMutator::mutate_Store(op);
     const auto* st = s.as<Store>();
     if (!st->buffer.same_as(from_)) return s;
-    return Store::make(to_, st->value, st->indices);
+    return Store::make(to_, st->value, map(st->indices));
   }
   Stmt mutate_Allocate(const Allocate* op) override {
     return op->buffer.same_as(from_) ? Allocate::make(to_) : Stmt(op);
@@ -107,19 +113,15 @@ class BufferReplacer : public IRMutator {
   }
   Stmt mutate_ScheduleBlock(const ScheduleBlock* op) override {
     Stmt s = IRMutator::mutate_ScheduleBlock(op);
+    if (s.same_as(Stmt(op))) return s;
     const auto* b = s.as<ScheduleBlock>();
-    auto fix = [&](std::vector<BufferRegion> rs) {
-      for (auto& r : rs) {
-        if (r.buffer.same_as(from_)) r.buffer = to_;
-      }
-      return rs;
-    };
-    return ScheduleBlock::make(b->name, b->iter_vars, fix(b->reads), fix(b->writes), b->init,
-                               b->body, b->annotations);
+    return make_block(b, b->iter_vars, b->init, b->body);
   }
 
  private:
-  Buffer from_, to_;
+  const Buffer& from_;
+  const Buffer& to_;
+  const IndexMap& index_fn_;
 };
 
 bool accesses(const Stmt& s, const Buffer& b, bool writes) {
@@ -318,13 +320,37 @@ LoweredFunc remove_temp_buffer(const LoweredFunc& f, const Buffer& b) {
   return LoweredFunc::make(f.name(), f.args(), f.size_vars(), temps, body);
 }
 
-LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffer& to) {
+Stmt rewrite_accesses(const Stmt& s, const Buffer& from, const Buffer& to,
+                      const IndexMap& index_fn) {
+  return AccessRewriter(from, to, index_fn).mutate(s);
+}
+
+LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffer& to,
+                           const IndexMap& index_fn) {
   std::vector<Buffer> temps = f->temp_buffers;
   for (Buffer& t : temps) {
     if (t.same_as(from)) t = to;
   }
-  Stmt body = BufferReplacer(from, to).mutate(f.body());
+  Stmt body = rewrite_accesses(f.body(), from, to, index_fn);
   return LoweredFunc::make(f.name(), f.args(), f.size_vars(), temps, body);
+}
+
+std::vector<BlockSite> blocks_reduced_by(const Stmt& s, const Expr& var) {
+  std::vector<BlockSite> out;
+  for (const BlockSite& site : all_blocks(s)) {
+    for (size_t i = 0; i < site.block->iter_vars.size(); ++i) {
+      if (site.block->iter_vars[i].is_reduce() &&
+          uses_any_var(site.realize->iter_values[i], {var})) {
+        out.push_back(site);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const IRNode* nest_root(const BlockSite& site) {
+  return site.path.empty() ? static_cast<const IRNode*>(site.realize) : site.path.front();
 }
 
 std::string fresh_block_name(const LoweredFunc& f, const std::string& base) {
