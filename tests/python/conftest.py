@@ -1,5 +1,11 @@
+import os
+import sys
+
 import numpy as np
 import pytest
+
+# Shared test programs (programs.py) importable from every test directory.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture

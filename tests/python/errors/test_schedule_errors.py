@@ -6,20 +6,7 @@ import pytest
 
 import cinn
 from cinn import lang
-
-
-def elementwise(M=32, N=48):
-    A = lang.placeholder((M, N), "float32", "A")
-    B = lang.compute((M, N), lambda i, j: A[i, j] * 2.0, "B")
-    return A, B, lang.lower("ew", [A, B])
-
-
-def matmul(M=32, N=64, K=24):
-    A = lang.placeholder((M, K), "float32", "A")
-    B = lang.placeholder((K, N), "float32", "B")
-    k = lang.reduce_axis(K, "k")
-    C = lang.compute((M, N), lambda i, j: lang.sum(A[i, k] * B[k, j], axis=k), "C")
-    return lang.lower("mm", [A, B, C])
+from programs import elementwise, matmul
 
 
 def two_consumers():
