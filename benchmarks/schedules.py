@@ -48,6 +48,15 @@ def matmul(M=1024, N=1024, K=1024, mr=8, nr=32, kc=256, schedule=True):
     return sch, lambda a, b: a @ b
 
 
+def vectorize_row_reduction(sch, block, vec):
+    """Splits the innermost (reduce) loop of `block` by `vec` and rfactors it, so the vec
+    partial results are a vector updated by a vectorized loop."""
+    r = sch.get_loops(block)[-1]
+    ro, ri = sch.split(r, [None, vec])
+    sch.rfactor(ri)
+    sch.vectorize(ri)
+
+
 def softmax(M=4096, N=1024, vec=16, schedule=True):
     """Row softmax: max, exp(x - max) and its sum, divide; each row reduction vectorized.
 
@@ -74,10 +83,7 @@ def softmax(M=4096, N=1024, vec=16, schedule=True):
     jo, ji = sch.split(j, [None, vec])
     sch.vectorize(ji)
     for block in ("rowmax", "rowsum"):
-        r = sch.get_loops(block)[-1]
-        ro, ri = sch.split(r, [None, vec])
-        sch.rfactor(ri)
-        sch.vectorize(ri)
+        vectorize_row_reduction(sch, block, vec)
     ej = sch.get_loops("e")[-1]
     ejo, eji = sch.split(ej, [None, vec])
     sch.vectorize(eji)
@@ -120,10 +126,7 @@ def layer_norm(M=4096, N=1024, vec=16, eps=1e-5, schedule=True):
     jo, ji = sch.split(j, [None, vec])
     sch.vectorize(ji)
     for block in ("sum", "sumsq"):
-        r = sch.get_loops(block)[-1]
-        ro, ri = sch.split(r, [None, vec])
-        sch.rfactor(ri)
-        sch.vectorize(ri)
+        vectorize_row_reduction(sch, block, vec)
 
     def ref(x, g, b):
         mu = x.mean(axis=1, keepdims=True)
