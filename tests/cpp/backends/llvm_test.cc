@@ -25,6 +25,46 @@ LoweredFunc one_loop(const std::string& name, Buffer out, Expr i, Expr value,
   Stmt body = For::make(i, Expr(0), extent, kind, Store::make(out, value, {i}));
   return LoweredFunc::make(name, {{out, Argument::Kind::kOutput}}, {}, {}, body);
 }
+
+// C = A @ B (M x K times K x N) with a 4 x 16 tile: rows unrolled, columns vectorized, row
+// tiles parallel.
+std::shared_ptr<Kernel> build_tiled_matmul(const std::string& name, int64_t M, int64_t N,
+                                           int64_t K) {
+  lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
+  lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
+  lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
+  lang::Tensor c = lang::compute(
+      {Expr(M), Expr(N)},
+      [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
+      "C");
+  IRSchedule sch(lang::lower(name, {a, b, c}));
+  auto l = sch.get_loops("C");
+  auto is = sch.split(l[0], {-1, 4});
+  auto js = sch.split(l[1], {-1, 16});
+  sch.reorder({is[0], js[0], l[2], is[1], js[1]});
+  sch.unroll(is[1]);
+  sch.vectorize(js[1]);
+  sch.parallel(is[0]);
+  return build(sch.func(), common::Target::host_x86());
+}
+
+// Runs a matmul kernel on inputs uniform in [-1, 1) and compares with a double reference.
+void check_matmul(const Kernel& kern, int64_t M, int64_t N, int64_t K, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<float> av(M * K), bv(K * N), cv(M * N);
+  for (auto& x : av) x = d(gen);
+  for (auto& x : bv) x = d(gen);
+  void* args[] = {av.data(), bv.data(), cv.data()};
+  kern.call(args, nullptr);
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      double ref = 0;
+      for (int64_t kk = 0; kk < K; ++kk) ref += double(av[i * K + kk]) * bv[kk * N + j];
+      ASSERT_NEAR(cv[i * N + j], ref, 1e-4) << i << "," << j;
+    }
+  }
+}
 }  // namespace
 
 TEST(LLVMBackend, FloorDivisionAndModuloOfNegatives) {
@@ -101,35 +141,8 @@ TEST(LLVMBackend, TemporaryBuffersAndSelect) {
 
 TEST(LLVMBackend, ScheduledMatmulMatchesReference) {
   const int64_t M = 48, N = 64, K = 40;
-  lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
-  lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
-  lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
-  lang::Tensor c = lang::compute({Expr(M), Expr(N)}, [&](const std::vector<Expr>& i) {
-    return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k});
-  }, "C");
-  IRSchedule sch(lang::lower("mm", {a, b, c}));
-  auto l = sch.get_loops("C");
-  auto is = sch.split(l[0], {-1, 4});
-  auto js = sch.split(l[1], {-1, 16});
-  sch.reorder({is[0], js[0], l[2], is[1], js[1]});
-  sch.unroll(is[1]);
-  sch.vectorize(js[1]);
-  sch.parallel(is[0]);
-  auto kern = build(sch.func(), common::Target::host_x86());
-  std::mt19937 gen(3);
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> av(M * K), bv(K * N), cv(M * N);
-  for (auto& x : av) x = d(gen);
-  for (auto& x : bv) x = d(gen);
-  void* args[] = {av.data(), bv.data(), cv.data()};
-  kern->call(args, nullptr);
-  for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      double ref = 0;
-      for (int64_t kk = 0; kk < K; ++kk) ref += double(av[i * K + kk]) * bv[kk * N + j];
-      ASSERT_NEAR(cv[i * N + j], ref, 1e-4) << i << "," << j;
-    }
-  }
+  auto kern = build_tiled_matmul("mm", M, N, K);
+  check_matmul(*kern, M, N, K, 3);
 }
 
 // B = A * 3 - 1 over n elements, split by 16 with the inner loop vectorized: the loop passes
@@ -183,40 +196,12 @@ TEST(LLVMBackend, MatmulWithNonDividingSplitsAndUnroll) {
   // run as 16-lane vectors, the last 6 columns as 6-lane vectors, the last 2 rows as two
   // unrolled copies; no guard is left.
   const int64_t M = 50, N = 70, K = 40;
-  lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
-  lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
-  lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
-  lang::Tensor c = lang::compute(
-      {Expr(M), Expr(N)},
-      [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
-      "C");
-  IRSchedule sch(lang::lower("mm_tail", {a, b, c}));
-  auto l = sch.get_loops("C");
-  auto is = sch.split(l[0], {-1, 4});
-  auto js = sch.split(l[1], {-1, 16});
-  sch.reorder({is[0], js[0], l[2], is[1], js[1]});
-  sch.unroll(is[1]);
-  sch.vectorize(js[1]);
-  sch.parallel(is[0]);
-  auto kern = build(sch.func(), common::Target::host_x86());
+  auto kern = build_tiled_matmul("mm_tail", M, N, K);
   std::string ir = kern->lowered().to_string();
   EXPECT_EQ(ir.find("unrolled"), std::string::npos) << ir;
   EXPECT_EQ(ir.find("if ("), std::string::npos) << ir;
   EXPECT_NE(ir.find("ramp(i_0 * 280 + 64, 1, 6)"), std::string::npos) << ir;
-  std::mt19937 gen(5);
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> av(M * K), bv(K * N), cv(M * N);
-  for (auto& x : av) x = d(gen);
-  for (auto& x : bv) x = d(gen);
-  void* args[] = {av.data(), bv.data(), cv.data()};
-  kern->call(args, nullptr);
-  for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      double ref = 0;
-      for (int64_t kk = 0; kk < K; ++kk) ref += double(av[i * K + kk]) * bv[kk * N + j];
-      ASSERT_NEAR(cv[i * N + j], ref, 1e-4) << i << "," << j;
-    }
-  }
+  check_matmul(*kern, M, N, K, 5);
 }
 
 TEST(LLVMBackend, PartitionedSplitsMatchReferenceForManyShapes) {
