@@ -4,7 +4,6 @@
 #include "cinn/ir/printer.h"
 #include "cinn/poly/access_check.h"
 #include "cinn/poly/ast_gen.h"
-#include "cinn/poly/dependence.h"
 
 namespace cinn::poly {
 
@@ -75,41 +74,6 @@ TEST(Poly, UnitExtentLoopsAreKept) {
             "    extern S0(n, c)\n"
             "  }\n"
             "}\n");
-}
-
-TEST(Poly, FlowDependenceBetweenStages) {
-  // S0: T[i] = ...        for i in [0, 8)
-  // S1: C[i, j] = T[i]    for i in [0, 8), j in [0, 4)
-  Buffer t = Buffer::make("T", common::Float(32), {Expr(8)});
-  Expr i0 = Var::make("i"), i1 = Var::make("i"), j1 = Var::make("j");
-  std::vector<StageDomain> stages = {stage("P", {i0}, {{Expr(0), Expr(8)}}),
-                                     stage("C", {i1, j1}, {{Expr(0), Expr(8)}, {Expr(0), Expr(4)}})};
-  std::vector<Access> acc = {{0, t, {i0}, true}, {1, t, {i1}, false}};
-  auto deps = flow_dependences(stages, acc);
-  ASSERT_EQ(deps.size(), 1u);
-  EXPECT_EQ(deps[0].source, 0);
-  EXPECT_EQ(deps[0].sink, 1);
-  EXPECT_EQ(deps[0].relation, "{ S0[i0] -> S1[i0' = i0, i1] : 0 <= i0 <= 7 and 0 <= i1 <= 3 }");
-}
-
-TEST(Poly, FlowDependenceOfAReductionOnItself) {
-  // S0: s[0] = s[0] + a[k]: each instance reads what the previous one wrote.
-  Buffer s = Buffer::make("s", common::Float(32), {Expr(1)});
-  Expr k = Var::make("k");
-  auto deps = flow_dependences({stage("R", {k}, {{Expr(0), Expr(5)}})},
-                               {{0, s, {Expr(0)}, true}, {0, s, {Expr(0)}, false}});
-  ASSERT_EQ(deps.size(), 1u);
-  EXPECT_EQ(deps[0].relation, "{ S0[i0] -> S0[i0' = 1 + i0] : 0 <= i0 <= 3 }");
-}
-
-TEST(Poly, NoDependenceBetweenIndependentStages) {
-  Buffer a = Buffer::make("A", common::Float(32), {Expr(4)});
-  Buffer b = Buffer::make("B", common::Float(32), {Expr(4)});
-  Expr i = Var::make("i"), j = Var::make("j");
-  auto deps = flow_dependences({stage("A", {i}, {{Expr(0), Expr(4)}}), stage("B", {j}, {{Expr(0), Expr(4)}})},
-                               {{0, a, {i}, true}, {1, b, {j}, true}, {1, a, {j}, false}});
-  ASSERT_EQ(deps.size(), 1u);  // only B's read of A
-  EXPECT_EQ(deps[0].sink, 1);
 }
 
 TEST(Poly, AccessBoundsChecks) {
