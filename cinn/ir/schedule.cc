@@ -108,6 +108,10 @@ void IRSchedule::set_func(LoweredFunc f) {
   verify(func_);
 }
 
+const ScheduleBlock* IRSchedule::block_node(BlockRV block) const {
+  return sched::find_block(func_.body(), lookup(block, "block_node"), "block_node").block;
+}
+
 std::vector<std::string> IRSchedule::block_names() const {
   std::vector<std::string> names;
   for (const auto& site : sched::all_blocks(func_.body())) names.push_back(site.block->name);

@@ -80,6 +80,9 @@ class IRSchedule {
   // The loop variable / block name a handle currently names.
   Expr loop_var(LoopRV loop) const;
   std::string block_name(BlockRV block) const;
+  // Read-only views of what a handle names, for schedule rules that inspect the IR.
+  const For* loop_node(LoopRV loop) const { return lookup(loop, "loop_node"); }
+  const ScheduleBlock* block_node(BlockRV block) const;
 
   // ---- loops ----------------------------------------------------------------------------
   // Splits a loop into nested loops with the given extents, outermost first; one factor may

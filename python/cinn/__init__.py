@@ -37,6 +37,8 @@ from ._cinn import (  # noqa: F401
     set_num_threads,
 )
 from . import lang  # noqa: F401
+from ._cinn import Program, Value  # noqa: F401
+from .frontend import Executable, NetBuilder, compile  # noqa: F401,A004
 
 
 def build(func, target=None, precise_math=False, opt_level=3):
@@ -64,6 +66,7 @@ def c_source(func):
 
 
 __all__ = [
+    "NetBuilder", "Program", "Value", "Executable", "compile",
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads",

@@ -18,13 +18,13 @@ namespace cinn::python {
 
 using ir::Expr;
 
-namespace {
-
-// numpy dtype of an IR element type.
 py::dtype numpy_dtype(common::Type t) {
   if (t.is_bfloat()) CINN_THROW(DTypeError) << "bfloat16 buffers cannot be exchanged with numpy";
   return py::dtype(t.to_string());
 }
+
+namespace {
+
 
 // Evaluates a shape expression once its size variables are bound (by the simplifier).
 bool eval_shape(const Expr& e, const std::map<const ir::Var*, int64_t>& env, int64_t* out) {

@@ -1,6 +1,7 @@
 // Conversions between Python values and IR expressions.
 #pragma once
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <vector>
@@ -20,5 +21,8 @@ struct ReduceAxisPy : ir::Expr {
 ir::Expr to_expr(pybind11::handle h);
 // A shape or index list: an int/Expr or a sequence of them.
 std::vector<ir::Expr> to_expr_list(pybind11::handle h);
+
+// numpy dtype of an IR element type (DTypeError for bfloat16).
+pybind11::dtype numpy_dtype(common::Type t);
 
 }  // namespace cinn::python

@@ -50,4 +50,5 @@ PYBIND11_MODULE(_cinn, m) {
   cinn::python::bind_lang(m);
   cinn::python::bind_schedule(m);
   cinn::python::bind_build(m);
+  cinn::python::bind_frontend(m);
 }

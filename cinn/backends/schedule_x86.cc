@@ -1,0 +1,200 @@
+#include "cinn/backends/schedule_x86.h"
+
+#include <algorithm>
+#include <set>
+
+#include "cinn/ir/ir_operators.h"
+
+namespace cinn::backends {
+namespace {
+
+using ir::BlockRV;
+using ir::IRSchedule;
+using ir::LoopRV;
+
+template <typename F>
+bool attempt(F&& f) {
+  try {
+    f();
+    return true;
+  } catch (const ScheduleError&) {
+    return false;
+  }
+}
+
+int64_t extent_of(IRSchedule& sch, LoopRV l) {
+  const int64_t* e = ir::as_const_int(sch.loop_node(l)->extent);
+  return e ? *e : -1;
+}
+
+bool is_reduction(const ir::ScheduleBlock* b) {
+  for (const auto& iv : b->iter_vars) {
+    if (iv.is_reduce()) return true;
+  }
+  return false;
+}
+
+int num_spatial(const ir::ScheduleBlock* b) {
+  int n = 0;
+  for (const auto& iv : b->iter_vars) n += iv.is_reduce() ? 0 : 1;
+  return n;
+}
+
+std::set<std::string> arg_buffers(const ir::LoweredFunc& f) {
+  std::set<std::string> out;
+  for (const auto& a : f->args) out.insert(a.buffer.name());
+  return out;
+}
+
+// Splits the innermost loop by `lanes` and vectorizes it; for a reduction over that loop,
+// rfactors the partial results first so the vectorized loop is spatial.
+void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
+  auto loops = sch.get_loops(b);
+  if (loops.empty()) return;
+  LoopRV inner = loops.back();
+  int64_t e = extent_of(sch, inner);
+  if (e < lanes) {
+    if (e > 1 && !is_reduction(sch.block_node(b))) attempt([&] { sch.vectorize(inner); });
+    return;
+  }
+  bool reduce_inner = false;
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  for (const auto& iv : node->iter_vars) {
+    // The innermost loop drives a reduce iter_var when the last iter_var is a reduce one.
+    reduce_inner = iv.is_reduce();
+  }
+  attempt([&] {
+    auto parts = sch.split(inner, {-1, lanes});
+    if (reduce_inner) sch.rfactor(parts[1]);
+    sch.vectorize(parts[1]);
+  });
+}
+
+// Parallelizes the outermost loop of `b` (fusing the leading `n` loops first).
+void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n);
+
+// A spatial block: the innermost loop vectorized, the loops around it fused and parallel.
+void schedule_spatial(IRSchedule& sch, BlockRV b, int lanes) {
+  vectorize_innermost(sch, b, lanes);
+  auto loops = sch.get_loops(b);
+  bool vectorized = !loops.empty() && sch.loop_node(loops.back())->for_kind == ir::ForKind::kVectorized;
+  size_t n = vectorized ? loops.size() - 1 : loops.size();
+  if (n > 0) parallelize_outer(sch, b, n);
+}
+
+void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n) {
+  auto loops = sch.get_loops(b);
+  if (loops.empty()) return;
+  n = std::min(n, loops.size());
+  if (n > 1) {
+    std::vector<LoopRV> lead(loops.begin(), loops.begin() + n);
+    if (!attempt([&] { loops[0] = sch.fuse(lead); })) n = 1;
+  }
+  attempt([&] { sch.parallel(loops[0]); });
+}
+
+void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes) {
+  auto loops = sch.get_loops(b);
+  if (loops.size() < 3) return;
+  size_t nb = loops.size() - 3;
+  LoopRV i = loops[nb], j = loops[nb + 1], k = loops[nb + 2];
+  int nr = 2 * lanes, mr = 8, kc = 256;
+  if (extent_of(sch, j) < nr || extent_of(sch, i) < mr) {
+    parallelize_outer(sch, b, nb + 1);
+    return;
+  }
+  attempt([&] {
+    auto io = sch.split(i, {-1, mr});
+    auto jo = sch.split(j, {-1, nr});
+    std::vector<LoopRV> ko = {k};
+    if (extent_of(sch, k) > kc) ko = sch.split(k, {-1, kc});
+    std::vector<LoopRV> order = {jo[0]};
+    if (ko.size() == 2) order.push_back(ko[0]);
+    order.push_back(io[0]);
+    order.push_back(ko.back());
+    order.push_back(io[1]);
+    order.push_back(jo[1]);
+    sch.reorder(order);
+    sch.unroll(io[1]);
+    sch.vectorize(jo[1]);
+    std::vector<LoopRV> outer(loops.begin(), loops.begin() + nb);
+    outer.push_back(jo[0]);
+    LoopRV par = outer.size() > 1 ? sch.fuse(outer) : outer[0];
+    sch.parallel(par);
+  });
+}
+
+}  // namespace
+
+void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target) {
+  int lanes = std::max(4, target.vector_lanes(32));
+  std::set<std::string> args = arg_buffers(sch.func());
+
+  // 1. Inline intermediate spatial blocks into their consumers.
+  for (BlockRV b : sch.get_all_blocks()) {
+    const ir::ScheduleBlock* node = sch.block_node(b);
+    if (is_reduction(node) || node->writes.empty()) continue;
+    if (args.count(node->writes[0].buffer.name())) continue;
+    attempt([&] { sch.compute_inline(b); });
+  }
+  std::vector<BlockRV> blocks = sch.get_all_blocks();
+  if (blocks.empty()) return;
+
+  if (kind == KernelKind::kOutFusible) {
+    for (BlockRV b : blocks) {
+      const ir::ScheduleBlock* node = sch.block_node(b);
+      if (is_reduction(node)) {
+        schedule_matmul(sch, b, lanes);
+      } else {
+        schedule_spatial(sch, b, lanes);
+      }
+    }
+    return;
+  }
+
+  // 2. Kernels computed per outer iteration of their last block.
+  BlockRV last = blocks.back();
+  const ir::ScheduleBlock* last_node = sch.block_node(last);
+  if (blocks.size() > 1 && !is_reduction(last_node)) {
+    auto last_loops = sch.get_loops(last);
+    size_t depth = last_loops.size();
+    for (size_t bi = 0; bi + 1 < blocks.size(); ++bi) {
+      auto loops = sch.get_loops(blocks[bi]);
+      size_t n = std::min<size_t>(num_spatial(sch.block_node(blocks[bi])), loops.size());
+      size_t match = 0;
+      while (match < n && match < last_loops.size() &&
+             extent_of(sch, loops[match]) == extent_of(sch, last_loops[match]) &&
+             extent_of(sch, loops[match]) > 0) {
+        ++match;
+      }
+      depth = std::min(depth, match);
+    }
+    // Leave the last block an inner loop to vectorize.
+    depth = std::min(depth, last_loops.size() - 1);
+    bool moved = depth > 0;
+    for (size_t bi = blocks.size() - 1; moved && bi-- > 0;) {
+      moved = attempt([&] { sch.compute_at(blocks[bi], sch.get_loops(last)[depth - 1]); });
+    }
+    if (moved) {
+      parallelize_outer(sch, last, depth);
+      for (BlockRV b : sch.get_all_blocks()) vectorize_innermost(sch, b, lanes);
+      return;
+    }
+    blocks = sch.get_all_blocks();
+  }
+
+  // 3. Every nest on its own.
+  for (BlockRV b : blocks) {
+    const ir::ScheduleBlock* node = sch.block_node(b);
+    size_t n = sch.get_loops(b).size();
+    size_t spatial = std::min<size_t>(num_spatial(node), n);
+    if (is_reduction(node)) {
+      parallelize_outer(sch, b, spatial);
+      vectorize_innermost(sch, b, lanes);
+    } else {
+      schedule_spatial(sch, b, lanes);
+    }
+  }
+}
+
+}  // namespace cinn::backends

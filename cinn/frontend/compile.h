@@ -1,0 +1,46 @@
+// Compiling a Program for a target: the whole pipeline of DESIGN.md section 3.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cinn/common/target.h"
+#include "cinn/frontend/net_builder.h"
+#include "cinn/runtime/executable.h"
+
+namespace cinn::frontend {
+
+struct CompileOptions {
+  bool fusion = true;         // off: one kernel per primitive op
+  int opt_level = 3;          // LLVM O3, or O0 for debugging
+  bool precise_math = false;  // libm instead of the vectorized approximations
+  // Where to dump IR; overrides $CINN_DUMP_DIR ("" turns dumps off).
+  std::optional<std::string> dump_dir;
+};
+
+struct CompiledKernelInfo {
+  std::string name;
+  std::string pattern;              // the group's pattern kind
+  std::vector<std::string> ops;     // primitive ops, in order
+  std::vector<std::string> inputs;  // value names
+  std::vector<std::string> outputs;
+};
+
+// A compiled program: the runtime executable plus what the compiler knows about it.
+class CompiledProgram {
+ public:
+  std::shared_ptr<runtime::Executable> executable;
+  std::vector<CompiledKernelInfo> kernels;
+  std::string primitive_graph;  // the graph after decomposition and graph passes
+  std::string source;           // generated code (LLVM IR for x86)
+  std::string loop_ir;          // the scheduled loop IR of every kernel
+};
+
+// decompose -> DCE -> fusion -> lower each group -> default schedule -> loop passes ->
+// code generation -> Executable with a memory plan.
+std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
+                                         const CompileOptions& options = {});
+
+}  // namespace cinn::frontend

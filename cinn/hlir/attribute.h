@@ -1,0 +1,44 @@
+// Op attributes: typed values, printed and compared.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cinn/common/type.h"
+
+namespace cinn::hlir {
+
+// A tensor literal (the `constant` op, constant folding): row-major elements of `dtype`.
+struct ConstData {
+  common::Type dtype;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+};
+using ConstDataPtr = std::shared_ptr<const ConstData>;
+
+using Attr = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>,
+                          std::vector<double>, common::Type, ConstDataPtr>;
+
+// The kinds of Attr, in the order of the variant's alternatives.
+enum class AttrKind { kBool, kInt, kFloat, kString, kInts, kFloats, kDType, kData };
+const char* attr_kind_name(AttrKind k);
+inline AttrKind attr_kind(const Attr& a) { return static_cast<AttrKind>(a.index()); }
+
+using AttrMap = std::map<std::string, Attr>;
+
+std::string attr_to_string(const Attr& a);
+// Structural equality and hash (ConstData by content), for CSE and the compile cache.
+bool attr_equal(const Attr& a, const Attr& b);
+size_t attr_hash(const Attr& a);
+
+// Typed access for op rules, after the registry has validated and defaulted the map.
+template <typename T>
+const T& get_attr(const AttrMap& attrs, const std::string& name) {
+  return std::get<T>(attrs.at(name));
+}
+
+}  // namespace cinn::hlir

@@ -1,0 +1,72 @@
+#include "cinn/hlir/builder.h"
+
+#include <algorithm>
+
+namespace cinn::hlir {
+
+Shape Builder::broadcast_shapes(const std::string& op, const Shape& a, const Shape& b) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      CINN_THROW(ShapeError) << "op '" << op << "': shapes " << shape_to_string(a) << " and "
+                             << shape_to_string(b) << " do not broadcast (dimension " << i
+                             << ": " << da << " vs " << db << ")";
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::vector<TensorType> infer_by_decomposition(const OpInfo& op,
+                                               const std::vector<TensorType>& inputs,
+                                               const AttrMap& attrs) {
+  Graph scratch(op.name);
+  std::vector<Value*> ins;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ins.push_back(scratch.add_input("in" + std::to_string(i), inputs[i].shape, inputs[i].dtype));
+  }
+  Builder b(&scratch);
+  std::vector<TensorType> out;
+  for (Value* v : op.decompose_fn(b, ins, attrs)) out.push_back(v->type);
+  return out;
+}
+
+std::vector<Value*> Builder::call(const std::string& name, std::vector<Value*> inputs,
+                                  const AttrMap& attrs) {
+  const OpInfo& op = OpRegistry::global().get(name);
+  for (Value* v : inputs) {
+    if (!v) CINN_THROW(Error) << "op '" << name << "': an input is null";
+  }
+  AttrMap full = op.validate(inputs.size(), attrs);
+  if (op.broadcasts && inputs.size() == 2) {
+    if (inputs[0]->dtype() != inputs[1]->dtype()) {
+      CINN_THROW(DTypeError) << "op '" << name << "': operands have different dtypes, "
+                             << inputs[0]->type.to_string() << " and "
+                             << inputs[1]->type.to_string() << "; cast one of them";
+    }
+    Shape out = broadcast_shapes(name, inputs[0]->shape(), inputs[1]->shape());
+    for (Value*& v : inputs) {
+      if (v->shape() != out) v = call1("broadcast_to", {v}, {{"shape", out}});
+    }
+  }
+  std::vector<TensorType> in_types;
+  for (Value* v : inputs) in_types.push_back(v->type);
+  std::vector<TensorType> out_types =
+      op.is_composite() ? infer_by_decomposition(op, in_types, full)
+                        : op.infer(OpCall{op, in_types, full});
+  Node* n = graph_->add_node(&op, std::move(inputs), std::move(full), out_types);
+  return n->outputs;
+}
+
+Value* Builder::call1(const std::string& name, std::vector<Value*> inputs, const AttrMap& attrs) {
+  auto outs = call(name, std::move(inputs), attrs);
+  if (outs.size() != 1) {
+    CINN_THROW(Error) << "op '" << name << "' has " << outs.size() << " results, expected one";
+  }
+  return outs[0];
+}
+
+}  // namespace cinn::hlir

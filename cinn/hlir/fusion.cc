@@ -1,0 +1,251 @@
+#include "cinn/hlir/fusion.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace cinn::hlir {
+namespace {
+
+bool is_light(OpPattern p) { return p <= OpPattern::kInjective; }
+
+struct GroupInfo {
+  std::vector<Node*> nodes;
+  OpPattern kind = OpPattern::kElementWise;
+  // Reduction groups: the reduced input shape and the (normalized, sorted) axes.
+  Shape reduce_in;
+  std::vector<int64_t> reduce_axes;
+  // OutFusible groups: the result shape of the master op.
+  Shape master_out;
+  bool has_master = false;
+};
+
+class Fuser {
+ public:
+  explicit Fuser(const Graph& g) : g_(g) {
+    for (const auto& n : g.nodes()) {
+      int id = n->id;
+      parent_[id] = id;
+      GroupInfo& gi = info_[id];
+      gi.nodes = {n.get()};
+      gi.kind = n->op->op_pattern;
+      if (gi.kind == OpPattern::kReduction) {
+        gi.reduce_in = n->inputs[0]->shape();
+        gi.reduce_axes = reduce_axes(*n);
+        gi.has_master = true;
+      } else if (gi.kind == OpPattern::kOutFusible) {
+        gi.master_out = n->outputs[0]->shape();
+        gi.has_master = true;
+      }
+    }
+  }
+
+  int find(int id) { return parent_[id] == id ? id : parent_[id] = find(parent_[id]); }
+
+  void run() {
+    for (const auto& n : g_.nodes()) {
+      for (Value* v : n->inputs) {
+        if (!v->producer) continue;
+        int p = find(v->producer->id), c = find(n->id);
+        if (p != c && can_merge(p, c, n.get()) && !creates_cycle(p, c)) merge(p, c);
+      }
+    }
+  }
+
+  std::vector<FusionGroup> groups() {
+    std::map<int, FusionGroup> by_root;
+    std::vector<int> order;
+    for (const auto& n : g_.nodes()) {
+      int r = find(n->id);
+      if (!by_root.count(r)) order.push_back(r);
+      by_root[r].nodes.push_back(n.get());
+    }
+    std::vector<FusionGroup> out;
+    for (int r : order) {
+      FusionGroup fg = by_root[r];
+      fg.id = static_cast<int>(out.size());
+      fg.kind = info_[r].kind;
+      std::set<const Node*> members(fg.nodes.begin(), fg.nodes.end());
+      std::set<const Value*> seen;
+      for (Node* n : fg.nodes) {
+        for (Value* v : n->inputs) {
+          if ((!v->producer || !members.count(v->producer)) && seen.insert(v).second) fg.inputs.push_back(v);
+        }
+      }
+      for (Node* n : fg.nodes) {
+        for (Value* v : n->outputs) {
+          bool outside = g_.is_output(v);
+          for (Node* u : g_.users(v)) outside = outside || !members.count(u);
+          if (outside) fg.outputs.push_back(v);
+        }
+      }
+      std::ostringstream name;
+      name << "fn" << fg.id;
+      std::set<std::string> ops;
+      for (Node* n : fg.nodes) {
+        if (n->op->op_pattern >= OpPattern::kReduction || ops.size() < 3) {
+          if (ops.insert(n->op_name()).second) name << "_" << n->op_name();
+        }
+      }
+      fg.name = name.str();
+      out.push_back(std::move(fg));
+    }
+    return out;
+  }
+
+ private:
+  static std::vector<int64_t> reduce_axes(const Node& n) {
+    auto axes = get_attr<std::vector<int64_t>>(n.attrs, "axis");
+    int64_t r = static_cast<int64_t>(n.inputs[0]->shape().size());
+    if (axes.empty()) {
+      for (int64_t i = 0; i < r; ++i) axes.push_back(i);
+    }
+    for (auto& a : axes) a = a < 0 ? a + r : a;
+    std::sort(axes.begin(), axes.end());
+    return axes;
+  }
+
+  // The shapes an epilogue of reduction group `p` may have: the input shape, and the
+  // result shape with and without the reduced axes kept.
+  static bool fits_reduction(const GroupInfo& p, const Shape& s) {
+    if (s == p.reduce_in) return true;
+    Shape keep, drop;
+    for (size_t d = 0, a = 0; d < p.reduce_in.size(); ++d) {
+      bool red = a < p.reduce_axes.size() && p.reduce_axes[a] == static_cast<int64_t>(d);
+      if (red) ++a;
+      keep.push_back(red ? 1 : p.reduce_in[d]);
+      if (!red) drop.push_back(p.reduce_in[d]);
+    }
+    return s == keep || s == drop;
+  }
+
+  template <typename Pred>
+  static bool all_fit(const GroupInfo& g, Pred pred) {
+    for (Node* n : g.nodes) {
+      if (n->inputs.empty()) continue;  // sources are inlined anywhere
+      for (Value* v : n->outputs) {
+        if (!pred(v->shape())) return false;
+      }
+    }
+    return true;
+  }
+
+  bool can_merge(int p, int c, Node* consumer) {
+    const GroupInfo& P = info_[p];
+    const GroupInfo& C = info_[c];
+    if (P.kind == OpPattern::kOpaque || C.kind == OpPattern::kOpaque) return false;
+    bool p_source = P.nodes.size() == 1 && P.nodes[0]->inputs.empty();
+    if (is_light(P.kind) && is_light(C.kind)) return true;
+    if (is_light(P.kind) && C.kind == OpPattern::kReduction) {
+      if (p_source) return true;
+      return all_fit(P, [&](const Shape& s) { return fits_reduction(C, s); });
+    }
+    if (P.kind <= OpPattern::kBroadcast && C.kind == OpPattern::kOutFusible) {
+      // Only into the epilogue: no value of P may feed the master op.
+      for (Node* n : C.nodes) {
+        if (n->op->op_pattern != OpPattern::kOutFusible) continue;
+        for (Value* v : n->inputs) {
+          if (v->producer && find(v->producer->id) == p) return false;
+        }
+      }
+      return all_fit(P, [&](const Shape& s) { return s == C.master_out; });
+    }
+    if (P.kind == OpPattern::kReduction && C.kind <= OpPattern::kBroadcast) {
+      return all_fit(C, [&](const Shape& s) { return fits_reduction(P, s); });
+    }
+    if (P.kind == OpPattern::kReduction && C.kind == OpPattern::kReduction) {
+      return P.reduce_in == C.reduce_in && P.reduce_axes == C.reduce_axes;
+    }
+    if (P.kind == OpPattern::kOutFusible && C.kind <= OpPattern::kBroadcast) {
+      (void)consumer;
+      return all_fit(C, [&](const Shape& s) { return s == P.master_out; });
+    }
+    return false;
+  }
+
+  // Whether some path from group p to group c leaves both groups on the way.
+  bool creates_cycle(int p, int c) {
+    std::vector<const Node*> stack;
+    std::set<const Node*> visited;
+    auto push_users = [&](const Node* n) {
+      for (Value* v : n->outputs) {
+        for (Node* u : g_.users(v)) {
+          if (visited.insert(u).second) stack.push_back(u);
+        }
+      }
+    };
+    for (Node* n : info_[p].nodes) push_users(n);
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      int g = find(n->id);
+      if (g == p) continue;
+      if (g == c) {
+        // Reached c directly from p is fine; through an outsider it is a cycle.
+        continue;
+      }
+      // An outsider reached from p: if it reaches c, merging would create a cycle.
+      if (reaches(n, c)) return true;
+    }
+    return false;
+  }
+
+  bool reaches(const Node* from, int target) {
+    std::vector<const Node*> stack = {from};
+    std::set<const Node*> visited = {from};
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      for (Value* v : n->outputs) {
+        for (Node* u : g_.users(v)) {
+          if (find(u->id) == target) return true;
+          if (visited.insert(u).second) stack.push_back(u);
+        }
+      }
+    }
+    return false;
+  }
+
+  void merge(int p, int c) {
+    GroupInfo& P = info_[p];
+    GroupInfo& C = info_[c];
+    for (Node* n : P.nodes) C.nodes.push_back(n);
+    if (P.has_master && !C.has_master) {
+      C.reduce_in = P.reduce_in;
+      C.reduce_axes = P.reduce_axes;
+      C.master_out = P.master_out;
+      C.has_master = true;
+    }
+    C.kind = std::max(C.kind, P.kind);
+    parent_[p] = c;
+    info_.erase(p);
+  }
+
+  const Graph& g_;
+  std::map<int, int> parent_;
+  std::map<int, GroupInfo> info_;
+};
+
+}  // namespace
+
+std::vector<FusionGroup> fuse_ops(const Graph& g, bool enable) {
+  Fuser f(g);
+  if (enable) f.run();
+  return f.groups();
+}
+
+std::string fusion_groups_to_string(const std::vector<FusionGroup>& groups) {
+  std::ostringstream os;
+  for (const auto& fg : groups) {
+    os << fg.name << " [" << op_pattern_name(fg.kind) << "]: ";
+    for (size_t i = 0; i < fg.nodes.size(); ++i) {
+      os << (i ? ", " : "") << fg.nodes[i]->op_name() << "->" << fg.nodes[i]->outputs[0]->name;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace cinn::hlir

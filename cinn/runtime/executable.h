@@ -1,0 +1,75 @@
+// runtime::Executable: a compiled graph, run many times.
+//
+// It owns the kernels' code (through an opaque owner handle), the ordered kernel launches,
+// the buffers with their memory plan, and the input and output bindings. Nothing here
+// depends on the compiler: a runtime-only build can construct one from a saved artifact.
+//
+// Thread safety: `run` keeps no state between calls (each call allocates its own arena for
+// intermediate buffers), so several threads may call `run` on one Executable at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cinn/common/type.h"
+
+namespace cinn::runtime {
+
+using KernelFn = void (*)(void** args, const int64_t* sizes);
+
+struct BufferSpec {
+  enum class Kind : uint8_t { kInput, kOutput, kTemp };
+  std::string name;
+  common::Type dtype;
+  std::vector<int64_t> shape;
+  Kind kind = Kind::kTemp;
+  int64_t offset = 0;  // kTemp: byte offset in the arena
+  int64_t bytes() const;
+};
+
+struct Launch {
+  std::string kernel;
+  KernelFn fn = nullptr;
+  std::vector<int> args;  // buffer indices in the kernel's argument order
+};
+
+struct ExecutablePlan {
+  std::vector<BufferSpec> buffers;
+  std::vector<Launch> launches;
+  std::vector<int> inputs;   // buffer index of each input, in declaration order
+  std::vector<int> outputs;  // buffer index of each output, in order
+  int64_t arena_bytes = 0;
+};
+
+// Assigns arena offsets to the kTemp buffers by liveness (first use to last use among the
+// launches): buffers whose lifetimes do not overlap share memory. Returns the arena size.
+int64_t plan_memory(ExecutablePlan* plan);
+
+class Executable {
+ public:
+  Executable(ExecutablePlan plan, std::shared_ptr<void> code);
+
+  const ExecutablePlan& plan() const { return plan_; }
+  const BufferSpec& input(size_t i) const { return plan_.buffers[plan_.inputs[i]]; }
+  const BufferSpec& output(size_t i) const { return plan_.buffers[plan_.outputs[i]]; }
+  size_t num_inputs() const { return plan_.inputs.size(); }
+  size_t num_outputs() const { return plan_.outputs.size(); }
+  // Index of the input named `name`, or -1.
+  int find_input(const std::string& name) const;
+  // Bytes of intermediate memory one run needs, and what they would take unshared.
+  int64_t arena_bytes() const { return plan_.arena_bytes; }
+  int64_t unplanned_temp_bytes() const;
+
+  // inputs[i]: data of input i (shape and dtype as declared: the caller checks);
+  // outputs[i]: caller-allocated memory of output i. Outputs that are not written by a
+  // kernel (an input returned as is, a value returned twice) are copied in.
+  void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const;
+
+ private:
+  ExecutablePlan plan_;
+  std::shared_ptr<void> code_;
+};
+
+}  // namespace cinn::runtime

@@ -1,0 +1,170 @@
+"""The graph compiler's Python front: :class:`NetBuilder`, :func:`compile`, :class:`Executable`.
+
+``NetBuilder`` has one method per registered op (primitive or composite), generated from
+the op registry: inputs come first (positionally), then the op's attributes with their
+defaults, so ``b.reduce(x, "sum", axis=[1])`` or ``b.matmul(x, w, transpose_y=True)``.
+``help(cinn.NetBuilder.matmul)`` shows an op's inputs, attributes and documentation.
+A Python number given where an op expects a tensor becomes a constant of the other
+operand's dtype (``b.mul(x, 0.5)``).
+"""
+
+import inspect
+import numbers
+
+from . import _cinn
+
+
+class NetBuilder:
+    """Builds a :class:`Program` op by op; every method returns the new value (or a tuple
+    of values for ops with several results)."""
+
+    def __init__(self, name="program"):
+        self._core = _cinn.NetBuilderCore(name)
+        self.name = name
+
+    def input(self, shape, dtype="float32", name=None):
+        """A named program input of the given shape and dtype."""
+        if name is None:
+            raise _cinn.Error("NetBuilder.input: every input needs a name (name=...)")
+        return self._core.input(list(shape), dtype, name)
+
+    def build(self, outputs):
+        """The :class:`Program` computing ``outputs`` (a value or a list of values)."""
+        if isinstance(outputs, _cinn.Value):
+            outputs = [outputs]
+        return self._core.build(list(outputs))
+
+    def call(self, op, inputs, **attrs):
+        """Applies op ``op`` by name; returns the list of its results."""
+        return self._core.call(op, list(inputs), attrs)
+
+    def _constant(self, value, like):
+        c = self._core.call("fill_constant", [], {"shape": [], "value": float(value), "dtype": like.dtype})
+        return c[0]
+
+
+def _make_method(schema):
+    name = schema["name"]
+    inputs = schema["inputs"]
+    attrs = schema["attrs"]
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+    for in_name, variadic in inputs:
+        params.append(inspect.Parameter(in_name, inspect.Parameter.POSITIONAL_OR_KEYWORD))
+    for a_name, _kind, default, has_default, _doc in attrs:
+        params.append(inspect.Parameter(
+            a_name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=default if has_default else inspect.Parameter.empty))
+    sig = inspect.Signature(params)
+
+    def method(self, *args, **kwargs):
+        try:
+            bound = sig.bind(self, *args, **kwargs)
+        except TypeError as e:
+            raise _cinn.Error(f"op '{name}': {e}") from None
+        values = []
+        for in_name, variadic in inputs:
+            v = bound.arguments[in_name]
+            values.extend(list(v) if variadic else [v])
+        like = next((v for v in values if isinstance(v, _cinn.Value)), None)
+        for i, v in enumerate(values):
+            if isinstance(v, numbers.Number) and not isinstance(v, bool) and like is not None:
+                values[i] = self._constant(v, like)
+            elif not isinstance(v, _cinn.Value):
+                raise _cinn.Error(f"op '{name}': input {i} must be a cinn.Value, got {type(v).__name__}")
+        attr_values = {a[0]: bound.arguments[a[0]] for a in attrs if a[0] in bound.arguments}
+        outs = self._core.call(name, values, attr_values)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    lines = [schema["doc"] or name, ""]
+    if inputs:
+        lines.append("Inputs: " + ", ".join(n + ("..." if v else "") for n, v in inputs))
+    for a_name, kind, default, has_default, doc in attrs:
+        d = f" = {default!r}" if has_default else " (required)"
+        lines.append(f"  {a_name}: {kind}{d}" + (f" -- {doc}" if doc else ""))
+    kind = "composite (decomposed into primitives)" if schema["composite"] else \
+        f"primitive, pattern {schema['pattern']}"
+    lines.append(f"Op '{name}': {kind}.")
+    method.__name__ = name
+    method.__qualname__ = f"NetBuilder.{name}"
+    method.__doc__ = "\n".join(lines)
+    method.__signature__ = sig
+    return method
+
+
+for _schema in _cinn.op_schemas():
+    if not hasattr(NetBuilder, _schema["name"]):
+        setattr(NetBuilder, _schema["name"], _make_method(_schema))
+
+
+class Executable:
+    """A compiled program. Call it with the inputs as keyword arguments (numpy arrays);
+    it returns the list of outputs."""
+
+    def __init__(self, compiled):
+        self._c = compiled
+        self.input_names = list(compiled.input_names)
+
+    def __call__(self, *args, **kwargs):
+        if args and kwargs:
+            raise _cinn.ExecutionError("pass the inputs either all by position or all by name")
+        if args:
+            if len(args) != len(self.input_names):
+                raise _cinn.ExecutionError(
+                    f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
+            return self._c.run(list(args))
+        unknown = [k for k in kwargs if k not in self.input_names]
+        if unknown:
+            raise _cinn.ExecutionError(
+                f"unknown input '{unknown[0]}'; the program's inputs are: {', '.join(self.input_names)}")
+        missing = [n for n in self.input_names if n not in kwargs]
+        if missing:
+            raise _cinn.ExecutionError(f"missing input '{missing[0]}'")
+        return self._c.run([kwargs[n] for n in self.input_names])
+
+    @property
+    def fusion_groups(self):
+        """The kernels: a list of dicts with name, pattern, ops, inputs, outputs."""
+        return self._c.kernels
+
+    def source(self):
+        """The generated code (LLVM IR for x86)."""
+        return self._c.source
+
+    @property
+    def loop_ir(self):
+        """The scheduled loop IR of every kernel."""
+        return self._c.loop_ir
+
+    @property
+    def primitive_graph(self):
+        """The graph after decomposition into primitive ops and the graph passes."""
+        return self._c.primitive_graph
+
+    @property
+    def arena_bytes(self):
+        """Bytes of intermediate memory one call uses (after buffer reuse)."""
+        return self._c.arena_bytes
+
+    def to_dot(self):
+        """The fusion groups as a Graphviz digraph (one cluster per kernel)."""
+        lines = ["digraph fusion {", "  rankdir=TB;"]
+        producer = {}
+        for k in self._c.kernels:
+            for o in k["outputs"]:
+                producer[o] = k["name"]
+        for k in self._c.kernels:
+            label = "\\n".join([k["name"], k["pattern"]] + k["ops"])
+            lines.append(f'  "{k["name"]}" [shape=box, label="{label}"];')
+            for i in k["inputs"]:
+                src = producer.get(i)
+                if src is None:
+                    lines.append(f'  "{i}" [shape=ellipse];')
+                    src = i
+                lines.append(f'  "{src}" -> "{k["name"]}" [label="{i}"];')
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def compile(program, target=None, fusion=True, opt_level=3, precise_math=False):
+    """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU)."""
+    return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math))

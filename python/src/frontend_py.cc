@@ -1,0 +1,277 @@
+// Bindings of the graph compiler: NetBuilder, Program, compile, CompiledProgram.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "cinn/frontend/compile.h"
+#include "cinn/frontend/net_builder.h"
+#include "src/bindings.h"
+#include "src/convert.h"
+
+namespace py = pybind11;
+
+namespace cinn::python {
+namespace {
+
+using frontend::NetBuilder;
+
+// A value of a builder's graph; keeps the builder (and so the graph) alive.
+struct ValuePy {
+  std::shared_ptr<NetBuilder> builder;
+  hlir::Value* value;
+};
+
+common::Type to_dtype(py::handle h) {
+  if (py::isinstance<py::str>(h)) return common::Type::parse(h.cast<std::string>());
+  if (py::hasattr(h, "dtype") || py::isinstance<py::dtype>(h) || py::isinstance<py::type>(h)) {
+    return common::Type::parse(std::string(py::str(py::dtype::from_args(py::reinterpret_borrow<py::object>(h)))));
+  }
+  return h.cast<common::Type>();
+}
+
+// A Python value as an attribute of the kind the op declares.
+hlir::Attr to_attr(const hlir::OpInfo& op, const std::string& name, py::handle h) {
+  const hlir::AttrSpec* spec = op.find_attr(name);
+  if (!spec) {
+    // Unknown names are reported by the registry's validation; pass something through.
+    if (py::isinstance<py::bool_>(h)) return h.cast<bool>();
+    if (py::isinstance<py::int_>(h)) return h.cast<int64_t>();
+    return std::string(py::str(h));
+  }
+  auto bad = [&]() -> hlir::Attr {
+    CINN_THROW(Error) << "op '" << op.name << "': attribute '" << name << "' expects "
+                      << hlir::attr_kind_name(spec->kind) << ", got "
+                      << std::string(py::repr(h));
+  };
+  try {
+    switch (spec->kind) {
+      case hlir::AttrKind::kBool:
+        if (!py::isinstance<py::bool_>(h) && !py::isinstance<py::int_>(h)) return bad();
+        return h.cast<bool>();
+      case hlir::AttrKind::kInt:
+        if (py::isinstance<py::float_>(h)) return bad();
+        return h.cast<int64_t>();
+      case hlir::AttrKind::kFloat: return h.cast<double>();
+      case hlir::AttrKind::kString: return h.cast<std::string>();
+      case hlir::AttrKind::kInts:
+        if (py::isinstance<py::int_>(h)) return std::vector<int64_t>{h.cast<int64_t>()};
+        for (auto x : h) {
+          if (py::isinstance<py::float_>(x)) return bad();
+        }
+        return h.cast<std::vector<int64_t>>();
+      case hlir::AttrKind::kFloats:
+        if (py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h)) return std::vector<double>{h.cast<double>()};
+        return h.cast<std::vector<double>>();
+      case hlir::AttrKind::kDType: return to_dtype(h);
+      case hlir::AttrKind::kData: {
+        py::array arr = py::array::ensure(h, py::array::c_style);
+        if (!arr) return bad();
+        auto data = std::make_shared<hlir::ConstData>();
+        data->dtype = common::Type::parse(std::string(py::str(arr.dtype())));
+        for (py::ssize_t d = 0; d < arr.ndim(); ++d) data->shape.push_back(arr.shape(d));
+        auto* p = static_cast<const uint8_t*>(arr.data());
+        data->bytes.assign(p, p + arr.nbytes());
+        return hlir::ConstDataPtr(data);
+      }
+    }
+  } catch (const py::cast_error&) {
+    return bad();
+  }
+  return bad();
+}
+
+py::object attr_to_py(const hlir::Attr& a) {
+  return std::visit(
+      [](const auto& v) -> py::object {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, common::Type>) {
+          return py::str(v.to_string());
+        } else if constexpr (std::is_same_v<T, hlir::ConstDataPtr>) {
+          return py::str(hlir::attr_to_string(hlir::Attr(v)));
+        } else {
+          return py::cast(v);
+        }
+      },
+      a);
+}
+
+py::dict op_schema(const hlir::OpInfo& op) {
+  py::dict d;
+  d["name"] = op.name;
+  d["doc"] = op.doc;
+  d["composite"] = op.is_composite();
+  d["pattern"] = op.is_composite() ? "" : hlir::op_pattern_name(op.op_pattern);
+  py::list inputs;
+  for (const auto& s : op.input_specs) inputs.append(py::make_tuple(s.name, s.variadic));
+  d["inputs"] = inputs;
+  py::list attrs;
+  for (const auto& s : op.attr_specs) {
+    attrs.append(py::make_tuple(s.name, hlir::attr_kind_name(s.kind),
+                                s.default_value ? attr_to_py(*s.default_value) : py::object(py::none()),
+                                s.default_value.has_value(), s.doc));
+  }
+  d["attrs"] = attrs;
+  return d;
+}
+
+class CompiledPy {
+ public:
+  explicit CompiledPy(std::shared_ptr<frontend::CompiledProgram> c) : c_(std::move(c)) {}
+
+  // Inputs in declaration order; returns the outputs as a list of new arrays.
+  py::list run(const std::vector<py::object>& inputs) const {
+    const runtime::Executable& exe = *c_->executable;
+    if (inputs.size() != exe.num_inputs()) {
+      CINN_THROW(ExecutionError) << "expected " << exe.num_inputs() << " inputs, got " << inputs.size();
+    }
+    std::vector<py::array> keep;
+    std::vector<const void*> in_ptrs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const runtime::BufferSpec& spec = exe.input(i);
+      if (!py::isinstance<py::array>(inputs[i])) {
+        CINN_THROW(ExecutionError) << "input '" << spec.name << "' must be a numpy array, got "
+                                   << std::string(py::str(py::type::of(inputs[i])));
+      }
+      py::array arr = py::reinterpret_borrow<py::array>(inputs[i]);
+      py::dtype want = numpy_dtype(spec.dtype);
+      if (!(arr.dtype().kind() == want.kind() && arr.dtype().itemsize() == want.itemsize())) {
+        CINN_THROW(DTypeError) << "input '" << spec.name << "' must have dtype " << spec.dtype
+                               << ", got " << std::string(py::str(arr.dtype()));
+      }
+      bool shape_ok = arr.ndim() == static_cast<py::ssize_t>(spec.shape.size());
+      for (size_t d = 0; shape_ok && d < spec.shape.size(); ++d) shape_ok = arr.shape(d) == spec.shape[d];
+      if (!shape_ok) {
+        std::vector<int64_t> got(arr.shape(), arr.shape() + arr.ndim());
+        CINN_THROW(ShapeError) << "input '" << spec.name << "' must have shape "
+                               << hlir::shape_to_string(spec.shape) << ", got "
+                               << hlir::shape_to_string(got);
+      }
+      arr = py::array::ensure(arr, py::array::c_style);
+      keep.push_back(arr);
+      in_ptrs.push_back(arr.data());
+    }
+    py::list outs;
+    std::vector<void*> out_ptrs;
+    for (size_t i = 0; i < exe.num_outputs(); ++i) {
+      const runtime::BufferSpec& spec = exe.output(i);
+      py::array arr(numpy_dtype(spec.dtype), spec.shape);
+      out_ptrs.push_back(arr.mutable_data());
+      outs.append(arr);
+    }
+    {
+      py::gil_scoped_release release;
+      exe.run(in_ptrs, out_ptrs);
+    }
+    return outs;
+  }
+
+  std::shared_ptr<frontend::CompiledProgram> c_;
+};
+
+}  // namespace
+
+void bind_frontend(py::module_& m) {
+  py::class_<ValuePy>(m, "Value", "A value of a program under construction (a tensor).")
+      .def_property_readonly("shape", [](const ValuePy& v) { return v.value->shape(); })
+      .def_property_readonly("dtype", [](const ValuePy& v) { return v.value->dtype().to_string(); })
+      .def_property_readonly("name", [](const ValuePy& v) { return v.value->name; })
+      .def("__repr__", [](const ValuePy& v) {
+        return "<cinn.Value " + v.value->name + ": " + v.value->type.to_string() + ">";
+      });
+
+  py::class_<frontend::Program>(m, "Program", "A program of frontend ops; print it to see it.")
+      .def("__str__", &frontend::Program::to_string)
+      .def("__repr__", &frontend::Program::to_string)
+      .def_property_readonly("inputs", [](const frontend::Program& p) {
+        py::list l;
+        for (auto* v : p.graph().inputs()) l.append(py::make_tuple(v->name, v->shape(), v->dtype().to_string()));
+        return l;
+      })
+      .def_property_readonly("num_nodes", [](const frontend::Program& p) { return p.graph().nodes().size(); });
+
+  py::class_<NetBuilder, std::shared_ptr<NetBuilder>>(m, "NetBuilderCore")
+      .def(py::init<const std::string&>(), py::arg("name"))
+      .def("input", [](std::shared_ptr<NetBuilder> b, std::vector<int64_t> shape, py::object dtype,
+                       const std::string& name) {
+        return ValuePy{b, b->input(shape, to_dtype(dtype), name)};
+      })
+      .def("call", [](std::shared_ptr<NetBuilder> b, const std::string& name,
+                      const std::vector<ValuePy>& inputs, py::dict attrs) {
+        const hlir::OpInfo& op = hlir::OpRegistry::global().get(name);
+        std::vector<hlir::Value*> ins;
+        for (const auto& v : inputs) {
+          if (v.builder != b) {
+            CINN_THROW(Error) << "op '" << name << "': input '" << v.value->name
+                              << "' belongs to another NetBuilder";
+          }
+          ins.push_back(v.value);
+        }
+        hlir::AttrMap am;
+        for (auto [k, v] : attrs) {
+          std::string key = k.cast<std::string>();
+          am[key] = to_attr(op, key, v);
+        }
+        py::list outs;
+        for (hlir::Value* v : b->call(name, ins, am)) outs.append(ValuePy{b, v});
+        return outs;
+      })
+      .def("build", [](std::shared_ptr<NetBuilder> b, const std::vector<ValuePy>& outputs) {
+        std::vector<hlir::Value*> outs;
+        for (const auto& v : outputs) {
+          if (v.builder != b) CINN_THROW(Error) << "build: output '" << v.value->name << "' belongs to another NetBuilder";
+          outs.push_back(v.value);
+        }
+        return b->build(outs);
+      });
+
+  m.def("op_schemas", [] {
+    py::list l;
+    for (const hlir::OpInfo* op : hlir::OpRegistry::global().all()) l.append(op_schema(*op));
+    return l;
+  }, "Every registered op: name, doc, inputs, attrs (name, kind, default, has_default, doc).");
+
+  py::class_<CompiledPy>(m, "CompiledProgram")
+      .def("run", &CompiledPy::run, py::arg("inputs"))
+      .def_property_readonly("input_names", [](const CompiledPy& c) {
+        std::vector<std::string> names;
+        for (size_t i = 0; i < c.c_->executable->num_inputs(); ++i) names.push_back(c.c_->executable->input(i).name);
+        return names;
+      })
+      .def_property_readonly("kernels", [](const CompiledPy& c) {
+        py::list l;
+        for (const auto& k : c.c_->kernels) {
+          py::dict d;
+          d["name"] = k.name;
+          d["pattern"] = k.pattern;
+          d["ops"] = k.ops;
+          d["inputs"] = k.inputs;
+          d["outputs"] = k.outputs;
+          l.append(d);
+        }
+        return l;
+      })
+      .def_property_readonly("source", [](const CompiledPy& c) { return c.c_->source; })
+      .def_property_readonly("loop_ir", [](const CompiledPy& c) { return c.c_->loop_ir; })
+      .def_property_readonly("primitive_graph", [](const CompiledPy& c) { return c.c_->primitive_graph; })
+      .def_property_readonly("arena_bytes", [](const CompiledPy& c) { return c.c_->executable->arena_bytes(); })
+      .def_property_readonly("unplanned_temp_bytes", [](const CompiledPy& c) {
+        return c.c_->executable->unplanned_temp_bytes();
+      });
+
+  m.def("compile_program", [](const frontend::Program& p, py::object target, bool fusion, int opt_level,
+                              bool precise_math) {
+    common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
+    frontend::CompileOptions o;
+    o.fusion = fusion;
+    o.opt_level = opt_level;
+    o.precise_math = precise_math;
+    std::shared_ptr<frontend::CompiledProgram> c;
+    {
+      py::gil_scoped_release release;
+      c = frontend::compile(p, t, o);
+    }
+    return CompiledPy(c);
+  }, py::arg("program"), py::arg("target") = py::none(), py::arg("fusion") = true,
+     py::arg("opt_level") = 3, py::arg("precise_math") = false);
+}
+
+}  // namespace cinn::python
