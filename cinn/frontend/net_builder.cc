@@ -24,4 +24,12 @@ Value* NetBuilder::constant_like(double value, Value* like) {
   return broadcast_to(fill_constant({}, value, like->dtype()), like->shape());
 }
 
+hlir::DecomposeFn net_rule(NetRule rule) {
+  return [rule = std::move(rule)](hlir::Builder& b, const std::vector<Value*>& in,
+                                  const hlir::AttrMap& attrs) {
+    NetBuilder nb(&b.graph());
+    return rule(nb, in, attrs);
+  };
+}
+
 }  // namespace cinn::frontend

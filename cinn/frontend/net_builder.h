@@ -11,6 +11,7 @@
 // The same class serves the decomposition rules, as a view over the graph being built.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,5 +84,12 @@ class NetBuilder : public hlir::Builder {
   explicit NetBuilder(std::shared_ptr<hlir::Graph> g) : hlir::Builder(g.get()), owned_(std::move(g)) {}
   std::shared_ptr<hlir::Graph> owned_;
 };
+
+// A decomposition rule written against NetBuilder, for OpInfo::decompose:
+//   CINN_REGISTER_OP(relu).inputs({"x"}).decompose(net_rule([](NetBuilder& b, const auto& in,
+//       const hlir::AttrMap&) { return std::vector<Value*>{b.max(in[0], b.constant_like(0, in[0]))}; }));
+using NetRule = std::function<std::vector<Value*>(NetBuilder&, const std::vector<Value*>&,
+                                                  const hlir::AttrMap&)>;
+hlir::DecomposeFn net_rule(NetRule rule);
 
 }  // namespace cinn::frontend
