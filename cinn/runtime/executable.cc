@@ -114,7 +114,8 @@ void Executable::run(const std::vector<const void*>& inputs,
   for (const Launch& l : plan_.launches) {
     args.clear();
     for (int a : l.args) args.push_back(ptr[a]);
-    l.fn(args.data(), nullptr);
+    static const int64_t kNoSizes[1] = {0};
+    l.fn(args.data(), kNoSizes);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     int b = plan_.outputs[i];

@@ -483,7 +483,11 @@ void CodeGenLLVM::emit_parallel_for(const For* op) {
   for (const Var* v : cap_vars) fields.push_back(vars_[v]->getType());
   for (size_t i = 0; i < cap_bufs.size(); ++i) fields.push_back(b_->getPtrTy());
   llvm::StructType* closure_ty = llvm::StructType::get(ctx_, fields);
-  llvm::AllocaInst* closure = entry_alloca(closure_ty, nullptr, "closure", 8);
+  // Aligned for its widest field: captured vectors (hoisted invariant loads) are loaded and
+  // stored with their ABI alignment, which may exceed 8.
+  unsigned closure_align = module_->getDataLayout().getABITypeAlign(closure_ty).value();
+  llvm::AllocaInst* closure =
+      entry_alloca(closure_ty, nullptr, "closure", std::max(8u, closure_align));
   std::vector<llvm::Value*> values = {begin};
   for (const Var* v : cap_vars) values.push_back(vars_[v]);
   for (const BufferNode* b : cap_bufs) values.push_back(buffers_[b]);

@@ -1,0 +1,166 @@
+"""Forward tests of the primitive ops of the first batch (hlir/ops/{elementwise, transform,
+reduction, matmul}.cc) through cinn.NetBuilder + cinn.compile, against numpy."""
+
+import numpy as np
+import pytest
+
+import cinn
+
+RTOL, ATOL = 1e-5, 1e-5
+
+
+def run(build, inputs, fusion=True):
+    """build(b, *values) -> output value(s); inputs: dict name -> array."""
+    b = cinn.NetBuilder("t")
+    vals = [b.input(a.shape, str(a.dtype), n) for n, a in inputs.items()]
+    outs = build(b, *vals)
+    outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+    exe = cinn.compile(b.build(outs), fusion=fusion)
+    return exe(**inputs)
+
+
+UNARY = {
+    "exp": (np.exp, (-3, 3)), "log": (np.log, (0.1, 5)), "sqrt": (np.sqrt, (0.1, 5)),
+    "rsqrt": (lambda x: 1 / np.sqrt(x), (0.1, 5)), "tanh": (np.tanh, (-4, 4)),
+    "sin": (np.sin, (-6, 6)), "cos": (np.cos, (-6, 6)), "abs": (np.abs, (-3, 3)),
+    "neg": (np.negative, (-3, 3)), "floor": (np.floor, (-3, 3)), "ceil": (np.ceil, (-3, 3)),
+}
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+@pytest.mark.parametrize("shape", [(7,), (3, 33)])
+def test_unary(op, shape, rng):
+    ref, (lo, hi) = UNARY[op]
+    x = rng.uniform(lo, hi, shape).astype("float32")
+    (out,) = run(lambda b, v: getattr(b, op)(v), {"x": x})
+    np.testing.assert_allclose(out, ref(x), rtol=2e-6 if op != "exp" else 1e-5, atol=2e-6)
+
+
+def test_erf_round_isnan_isinf(rng):
+    import math
+    x = rng.uniform(-3, 3, (50,)).astype("float32")
+    (e, r) = run(lambda b, v: (b.erf(v), b.round(v)), {"x": x})
+    np.testing.assert_allclose(e, np.vectorize(math.erf)(x).astype("float32"), atol=2e-6)
+    # round: half away from zero (C's round), unlike numpy's half to even.
+    np.testing.assert_array_equal(r, np.sign(x) * np.floor(np.abs(x) + 0.5))
+    y = np.array([0.0, np.nan, np.inf, -np.inf, 1.0], "float32")
+    (n, i) = run(lambda b, v: (b.isnan(v), b.isinf(v)), {"y": y})
+    np.testing.assert_array_equal(n, np.isnan(y))
+    np.testing.assert_array_equal(i, np.isinf(y))
+
+
+BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+          "max": np.maximum, "min": np.minimum, "pow": np.power}
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+@pytest.mark.parametrize("shapes", [((4, 5), (4, 5)), ((4, 5), (5,)), ((3, 1, 6), (4, 1)),
+                                    ((1,), (2, 3))])
+def test_binary_broadcasting(op, shapes, rng):
+    lo = 0.5 if op == "pow" else -2
+    x = rng.uniform(lo, 2, shapes[0]).astype("float32")
+    y = rng.uniform(0.5, 2, shapes[1]).astype("float32")
+    (out,) = run(lambda b, u, v: getattr(b, op)(u, v), {"x": x, "y": y})
+    np.testing.assert_allclose(out, BINARY[op](x, y), rtol=2e-6, atol=2e-6)
+
+
+def test_integer_arithmetic(rng):
+    x = rng.integers(-50, 50, (6, 7)).astype("int32")
+    y = rng.integers(1, 9, (6, 7)).astype("int32")
+    (s, m, mn) = run(lambda b, u, v: (b.add(u, v), b.mod(u, v), b.min(u, v)), {"x": x, "y": y})
+    np.testing.assert_array_equal(s, x + y)
+    np.testing.assert_array_equal(m, np.mod(x, y))
+    np.testing.assert_array_equal(mn, np.minimum(x, y))
+
+
+@pytest.mark.parametrize("cmp,ref", [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less),
+                                     ("le", np.less_equal), ("gt", np.greater),
+                                     ("ge", np.greater_equal)])
+def test_compare_select_logical(cmp, ref, rng):
+    x = rng.integers(0, 4, (5, 6)).astype("float32")
+    y = rng.integers(0, 4, (6,)).astype("float32")
+
+    def build(b, u, v):
+        c = b.compare(u, v, cmp)
+        return c, b.select(c, u, b.broadcast_to(v, [5, 6])), b.logical_not(c), \
+            b.logical_and(c, b.compare(u, v, "le")), b.logical_or(c, b.compare(u, v, "gt"))
+
+    c, s, n, a, o = run(build, {"x": x, "y": y})
+    want = ref(x, y)
+    np.testing.assert_array_equal(c, want)
+    np.testing.assert_array_equal(s, np.where(want, x, np.broadcast_to(y, (5, 6))))
+    np.testing.assert_array_equal(n, ~want)
+    np.testing.assert_array_equal(a, want & (x <= y))
+    np.testing.assert_array_equal(o, want | (x > y))
+
+
+def test_cast(rng):
+    x = rng.uniform(-5, 5, (4, 9)).astype("float32")
+    (i, f, bo) = run(lambda b, v: (b.cast(v, "int32"), b.cast(b.cast(v, "int64"), "float64"),
+                                   b.cast(v, "bool")), {"x": x})
+    np.testing.assert_array_equal(i, x.astype("int32"))
+    np.testing.assert_array_equal(f, x.astype("int64").astype("float64"))
+    np.testing.assert_array_equal(bo, x.astype(bool))
+
+
+@pytest.mark.parametrize("src,dst", [((3,), (4, 3)), ((4, 1), (4, 5)), ((1, 1), (2, 3, 4)),
+                                     ((2, 1, 3), (2, 5, 3))])
+def test_broadcast_to(src, dst, rng):
+    x = rng.standard_normal(src).astype("float32")
+    (out,) = run(lambda b, v: b.broadcast_to(v, list(dst)), {"x": x})
+    np.testing.assert_array_equal(out, np.broadcast_to(x, dst))
+
+
+@pytest.mark.parametrize("src,dst", [((4, 6), (24,)), ((4, 6), (3, -1)), ((2, 3, 4), (4, 6)),
+                                     ((24,), (2, 3, 2, 2))])
+def test_reshape(src, dst, rng):
+    x = rng.standard_normal(src).astype("float32")
+    (out,) = run(lambda b, v: b.reshape(v, list(dst)), {"x": x})
+    np.testing.assert_array_equal(out, x.reshape(dst))
+
+
+@pytest.mark.parametrize("shape,perm", [((3, 5), (1, 0)), ((2, 3, 4), (2, 0, 1)),
+                                        ((2, 3, 4, 5), (0, 2, -1, 1))])
+def test_transpose(shape, perm, rng):
+    x = rng.standard_normal(shape).astype("float32")
+    (out,) = run(lambda b, v: b.transpose(v, list(perm)), {"x": x})
+    np.testing.assert_array_equal(out, np.transpose(x, [p % len(shape) for p in perm]))
+
+
+def test_fill_constant():
+    b = cinn.NetBuilder("t")
+    c = b.fill_constant([2, 3], 2.5, "float32")
+    i = b.fill_constant([4], 7, "int32")
+    (cv, iv) = cinn.compile(b.build([c, i]))()
+    np.testing.assert_array_equal(cv, np.full((2, 3), 2.5, "float32"))
+    np.testing.assert_array_equal(iv, np.full((4,), 7, "int32"))
+
+
+REDUCE = {"sum": np.sum, "max": np.max, "min": np.min, "prod": np.prod}
+
+
+@pytest.mark.parametrize("kind", sorted(REDUCE))
+@pytest.mark.parametrize("shape,axis,keepdim", [((8, 33), [1], False), ((8, 33), [0], True),
+                                                ((4, 5, 6), [-1, 0], False), ((4, 5, 6), [], True),
+                                                ((3, 40, 7), [1], False)])
+def test_reduce(kind, shape, axis, keepdim, rng):
+    lo = 0.8 if kind == "prod" else -1
+    x = rng.uniform(lo, 1.2 if kind == "prod" else 1, shape).astype("float32")
+    (out,) = run(lambda b, v: b.reduce(v, kind, axis, keepdim), {"x": x})
+    ax = tuple(axis) if axis else None
+    np.testing.assert_allclose(out, REDUCE[kind](x, axis=ax, keepdims=keepdim), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("xs,ys,tx,ty", [((16, 24), (24, 40), False, False),
+                                         ((24, 16), (24, 40), True, False),
+                                         ((16, 24), (40, 24), False, True),
+                                         ((3, 9, 5), (3, 5, 7), False, False),
+                                         ((2, 1, 9, 5), (3, 5, 7), False, False),
+                                         ((67, 129), (129, 70), False, False)])
+def test_matmul(xs, ys, tx, ty, rng):
+    x = rng.standard_normal(xs).astype("float32")
+    y = rng.standard_normal(ys).astype("float32")
+    (out,) = run(lambda b, u, v: b.matmul(u, v, tx, ty), {"x": x, "y": y})
+    xm = np.swapaxes(x, -1, -2) if tx else x
+    ym = np.swapaxes(y, -1, -2) if ty else y
+    np.testing.assert_allclose(out, xm @ ym, rtol=1e-4, atol=1e-4)
