@@ -1,0 +1,251 @@
+"""The graph compiler's pipeline: fusion kernel counts, DCE, memory planning, Program
+printing, and the clear errors of build and run time."""
+
+import math
+
+import numpy as np
+import pytest
+
+import cinn
+
+
+def kernels(exe):
+    return [k["ops"] for k in exe.fusion_groups]
+
+
+def test_elementwise_chain_is_one_kernel(rng):
+    b = cinn.NetBuilder("chain")
+    x = b.input([64, 100], "float32", "x")
+    y = b.input([100], "float32", "y")
+    z = b.tanh(b.mul(b.exp(b.sub(b.add(x, y), 1.0)), 0.5))
+    z = b.max(z, b.neg(x))
+    exe = cinn.compile(b.build(z))
+    assert len(exe.fusion_groups) == 1, kernels(exe)
+    xv = rng.standard_normal((64, 100)).astype("float32")
+    yv = rng.standard_normal(100).astype("float32")
+    (out,) = exe(x=xv, y=yv)
+    np.testing.assert_allclose(out, np.maximum(np.tanh(np.exp(xv + yv - 1) * 0.5), -xv), rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_is_one_kernel(rng):
+    b = cinn.NetBuilder("softmax")
+    x = b.input([32, 257], "float32", "x")
+    exe = cinn.compile(b.build(b.softmax(x)))
+    assert len(exe.fusion_groups) <= 2, kernels(exe)
+    xv = rng.standard_normal((32, 257)).astype("float32") * 3
+    e = np.exp(xv - xv.max(1, keepdims=True))
+    np.testing.assert_allclose(exe(x=xv)[0], e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+def test_layer_norm_pattern_is_at_most_two_kernels(rng):
+    # mean, centered, variance, normalize, scale and shift, from primitives.
+    n = 96
+    b = cinn.NetBuilder("ln")
+    x = b.input([16, n], "float32", "x")
+    g = b.input([n], "float32", "g")
+    be = b.input([n], "float32", "b")
+    mean = b.mul(b.reduce(x, "sum", [-1], True), 1.0 / n)
+    xc = b.sub(x, mean)
+    var = b.mul(b.reduce(b.mul(xc, xc), "sum", [-1], True), 1.0 / n)
+    y = b.add(b.mul(b.mul(xc, b.rsqrt(b.add(var, 1e-5))), g), be)
+    exe = cinn.compile(b.build(y))
+    assert len(exe.fusion_groups) <= 2, kernels(exe)
+    xv = rng.standard_normal((16, n)).astype("float32")
+    gv = rng.standard_normal(n).astype("float32")
+    bv = rng.standard_normal(n).astype("float32")
+    mu = xv.mean(1, keepdims=True)
+    ref = (xv - mu) / np.sqrt(xv.var(1, keepdims=True) + 1e-5) * gv + bv
+    np.testing.assert_allclose(exe(x=xv, g=gv, b=bv)[0], ref, rtol=1e-4, atol=1e-4)
+
+
+def test_matmul_bias_gelu_is_one_kernel(rng):
+    b = cinn.NetBuilder("mlp")
+    x = b.input([48, 64], "float32", "x")
+    w = b.input([64, 80], "float32", "w")
+    bias = b.input([80], "float32", "bias")
+    h = b.add(b.matmul(x, w), bias)
+    # gelu, erf form: 0.5 * h * (1 + erf(h / sqrt(2)))
+    y = b.mul(b.mul(h, 0.5), b.add(b.erf(b.mul(h, 1 / math.sqrt(2))), 1.0))
+    exe = cinn.compile(b.build(y))
+    assert len(exe.fusion_groups) == 1, kernels(exe)
+    xv = rng.standard_normal((48, 64)).astype("float32")
+    wv = rng.standard_normal((64, 80)).astype("float32") / 8
+    bv = rng.standard_normal(80).astype("float32")
+    hv = xv @ wv + bv
+    ref = 0.5 * hv * (1 + np.vectorize(math.erf)(hv / math.sqrt(2)))
+    np.testing.assert_allclose(exe(x=xv, w=wv, bias=bv)[0], ref, rtol=1e-4, atol=1e-4)
+
+
+def test_fusion_off_gives_one_kernel_per_primitive():
+    b = cinn.NetBuilder("chain")
+    x = b.input([8, 8], "float32", "x")
+    exe = cinn.compile(b.build(b.exp(b.tanh(b.abs(x)))), fusion=False)
+    assert kernels(exe) == [["abs"], ["tanh"], ["exp"]]
+
+
+def test_dead_code_is_not_compiled(rng):
+    b = cinn.NetBuilder("dce")
+    x = b.input([8, 8], "float32", "x")
+    b.exp(x)  # unused
+    used = b.tanh(x)
+    prog = b.build(used)
+    assert "exp" not in str(prog)
+    exe = cinn.compile(prog)
+    assert kernels(exe) == [["tanh"]]
+
+
+def test_memory_plan_reuses_intermediate_buffers(rng):
+    b = cinn.NetBuilder("plan")
+    x = b.input([256, 256], "float32", "x")
+    v = x
+    for op in ["exp", "tanh", "abs", "sqrt", "neg", "sin"]:
+        v = getattr(b, op)(v)
+    exe = cinn.compile(b.build(v), fusion=False)
+    assert len(exe.fusion_groups) == 6
+    one = 256 * 256 * 4
+    # Five intermediates, at most two alive at once.
+    assert exe._c.unplanned_temp_bytes == 5 * one
+    assert exe.arena_bytes <= 2 * one
+    xv = rng.uniform(0.1, 1, (256, 256)).astype("float32")
+    np.testing.assert_allclose(exe(x=xv)[0], np.sin(-np.sqrt(np.abs(np.tanh(np.exp(xv))))), rtol=1e-5, atol=1e-6)
+
+
+def test_outputs_that_are_inputs_or_repeated(rng):
+    b = cinn.NetBuilder("outs")
+    x = b.input([4, 4], "float32", "x")
+    y = b.exp(x)
+    exe = cinn.compile(b.build([y, x, y]))
+    xv = rng.standard_normal((4, 4)).astype("float32")
+    a, c, d = exe(x=xv)
+    np.testing.assert_array_equal(c, xv)
+    np.testing.assert_allclose(a, np.exp(xv), rtol=1e-6)
+    np.testing.assert_array_equal(a, d)
+
+
+def test_program_prints_composites_and_graphviz():
+    b = cinn.NetBuilder("p")
+    x = b.input([4, 8], "float32", "x")
+    prog = b.build(b.softmax(b.relu(x)))
+    text = str(prog)
+    assert "softmax(" in text and "relu(" in text and "float32[4, 8]" in text
+    exe = cinn.compile(prog)
+    assert "reduce" in exe.primitive_graph and "softmax" not in exe.primitive_graph
+    dot = exe.to_dot()
+    assert dot.startswith("digraph") and exe.fusion_groups[0]["name"] in dot
+
+
+def test_executable_positional_call_and_source(rng):
+    b = cinn.NetBuilder("p")
+    x = b.input([4], "float32", "x")
+    y = b.input([4], "float32", "y")
+    exe = cinn.compile(b.build(b.sub(x, y)))
+    xv, yv = rng.standard_normal(4).astype("float32"), rng.standard_normal(4).astype("float32")
+    np.testing.assert_array_equal(exe(xv, yv)[0], xv - yv)
+    assert "define" in exe.source()
+
+
+# ---- errors ---------------------------------------------------------------------------
+
+def test_unknown_op():
+    b = cinn.NetBuilder("e")
+    x = b.input([4], "float32", "x")
+    with pytest.raises(cinn.UnsupportedOpError, match="unknown op 'softmaxx'; did you mean: softmax"):
+        b.call("softmaxx", [x])
+
+
+def test_bad_attributes():
+    b = cinn.NetBuilder("e")
+    x = b.input([4, 5], "float32", "x")
+    with pytest.raises(cinn.Error, match="op 'reduce': unknown attribute 'axes'"):
+        b.call("reduce", [x], kind="sum", axes=[0])
+    with pytest.raises(cinn.Error, match="op 'transpose': attribute 'perm' expects list\\[int\\]"):
+        b.transpose(x, "01")
+    with pytest.raises(cinn.Error, match="op 'reduce': attribute 'kind' must be sum, max, min or prod"):
+        b.reduce(x, "mean")
+    with pytest.raises(cinn.Error, match="op 'compare': missing required attribute 'op'"):
+        b.call("compare", [x, x])
+
+
+def test_shape_errors_at_build_time():
+    b = cinn.NetBuilder("e")
+    x = b.input([4, 5], "float32", "x")
+    y = b.input([3, 5], "float32", "y")
+    with pytest.raises(cinn.ShapeError, match="op 'add': shapes \\[4, 5\\] and \\[3, 5\\] do not broadcast"):
+        b.add(x, y)
+    with pytest.raises(cinn.ShapeError, match="op 'matmul': contracted dimensions differ"):
+        b.matmul(x, y)
+    with pytest.raises(cinn.ShapeError, match="op 'reshape': cannot reshape \\[4, 5\\]"):
+        b.reshape(x, [3, 7])
+    with pytest.raises(cinn.ShapeError, match="op 'reduce': axis 2 is out of range for rank 2"):
+        b.reduce(x, "sum", [2])
+    with pytest.raises(cinn.ShapeError, match="op 'transpose': perm has 3 entries for rank 2"):
+        b.transpose(x, [0, 1, 2])
+
+
+def test_dtype_errors_at_build_time():
+    b = cinn.NetBuilder("e")
+    x = b.input([4], "float32", "x")
+    i = b.input([4], "int32", "i")
+    with pytest.raises(cinn.DTypeError, match="op 'add': operands have different dtypes"):
+        b.add(x, i)
+    with pytest.raises(cinn.DTypeError, match="op 'exp': expects a floating-point input, got int32"):
+        b.exp(i)
+    with pytest.raises(cinn.DTypeError, match="op 'logical_not': expects bools"):
+        b.logical_not(x)
+
+
+def test_run_time_errors(rng):
+    b = cinn.NetBuilder("e")
+    x = b.input([4, 5], "float32", "x")
+    exe = cinn.compile(b.build(b.exp(x)))
+    with pytest.raises(cinn.ExecutionError, match="unknown input 'y'; the program's inputs are: x"):
+        exe(y=np.zeros((4, 5), "float32"))
+    with pytest.raises(cinn.ExecutionError, match="missing input 'x'"):
+        exe()
+    with pytest.raises(cinn.ShapeError, match="input 'x' must have shape \\[4, 5\\], got \\[5, 4\\]"):
+        exe(x=np.zeros((5, 4), "float32"))
+    with pytest.raises(cinn.DTypeError, match="input 'x' must have dtype float32, got float64"):
+        exe(x=np.zeros((4, 5)))
+    with pytest.raises(cinn.ExecutionError, match="input 'x' must be a numpy array"):
+        exe(x=[1, 2])
+
+
+def test_duplicate_and_unnamed_inputs():
+    b = cinn.NetBuilder("e")
+    b.input([4], "float32", "x")
+    with pytest.raises(cinn.Error, match="input 'x' already exists"):
+        b.input([4], "float32", "x")
+    with pytest.raises(cinn.Error, match="needs a name"):
+        b.input([4], "float32")
+    with pytest.raises(cinn.ShapeError, match="dimensions must be positive"):
+        b.input([0, 3], "float32", "z")
+
+
+def test_values_of_another_builder_are_refused():
+    b1, b2 = cinn.NetBuilder("a"), cinn.NetBuilder("b")
+    x = b1.input([4], "float32", "x")
+    with pytest.raises(cinn.Error, match="belongs to another NetBuilder"):
+        b2.exp(x)
+
+
+def test_concurrent_runs_give_the_same_results(rng):
+    """Executable.run keeps no state between calls (documented thread safety)."""
+    import threading
+    b = cinn.NetBuilder("c")
+    x = b.input([128, 256], "float32", "x")
+    exe = cinn.compile(b.build(b.softmax(b.exp(b.abs(x)))))
+    xs = [rng.random((128, 256), dtype="float32") for _ in range(4)]
+    refs = [exe(x=v)[0] for v in xs]
+    bad = []
+
+    def work(k):
+        for _ in range(20):
+            if not np.array_equal(exe(x=xs[k])[0], refs[k]):
+                bad.append(k)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad
