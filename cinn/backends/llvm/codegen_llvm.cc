@@ -483,7 +483,12 @@ void CodeGenLLVM::emit_parallel_for(const For* op) {
   for (const Var* v : cap_vars) fields.push_back(vars_[v]->getType());
   for (size_t i = 0; i < cap_bufs.size(); ++i) fields.push_back(b_->getPtrTy());
   llvm::StructType* closure_ty = llvm::StructType::get(ctx_, fields);
-  llvm::AllocaInst* closure = entry_alloca(closure_ty, nullptr, "closure", 8);
+  // The stores below assume each field's ABI alignment: a captured vector (a loop-invariant
+  // vector Let hoisted out of the parallel loop) needs up to 32 bytes, so align the closure
+  // to its struct type rather than to 8.
+  unsigned closure_align = static_cast<unsigned>(
+      std::max<uint64_t>(8, module_->getDataLayout().getABITypeAlign(closure_ty).value()));
+  llvm::AllocaInst* closure = entry_alloca(closure_ty, nullptr, "closure", closure_align);
   std::vector<llvm::Value*> values = {begin};
   for (const Var* v : cap_vars) values.push_back(vars_[v]);
   for (const BufferNode* b : cap_bufs) values.push_back(buffers_[b]);
