@@ -84,6 +84,8 @@ def test_concat_errors():
 @pytest.mark.parametrize("xshape,ishape,axis,idtype", [
     ((5, 3), (4,), 0, "int64"),
     ((3, 6, 2), (2, 3), 1, "int32"),
+    # Innermost axis: the index vector is hoisted out of the parallel loop into its closure
+    # (this segfaulted while the closure was only 8-byte aligned).
     ((4, 7), (9,), -1, "int64"),
 ])
 def test_gather(rng, xshape, ishape, axis, idtype):
@@ -272,3 +274,20 @@ def test_conv2d_errors():
         b.conv2d(x, wd)
     with pytest.raises(cinn.ShapeError, match="op 'conv2d'.*larger"):
         b.conv2d(x, b.input([6, 4, 9, 3], "float32", "wb"))
+
+
+def test_conv2d_epilogue_and_slice_concat_fuse(rng):
+    """conv2d + bias + relu is one OutFusible kernel; slice, mul and concat one Injective."""
+    x, w = rand(rng, 2, 3, 10, 9), rand(rng, 4, 3, 3, 3)
+    bias = rand(rng, 1, 4, 1, 1)
+    b = cinn.NetBuilder("t")
+    xv, wv = b.input([2, 3, 10, 9], "float32", "x"), b.input([4, 3, 3, 3], "float32", "w")
+    bv = b.input([1, 4, 1, 1], "float32", "bias")
+    y = b.max(b.add(b.conv2d(xv, wv, padding=[1, 1]), bv), 0.0)
+    s = b.slice(y, [2], [1], [9], [2])
+    exe = cinn.compile(b.build([b.concat([s, b.mul(s, 2.0)], 1)]))
+    assert [g["pattern"] for g in exe.fusion_groups] == ["OutFusible", "Injective"]
+    (out,) = exe(x=x, w=w, bias=bias)
+    ref = torch.relu(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+                     + torch.from_numpy(bias)).numpy()[:, :, 1:9:2]
+    np.testing.assert_allclose(out, np.concatenate([ref, 2 * ref], 1), rtol=RTOL, atol=1e-4)

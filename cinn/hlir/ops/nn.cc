@@ -108,7 +108,8 @@ bool register_all() {
       .required_attr("kind", AttrKind::kString, "max or avg")
       .required_attr("kernel", AttrKind::kInts, "window [kh, kw]")
       .attr("stride", std::vector<int64_t>{}, "[sh, sw]; [] means the kernel")
-      .attr("padding", std::vector<int64_t>{0, 0}, "[ph, pw] on both sides, at most half the kernel")
+      .attr("padding", std::vector<int64_t>{0, 0},
+            "[ph, pw] on both sides, at most half the kernel")
       .attr("exclusive", true, "avg only: leave padded elements out of the divisor")
       .pattern(OpPattern::kOpaque)
       .infer_shape([](const OpCall& c) {
@@ -209,10 +210,15 @@ bool register_all() {
         lang::Tensor out = lang::compute(
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& a) {
-              Expr ch = p.groups == 1 ? rc.var : a[1] / Expr(out_per_group) * Expr(ws[1]) + rc.var;
-              Expr h = a[2] * Expr(p.stride[0]) - Expr(p.padding[0]) + rh.var * Expr(p.dilation[0]);
-              Expr wi = a[3] * Expr(p.stride[1]) - Expr(p.padding[1]) + rw.var * Expr(p.dilation[1]);
-              Expr xv = padded_load(x, {a[0], ch, h, wi}, xs[2], xs[3], padded, ir::make_zero(t));
+              // Output channel o reads the input channels of its group o / (O / groups).
+              Expr ch = p.groups == 1 ? rc.var
+                                      : a[1] / Expr(out_per_group) * Expr(ws[1]) + rc.var;
+              auto tap = [&](Expr o, Expr r, int d) {
+                return o * Expr(p.stride[d]) - Expr(p.padding[d]) + r * Expr(p.dilation[d]);
+              };
+              Expr h = tap(a[2], rh.var, 0), wi = tap(a[3], rw.var, 1);
+              Expr xv =
+                  padded_load(x, {a[0], ch, h, wi}, xs[2], xs[3], padded, ir::make_zero(t));
               return lang::sum(xv * w(a[1], rc.var, rh.var, rw.var), {rc, rh, rw});
             },
             c.output_names[0]);

@@ -61,7 +61,9 @@ int64_t concat_axis(const OpCall& c) {
   for (size_t i = 1; i < c.inputs.size(); ++i) {
     const Shape& s = c.inputs[i].shape;
     bool ok = s.size() == s0.size();
-    for (size_t d = 0; ok && d < s.size(); ++d) ok = static_cast<int64_t>(d) == axis || s[d] == s0[d];
+    for (size_t d = 0; ok && d < s.size(); ++d) {
+      ok = static_cast<int64_t>(d) == axis || s[d] == s0[d];
+    }
     if (!ok) {
       OP_THROW(c, ShapeError) << "operand " << i << " has shape " << shape_to_string(s)
                               << ", which does not match operand 0's " << shape_to_string(s0)
@@ -132,7 +134,8 @@ bool register_all() {
             }
             idx[axis] = local;
             Expr v = ins[k](idx);
-            result = result.defined() ? ir::select(axes[axis] < Expr(offset + sizes[k]), v, result) : v;
+            Expr here = axes[axis] < Expr(offset + sizes[k]);
+            result = result.defined() ? ir::select(here, v, result) : v;
             if (k > 0) offset -= sizes[k - 1];
           }
           return result;
