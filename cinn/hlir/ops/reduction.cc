@@ -1,4 +1,5 @@
-// Reductions: reduce(x, kind, axis, keepdim) with kind sum, max, min or prod.
+// Reductions: reduce(x, kind, axis, keepdim) with kind sum, max, min or prod;
+// arg_reduce(x, kind, axis, keepdim, dtype): the index of the first max or min.
 #include "cinn/hlir/ops/op_util.h"
 
 namespace cinn::hlir::ops {
@@ -70,7 +71,90 @@ bool register_all() {
   return true;
 }
 
+// The shape of x without `axis` (or with it as 1 when keepdim).
+Shape drop_axis(const Shape& in, int64_t axis, bool keep) {
+  Shape out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (static_cast<int64_t>(d) != axis) out.push_back(in[d]);
+    else if (keep) out.push_back(1);
+  }
+  return out;
+}
+
+bool register_arg_reduce() {
+  OpRegistry::global()
+      .add("arg_reduce")
+      .describe("the index of the first maximum (kind max) or minimum (kind min) of x along "
+                "one axis, like numpy argmax/argmin; unspecified where the axis holds a NaN")
+      .inputs({"x"})
+      .required_attr("kind", AttrKind::kString, "max or min")
+      .required_attr("axis", AttrKind::kInt, "the reduced axis (negative allowed)")
+      .attr("keepdim", false, "keep the reduced axis as size 1")
+      .attr("dtype", common::Int(64), "the index dtype: int32 or int64")
+      // Two stages (the extremum, then the first index reaching it): never fused.
+      .pattern(OpPattern::kOpaque)
+      .infer_shape([](const OpCall& c) {
+        const auto& k = c.attr<std::string>("kind");
+        if (k != "max" && k != "min") {
+          OP_THROW(c, Error) << "attribute 'kind' must be max or min; got '" << k << "'";
+        }
+        int64_t axis = c.normalize_axis(c.attr<int64_t>("axis"), c.rank(0));
+        return std::vector<Shape>{drop_axis(c.inputs[0].shape, axis, c.attr<bool>("keepdim"))};
+      })
+      .infer_dtype([](const OpCall& c) {
+        if (c.inputs[0].dtype.is_bool()) OP_THROW(c, DTypeError) << "expects numbers, got bool";
+        common::Type t = c.attr<common::Type>("dtype");
+        if (t != common::Int(32) && t != common::Int(64)) {
+          OP_THROW(c, DTypeError) << "dtype must be int32 or int64, got " << t;
+        }
+        return std::vector<common::Type>{t};
+      })
+      .compute([](const ComputeCall& c) {
+        bool is_max = c.call.attr<std::string>("kind") == "max";
+        const Shape& in = c.call.inputs[0].shape;
+        int64_t axis = c.call.normalize_axis(c.call.attr<int64_t>("axis"), c.call.rank(0));
+        bool keep = c.call.attr<bool>("keepdim");
+        common::Type t = c.outputs[0].dtype;
+        lang::Tensor x = c.inputs[0];
+        // x's index for a result index: the reduced axis reads `k`.
+        auto x_index = [axis, keep](const std::vector<Expr>& out, Expr k) {
+          std::vector<Expr> idx;
+          for (size_t o = 0; o < out.size(); ++o) {
+            if (static_cast<int64_t>(o) == axis) {
+              idx.push_back(k);
+              if (keep) continue;
+            }
+            idx.push_back(out[o]);
+          }
+          if (!keep && static_cast<int64_t>(out.size()) == axis) idx.push_back(k);
+          return idx;
+        };
+        // m = max_k x[.., k, ..]; arg = min_k (x[.., k, ..] == m ? k : n), the first k that
+        // reaches the extremum.
+        lang::ReduceAxis r1 = lang::reduce_axis(Expr(in[axis]), "r");
+        lang::Tensor m = lang::compute(
+            to_exprs(c.outputs[0].shape),
+            [&](const std::vector<Expr>& a) {
+              return lang::reduce(is_max ? lang::ReduceKind::kMax : lang::ReduceKind::kMin,
+                                  x(x_index(a, r1.var)), {r1});
+            },
+            c.output_names[0] + "_extremum");
+        lang::ReduceAxis r2 = lang::reduce_axis(Expr(in[axis]), "r");
+        lang::Tensor arg = lang::compute(
+            to_exprs(c.outputs[0].shape),
+            [&](const std::vector<Expr>& a) {
+              Expr hit = x(x_index(a, r2.var)) == m(a);
+              return lang::min(ir::select(hit, ir::cast(t, r2.var), ir::make_const(t, in[axis])),
+                               {r2});
+            },
+            c.output_names[0]);
+        return std::vector<lang::Tensor>{arg};
+      });
+  return true;
+}
+
 [[maybe_unused]] const bool registered = register_all();
+[[maybe_unused]] const bool arg_registered = register_arg_reduce();
 
 }  // namespace
 }  // namespace cinn::hlir::ops

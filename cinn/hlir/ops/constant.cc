@@ -1,0 +1,102 @@
+// Generated tensors without inputs: iota and constant (fill_constant is in transform.cc).
+#include <cstring>
+
+#include "cinn/hlir/ops/op_util.h"
+
+namespace cinn::hlir::ops {
+namespace {
+
+// The largest constant emitted inline (see `constant`).
+constexpr int64_t kMaxInlineConstant = 64;
+
+// Element k of `d` as an immediate of d's dtype.
+Expr const_element(const ConstData& d, int64_t k) {
+  const common::Type& t = d.dtype;
+  size_t bytes = static_cast<size_t>(t.bytes());
+  const uint8_t* p = d.bytes.data() + static_cast<size_t>(k) * bytes;
+  auto read = [&](auto v) {
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  };
+  if (t.is_bool()) return ir::make_const(t, read(uint8_t{}) != 0 ? 1.0 : 0.0);
+  if (t.is_float() && t.bits() == 32) return ir::make_const(t, read(float{}));
+  if (t.is_float() && t.bits() == 64) return ir::make_const(t, read(double{}));
+  if (t.is_int() && t.bits() == 8) return ir::IntImm::make(t, read(int8_t{}));
+  if (t.is_int() && t.bits() == 16) return ir::IntImm::make(t, read(int16_t{}));
+  if (t.is_int() && t.bits() == 32) return ir::IntImm::make(t, read(int32_t{}));
+  if (t.is_int() && t.bits() == 64) return ir::IntImm::make(t, read(int64_t{}));
+  if (t.is_uint() && t.bits() == 8) return ir::UIntImm::make(t, read(uint8_t{}));
+  CINN_THROW(UnsupportedOpError) << "op 'constant': dtype " << t << " is not supported";
+}
+
+bool register_all() {
+  OpRegistry::global()
+      .add("iota")
+      .describe("a tensor of `shape` whose every element is its index along `axis`")
+      .inputs({})
+      .required_attr("shape", AttrKind::kInts, "the result shape (rank >= 1)")
+      .attr("axis", int64_t{0}, "the axis whose index is the value (negative allowed)")
+      .attr("dtype", common::Int(64), "the result dtype")
+      .pattern(OpPattern::kElementWise)
+      .infer_shape([](const OpCall& c) {
+        const auto& shape = c.attr<std::vector<int64_t>>("shape");
+        c.normalize_axis(c.attr<int64_t>("axis"), static_cast<int64_t>(shape.size()));
+        return std::vector<Shape>{shape};
+      })
+      .infer_dtype([](const OpCall& c) {
+        common::Type t = c.attr<common::Type>("dtype");
+        if (t.is_bool()) OP_THROW(c, DTypeError) << "dtype must be a number type, got bool";
+        return std::vector<common::Type>{t};
+      })
+      .compute([](const ComputeCall& c) {
+        int64_t rank = static_cast<int64_t>(c.outputs[0].shape.size());
+        int64_t axis = c.call.normalize_axis(c.call.attr<int64_t>("axis"), rank);
+        common::Type t = c.outputs[0].dtype;
+        return elementwise_compute([axis, t](const auto&, const auto& axes) {
+          return ir::cast(t, axes[axis]);
+        })(c);
+      });
+
+  OpRegistry::global()
+      .add("constant")
+      .describe("the tensor literal `value` (shape and dtype are the literal's). Only literals "
+                "of at most 64 elements can be compiled for now: they are emitted inline as "
+                "a chain of selects on the flat index; larger ones raise UnsupportedOpError")
+      .inputs({})
+      .required_attr("value", AttrKind::kData, "the literal (a numpy array from Python)")
+      .pattern(OpPattern::kElementWise)
+      .infer_shape([](const OpCall& c) {
+        return std::vector<Shape>{c.attr<ConstDataPtr>("value")->shape};
+      })
+      .infer_dtype([](const OpCall& c) {
+        return std::vector<common::Type>{c.attr<ConstDataPtr>("value")->dtype};
+      })
+      .compute([](const ComputeCall& c) {
+        ConstDataPtr data = c.call.attr<ConstDataPtr>("value");
+        int64_t n = num_elements(data->shape);
+        // TODO(constant folding): large literals need a data segment in the module (a global
+        // the kernel loads from) instead of inline selects; folding will produce them.
+        if (n > kMaxInlineConstant) {
+          OP_THROW(c.call, UnsupportedOpError)
+              << "literals of more than " << kMaxInlineConstant << " elements are not supported "
+              << "yet, got " << n << " elements of shape " << shape_to_string(data->shape)
+              << "; pass it as a program input instead";
+        }
+        Shape shape = data->shape;
+        return elementwise_compute([data, n, shape](const auto&, const auto& axes) {
+          Expr flat(int64_t{0});
+          for (size_t d = 0; d < shape.size(); ++d) flat = flat * Expr(shape[d]) + axes[d];
+          Expr v = const_element(*data, n - 1);
+          for (int64_t k = n - 1; k-- > 0;) {
+            v = ir::select(flat == Expr(k), const_element(*data, k), v);
+          }
+          return v;
+        })(c);
+      });
+  return true;
+}
+
+[[maybe_unused]] const bool registered = register_all();
+
+}  // namespace
+}  // namespace cinn::hlir::ops

@@ -1,0 +1,128 @@
+// Data-dependent indexing: gather (numpy take) and scatter_add (torch index_add).
+#include "cinn/hlir/ops/op_util.h"
+
+namespace cinn::hlir::ops {
+namespace {
+
+void require_int_index(const OpCall& c, size_t i) {
+  const common::Type& t = c.inputs[i].dtype;
+  if (t != common::Int(32) && t != common::Int(64)) {
+    OP_THROW(c, DTypeError) << "index must be int32 or int64, got " << t;
+  }
+}
+
+// An index value read at run time as an int64 position in [0, n): negative values count
+// from the end (numpy), then the result is clamped so that no load leaves the tensor.
+Expr wrap_and_clamp(Expr index, int64_t n) {
+  Expr i = ir::cast(common::Int(64), index);
+  i = ir::select(i < Expr(int64_t{0}), i + Expr(n), i);
+  return ir::max(ir::min(i, Expr(n - 1)), Expr(int64_t{0}));
+}
+
+// scatter_add: x and updates agree but on `axis`, where updates has index's length.
+int64_t scatter_axis(const OpCall& c) {
+  int64_t axis = c.normalize_axis(c.attr<int64_t>("axis"), c.rank(0));
+  const Shape& xs = c.inputs[0].shape;
+  const Shape& is = c.inputs[1].shape;
+  const Shape& us = c.inputs[2].shape;
+  if (is.size() != 1) {
+    OP_THROW(c, ShapeError) << "index must be 1-D, got shape " << shape_to_string(is);
+  }
+  Shape expect = xs;
+  expect[axis] = is[0];
+  if (us != expect) {
+    OP_THROW(c, ShapeError) << "updates has shape " << shape_to_string(us) << ", expected "
+                            << shape_to_string(expect) << " (x's shape with axis " << axis
+                            << " the length of index)";
+  }
+  return axis;
+}
+
+bool register_all() {
+  OpRegistry::global()
+      .add("gather")
+      .describe("numpy take: out[a, i, b] = x[a, index[i], b] with `a` the axes before `axis`; "
+                "the result shape is x.shape[:axis] + index.shape + x.shape[axis+1:]. Negative "
+                "indices count from the end; indices still out of range are clamped to the "
+                "axis (no out-of-bounds reads, no error)")
+      .inputs({"x", "index"})
+      .attr("axis", int64_t{0}, "the gathered axis of x (negative allowed)")
+      .pattern(OpPattern::kInjective)
+      .infer_shape([](const OpCall& c) {
+        int64_t axis = c.normalize_axis(c.attr<int64_t>("axis"), c.rank(0));
+        const Shape& xs = c.inputs[0].shape;
+        Shape out(xs.begin(), xs.begin() + axis);
+        out.insert(out.end(), c.inputs[1].shape.begin(), c.inputs[1].shape.end());
+        out.insert(out.end(), xs.begin() + axis + 1, xs.end());
+        return std::vector<Shape>{out};
+      })
+      .infer_dtype([](const OpCall& c) {
+        require_int_index(c, 1);
+        return std::vector<common::Type>{c.inputs[0].dtype};
+      })
+      .compute([](const ComputeCall& c) {
+        int64_t axis = c.call.normalize_axis(c.call.attr<int64_t>("axis"), c.call.rank(0));
+        size_t ni = c.call.inputs[1].shape.size();
+        int64_t n = c.call.inputs[0].shape[axis];
+        return elementwise_compute([axis, ni, n](const auto& ins, const auto& axes) {
+          std::vector<Expr> xi(axes.begin(), axes.begin() + axis);
+          std::vector<Expr> ii(axes.begin() + axis, axes.begin() + axis + ni);
+          xi.push_back(wrap_and_clamp(ins[1](ii), n));
+          xi.insert(xi.end(), axes.begin() + axis + ni, axes.end());
+          return ins[0](xi);
+        })(c);
+      });
+
+  OpRegistry::global()
+      .add("scatter_add")
+      .describe("torch index_add: a copy of x with updates[.., i, ..] added to x[.., index[i], "
+                "..] along `axis` (index 1-D; repeated indices accumulate). Negative indices "
+                "count from the end; indices still out of range are ignored. Computed as "
+                "out[.., j, ..] = x[.., j, ..] + sum_i (index[i] == j ? updates[.., i, ..] : 0)")
+      .inputs({"x", "index", "updates"})
+      .attr("axis", int64_t{0}, "the axis of x that index selects along (negative allowed)")
+      // Its reduce axis (index's) is not an axis of any operand's result, which is what
+      // kReduction fusion assumes; it stays a kernel of its own.
+      .pattern(OpPattern::kOpaque)
+      .infer_shape([](const OpCall& c) {
+        scatter_axis(c);
+        return std::vector<Shape>{c.inputs[0].shape};
+      })
+      .infer_dtype([](const OpCall& c) {
+        require_int_index(c, 1);
+        if (c.inputs[0].dtype.is_bool()) OP_THROW(c, DTypeError) << "expects numbers, got bool";
+        if (c.inputs[2].dtype != c.inputs[0].dtype) {
+          OP_THROW(c, DTypeError) << "updates is " << c.inputs[2].dtype << ", expected "
+                                  << c.inputs[0].dtype << " like x";
+        }
+        return std::vector<common::Type>{c.inputs[0].dtype};
+      })
+      .compute([](const ComputeCall& c) {
+        int64_t axis = scatter_axis(c.call);
+        int64_t n = c.call.inputs[0].shape[axis], m = c.call.inputs[1].shape[0];
+        lang::Tensor x = c.inputs[0], index = c.inputs[1], updates = c.inputs[2];
+        lang::ReduceAxis i = lang::reduce_axis(Expr(m), "ri");
+        common::Type t = c.outputs[0].dtype;
+        // A reduction must be a whole compute body, so the sum is a stage of its own.
+        lang::Tensor added = lang::compute(
+            to_exprs(c.outputs[0].shape),
+            [&](const std::vector<Expr>& a) {
+              std::vector<Expr> ui = a;
+              ui[axis] = i.var;
+              Expr pos = ir::cast(common::Int(64), index(i.var));
+              pos = ir::select(pos < Expr(int64_t{0}), pos + Expr(n), pos);
+              return lang::sum(ir::select(pos == a[axis], updates(ui), ir::make_zero(t)), {i});
+            },
+            c.output_names[0] + "_added");
+        lang::Tensor out = lang::compute(
+            to_exprs(c.outputs[0].shape),
+            [&](const std::vector<Expr>& a) { return x(a) + added(a); }, c.output_names[0]);
+        return std::vector<lang::Tensor>{out};
+      });
+  return true;
+}
+
+[[maybe_unused]] const bool registered = register_all();
+
+}  // namespace
+}  // namespace cinn::hlir::ops

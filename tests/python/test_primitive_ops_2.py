@@ -1,0 +1,293 @@
+"""Primitive ops slice, concat, gather, scatter_add, iota, constant, arg_reduce, pool2d and
+conv2d against numpy / torch references, and their shape and dtype errors.
+
+Inputs are random with a fixed seed. Tolerances: float32 rtol=1e-5, atol=1e-5 (conv2d:
+atol=1e-4, the sums are longer); index and integer results are exact.
+"""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import cinn
+
+RTOL, ATOL = 1e-5, 1e-5
+
+
+def run(build, **inputs):
+    """Builds a one-output program with build(b, *input values) and runs it."""
+    b = cinn.NetBuilder("t")
+    vals = [b.input(list(a.shape), str(a.dtype), n) for n, a in inputs.items()]
+    exe = cinn.compile(b.build([build(b, *vals)]))
+    (out,) = exe(**inputs)
+    return out
+
+
+def rand(rng, *shape):
+    return rng.standard_normal(shape).astype("float32")
+
+
+# ---------------------------------------------------------------- slice
+@pytest.mark.parametrize("shape,axes,starts,ends,strides,ref", [
+    ((6, 7), [0], [1], [5], [], lambda x: x[1:5]),
+    ((6, 7), [1, 0], [-5, 0], [100, -2], [2, 3], lambda x: x[0:-2:3, -5:100:2]),
+    ((3, 4, 5), [-1], [-100], [4], [3], lambda x: x[..., -100:4:3]),
+    ((3, 4, 5), [0, 2], [2, 1], [3, 2], [1, 1], lambda x: x[2:3, :, 1:2]),
+])
+def test_slice(rng, shape, axes, starts, ends, strides, ref):
+    x = rand(rng, *shape)
+    out = run(lambda b, v: b.slice(v, axes, starts, ends, strides), x=x)
+    np.testing.assert_array_equal(out, ref(x))
+
+
+def test_slice_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([4, 5], "float32", "x")
+    with pytest.raises(cinn.ShapeError, match="op 'slice'.*empty"):
+        b.slice(x, [0], [3], [1])
+    with pytest.raises(cinn.ShapeError, match="op 'slice'"):
+        b.slice(x, [2], [0], [1])
+    with pytest.raises(cinn.ShapeError, match="op 'slice'.*positive"):
+        b.slice(x, [0], [0], [4], [0])
+    with pytest.raises(cinn.ShapeError, match="op 'slice'.*one entry per axis"):
+        b.slice(x, [0, 1], [0], [4])
+
+
+# ---------------------------------------------------------------- concat
+@pytest.mark.parametrize("shapes,axis", [
+    ([(2, 3), (4, 3)], 0),
+    ([(2, 3), (2, 1), (2, 5)], -1),
+    ([(2, 3, 4), (2, 2, 4), (2, 1, 4), (2, 3, 4)], 1),
+    ([(5,)], 0),
+])
+def test_concat(rng, shapes, axis):
+    xs = {f"x{i}": rand(rng, *s) for i, s in enumerate(shapes)}
+    out = run(lambda b, *vs: b.concat(list(vs), axis), **xs)
+    np.testing.assert_array_equal(out, np.concatenate(list(xs.values()), axis))
+
+
+def test_concat_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([2, 3], "float32", "x")
+    y = b.input([3, 3], "float32", "y")
+    z = b.input([2, 3], "int32", "z")
+    with pytest.raises(cinn.ShapeError, match="op 'concat'.*outside axis 1"):
+        b.concat([x, y], 1)
+    with pytest.raises(cinn.ShapeError, match="op 'concat'"):
+        b.concat([x, x], 2)
+    with pytest.raises(cinn.DTypeError, match="op 'concat'"):
+        b.concat([x, z])
+
+
+# ---------------------------------------------------------------- gather
+@pytest.mark.parametrize("xshape,ishape,axis,idtype", [
+    ((5, 3), (4,), 0, "int64"),
+    ((3, 6, 2), (2, 3), 1, "int32"),
+    # Innermost axis: the index vector is hoisted out of the parallel loop into its closure
+    # (this segfaulted while the closure was only 8-byte aligned).
+    ((4, 7), (9,), -1, "int64"),
+])
+def test_gather(rng, xshape, ishape, axis, idtype):
+    x = rand(rng, *xshape)
+    n = xshape[axis]
+    index = rng.integers(-n, n, size=ishape).astype(idtype)  # negative: from the end
+    out = run(lambda b, v, i: b.gather(v, i, axis), x=x, index=index)
+    np.testing.assert_array_equal(out, np.take(x, index, axis))
+
+
+def test_gather_clamps_out_of_range():
+    x = np.arange(5, dtype="float32")
+    index = np.array([7, -9, 2], dtype="int64")
+    out = run(lambda b, v, i: b.gather(v, i), x=x, index=index)
+    np.testing.assert_array_equal(out, np.take(x, index, mode="clip") * 0 + [4, 0, 2])
+
+
+def test_gather_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([4, 5], "float32", "x")
+    i = b.input([3], "int64", "i")
+    f = b.input([3], "float32", "f")
+    with pytest.raises(cinn.DTypeError, match="op 'gather'.*int32 or int64"):
+        b.gather(x, f)
+    with pytest.raises(cinn.ShapeError, match="op 'gather'"):
+        b.gather(x, i, 2)
+
+
+# ---------------------------------------------------------------- scatter_add
+@pytest.mark.parametrize("xshape,m,axis", [((6, 3), 10, 0), ((2, 5, 3), 4, 1), ((3, 4), 7, -1)])
+def test_scatter_add(rng, xshape, m, axis):
+    x = rand(rng, *xshape)
+    n = xshape[axis]
+    index = rng.integers(0, n, size=(m,)).astype("int64")  # repeats accumulate
+    ushape = list(xshape)
+    ushape[axis] = m
+    updates = rand(rng, *ushape)
+    out = run(lambda b, v, i, u: b.scatter_add(v, i, u, axis), x=x, index=index, updates=updates)
+    ref = torch.from_numpy(x.copy()).index_add_(axis % len(xshape), torch.from_numpy(index),
+                                                 torch.from_numpy(updates)).numpy()
+    np.testing.assert_allclose(out, ref, rtol=RTOL, atol=ATOL)
+
+
+def test_scatter_add_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([4, 5], "float32", "x")
+    i = b.input([3], "int64", "i")
+    i2 = b.input([3, 1], "int64", "i2")
+    u = b.input([3, 4], "float32", "u")
+    ud = b.input([3, 5], "float64", "ud")
+    with pytest.raises(cinn.ShapeError, match="op 'scatter_add'.*updates"):
+        b.scatter_add(x, i, u)
+    with pytest.raises(cinn.ShapeError, match="op 'scatter_add'.*1-D"):
+        b.scatter_add(x, i2, u)
+    with pytest.raises(cinn.DTypeError, match="op 'scatter_add'"):
+        b.scatter_add(x, i, ud)
+
+
+# ---------------------------------------------------------------- iota, constant
+@pytest.mark.parametrize("shape,axis,dtype", [((3, 4), 0, "int64"), ((2, 3, 5), -1, "int32"),
+                                              ((4, 2), 1, "float32")])
+def test_iota(shape, axis, dtype):
+    b = cinn.NetBuilder("t")
+    exe = cinn.compile(b.build([b.iota(list(shape), axis, dtype)]))
+    (out,) = exe()
+    ref = np.indices(shape)[axis % len(shape)].astype(dtype)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("value", [
+    np.array([[1.5, -2.0, 3.25], [0.0, 7.0, -1e-3]], dtype="float32"),
+    np.arange(-30, 34, dtype="int64").reshape(4, 16),
+    np.array([3], dtype="int32"),
+])
+def test_constant(rng, value):
+    x = rng.standard_normal(value.shape).astype(value.dtype)
+    out = run(lambda b, v: b.add(v, b.constant(value)), x=x)
+    np.testing.assert_array_equal(out, x + value)
+
+
+def test_constant_too_large():
+    b = cinn.NetBuilder("t")
+    c = b.constant(np.zeros((9, 9), dtype="float32"))
+    with pytest.raises(cinn.UnsupportedOpError, match="op 'constant'.*81 elements"):
+        cinn.compile(b.build([c]))
+
+
+def test_iota_errors():
+    b = cinn.NetBuilder("t")
+    with pytest.raises(cinn.ShapeError, match="op 'iota'"):
+        b.iota([3, 4], 2)
+
+
+# ---------------------------------------------------------------- arg_reduce
+@pytest.mark.parametrize("shape,kind,axis,keepdim,dtype", [
+    ((5, 7), "max", 1, False, "int64"),
+    ((5, 7), "min", 0, True, "int32"),
+    ((3, 4, 6), "max", -2, False, "int64"),
+    ((3, 4, 6), "min", -1, True, "int64"),
+])
+def test_arg_reduce(rng, shape, kind, axis, keepdim, dtype):
+    # Few distinct values, so ties are common: the first index must win.
+    x = rng.integers(0, 4, size=shape).astype("float32")
+    out = run(lambda b, v: b.arg_reduce(v, kind, axis, keepdim, dtype), x=x)
+    ref = (np.argmax if kind == "max" else np.argmin)(x, axis=axis)
+    if keepdim:
+        ref = np.expand_dims(ref, axis)
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out, ref)
+
+
+def test_arg_reduce_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([4, 5], "float32", "x")
+    with pytest.raises(cinn.ShapeError, match="op 'arg_reduce'"):
+        b.arg_reduce(x, "max", 2)
+    with pytest.raises(cinn.Error, match="op 'arg_reduce'.*max or min"):
+        b.arg_reduce(x, "sum", 0)
+    with pytest.raises(cinn.DTypeError, match="op 'arg_reduce'"):
+        b.arg_reduce(x, "max", 0, dtype="float32")
+
+
+# ---------------------------------------------------------------- pool2d
+@pytest.mark.parametrize("shape,kind,kernel,stride,padding,exclusive", [
+    ((2, 3, 8, 8), "max", [2, 2], [], [0, 0], True),
+    ((1, 2, 9, 7), "max", [3, 2], [2, 1], [1, 1], True),
+    ((2, 3, 8, 8), "avg", [2, 2], [], [0, 0], True),
+    ((1, 2, 9, 7), "avg", [3, 3], [2, 2], [1, 1], True),
+    ((1, 2, 9, 7), "avg", [3, 2], [1, 2], [1, 1], False),
+])
+def test_pool2d(rng, shape, kind, kernel, stride, padding, exclusive):
+    x = rand(rng, *shape)
+    out = run(lambda b, v: b.pool2d(v, kind, kernel, stride, padding, exclusive), x=x)
+    t = torch.from_numpy(x)
+    s = stride or kernel
+    if kind == "max":
+        ref = F.max_pool2d(t, kernel, s, padding)
+    else:
+        ref = F.avg_pool2d(t, kernel, s, padding, count_include_pad=not exclusive)
+    np.testing.assert_allclose(out, ref.numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_pool2d_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([1, 2, 8, 8], "float32", "x")
+    x3 = b.input([2, 8, 8], "float32", "x3")
+    with pytest.raises(cinn.ShapeError, match="op 'pool2d'.*4-D"):
+        b.pool2d(x3, "max", [2, 2])
+    with pytest.raises(cinn.ShapeError, match="op 'pool2d'.*half the kernel"):
+        b.pool2d(x, "max", [2, 2], padding=[2, 0])
+    with pytest.raises(cinn.ShapeError, match="op 'pool2d'.*larger"):
+        b.pool2d(x, "avg", [9, 2])
+    with pytest.raises(cinn.Error, match="op 'pool2d'.*max or avg"):
+        b.pool2d(x, "sum", [2, 2])
+
+
+# ---------------------------------------------------------------- conv2d
+@pytest.mark.parametrize("xshape,wshape,stride,padding,dilation,groups", [
+    ((2, 3, 8, 8), (4, 3, 3, 3), [1, 1], [0, 0], [1, 1], 1),
+    ((1, 4, 9, 7), (6, 2, 3, 2), [2, 1], [1, 2], [1, 1], 2),
+    ((1, 3, 10, 9), (5, 3, 3, 3), [1, 2], [2, 1], [2, 1], 1),
+    ((2, 4, 6, 6), (4, 1, 3, 3), [1, 1], [1, 1], [1, 1], 4),  # depthwise
+])
+def test_conv2d(rng, xshape, wshape, stride, padding, dilation, groups):
+    x, w = rand(rng, *xshape), rand(rng, *wshape)
+    out = run(lambda b, xv, wv: b.conv2d(xv, wv, stride, padding, dilation, groups), x=x, w=w)
+    ref = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=stride, padding=padding,
+                   dilation=dilation, groups=groups)
+    np.testing.assert_allclose(out, ref.numpy(), rtol=RTOL, atol=1e-4)
+
+
+def test_conv2d_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([1, 4, 8, 8], "float32", "x")
+    w = b.input([6, 2, 3, 3], "float32", "w")
+    w3 = b.input([6, 4, 3], "float32", "w3")
+    wd = b.input([6, 4, 3, 3], "float64", "wd")
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d'.*4-D OIHW"):
+        b.conv2d(x, w3)
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d'.*input channels per group"):
+        b.conv2d(x, w)  # groups=1 wants w.shape[1] == 4
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d'.*groups=3 must divide"):
+        b.conv2d(x, w, groups=3)
+    with pytest.raises(cinn.DTypeError, match="op 'conv2d'"):
+        b.conv2d(x, wd)
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d'.*larger"):
+        b.conv2d(x, b.input([6, 4, 9, 3], "float32", "wb"))
+
+
+def test_conv2d_epilogue_and_slice_concat_fuse(rng):
+    """conv2d + bias + relu is one OutFusible kernel; slice, mul and concat one Injective."""
+    x, w = rand(rng, 2, 3, 10, 9), rand(rng, 4, 3, 3, 3)
+    bias = rand(rng, 1, 4, 1, 1)
+    b = cinn.NetBuilder("t")
+    xv, wv = b.input([2, 3, 10, 9], "float32", "x"), b.input([4, 3, 3, 3], "float32", "w")
+    bv = b.input([1, 4, 1, 1], "float32", "bias")
+    y = b.max(b.add(b.conv2d(xv, wv, padding=[1, 1]), bv), 0.0)
+    s = b.slice(y, [2], [1], [9], [2])
+    exe = cinn.compile(b.build([b.concat([s, b.mul(s, 2.0)], 1)]))
+    assert [g["pattern"] for g in exe.fusion_groups] == ["OutFusible", "Injective"]
+    (out,) = exe(x=x, w=w, bias=bias)
+    ref = torch.relu(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+                     + torch.from_numpy(bias)).numpy()[:, :, 1:9:2]
+    np.testing.assert_allclose(out, np.concatenate([ref, 2 * ref], 1), rtol=RTOL, atol=1e-4)
