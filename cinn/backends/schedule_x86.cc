@@ -57,12 +57,10 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
     if (e > 1 && !is_reduction(sch.block_node(b))) attempt([&] { sch.vectorize(inner); });
     return;
   }
-  bool reduce_inner = false;
+  // Lowering puts reduce loops innermost: the innermost loop reduces when the last
+  // iter_var does.
   const ir::ScheduleBlock* node = sch.block_node(b);
-  for (const auto& iv : node->iter_vars) {
-    // The innermost loop drives a reduce iter_var when the last iter_var is a reduce one.
-    reduce_inner = iv.is_reduce();
-  }
+  bool reduce_inner = !node->iter_vars.empty() && node->iter_vars.back().is_reduce();
   attempt([&] {
     auto parts = sch.split(inner, {-1, lanes});
     if (reduce_inner) sch.rfactor(parts[1]);

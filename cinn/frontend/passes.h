@@ -7,7 +7,7 @@
 
 namespace cinn::frontend {
 
-// Copies `g` node by node; `emit` may replace a node by other ops. Used by the passes.
+// Copies `g` node by node (without the nodes that do not reach an output, if `drop_dead`).
 std::unique_ptr<hlir::Graph> rebuild_graph(const hlir::Graph& g, bool drop_dead);
 
 // Expands every composite op by its decomposition rule until only primitives remain.

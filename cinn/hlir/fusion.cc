@@ -26,6 +26,12 @@ class Fuser {
  public:
   explicit Fuser(const Graph& g) : g_(g) {
     for (const auto& n : g.nodes()) {
+      for (Value* v : n->inputs) {
+        auto& u = users_[v];
+        if (u.empty() || u.back() != n.get()) u.push_back(n.get());
+      }
+    }
+    for (const auto& n : g.nodes()) {
       int id = n->id;
       parent_[id] = id;
       GroupInfo& gi = info_[id];
@@ -49,7 +55,7 @@ class Fuser {
       for (Value* v : n->inputs) {
         if (!v->producer) continue;
         int p = find(v->producer->id), c = find(n->id);
-        if (p != c && can_merge(p, c, n.get()) && !creates_cycle(p, c)) merge(p, c);
+        if (p != c && can_merge(p, c) && !creates_cycle(p, c)) merge(p, c);
       }
     }
   }
@@ -77,7 +83,7 @@ class Fuser {
       for (Node* n : fg.nodes) {
         for (Value* v : n->outputs) {
           bool outside = g_.is_output(v);
-          for (Node* u : g_.users(v)) outside = outside || !members.count(u);
+          for (Node* u : users(v)) outside = outside || !members.count(u);
           if (outside) fg.outputs.push_back(v);
         }
       }
@@ -132,7 +138,7 @@ class Fuser {
     return true;
   }
 
-  bool can_merge(int p, int c, Node* consumer) {
+  bool can_merge(int p, int c) {
     const GroupInfo& P = info_[p];
     const GroupInfo& C = info_[c];
     if (P.kind == OpPattern::kOpaque || C.kind == OpPattern::kOpaque) return false;
@@ -159,7 +165,6 @@ class Fuser {
       return P.reduce_in == C.reduce_in && P.reduce_axes == C.reduce_axes;
     }
     if (P.kind == OpPattern::kOutFusible && C.kind <= OpPattern::kBroadcast) {
-      (void)consumer;
       return all_fit(C, [&](const Shape& s) { return s == P.master_out; });
     }
     return false;
@@ -171,7 +176,7 @@ class Fuser {
     std::set<const Node*> visited;
     auto push_users = [&](const Node* n) {
       for (Value* v : n->outputs) {
-        for (Node* u : g_.users(v)) {
+        for (Node* u : users(v)) {
           if (visited.insert(u).second) stack.push_back(u);
         }
       }
@@ -199,7 +204,7 @@ class Fuser {
       const Node* n = stack.back();
       stack.pop_back();
       for (Value* v : n->outputs) {
-        for (Node* u : g_.users(v)) {
+        for (Node* u : users(v)) {
           if (find(u->id) == target) return true;
           if (visited.insert(u).second) stack.push_back(u);
         }
@@ -223,7 +228,14 @@ class Fuser {
     info_.erase(p);
   }
 
+  const std::vector<Node*>& users(const Value* v) const {
+    static const std::vector<Node*> kNone;
+    auto it = users_.find(v);
+    return it == users_.end() ? kNone : it->second;
+  }
+
   const Graph& g_;
+  std::map<const Value*, std::vector<Node*>> users_;  // consumers of each value, in order
   std::map<int, int> parent_;
   std::map<int, GroupInfo> info_;
 };

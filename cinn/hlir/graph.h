@@ -2,7 +2,7 @@
 //
 // A Graph owns its nodes and values. Nodes are kept in a topological order (an op can only
 // use values that already exist), so passes walk `nodes()` front to back and rebuild a new
-// graph rather than editing in place (see GraphRewriter in passes.h). The same Graph holds
+// graph rather than editing in place (frontend/passes.h). The same Graph holds
 // a frontend Program (composite ops such as softmax) and, after decomposition, the
 // primitive graph that fusion and lowering see.
 #pragma once
@@ -57,7 +57,8 @@ class Graph {
 
   const std::string& name() const { return name_; }
 
-  // A named graph input. Names are unique (ShapeError otherwise... a cinn::Error).
+  // A named graph input; names are unique (cinn::Error otherwise), dimensions positive
+  // (ShapeError).
   Value* add_input(const std::string& name, const Shape& shape, common::Type dtype);
   // Appends a node of `op` with fully validated attrs and the given result types. Use
   // Builder (builder.h) to get validation and inference; this is the raw constructor.

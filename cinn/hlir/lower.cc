@@ -1,7 +1,6 @@
 #include "cinn/hlir/lower.h"
 
 #include <map>
-#include <cctype>
 #include <set>
 
 #include "cinn/hlir/ops/op_util.h"
@@ -10,14 +9,12 @@
 namespace cinn::hlir {
 namespace {
 
+// Unique tensor names (blocks are found by name). Backends make them identifiers.
 class Namer {
  public:
   std::string operator()(const Value* v) {
-    std::string base;
-    for (char ch : v->name) base += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-    if (base.empty() || std::isdigit(static_cast<unsigned char>(base[0]))) base = "t_" + base;
-    std::string name = base;
-    for (int i = 1; !used_.insert(name).second; ++i) name = base + "_" + std::to_string(i);
+    std::string name = v->name;
+    for (int i = 1; !used_.insert(name).second; ++i) name = v->name + "_" + std::to_string(i);
     return name;
   }
 

@@ -17,7 +17,7 @@ struct LoweredGroup {
 
 // Each node's compute builder emits lang tensors (the group's inputs are placeholders);
 // lang::lower turns them into one function whose intermediate tensors are temporaries.
-// Buffer names are the values' names made into unique C identifiers.
+// Buffer names are the values' names, made unique.
 LoweredGroup lower_group(const FusionGroup& group);
 
 }  // namespace cinn::hlir

@@ -11,7 +11,7 @@
 //
 // A primitive op has shape and dtype rules, a fusion pattern kind and a compute builder
 // (lang tensor expressions); its VJP rule is filled in by the autodiff module. A composite
-// op has a decomposition rule into other ops instead (frontend/decompose.h registers
+// op has a decomposition rule into other ops instead (frontend/composite/ registers
 // them); its result types are those of its decomposition.
 #pragma once
 

@@ -10,6 +10,8 @@ namespace cinn::runtime {
 
 namespace {
 constexpr int64_t kAlign = 64;
+// Graph kernels have static shapes: no size arguments.
+constexpr int64_t kNoSizes[1] = {0};
 int64_t align_up(int64_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
 }  // namespace
 
@@ -114,7 +116,6 @@ void Executable::run(const std::vector<const void*>& inputs,
   for (const Launch& l : plan_.launches) {
     args.clear();
     for (int a : l.args) args.push_back(ptr[a]);
-    static const int64_t kNoSizes[1] = {0};
     l.fn(args.data(), kNoSizes);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {

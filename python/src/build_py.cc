@@ -23,6 +23,21 @@ py::dtype numpy_dtype(common::Type t) {
   return py::dtype(t.to_string());
 }
 
+py::array checked_array(py::handle h, const std::string& what, common::Type dtype) {
+  if (!py::isinstance<py::array>(h)) {
+    CINN_THROW(ExecutionError) << what << " must be a numpy array, got "
+                               << std::string(py::str(h.get_type().attr("__name__")));
+  }
+  py::array arr = py::reinterpret_borrow<py::array>(h);
+  py::dtype want = numpy_dtype(dtype);
+  if (!arr.dtype().is(want) && !(arr.dtype().kind() == want.kind() &&
+                                  arr.dtype().itemsize() == want.itemsize())) {
+    CINN_THROW(DTypeError) << what << " must have dtype " << dtype << ", got "
+                           << std::string(py::str(arr.dtype()));
+  }
+  return arr;
+}
+
 namespace {
 
 
@@ -61,18 +76,7 @@ class KernelPy {
       if (allocate && a.kind == ir::Argument::Kind::kOutput) continue;
       py::handle h = args[given++];
       const std::string& name = a.buffer.name();
-      if (!py::isinstance<py::array>(h)) {
-        CINN_THROW(ExecutionError) << "argument '" << name << "' must be a numpy array, got "
-                                   << std::string(py::str(h.get_type().attr("__name__")));
-      }
-      py::array arr = py::reinterpret_borrow<py::array>(h);
-      py::dtype want = numpy_dtype(a.buffer.dtype());
-      if (!arr.dtype().is(want) && !(arr.dtype().kind() == want.kind() &&
-                                      arr.dtype().itemsize() == want.itemsize())) {
-        CINN_THROW(DTypeError) << "argument '" << name << "' must have dtype "
-                               << a.buffer.dtype() << ", got "
-                               << std::string(py::str(arr.dtype()));
-      }
+      py::array arr = checked_array(h, "argument '" + name + "'", a.buffer.dtype());
       if (arr.ndim() != a.buffer.ndim()) {
         CINN_THROW(ShapeError) << "argument '" << name << "' must have " << a.buffer.ndim()
                                << " dimension(s), got " << arr.ndim();

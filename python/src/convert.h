@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <string>
 #include <vector>
 
 #include "cinn/ir/ir.h"
@@ -24,5 +25,8 @@ std::vector<ir::Expr> to_expr_list(pybind11::handle h);
 
 // numpy dtype of an IR element type (DTypeError for bfloat16).
 pybind11::dtype numpy_dtype(common::Type t);
+// `h` as a numpy array of element type `dtype`; ExecutionError / DTypeError naming `what`
+// ("argument 'A'", "input 'x'") otherwise.
+pybind11::array checked_array(pybind11::handle h, const std::string& what, common::Type dtype);
 
 }  // namespace cinn::python

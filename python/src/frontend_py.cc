@@ -127,16 +127,7 @@ class CompiledPy {
     std::vector<const void*> in_ptrs;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const runtime::BufferSpec& spec = exe.input(i);
-      if (!py::isinstance<py::array>(inputs[i])) {
-        CINN_THROW(ExecutionError) << "input '" << spec.name << "' must be a numpy array, got "
-                                   << std::string(py::str(py::type::of(inputs[i])));
-      }
-      py::array arr = py::reinterpret_borrow<py::array>(inputs[i]);
-      py::dtype want = numpy_dtype(spec.dtype);
-      if (!(arr.dtype().kind() == want.kind() && arr.dtype().itemsize() == want.itemsize())) {
-        CINN_THROW(DTypeError) << "input '" << spec.name << "' must have dtype " << spec.dtype
-                               << ", got " << std::string(py::str(arr.dtype()));
-      }
+      py::array arr = checked_array(inputs[i], "input '" + spec.name + "'", spec.dtype);
       bool shape_ok = arr.ndim() == static_cast<py::ssize_t>(spec.shape.size());
       for (size_t d = 0; shape_ok && d < spec.shape.size(); ++d) shape_ok = arr.shape(d) == spec.shape[d];
       if (!shape_ok) {

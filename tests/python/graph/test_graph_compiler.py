@@ -249,3 +249,15 @@ def test_concurrent_runs_give_the_same_results(rng):
     for t in threads:
         t.join()
     assert not bad
+
+
+def test_input_names_that_are_not_identifiers(rng):
+    """Names are the user's ("x.in-1"), or clash with generated ones ("v3")."""
+    b = cinn.NetBuilder("names")
+    x = b.input([4, 8], "float32", "x.in-1")
+    y = b.input([4, 8], "float32", "v3")
+    exe = cinn.compile(b.build([b.softmax(b.add(x, y))]))
+    xv, yv = rng.random((4, 8), dtype="float32"), rng.random((4, 8), dtype="float32")
+    z = xv + yv
+    e = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(exe(xv, yv)[0], e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-7)
