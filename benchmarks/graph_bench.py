@@ -1,0 +1,93 @@
+"""Times programs compiled by the graph compiler (default schedules, no tuning) against
+PyTorch eager on the same threads.
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/graph_bench.py [--quick]
+
+Every program is built with cinn.NetBuilder from primitive or composite ops, compiled with
+cinn.compile, checked against torch, and timed with the best of `repeat` runs. The ratio is
+torch time / cinn time (above 1: cinn is faster). Copy the table into benchmarks/results/
+with the date and the machine.
+"""
+
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from schedules_bench import best  # noqa: E402
+
+import cinn  # noqa: E402
+
+
+def softmax(b, x):
+    return b.softmax(x)
+
+
+def layer_norm(b, x, g, be):
+    n = x.shape[-1]
+    mean = b.mul(b.reduce(x, "sum", [-1], True), 1.0 / n)
+    xc = b.sub(x, mean)
+    var = b.mul(b.reduce(b.mul(xc, xc), "sum", [-1], True), 1.0 / n)
+    return b.add(b.mul(b.mul(xc, b.rsqrt(b.add(var, 1e-5))), g), be)
+
+
+def gelu(b, x):
+    return b.mul(b.mul(x, 0.5), b.add(b.erf(b.mul(x, 1 / math.sqrt(2))), 1.0))
+
+
+def chain6(b, x, y):
+    return b.tanh(b.mul(b.exp(b.sub(b.add(x, y), 1.0)), 0.5))
+
+
+def linear_gelu(b, x, w, bias):
+    return gelu(b, b.add(b.matmul(x, w), bias))
+
+
+CASES = [
+    # name, cinn builder, torch function, input shapes
+    ("softmax 4096x1024", softmax, lambda x: torch.softmax(x, -1), [(4096, 1024)]),
+    ("layer_norm 4096x1024", layer_norm,
+     lambda x, g, be: torch.nn.functional.layer_norm(x, (x.shape[-1],), g, be, 1e-5),
+     [(4096, 1024), (1024,), (1024,)]),
+    ("gelu (erf) 4096x1024", gelu, lambda x: torch.nn.functional.gelu(x), [(4096, 1024)]),
+    ("6-op elementwise 4096x4096", chain6, lambda x, y: torch.tanh(torch.exp(x + y - 1) * 0.5),
+     [(4096, 4096), (4096, 4096)]),
+    ("matmul+bias+gelu 512x1024x1024", linear_gelu,
+     lambda x, w, bias: torch.nn.functional.gelu(x @ w + bias), [(512, 1024), (1024, 1024), (1024,)]),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    repeat = 3 if args.quick else 10
+    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
+    torch.set_num_threads(threads)
+    cinn.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    print(f"threads: {threads}")
+    print(f"| program | kernels | cinn ms | torch ms | torch/cinn |")
+    print(f"|---|---|---|---|---|")
+    for name, build, ref, shapes in CASES:
+        b = cinn.NetBuilder(name.split()[0])
+        vals = [b.input(list(s), "float32", f"in{i}") for i, s in enumerate(shapes)]
+        exe = cinn.compile(b.build(build(b, *vals)))
+        arrays = [rng.standard_normal(s).astype("float32") for s in shapes]
+        if build is linear_gelu:
+            arrays[1] /= 32
+        tensors = [torch.from_numpy(a) for a in arrays]
+        (out,) = exe(*arrays)
+        np.testing.assert_allclose(out, ref(*tensors).numpy(), rtol=1e-3, atol=1e-3)
+        t_cinn = best(lambda: exe(*arrays), repeat)
+        t_torch = best(lambda: ref(*tensors), repeat)
+        print(f"| {name} | {len(exe.fusion_groups)} | {t_cinn * 1e3:.2f} | {t_torch * 1e3:.2f} "
+              f"| {t_torch / t_cinn:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
