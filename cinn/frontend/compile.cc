@@ -1,14 +1,19 @@
 #include "cinn/frontend/compile.h"
 
+#include <filesystem>
+#include <iostream>
 #include <map>
 #include <sstream>
 
 #include "cinn/backends/build.h"
 #include "cinn/backends/llvm/jit_module.h"
 #include "cinn/backends/schedule_x86.h"
+#include "cinn/common/dump.h"
+#include "cinn/frontend/compile_cache.h"
 #include "cinn/frontend/passes.h"
 #include "cinn/hlir/fusion.h"
 #include "cinn/hlir/lower.h"
+#include "cinn/hlir/pass.h"
 #include "cinn/ir/schedule.h"
 
 namespace cinn::frontend {
@@ -23,17 +28,90 @@ backends::KernelKind kernel_kind(hlir::OpPattern p) {
   }
 }
 
-}  // namespace
-
-std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
-                                         const CompileOptions& options) {
-  if (target.arch != common::Target::Arch::kX86) {
-    CINN_THROW(CompileError) << "compile: only x86 targets are supported so far, got "
-                             << target.to_string();
+// Elementwise groups with one result read every input of the result's shape only at the
+// index they write: such an input may share the result's memory.
+std::vector<std::pair<int, int>> inplace_pairs(const hlir::FusionGroup& fg, const hlir::LoweredGroup& lg) {
+  std::vector<std::pair<int, int>> pairs;
+  if (fg.kind != hlir::OpPattern::kElementWise || fg.outputs.size() != 1) return pairs;
+  int out = static_cast<int>(lg.args.size()) - 1;
+  const hlir::TensorType& t = lg.args[out]->type;
+  for (int i = 0; i < static_cast<int>(fg.inputs.size()); ++i) {
+    const hlir::TensorType& in = lg.args[i]->type;
+    if (in.shape == t.shape && in.dtype.bytes() == t.dtype.bytes()) pairs.push_back({out, i});
   }
+  return pairs;
+}
+
+// Replaces each `constant` node too large to emit inline by a graph input standing for a
+// constant buffer; `literals` maps those inputs to their data.
+std::unique_ptr<hlir::Graph> externalize_literals(const hlir::Graph& g,
+                                                  std::map<const hlir::Value*, hlir::ConstDataPtr>* literals) {
+  int count = 0;
+  return hlir::rewrite_graph(g, [&](hlir::Builder& b, const hlir::Node& n, const std::vector<hlir::Value*>&)
+                                    -> std::optional<std::vector<hlir::Value*>> {
+    if (n.op_name() != "constant") return std::nullopt;
+    auto data = hlir::get_attr<hlir::ConstDataPtr>(n.attrs, "value");
+    if (hlir::num_elements(data->shape) <= hlir::kMaxInlineConstant) return std::nullopt;
+    std::string name;
+    do {
+      name = "__constant" + std::to_string(count++);
+    } while (b.graph().input(name));
+    hlir::Value* v = b.graph().add_input(name, data->shape, data->dtype);
+    (*literals)[v] = data;
+    return std::vector<hlir::Value*>{v};
+  });
+}
+
+// Evaluates a graph without inputs by compiling it for the host and running it once.
+std::vector<hlir::ConstDataPtr> evaluate_constants(const hlir::Graph& g, const CompileOptions& options) {
+  CompileOptions inner = options;
+  inner.fold_constants = false;
+  inner.cache = false;
+  inner.dump_dir = "";
+  auto copy = std::shared_ptr<const hlir::Graph>(hlir::rewrite_graph(g, nullptr));
+  auto compiled = compile(Program(copy), common::Target::host_x86(), inner);
+  std::vector<std::shared_ptr<hlir::ConstData>> data;
+  std::vector<void*> outs;
+  for (const hlir::Value* v : g.outputs()) {
+    auto d = std::make_shared<hlir::ConstData>();
+    d->dtype = v->dtype();
+    d->shape = v->shape();
+    d->bytes.resize(static_cast<size_t>(hlir::num_elements(v->shape()) * v->dtype().bytes()));
+    outs.push_back(d->bytes.data());
+    data.push_back(d);
+  }
+  compiled->executable->run({}, outs);
+  return {data.begin(), data.end()};
+}
+
+std::unique_ptr<hlir::Graph> run_graph_passes(const hlir::Graph& g,
+                                              const CompileOptions& options) {
+
+  hlir::GraphPassManager pm(options.dump_dir);
+  pm.add("decompose", decompose);
+  pm.add("dead_code", eliminate_dead_code);
+  pm.add("simplify", simplify);
+  pm.add("cse", eliminate_common_subexpressions);
+  if (options.fold_constants) {
+    pm.add("fold_constants", [options](const hlir::Graph& x) {
+      return fold_constants(x, [&](const hlir::Graph& c) { return evaluate_constants(c, options); });
+    });
+    pm.add("simplify_folded", simplify);
+    pm.add("cse_folded", eliminate_common_subexpressions);
+  }
+  pm.add("dead_code_final", eliminate_dead_code);
+  return pm.run(g);
+}
+
+// The pipeline without the cache; `object` receives the machine code.
+std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const common::Target& target,
+                                                  const CompileOptions& options, std::string* object) {
   auto result = std::make_shared<CompiledProgram>();
-  std::unique_ptr<hlir::Graph> g = eliminate_dead_code(*decompose(program.graph()));
+  std::unique_ptr<hlir::Graph> g = run_graph_passes(program.graph(), options);
   result->primitive_graph = g->to_string();
+  // Literals too large to emit inline become constant buffers of the executable.
+  std::map<const hlir::Value*, hlir::ConstDataPtr> literals;
+  g = externalize_literals(*g, &literals);
   std::vector<hlir::FusionGroup> groups = hlir::fuse_ops(*g, options.fusion);
 
   backends::BuildOptions bopts;
@@ -54,7 +132,15 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
     plan.buffers.push_back(b);
     return buffer_of[v] = static_cast<int>(plan.buffers.size() - 1);
   };
-  for (hlir::Value* v : g->inputs()) plan.inputs.push_back(buffer(v, runtime::BufferSpec::Kind::kInput));
+  for (hlir::Value* v : g->inputs()) {
+    auto lit = literals.find(v);
+    if (lit == literals.end()) {
+      plan.inputs.push_back(buffer(v, runtime::BufferSpec::Kind::kInput));
+      continue;
+    }
+    runtime::BufferSpec& b = plan.buffers[buffer(v, runtime::BufferSpec::Kind::kConstant)];
+    b.data = std::shared_ptr<const void>(lit->second, lit->second->bytes.data());
+  }
   for (hlir::Value* v : g->outputs()) {
     plan.outputs.push_back(buffer(v, v->producer ? runtime::BufferSpec::Kind::kOutput
                                                  : runtime::BufferSpec::Kind::kInput));
@@ -73,6 +159,7 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
     runtime::Launch launch;
     launch.kernel = fg.name;
     for (const hlir::Value* v : lg.args) launch.args.push_back(buffer(v, runtime::BufferSpec::Kind::kTemp));
+    launch.inplace = inplace_pairs(fg, lg);
     plan.launches.push_back(launch);
 
     CompiledKernelInfo info;
@@ -90,9 +177,44 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
     jit = backends::compile_llvm(module, bopts.llvm);
     for (runtime::Launch& l : plan.launches) l.fn = jit->lookup(l.kernel);
     result->source = jit->llvm_ir();
+    *object = jit->object_code();
   }
   result->loop_ir = loop_ir.str();
   result->executable = std::make_shared<runtime::Executable>(std::move(plan), std::shared_ptr<void>(jit));
+  return result;
+}
+
+}  // namespace
+
+std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
+                                         const CompileOptions& options) {
+  if (target.arch != common::Target::Arch::kX86) {
+    CINN_THROW(CompileError) << "compile: only x86 targets are supported so far, got "
+                             << target.to_string();
+  }
+  // Dumps come from compiling: with a dump directory the cache is not consulted.
+  std::string dir = options.cache && common::dump_root(options.dump_dir).empty()
+                        ? compile_cache_dir(options) : std::string();
+  std::string key, path, status = "off", corrupt;
+  if (!dir.empty()) {
+    key = compile_cache_key(program, target, options);
+    path = (std::filesystem::path(dir) / (key + ".cinn")).string();
+    if (auto hit = load_compile_cache(path, key, &corrupt)) {
+      hit->cache_status = "hit";
+      hit->cache_path = path;
+      return hit;
+    }
+    status = "miss";
+    if (!corrupt.empty()) {
+      status = "rebuilt";
+      std::cerr << "cinn: compile cache entry " << path << " is invalid (" << corrupt
+                << "); compiling again and replacing it\n";
+    }
+  }
+  std::string object;
+  auto result = compile_uncached(program, target, options, &object);
+  result->cache_status = status;
+  if (!dir.empty() && store_compile_cache(path, key, *result, object)) result->cache_path = path;
   return result;
 }
 

@@ -16,8 +16,13 @@ struct CompileOptions {
   bool fusion = true;         // off: one kernel per primitive op
   int opt_level = 3;          // LLVM O3, or O0 for debugging
   bool precise_math = false;  // libm instead of the vectorized approximations
-  // Where to dump IR; overrides $CINN_DUMP_DIR ("" turns dumps off).
+  bool fold_constants = true; // evaluate constant subgraphs at compile time
+  bool cache = true;          // the disk compile cache (see compile_cache.h)
+  // Where to dump IR; overrides $CINN_DUMP_DIR ("" turns dumps off). While dumps are on,
+  // the compile cache is bypassed (dumps come from compiling).
   std::optional<std::string> dump_dir;
+  // The compile cache directory; overrides $CINN_CACHE_DIR (compile_cache.h).
+  std::optional<std::string> cache_dir;
 };
 
 struct CompiledKernelInfo {
@@ -36,10 +41,15 @@ class CompiledProgram {
   std::string primitive_graph;  // the graph after decomposition and graph passes
   std::string source;           // generated code (LLVM IR for x86)
   std::string loop_ir;          // the scheduled loop IR of every kernel
+  // "off", "miss" (compiled and stored), "hit" (loaded) or "rebuilt" (an invalid entry was
+  // found, compiled and replaced); the entry's path when one was read or written.
+  std::string cache_status = "off";
+  std::string cache_path;
 };
 
-// decompose -> DCE -> fusion -> lower each group -> default schedule -> loop passes ->
-// code generation -> Executable with a memory plan.
+// Graph passes (decompose, DCE, simplify, CSE, constant folding; hlir::GraphPassManager) ->
+// fusion -> lower each group -> default schedule -> loop passes -> code generation ->
+// Executable with a memory plan. Consults the disk compile cache first (compile_cache.h).
 std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
                                          const CompileOptions& options = {});
 

@@ -13,7 +13,7 @@ Value* NetBuilder::input(const std::vector<int64_t>& shape, common::Type dtype, 
 Program NetBuilder::build(const std::vector<Value*>& outputs) {
   if (outputs.empty()) CINN_THROW(Error) << "NetBuilder::build: a program needs at least one output";
   graph().set_outputs(outputs);
-  return Program(rebuild_graph(graph(), /*drop_dead=*/true));
+  return Program(eliminate_dead_code(graph()));
 }
 
 Value* NetBuilder::fill_constant(const std::vector<int64_t>& shape, double value, common::Type dtype) {

@@ -1,80 +1,315 @@
 #include "cinn/frontend/passes.h"
 
+#include <cstring>
 #include <map>
+#include <numeric>
 #include <set>
-
-#include "cinn/hlir/builder.h"
+#include <unordered_map>
 
 namespace cinn::frontend {
-namespace {
 
-std::set<const hlir::Node*> live_nodes(const hlir::Graph& g) {
-  std::set<const hlir::Node*> live;
-  std::vector<const hlir::Value*> work(g.outputs().begin(), g.outputs().end());
-  while (!work.empty()) {
-    const hlir::Value* v = work.back();
-    work.pop_back();
-    if (!v->producer || !live.insert(v->producer).second) continue;
-    for (const hlir::Value* in : v->producer->inputs) work.push_back(in);
+using hlir::AttrMap;
+using hlir::Builder;
+using hlir::ConstData;
+using hlir::ConstDataPtr;
+using hlir::Graph;
+using hlir::Node;
+using hlir::Value;
+
+std::unique_ptr<Graph> decompose(const Graph& g) {
+  bool expanded = false;
+  hlir::NodeRewriter expand = [&](Builder& b, const Node& n, const std::vector<Value*>& ins)
+      -> std::optional<std::vector<Value*>> {
+    if (!n.op->is_composite()) return std::nullopt;
+    expanded = true;
+    return n.op->decompose_fn(b, ins, n.attrs);
+  };
+  auto out = hlir::rewrite_graph(g, expand);
+  for (int round = 0; expanded; ++round) {
+    if (round >= 32) {
+      CINN_THROW(InternalError) << "decomposition does not terminate (a composite expands to itself?)";
+    }
+    expanded = false;
+    out = hlir::rewrite_graph(*out, expand);
   }
-  return live;
+  return out;
 }
 
-// Copies g into a new graph; composite nodes are expanded when `expand` is set.
-std::unique_ptr<hlir::Graph> copy_graph(const hlir::Graph& g, bool expand, bool drop_dead,
-                                        bool* expanded) {
-  auto out = std::make_unique<hlir::Graph>(g.name());
-  std::map<const hlir::Value*, hlir::Value*> vmap;
-  for (hlir::Value* v : g.inputs()) vmap[v] = out->add_input(v->name, v->shape(), v->dtype());
-  std::set<const hlir::Node*> live;
-  if (drop_dead) live = live_nodes(g);
-  hlir::Builder b(out.get());
-  for (const auto& n : g.nodes()) {
-    if (drop_dead && !live.count(n.get())) continue;
-    std::vector<hlir::Value*> ins;
-    for (hlir::Value* v : n->inputs) ins.push_back(vmap.at(v));
-    std::vector<hlir::Value*> results;
-    if (expand && n->op->is_composite()) {
-      results = n->op->decompose_fn(b, ins, n->attrs);
-      *expanded = true;
-    } else {
-      std::vector<hlir::TensorType> types;
-      for (hlir::Value* v : n->outputs) types.push_back(v->type);
-      results = out->add_node(n->op, ins, n->attrs, types)->outputs;
+std::unique_ptr<Graph> eliminate_dead_code(const Graph& g) {
+  return hlir::rewrite_graph(g, nullptr, /*drop_dead=*/true);
+}
+
+namespace {
+
+struct NodeKey {
+  const hlir::OpInfo* op;
+  std::vector<const Value*> inputs;
+  const AttrMap* attrs;
+  bool operator==(const NodeKey& o) const {
+    if (op != o.op || inputs != o.inputs || attrs->size() != o.attrs->size()) return false;
+    for (auto a = attrs->begin(), b = o.attrs->begin(); a != attrs->end(); ++a, ++b) {
+      if (a->first != b->first || !hlir::attr_equal(a->second, b->second)) return false;
     }
-    CINN_CHECK(results.size() == n->outputs.size()) << "op '" << n->op_name() << "' produced "
-                                                    << results.size() << " results";
-    for (size_t i = 0; i < results.size(); ++i) {
-      CINN_CHECK(results[i]->type == n->outputs[i]->type)
-          << "op '" << n->op_name() << "': decomposition changed result " << i << " from "
-          << n->outputs[i]->type.to_string() << " to " << results[i]->type.to_string();
-      vmap[n->outputs[i]] = results[i];
-    }
+    return true;
   }
-  std::vector<hlir::Value*> outs;
-  for (hlir::Value* v : g.outputs()) outs.push_back(vmap.at(v));
-  out->set_outputs(outs);
-  return out;
+};
+
+struct NodeKeyHash {
+  size_t operator()(const NodeKey& k) const {
+    size_t h = std::hash<const void*>()(k.op);
+    auto mix = [&h](size_t x) { h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+    for (const Value* v : k.inputs) mix(std::hash<const void*>()(v));
+    for (const auto& [name, a] : *k.attrs) {
+      mix(std::hash<std::string>()(name));
+      mix(hlir::attr_hash(a));
+    }
+    return h;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Graph> eliminate_common_subexpressions(const Graph& g) {
+  std::unordered_map<NodeKey, std::vector<Value*>, NodeKeyHash> seen;
+  return hlir::rewrite_graph(g, [&](Builder& b, const Node& n, const std::vector<Value*>& ins)
+                                 -> std::optional<std::vector<Value*>> {
+    std::vector<const Value*> key_ins(ins.begin(), ins.end());
+    NodeKey key{n.op, key_ins, &n.attrs};
+    auto it = seen.find(key);
+    if (it != seen.end()) return it->second;
+    std::vector<hlir::TensorType> types;
+    for (Value* v : n.outputs) types.push_back(v->type);
+    Node* copy = b.graph().add_node(n.op, ins, n.attrs, types);
+    seen.emplace(NodeKey{n.op, key_ins, &copy->attrs}, copy->outputs);
+    return copy->outputs;
+  });
+}
+
+namespace {
+
+const Node* producer_of(const Value* v, const char* op) {
+  return v->producer && v->producer->op_name() == op ? v->producer : nullptr;
+}
+
+// The value of a fill_constant producing `v`, if any.
+std::optional<double> splat_value(const Value* v) {
+  if (const Node* n = producer_of(v, "fill_constant")) return hlir::get_attr<double>(n->attrs, "value");
+  return std::nullopt;
+}
+
+bool is_splat(const Value* v, double c) {
+  auto s = splat_value(v);
+  return s && *s == c;
+}
+
+Value* fill_like(Builder& b, const hlir::TensorType& t, double value) {
+  return b.call1("fill_constant", {},
+                 {{"shape", t.shape}, {"value", value}, {"dtype", t.dtype}});
+}
+
+// Whether every value of dtype `from` is exactly representable in `to`.
+bool holds_all_values(common::Type from, common::Type to) {
+  // Significand and exponent bits of the float types.
+  auto mantissa = [](common::Type t) {
+    return t.is_bfloat() ? 8 : t.bits() == 16 ? 11 : t.bits() == 32 ? 24 : 53;
+  };
+  auto exponent = [](common::Type t) {
+    return t.is_bfloat() ? 8 : t.bits() == 16 ? 5 : t.bits() == 32 ? 8 : 11;
+  };
+  if (from.is_bool()) return true;
+  if (from.is_float()) {
+    return to.is_float() && mantissa(to) >= mantissa(from) && exponent(to) >= exponent(from);
+  }
+  bool from_signed = from.is_int();
+  if (from_signed || from.is_uint()) {
+    int value_bits = from.bits() - (from_signed ? 1 : 0);
+    if (to.is_float()) return value_bits <= mantissa(to);
+    if (to.is_int()) return to.bits() > value_bits;
+    if (to.is_uint()) return !from_signed && to.bits() >= from.bits();
+  }
+  return false;
+}
+
+std::vector<int64_t> normalized_perm(const Node& n) {
+  auto perm = hlir::get_attr<std::vector<int64_t>>(n.attrs, "perm");
+  int64_t r = static_cast<int64_t>(perm.size());
+  for (auto& p : perm) p = p < 0 ? p + r : p;
+  return perm;
 }
 
 }  // namespace
 
-std::unique_ptr<hlir::Graph> rebuild_graph(const hlir::Graph& g, bool drop_dead) {
-  bool expanded = false;
-  return copy_graph(g, false, drop_dead, &expanded);
+std::unique_ptr<Graph> simplify(const Graph& g) {
+  return hlir::rewrite_graph(g, [](Builder& b, const Node& n, const std::vector<Value*>& in)
+                                 -> std::optional<std::vector<Value*>> {
+    const std::string& op = n.op_name();
+    const hlir::TensorType& out = n.outputs[0]->type;
+    auto keep = [&](Value* v) -> std::optional<std::vector<Value*>> {
+      if (v->type == out) return std::vector<Value*>{v};
+      return std::nullopt;
+    };
+    if (op == "mul") {
+      if (is_splat(in[1], 1.0)) return keep(in[0]);
+      if (is_splat(in[0], 1.0)) return keep(in[1]);
+    } else if (op == "div") {
+      if (is_splat(in[1], 1.0)) return keep(in[0]);
+    } else if (op == "add") {
+      if (is_splat(in[1], 0.0)) return keep(in[0]);
+      if (is_splat(in[0], 0.0)) return keep(in[1]);
+    } else if (op == "sub") {
+      if (is_splat(in[1], 0.0)) return keep(in[0]);
+    } else if (op == "neg") {
+      if (const Node* p = producer_of(in[0], "neg")) return keep(p->inputs[0]);
+    } else if (op == "transpose") {
+      std::vector<int64_t> perm = normalized_perm(n);
+      Value* x = in[0];
+      if (const Node* p = producer_of(x, "transpose")) {
+        // out[i] = x[perm[i]] dims, x = transpose(y, q): out dim i is y's dim q[perm[i]].
+        std::vector<int64_t> q = normalized_perm(*p), composed(perm.size());
+        for (size_t i = 0; i < perm.size(); ++i) composed[i] = q[static_cast<size_t>(perm[i])];
+        perm = composed;
+        x = p->inputs[0];
+      }
+      if (auto s = splat_value(x)) return std::vector<Value*>{fill_like(b, out, *s)};
+      std::vector<int64_t> id(perm.size());
+      std::iota(id.begin(), id.end(), 0);
+      if (perm == id) return keep(x);
+      if (x != in[0]) return std::vector<Value*>{b.call1("transpose", {x}, {{"perm", perm}})};
+    } else if (op == "reshape" || op == "broadcast_to") {
+      Value* x = in[0];
+      if (const Node* p = producer_of(x, op.c_str())) x = p->inputs[0];
+      if (auto s = splat_value(x)) return std::vector<Value*>{fill_like(b, out, *s)};
+      if (x->shape() == out.shape) return keep(x);
+      if (x != in[0]) return std::vector<Value*>{b.call1(op, {x}, {{"shape", out.shape}})};
+    } else if (op == "cast") {
+      Value* x = in[0];
+      if (const Node* p = producer_of(x, "cast")) {
+        if (holds_all_values(p->inputs[0]->dtype(), p->outputs[0]->dtype())) x = p->inputs[0];
+      }
+      if (x->dtype() == out.dtype) return keep(x);
+      if (x != in[0]) return std::vector<Value*>{b.call1("cast", {x}, {{"dtype", out.dtype}})};
+    }
+    return std::nullopt;
+  });
 }
 
-std::unique_ptr<hlir::Graph> decompose(const hlir::Graph& g) {
-  bool expanded = false;
-  auto out = copy_graph(g, true, false, &expanded);
-  for (int round = 0; expanded; ++round) {
-    CINN_CHECK(round < 32) << "decomposition does not terminate (a composite expands to itself?)";
-    expanded = false;
-    out = copy_graph(*out, true, false, &expanded);
+namespace {
+
+// The element of a literal as a double, if that conversion is exact for its dtype.
+std::optional<double> element_as_double(const ConstData& d, size_t k) {
+  const common::Type& t = d.dtype;
+  const uint8_t* p = d.bytes.data() + k * static_cast<size_t>(t.bytes());
+  auto read = [p](auto v) {
+    std::memcpy(&v, p, sizeof(v));
+    return static_cast<double>(v);
+  };
+  if (t.is_bool()) return read(uint8_t{}) != 0 ? 1.0 : 0.0;
+  if (t.is_float() && t.bits() == 32) return read(float{});
+  if (t.is_float() && t.bits() == 64) return read(double{});
+  if (t.is_int() && t.bits() == 8) return read(int8_t{});
+  if (t.is_int() && t.bits() == 16) return read(int16_t{});
+  if (t.is_int() && t.bits() == 32) return read(int32_t{});
+  if (t.is_uint() && t.bits() == 8) return read(uint8_t{});
+  if (t.is_int() && t.bits() == 64) {
+    int64_t v;
+    std::memcpy(&v, p, sizeof(v));
+    if (static_cast<int64_t>(static_cast<double>(v)) == v) return static_cast<double>(v);
   }
-  return out;
+  return std::nullopt;
 }
 
-std::unique_ptr<hlir::Graph> eliminate_dead_code(const hlir::Graph& g) { return rebuild_graph(g, true); }
+// The common value of all elements, if they are equal and exactly a double.
+std::optional<double> splat_of(const ConstData& d) {
+  size_t esize = static_cast<size_t>(d.dtype.bytes());
+  size_t n = esize ? d.bytes.size() / esize : 0;
+  if (n == 0) return std::nullopt;
+  for (size_t k = 1; k < n; ++k) {
+    if (std::memcmp(d.bytes.data(), d.bytes.data() + k * esize, esize) != 0) return std::nullopt;
+  }
+  return element_as_double(d, 0);
+}
+
+}  // namespace
+
+std::unique_ptr<Graph> fold_constants(const Graph& g, const ConstantEvaluator& evaluate,
+                                      int64_t max_bytes) {
+  // Constant nodes: source ops (fill_constant, iota, constant), and nodes whose inputs are
+  // all constant and whose results are not too large to keep as literals.
+  std::set<const Node*> constant;
+  for (const auto& n : g.nodes()) {
+    bool c = true;
+    for (const Value* v : n->inputs) c = c && v->producer && constant.count(v->producer);
+    for (const Value* v : n->outputs) {
+      c = c && (n->inputs.empty() || hlir::num_elements(v->shape()) * v->dtype().bytes() <= max_bytes);
+    }
+    if (c) constant.insert(n.get());
+  }
+  // Values to fold: made by a constant node with inputs, used by a non-constant node or
+  // returned.
+  std::set<const Value*> fold;
+  auto needs = [&](const Value* v) {
+    const Node* p = v->producer;
+    if (p && constant.count(p) && !p->inputs.empty()) fold.insert(v);
+  };
+  for (const auto& n : g.nodes()) {
+    if (constant.count(n.get())) continue;
+    for (const Value* v : n->inputs) needs(v);
+  }
+  for (const Value* v : g.outputs()) needs(v);
+  if (fold.empty()) return hlir::rewrite_graph(g, nullptr);
+
+  // The constant subgraph computing them, evaluated by the compiler.
+  Graph sub(g.name() + "_constants");
+  std::map<const Value*, Value*> vmap;
+  std::vector<Value*> sub_outs;
+  for (const auto& n : g.nodes()) {
+    if (!constant.count(n.get())) continue;
+    std::vector<Value*> ins;
+    for (const Value* v : n->inputs) ins.push_back(vmap.at(v));
+    std::vector<hlir::TensorType> types;
+    for (const Value* v : n->outputs) types.push_back(v->type);
+    Node* c = sub.add_node(n->op, ins, n->attrs, types);
+    for (size_t i = 0; i < types.size(); ++i) vmap[n->outputs[i]] = c->outputs[i];
+  }
+  std::vector<const Value*> order;
+  for (const auto& n : g.nodes()) {
+    for (const Value* v : n->outputs) {
+      if (fold.count(v)) {
+        order.push_back(v);
+        sub_outs.push_back(vmap.at(v));
+      }
+    }
+  }
+  sub.set_outputs(sub_outs);
+  std::vector<ConstDataPtr> values = evaluate(*eliminate_dead_code(sub));
+  CINN_CHECK(values.size() == order.size()) << "constant folding: the evaluator returned "
+                                            << values.size() << " values for " << order.size();
+  std::map<const Value*, ConstDataPtr> literal;
+  for (size_t i = 0; i < order.size(); ++i) literal[order[i]] = values[i];
+
+  // Results of constant nodes that are not folded feed only constant nodes, which are folded
+  // or dead once their consumers are: placeholders for them go with the final DCE.
+  auto folded = hlir::rewrite_graph(
+      g,
+      [&](Builder& b, const Node& n, const std::vector<Value*>&) -> std::optional<std::vector<Value*>> {
+        bool any = false;
+        for (const Value* v : n.outputs) any = any || literal.count(v);
+        if (!any) return std::nullopt;
+        std::vector<Value*> results;
+        for (const Value* v : n.outputs) {
+          auto it = literal.find(v);
+          if (it == literal.end()) {
+            results.push_back(fill_like(b, v->type, 0.0));
+          } else if (auto s = splat_of(*it->second)) {
+            results.push_back(fill_like(b, v->type, *s));
+          } else {
+            results.push_back(b.call1("constant", {}, {{"value", it->second}}));
+          }
+        }
+        return results;
+      },
+      /*drop_dead=*/true);
+  return eliminate_dead_code(*folded);
+}
 
 }  // namespace cinn::frontend

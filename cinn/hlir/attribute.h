@@ -20,6 +20,10 @@ struct ConstData {
 };
 using ConstDataPtr = std::shared_ptr<const ConstData>;
 
+// The `constant` op emits literals of at most this many elements inline in the kernel that
+// uses them; compile() turns larger ones into constant buffers of the executable.
+constexpr int64_t kMaxInlineConstant = 8;
+
 using Attr = std::variant<bool, int64_t, double, std::string, std::vector<int64_t>,
                           std::vector<double>, common::Type, ConstDataPtr>;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -56,6 +57,29 @@ class Fuser {
         if (!v->producer) continue;
         int p = find(v->producer->id), c = find(n->id);
         if (p != c && can_merge(p, c) && !creates_cycle(p, c)) merge(p, c);
+      }
+    }
+  }
+
+  // Horizontal fusion: groups reading a common value, with no path between them, merge when
+  // both are light ops over one iteration shape, or reductions of the same input shape and
+  // axes: one kernel then reads the shared value once.
+  void run_horizontal() {
+    std::vector<const Value*> values(g_.inputs().begin(), g_.inputs().end());
+    for (const auto& n : g_.nodes()) values.insert(values.end(), n->outputs.begin(), n->outputs.end());
+    for (const Value* v : values) {
+      std::vector<int> groups;
+      for (Node* u : users(v)) {
+        int r = find(u->id);
+        if (std::find(groups.begin(), groups.end(), r) == groups.end()) groups.push_back(r);
+      }
+      for (size_t i = 0; i < groups.size(); ++i) {
+        for (size_t j = i + 1; j < groups.size(); ++j) {
+          int a = find(groups[i]), b = find(groups[j]);
+          if (a != b && can_merge_siblings(a, b) && !creates_cycle(a, b) && !creates_cycle(b, a)) {
+            merge(a, b);
+          }
+        }
       }
     }
   }
@@ -170,6 +194,33 @@ class Fuser {
     return false;
   }
 
+  // The shape of every (non-source) result of a light group, if they all agree.
+  std::optional<Shape> uniform_shape(const GroupInfo& g) const {
+    std::optional<Shape> shape;
+    for (Node* n : g.nodes) {
+      if (n->inputs.empty()) continue;
+      for (Value* v : n->outputs) {
+        if (!shape) shape = v->shape();
+        if (*shape != v->shape()) return std::nullopt;
+      }
+    }
+    return shape;
+  }
+
+  bool can_merge_siblings(int a, int b) {
+    const GroupInfo& A = info_[a];
+    const GroupInfo& B = info_[b];
+    if (is_light(A.kind) && is_light(B.kind)) {
+      if (A.kind == OpPattern::kInjective || B.kind == OpPattern::kInjective) return false;
+      auto sa = uniform_shape(A), sb = uniform_shape(B);
+      return sa && sb && *sa == *sb;
+    }
+    if (A.kind == OpPattern::kReduction && B.kind == OpPattern::kReduction) {
+      return A.reduce_in == B.reduce_in && A.reduce_axes == B.reduce_axes;
+    }
+    return false;
+  }
+
   // Whether some path from group p to group c leaves both groups on the way.
   bool creates_cycle(int p, int c) {
     std::vector<const Node*> stack;
@@ -244,7 +295,10 @@ class Fuser {
 
 std::vector<FusionGroup> fuse_ops(const Graph& g, bool enable) {
   Fuser f(g);
-  if (enable) f.run();
+  if (enable) {
+    f.run();
+    f.run_horizontal();
+  }
   return f.groups();
 }
 

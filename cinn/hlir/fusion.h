@@ -27,8 +27,10 @@ struct FusionGroup {
 //                shape                                                  (epilogues)
 //   Reduction -> Reduction over the same input shape and axes            (softmax, norms)
 //   OutFusible -> ElementWise/Broadcast of the same result shape        (bias, activation)
-// Source ops (no inputs, e.g. fill_constant) go with any consumer. A merge that would make
-// the group graph cyclic is skipped. Opaque ops stay alone. With `enable` false every node
+// Source ops (no inputs, e.g. fill_constant) go with any consumer. Then horizontal fusion:
+// groups that read a common value and have no path between them merge when both are
+// elementwise/broadcast groups over one shape, or reductions over the same input shape and
+// axes. A merge that would make the group graph cyclic is skipped. Opaque ops stay alone. With `enable` false every node
 // is its own group.
 std::vector<FusionGroup> fuse_ops(const Graph& g, bool enable = true);
 

@@ -1,62 +1,9 @@
 #include "cinn/ir/pass_manager.h"
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iomanip>
-#include <sstream>
-#include <system_error>
-
+#include "cinn/common/dump.h"
 #include "cinn/ir/verifier.h"
 
 namespace cinn::ir {
-namespace {
-
-namespace fs = std::filesystem;
-
-// Function and pass names become file names: keep [A-Za-z0-9_.-], map the rest to '_'.
-std::string file_safe(const std::string& name) {
-  std::string out = name.empty() ? std::string("_") : name;
-  for (char& c : out) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-';
-    if (!ok) c = '_';
-  }
-  if (out == "." || out == "..") out = "_";
-  return out;
-}
-
-class Dumper {
- public:
-  Dumper(const std::string& root, const std::string& func_name) {
-    if (root.empty()) return;
-    dir_ = fs::path(root) / file_safe(func_name);
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec || !fs::is_directory(dir_)) {
-      CINN_THROW(CompileError) << "IR dump (CINN_DUMP_DIR): cannot create directory '"
-                               << dir_.string() << "'" << (ec ? ": " + ec.message() : "");
-    }
-  }
-
-  void dump(int index, const std::string& pass_name, const LoweredFunc& f) const {
-    if (dir_.empty()) return;
-    std::ostringstream file;
-    file << std::setw(2) << std::setfill('0') << index << "_" << file_safe(pass_name) << ".txt";
-    fs::path path = dir_ / file.str();
-    std::ofstream os(path, std::ios::trunc);
-    if (os) os << f.to_string();
-    os.close();
-    if (!os) {
-      CINN_THROW(CompileError) << "IR dump (CINN_DUMP_DIR): cannot write '" << path.string() << "'";
-    }
-  }
-
- private:
-  fs::path dir_;
-};
-
-}  // namespace
 
 PassManager::PassManager(std::optional<std::string> dump_dir) : dump_dir_(std::move(dump_dir)) {}
 
@@ -81,14 +28,8 @@ std::vector<std::string> PassManager::pass_names() const {
 }
 
 LoweredFunc PassManager::run(const LoweredFunc& f) const {
-  std::string root;
-  if (dump_dir_) {
-    root = *dump_dir_;
-  } else if (const char* env = std::getenv("CINN_DUMP_DIR")) {
-    root = env;
-  }
-  Dumper dumper(root, f.name());
-  dumper.dump(0, "input", f);
+  common::Dumper dumper(common::dump_root(dump_dir_), f.name());
+  if (dumper.enabled()) dumper.dump(0, "input", f.to_string());
   try {
     verify(f);
   } catch (const InternalError& e) {
@@ -102,7 +43,7 @@ LoweredFunc PassManager::run(const LoweredFunc& f) const {
     } catch (const InternalError& e) {
       CINN_THROW(InternalError) << "pass '" << p.name << "' failed: " << e.what();
     }
-    dumper.dump(static_cast<int>(i + 1), p.name, cur);
+    if (dumper.enabled()) dumper.dump(static_cast<int>(i + 1), p.name, cur.to_string());
     try {
       verify(cur);
     } catch (const InternalError& e) {

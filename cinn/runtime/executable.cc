@@ -28,6 +28,7 @@ int64_t plan_memory(ExecutablePlan* plan) {
     int64_t size;
   };
   std::vector<Live> lives;
+  std::vector<int> live_of(plan->buffers.size(), -1);
   for (size_t b = 0; b < plan->buffers.size(); ++b) {
     if (plan->buffers[b].kind != BufferSpec::Kind::kTemp) continue;
     Live l{static_cast<int>(b), -1, -1, align_up(std::max<int64_t>(plan->buffers[b].bytes(), 1))};
@@ -38,32 +39,68 @@ int64_t plan_memory(ExecutablePlan* plan) {
         l.last = static_cast<int>(k);
       }
     }
+    live_of[b] = static_cast<int>(lives.size());
     lives.push_back(l);
   }
-  // Largest first; each takes the lowest offset clear of every placed buffer it overlaps
-  // in time.
-  std::sort(lives.begin(), lives.end(), [](const Live& a, const Live& b) {
-    return a.size != b.size ? a.size > b.size : a.buffer < b.buffer;
-  });
-  std::vector<Live> placed;
-  int64_t arena = 0;
-  for (const Live& l : lives) {
-    std::vector<std::pair<int64_t, int64_t>> busy;
-    for (const Live& p : placed) {
-      if (p.first <= l.last && l.first <= p.last) {
-        int64_t off = plan->buffers[p.buffer].offset;
-        busy.push_back({off, off + p.size});
-      }
+  // In-place partners: an output first written by launch k and an input of k that dies
+  // there, of the same size. A buffer can have two: the input it overwrites and the output
+  // that overwrites it.
+  std::vector<std::vector<int>> partners(plan->buffers.size());
+  std::vector<bool> overwrites(plan->buffers.size(), false), overwritten(plan->buffers.size(), false);
+  for (size_t k = 0; k < plan->launches.size(); ++k) {
+    const Launch& launch = plan->launches[k];
+    for (auto [o, i] : launch.inplace) {
+      int ob = launch.args.at(static_cast<size_t>(o)), ib = launch.args.at(static_cast<size_t>(i));
+      if (ob == ib || live_of[ob] < 0 || live_of[ib] < 0 || overwrites[ob] || overwritten[ib]) continue;
+      const Live &lo = lives[live_of[ob]], &li = lives[live_of[ib]];
+      if (lo.first != static_cast<int>(k) || li.last != static_cast<int>(k) || lo.size != li.size) continue;
+      overwrites[ob] = overwritten[ib] = true;
+      partners[ob].push_back(ib);
+      partners[ib].push_back(ob);
     }
-    std::sort(busy.begin(), busy.end());
-    int64_t off = 0;
-    for (auto [b, e] : busy) {
-      if (off + l.size <= b) break;
-      off = std::max(off, e);
+  }
+  // Largest first; each takes an in-place partner's offset if that is free of the other
+  // placed buffers it overlaps in time, else the lowest offset clear of all of them.
+  std::vector<int> order(lives.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return lives[a].size != lives[b].size ? lives[a].size > lives[b].size
+                                          : lives[a].buffer < lives[b].buffer;
+  });
+  std::vector<bool> placed(lives.size(), false);
+  int64_t arena = 0;
+  for (int li : order) {
+    const Live& l = lives[li];
+    auto busy = [&](int except) {
+      std::vector<std::pair<int64_t, int64_t>> out;
+      for (size_t pi = 0; pi < lives.size(); ++pi) {
+        const Live& p = lives[pi];
+        if (!placed[pi] || p.buffer == except || !(p.first <= l.last && l.first <= p.last)) continue;
+        int64_t off = plan->buffers[p.buffer].offset;
+        out.push_back({off, off + p.size});
+      }
+      return out;
+    };
+    int64_t off = -1;
+    for (int mate : partners[l.buffer]) {
+      if (off >= 0 || !placed[live_of[mate]]) continue;
+      int64_t m = plan->buffers[mate].offset;
+      bool clear = true;
+      for (auto [b, e] : busy(mate)) clear = clear && (m + l.size <= b || e <= m);
+      if (clear) off = m;
+    }
+    if (off < 0) {
+      auto all = busy(-1);
+      std::sort(all.begin(), all.end());
+      off = 0;
+      for (auto [b, e] : all) {
+        if (off + l.size <= b) break;
+        off = std::max(off, e);
+      }
     }
     plan->buffers[l.buffer].offset = off;
     arena = std::max(arena, off + l.size);
-    placed.push_back(l);
+    placed[li] = true;
   }
   plan->arena_bytes = arena;
   return arena;
@@ -96,6 +133,11 @@ void Executable::run(const std::vector<const void*>& inputs,
   }
   std::vector<void*> ptr(plan_.buffers.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) ptr[plan_.inputs[i]] = const_cast<void*>(inputs[i]);
+  for (size_t b = 0; b < plan_.buffers.size(); ++b) {
+    if (plan_.buffers[b].kind == BufferSpec::Kind::kConstant) {
+      ptr[b] = const_cast<void*>(plan_.buffers[b].data.get());
+    }
+  }
   // Outputs that are written by kernels; a buffer listed as several outputs is written once
   // (into the first) and copied to the others.
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cinn/common/type.h"
@@ -20,12 +21,14 @@ namespace cinn::runtime {
 using KernelFn = void (*)(void** args, const int64_t* sizes);
 
 struct BufferSpec {
-  enum class Kind : uint8_t { kInput, kOutput, kTemp };
+  // kConstant: a literal owned by the executable (`data`), never written.
+  enum class Kind : uint8_t { kInput, kOutput, kTemp, kConstant };
   std::string name;
   common::Type dtype;
   std::vector<int64_t> shape;
   Kind kind = Kind::kTemp;
   int64_t offset = 0;  // kTemp: byte offset in the arena
+  std::shared_ptr<const void> data;  // kConstant: bytes() bytes
   int64_t bytes() const;
 };
 
@@ -33,6 +36,9 @@ struct Launch {
   std::string kernel;
   KernelFn fn = nullptr;
   std::vector<int> args;  // buffer indices in the kernel's argument order
+  // (output arg, input arg) positions that may share memory: the kernel reads each element
+  // of the input only to compute the output element at the same index (elementwise).
+  std::vector<std::pair<int, int>> inplace;
 };
 
 struct ExecutablePlan {
@@ -44,7 +50,9 @@ struct ExecutablePlan {
 };
 
 // Assigns arena offsets to the kTemp buffers by liveness (first use to last use among the
-// launches): buffers whose lifetimes do not overlap share memory. Returns the arena size.
+// launches): buffers whose lifetimes do not overlap share memory, and a launch's output
+// takes the place of an input it may overwrite (Launch::inplace) when that input dies there
+// and has the same size. Returns the arena size.
 int64_t plan_memory(ExecutablePlan* plan);
 
 class Executable {

@@ -141,6 +141,17 @@ class Executable:
         return self._c.primitive_graph
 
     @property
+    def cache_status(self):
+        """How the compile cache served this compile: "off", "miss" (compiled and stored),
+        "hit" (loaded) or "rebuilt" (an invalid entry was replaced)."""
+        return self._c.cache_status
+
+    @property
+    def cache_path(self):
+        """The compile cache entry read or written ("" if none)."""
+        return self._c.cache_path
+
+    @property
     def arena_bytes(self):
         """Bytes of intermediate memory one call uses (after buffer reuse)."""
         return self._c.arena_bytes
@@ -165,6 +176,16 @@ class Executable:
         return "\n".join(lines)
 
 
-def compile(program, target=None, fusion=True, opt_level=3, precise_math=False):
-    """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU)."""
-    return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math))
+def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
+            fold_constants=True, cache=True, cache_dir=None):
+    """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU).
+
+    ``fusion``: fuse ops into kernels (off: one kernel per primitive op).
+    ``fold_constants``: evaluate constant subgraphs at compile time.
+    ``cache``/``cache_dir``: the disk compile cache (default directory ``$CINN_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/cinn``, else ``~/.cache/cinn``); a later compile of the same
+    program, in any process, loads the result instead of compiling. Bypassed while IR dumps
+    are on (``$CINN_DUMP_DIR``).
+    """
+    return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math,
+                                            fold_constants, cache, cache_dir))

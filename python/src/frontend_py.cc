@@ -244,17 +244,22 @@ void bind_frontend(py::module_& m) {
       .def_property_readonly("loop_ir", [](const CompiledPy& c) { return c.c_->loop_ir; })
       .def_property_readonly("primitive_graph", [](const CompiledPy& c) { return c.c_->primitive_graph; })
       .def_property_readonly("arena_bytes", [](const CompiledPy& c) { return c.c_->executable->arena_bytes(); })
+      .def_property_readonly("cache_status", [](const CompiledPy& c) { return c.c_->cache_status; })
+      .def_property_readonly("cache_path", [](const CompiledPy& c) { return c.c_->cache_path; })
       .def_property_readonly("unplanned_temp_bytes", [](const CompiledPy& c) {
         return c.c_->executable->unplanned_temp_bytes();
       });
 
   m.def("compile_program", [](const frontend::Program& p, py::object target, bool fusion, int opt_level,
-                              bool precise_math) {
+                              bool precise_math, bool fold_constants, bool cache, py::object cache_dir) {
     common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
     frontend::CompileOptions o;
     o.fusion = fusion;
     o.opt_level = opt_level;
     o.precise_math = precise_math;
+    o.fold_constants = fold_constants;
+    o.cache = cache;
+    if (!cache_dir.is_none()) o.cache_dir = py::str(cache_dir).cast<std::string>();
     std::shared_ptr<frontend::CompiledProgram> c;
     {
       py::gil_scoped_release release;
@@ -262,7 +267,8 @@ void bind_frontend(py::module_& m) {
     }
     return CompiledPy(c);
   }, py::arg("program"), py::arg("target") = py::none(), py::arg("fusion") = true,
-     py::arg("opt_level") = 3, py::arg("precise_math") = false);
+     py::arg("opt_level") = 3, py::arg("precise_math") = false, py::arg("fold_constants") = true,
+     py::arg("cache") = true, py::arg("cache_dir") = py::none());
 }
 
 }  // namespace cinn::python

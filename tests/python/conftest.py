@@ -8,6 +8,14 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
+def pytest_configure(config):
+    """The compile cache of the test run lives in a fresh directory (not ~/.cache/cinn),
+    unless the caller chose one."""
+    if "CINN_CACHE_DIR" not in os.environ:
+        import tempfile
+        os.environ["CINN_CACHE_DIR"] = tempfile.mkdtemp(prefix="cinn-test-cache-")
+
+
 @pytest.fixture
 def rng():
     """A seeded generator: every test sees the same random inputs."""

@@ -3,7 +3,9 @@
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -20,6 +22,7 @@ namespace cinn::backends {
 struct JitModule::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::string ir, ir_unoptimized;
+  std::string object;
 };
 
 JitModule::JitModule(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -35,6 +38,7 @@ JitModule::KernelFn JitModule::lookup(const std::string& name) const {
 }
 const std::string& JitModule::llvm_ir() const { return impl_->ir; }
 const std::string& JitModule::llvm_ir_unoptimized() const { return impl_->ir_unoptimized; }
+const std::string& JitModule::object_code() const { return impl_->object; }
 
 namespace {
 
@@ -68,7 +72,49 @@ std::string host_features() {
   return out;
 }
 
+llvm::orc::JITTargetMachineBuilder host_machine(const std::string& cpu, const std::string& features,
+                                                int opt_level) {
+  auto jtmb = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "JIT target");
+  jtmb.setCPU(cpu);
+  jtmb.getFeatures() = llvm::SubtargetFeatures(features);
+  jtmb.setCodeGenOptLevel(opt_level >= 2 ? llvm::CodeGenOptLevel::Aggressive
+                                         : llvm::CodeGenOptLevel::None);
+  return jtmb;
+}
+
+// Links `object` (machine code for this host) into a new JIT with the runtime functions.
+void link_object(JitModule::Impl* impl, llvm::orc::JITTargetMachineBuilder jtmb) {
+  impl->jit = check(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(),
+                    "LLJIT");
+  // Runtime functions are found by address: libcinn may be loaded with RTLD_LOCAL (Python).
+  auto& jd = impl->jit->getMainJITDylib();
+  llvm::orc::SymbolMap runtime;
+  runtime[impl->jit->mangleAndIntern("cinn_parallel_for")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&cinn_parallel_for), llvm::JITSymbolFlags::Exported};
+  if (auto err = jd.define(llvm::orc::absoluteSymbols(std::move(runtime)))) {
+    CINN_THROW(CompileError) << "JIT: " << llvm::toString(std::move(err));
+  }
+  if (auto err = impl->jit->addObjectFile(
+          llvm::MemoryBuffer::getMemBufferCopy(impl->object, "cinn_kernels"))) {
+    CINN_THROW(CompileError) << "JIT: " << llvm::toString(std::move(err));
+  }
+}
+
 }  // namespace
+
+std::string host_code_id() {
+  init_llvm();
+  return llvm::sys::getHostCPUName().str() + ";" + host_features();
+}
+
+std::unique_ptr<JitModule> load_object(std::string object, std::string llvm_ir) {
+  init_llvm();
+  auto impl = std::make_unique<JitModule::Impl>();
+  impl->object = std::move(object);
+  impl->ir = std::move(llvm_ir);
+  link_object(impl.get(), host_machine(llvm::sys::getHostCPUName().str(), host_features(), 3));
+  return std::make_unique<JitModule>(std::move(impl));
+}
 
 std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& opts) {
   init_llvm();
@@ -77,11 +123,7 @@ std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& 
 
   std::string cpu = llvm::sys::getHostCPUName().str();
   std::string features = host_features();
-  auto jtmb = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "JIT target");
-  jtmb.setCPU(cpu);
-  jtmb.getFeatures() = llvm::SubtargetFeatures(features);
-  jtmb.setCodeGenOptLevel(opts.opt_level >= 2 ? llvm::CodeGenOptLevel::Aggressive
-                                              : llvm::CodeGenOptLevel::None);
+  auto jtmb = host_machine(cpu, features, opts.opt_level);
   auto tm = check(jtmb.createTargetMachine(), "target machine");
   module->setDataLayout(tm->createDataLayout());
   module->setTargetTriple(tm->getTargetTriple().str());
@@ -122,20 +164,18 @@ std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& 
   }
   impl->ir = print(*module);
 
-  impl->jit = check(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(),
-                    "LLJIT");
-  // Runtime functions are found by address: libcinn may be loaded with RTLD_LOCAL (Python).
-  auto& jd = impl->jit->getMainJITDylib();
-  llvm::orc::SymbolMap runtime;
-  runtime[impl->jit->mangleAndIntern("cinn_parallel_for")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&cinn_parallel_for), llvm::JITSymbolFlags::Exported};
-  if (auto err = jd.define(llvm::orc::absoluteSymbols(std::move(runtime)))) {
-    CINN_THROW(CompileError) << "JIT: " << llvm::toString(std::move(err));
+  // Machine code, kept so that the compile cache can store it (load_object).
+  llvm::SmallVector<char, 0> obj;
+  {
+    llvm::raw_svector_ostream os(obj);
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+      CINN_THROW(CompileError) << "LLVM: the host target cannot emit object code";
+    }
+    pm.run(*module);
   }
-  if (auto err = impl->jit->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
-    CINN_THROW(CompileError) << "JIT: " << llvm::toString(std::move(err));
-  }
+  impl->object.assign(obj.begin(), obj.end());
+  link_object(impl.get(), std::move(jtmb));
   return std::make_unique<JitModule>(std::move(impl));
 }
 

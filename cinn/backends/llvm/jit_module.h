@@ -26,8 +26,10 @@ class JitModule {
   KernelFn lookup(const std::string& name) const;
   // The LLVM IR after optimization.
   const std::string& llvm_ir() const;
-  // The LLVM IR as generated, before optimization.
+  // The LLVM IR as generated, before optimization (empty for a loaded module).
   const std::string& llvm_ir_unoptimized() const;
+  // The machine code, an object file for this host (what load_object takes back).
+  const std::string& object_code() const;
 
   struct Impl;
   explicit JitModule(std::unique_ptr<Impl> impl);
@@ -39,5 +41,12 @@ class JitModule {
 // Generates, optimizes (for the host CPU and the target's features) and JIT-compiles
 // the module. The functions must already be lowered to loops (see backends/pipeline.h).
 std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& opts);
+
+// A module from machine code that compile_llvm produced on a host of the same
+// host_code_id (the compile cache); `llvm_ir` is what llvm_ir() returns.
+std::unique_ptr<JitModule> load_object(std::string object, std::string llvm_ir);
+
+// The host CPU name and features code is generated for.
+std::string host_code_id();
 
 }  // namespace cinn::backends

@@ -6,9 +6,6 @@
 namespace cinn::hlir::ops {
 namespace {
 
-// The largest constant emitted inline (see `constant`).
-constexpr int64_t kMaxInlineConstant = 64;
-
 // Element k of `d` as an immediate of d's dtype.
 Expr const_element(const ConstData& d, int64_t k) {
   const common::Type& t = d.dtype;
@@ -59,9 +56,9 @@ bool register_all() {
 
   OpRegistry::global()
       .add("constant")
-      .describe("the tensor literal `value` (shape and dtype are the literal's). Only literals "
-                "of at most 64 elements can be compiled for now: they are emitted inline as "
-                "a chain of selects on the flat index; larger ones raise UnsupportedOpError")
+      .describe("the tensor literal `value` (shape and dtype are the literal's). Literals of "
+                "at most 8 elements are emitted inline as a chain of selects on the flat "
+                "index; compile() keeps larger ones in constant buffers of the executable")
       .inputs({})
       .required_attr("value", AttrKind::kData, "the literal (a numpy array from Python)")
       .pattern(OpPattern::kElementWise)
@@ -74,13 +71,11 @@ bool register_all() {
       .compute([](const ComputeCall& c) {
         ConstDataPtr data = c.call.attr<ConstDataPtr>("value");
         int64_t n = num_elements(data->shape);
-        // TODO(constant folding): large literals need a data segment in the module (a global
-        // the kernel loads from) instead of inline selects; folding will produce them.
+        // compile() never lowers larger ones (they become constant buffers).
         if (n > kMaxInlineConstant) {
           OP_THROW(c.call, UnsupportedOpError)
-              << "literals of more than " << kMaxInlineConstant << " elements are not supported "
-              << "yet, got " << n << " elements of shape " << shape_to_string(data->shape)
-              << "; pass it as a program input instead";
+              << "only literals of at most " << kMaxInlineConstant << " elements are emitted "
+              << "inline, got " << n << " elements of shape " << shape_to_string(data->shape);
         }
         Shape shape = data->shape;
         return elementwise_compute([data, n, shape](const auto&, const auto& axes) {

@@ -3,6 +3,7 @@
 
 #include "cinn/frontend/net_builder.h"
 #include "cinn/hlir/fusion.h"
+#include "cinn/hlir/pass.h"
 #include "cinn/runtime/executable.h"
 
 namespace cinn::hlir {
@@ -61,22 +62,91 @@ TEST(Hlir, ReductionsOverDifferentAxesStayApart) {
   EXPECT_EQ(groups.size(), 2u) << fusion_groups_to_string(groups);
 }
 
-TEST(Runtime, MemoryPlanSharesBuffersWithDisjointLifetimes) {
+TEST(Hlir, PassManagerVerifiesEveryPass) {
+  NetBuilder b("g");
+  Value* x = b.input({4, 8}, common::Float(32), "x");
+  b.graph().set_outputs({b.exp(x)});
+  GraphPassManager pm("");
+  pm.add("copy", [](const Graph& g) { return rewrite_graph(g, nullptr); });
+  // A broken pass: the exp node claims a result of the wrong shape.
+  pm.add("broken", [](const Graph& g) {
+    return rewrite_graph(g, [](Builder& nb, const Node& n, const std::vector<Value*>& in)
+                                -> std::optional<std::vector<Value*>> {
+      return nb.graph().add_node(n.op, in, n.attrs, {{{8, 4}, common::Float(32)}})->outputs;
+    });
+  });
+  try {
+    pm.run(b.graph());
+    FAIL() << "expected an InternalError";
+  } catch (const InternalError& e) {
+    EXPECT_NE(std::string(e.what()).find("pass 'broken'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(pm.pass_names(), (std::vector<std::string>{"copy", "broken"}));
+}
+
+TEST(Hlir, VerifierRejectsUseBeforeDefinition) {
+  Graph g("g");
+  Value* x = g.add_input("x", {4}, common::Float(32));
+  const OpInfo& exp = OpRegistry::global().get("exp");
+  Node* n = g.add_node(&exp, {x}, exp.validate(1, {}), {{{4}, common::Float(32)}});
+  Node* m = g.add_node(&exp, {x}, exp.validate(1, {}), {{{4}, common::Float(32)}});
+  n->inputs[0] = m->outputs[0];  // node 0 now reads node 1's result
+  g.set_outputs({n->outputs[0]});
+  EXPECT_THROW(verify_graph(g), InternalError);
+}
+
+// in -> t1 -> t2 -> t3 -> out through four kernels on [256] f32 buffers.
+struct ChainPlan {
   runtime::ExecutablePlan plan;
-  auto buf = [&](runtime::BufferSpec::Kind k) {
-    plan.buffers.push_back({"b" + std::to_string(plan.buffers.size()), common::Float(32), {256}, k, 0});
-    return static_cast<int>(plan.buffers.size() - 1);
-  };
-  int in = buf(runtime::BufferSpec::Kind::kInput);
-  int t1 = buf(runtime::BufferSpec::Kind::kTemp), t2 = buf(runtime::BufferSpec::Kind::kTemp),
-      t3 = buf(runtime::BufferSpec::Kind::kTemp);
-  int out = buf(runtime::BufferSpec::Kind::kOutput);
-  // in -> t1 -> t2 -> t3 -> out: t1 and t3 never live together.
-  plan.launches = {{"k0", nullptr, {in, t1}}, {"k1", nullptr, {t1, t2}},
-                   {"k2", nullptr, {t2, t3}}, {"k3", nullptr, {t3, out}}};
-  EXPECT_EQ(runtime::plan_memory(&plan), 2 * 1024);
-  EXPECT_EQ(plan.buffers[t1].offset, plan.buffers[t3].offset);
-  EXPECT_NE(plan.buffers[t1].offset, plan.buffers[t2].offset);
+  int in, t1, t2, t3, out;
+  explicit ChainPlan(bool inplace) {
+    auto buf = [&](runtime::BufferSpec::Kind k) {
+      runtime::BufferSpec b;
+      b.name = "b" + std::to_string(plan.buffers.size());
+      b.dtype = common::Float(32);
+      b.shape = {256};
+      b.kind = k;
+      plan.buffers.push_back(b);
+      return static_cast<int>(plan.buffers.size() - 1);
+    };
+    in = buf(runtime::BufferSpec::Kind::kInput);
+    t1 = buf(runtime::BufferSpec::Kind::kTemp);
+    t2 = buf(runtime::BufferSpec::Kind::kTemp);
+    t3 = buf(runtime::BufferSpec::Kind::kTemp);
+    out = buf(runtime::BufferSpec::Kind::kOutput);
+    for (auto [a, b] : {std::pair{in, t1}, {t1, t2}, {t2, t3}, {t3, out}}) {
+      runtime::Launch l;
+      l.kernel = "k" + std::to_string(plan.launches.size());
+      l.args = {a, b};
+      if (inplace) l.inplace = {{1, 0}};
+      plan.launches.push_back(l);
+    }
+  }
+};
+
+TEST(Runtime, MemoryPlanSharesBuffersWithDisjointLifetimes) {
+  ChainPlan c(/*inplace=*/false);
+  // t1 and t3 never live together; t2 overlaps both.
+  EXPECT_EQ(runtime::plan_memory(&c.plan), 2 * 1024);
+  EXPECT_EQ(c.plan.buffers[c.t1].offset, c.plan.buffers[c.t3].offset);
+  EXPECT_NE(c.plan.buffers[c.t1].offset, c.plan.buffers[c.t2].offset);
+}
+
+TEST(Runtime, MemoryPlanInPlaceChainUsesOneBuffer) {
+  ChainPlan c(/*inplace=*/true);
+  // Each kernel may overwrite its input, which dies there: one buffer for t1, t2, t3.
+  EXPECT_EQ(runtime::plan_memory(&c.plan), 1024);
+  EXPECT_EQ(c.plan.buffers[c.t1].offset, c.plan.buffers[c.t2].offset);
+  EXPECT_EQ(c.plan.buffers[c.t2].offset, c.plan.buffers[c.t3].offset);
+}
+
+TEST(Runtime, MemoryPlanInPlaceNeedsTheInputToDie) {
+  ChainPlan c(/*inplace=*/true);
+  // t1 is read again by the last kernel: k1 must not overwrite it.
+  c.plan.launches[3].args.push_back(c.t1);
+  runtime::plan_memory(&c.plan);
+  EXPECT_NE(c.plan.buffers[c.t1].offset, c.plan.buffers[c.t2].offset);
+  EXPECT_NE(c.plan.buffers[c.t1].offset, c.plan.buffers[c.t3].offset);
 }
 
 }  // namespace

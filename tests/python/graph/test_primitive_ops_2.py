@@ -167,11 +167,19 @@ def test_constant(rng, value):
     np.testing.assert_array_equal(out, x + value)
 
 
-def test_constant_too_large():
+def test_large_constant_is_a_buffer(rng):
+    """Literals of more than 8 elements are not inlined: the executable keeps them in
+    constant buffers, also when returned directly."""
+    value = rng.standard_normal((33, 9)).astype("float32")
+    x = rng.standard_normal((33, 9)).astype("float32")
     b = cinn.NetBuilder("t")
-    c = b.constant(np.zeros((9, 9), dtype="float32"))
-    with pytest.raises(cinn.UnsupportedOpError, match="op 'constant'.*81 elements"):
-        cinn.compile(b.build([c]))
+    v = b.input(x.shape, "float32", "x")
+    c = b.constant(value)
+    exe = cinn.compile(b.build([b.mul(v, c), c]))
+    out, same = exe(x=x)
+    np.testing.assert_array_equal(out, x * value)
+    np.testing.assert_array_equal(same, value)
+    assert exe.input_names == ["x"]
 
 
 def test_iota_errors():
