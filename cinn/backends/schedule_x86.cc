@@ -122,17 +122,58 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes) {
   });
 }
 
+// A direct NCHW convolution block (n, f, y, x | c, r, s): an x-vector by `fr` output
+// channels of results accumulated over the whole reduction (c, r, s outside the register
+// tile), the leading spatial loops fused and parallel. The vector width is the largest
+// divisor of the output width up to two vectors, so no tail is needed.
+bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes) {
+  auto loops = sch.get_loops(b);
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  if (loops.size() != 7 || num_spatial(node) != 4) return false;
+  LoopRV n = loops[0], f = loops[1], y = loops[2], x = loops[3];
+  int64_t xe = extent_of(sch, x), fe = extent_of(sch, f);
+  if (xe < 2 || fe < 1) return false;
+  int64_t xv = 1;
+  for (int64_t d = std::min<int64_t>(xe, 2 * lanes); d >= 2; --d) {
+    if (xe % d == 0) {
+      xv = d;
+      break;
+    }
+  }
+  int64_t fr = fe % 4 == 0 ? 4 : fe % 2 == 0 ? 2 : 1;
+  return attempt([&] {
+    std::vector<LoopRV> xs = {x}, fs = {f};
+    if (xv > 1 && xv < xe) xs = sch.split(x, {-1, xv});
+    if (fr > 1 && fr < fe) fs = sch.split(f, {-1, fr});
+    std::vector<LoopRV> order = {n, fs[0], y};
+    if (xs.size() == 2) order.push_back(xs[0]);
+    order.insert(order.end(), {loops[4], loops[5], loops[6]});
+    if (fs.size() == 2) order.push_back(fs[1]);
+    order.push_back(xs.back());
+    sch.reorder(order);
+    if (fs.size() == 2) sch.unroll(fs[1]);
+    if (xv > 1) sch.vectorize(xs.back());
+    sch.parallel(sch.fuse({n, fs[0], y}));
+  });
+}
+
 }  // namespace
 
 void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target) {
   int lanes = std::max(4, target.vector_lanes(32));
   std::set<std::string> args = arg_buffers(sch.func());
 
-  // 1. Inline intermediate spatial blocks into their consumers.
+  // 1. Inline intermediate spatial blocks into their consumers. Materialized padding
+  // (`*_pad`, from windowed ops) stays: inlined, it would put selects and clamped, gathering
+  // loads into the window loop.
+  auto is_padding = [](const std::string& name) {
+    return name.size() > 4 && name.compare(name.size() - 4, 4, "_pad") == 0;
+  };
   for (BlockRV b : sch.get_all_blocks()) {
     const ir::ScheduleBlock* node = sch.block_node(b);
     if (is_reduction(node) || node->writes.empty()) continue;
     if (args.count(node->writes[0].buffer.name())) continue;
+    if (kind == KernelKind::kOutFusible && is_padding(node->writes[0].buffer.name())) continue;
     attempt([&] { sch.compute_inline(b); });
   }
   std::vector<BlockRV> blocks = sch.get_all_blocks();
@@ -142,7 +183,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
     for (BlockRV b : blocks) {
       const ir::ScheduleBlock* node = sch.block_node(b);
       if (is_reduction(node)) {
-        schedule_matmul(sch, b, lanes);
+        if (!schedule_conv(sch, b, lanes)) schedule_matmul(sch, b, lanes);
       } else {
         schedule_spatial(sch, b, lanes);
       }

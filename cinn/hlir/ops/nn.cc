@@ -207,6 +207,20 @@ bool register_all() {
         lang::ReduceAxis rw = lang::reduce_axis(Expr(ws[3]), "rw");
         int64_t out_per_group = ws[0] / p.groups;
         common::Type t = c.outputs[0].dtype;
+        // Zero padding is materialized first (`<out>_pad`, kept as its own loop nest by the
+        // schedules), so the convolution's loads are affine and vectorize.
+        if (padded) {
+          Shape ps = xs;
+          ps[2] += 2 * p.padding[0];
+          ps[3] += 2 * p.padding[1];
+          x = lang::compute(
+              to_exprs(ps),
+              [&](const std::vector<Expr>& a) {
+                return padded_load(x, {a[0], a[1], a[2] - Expr(p.padding[0]), a[3] - Expr(p.padding[1])},
+                                   xs[2], xs[3], true, ir::make_zero(t));
+              },
+              c.output_names[0] + "_pad");
+        }
         lang::Tensor out = lang::compute(
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& a) {
@@ -214,12 +228,10 @@ bool register_all() {
               Expr ch = p.groups == 1 ? rc.var
                                       : a[1] / Expr(out_per_group) * Expr(ws[1]) + rc.var;
               auto tap = [&](Expr o, Expr r, int d) {
-                return o * Expr(p.stride[d]) - Expr(p.padding[d]) + r * Expr(p.dilation[d]);
+                return o * Expr(p.stride[d]) + r * Expr(p.dilation[d]);
               };
               Expr h = tap(a[2], rh.var, 0), wi = tap(a[3], rw.var, 1);
-              Expr xv =
-                  padded_load(x, {a[0], ch, h, wi}, xs[2], xs[3], padded, ir::make_zero(t));
-              return lang::sum(xv * w(a[1], rc.var, rh.var, rw.var), {rc, rh, rw});
+              return lang::sum(x(a[0], ch, h, wi) * w(a[1], rc.var, rh.var, rw.var), {rc, rh, rw});
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{out};
