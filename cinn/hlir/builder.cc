@@ -1,6 +1,7 @@
 #include "cinn/hlir/builder.h"
 
 #include <algorithm>
+#include <typeinfo>
 
 namespace cinn::hlir {
 
@@ -20,6 +21,19 @@ Shape Builder::broadcast_shapes(const std::string& op, const Shape& a, const Sha
   return out;
 }
 
+namespace {
+// `e` again, of the same class, its message prefixed with "op '<op>': " unless it already
+// names that op: an error raised inside a decomposition rule then names the composite the
+// user called as well as the primitive that refused it.
+template <typename E>
+[[noreturn]] void rethrow_naming(const std::string& op, const E& e) {
+  std::string prefix = "op '" + op + "'";
+  std::string msg = e.what();
+  if (msg.compare(0, prefix.size(), prefix) == 0) throw e;
+  throw E(prefix + ": " + msg);
+}
+}  // namespace
+
 std::vector<TensorType> infer_by_decomposition(const OpInfo& op,
                                                const std::vector<TensorType>& inputs,
                                                const AttrMap& attrs) {
@@ -30,7 +44,18 @@ std::vector<TensorType> infer_by_decomposition(const OpInfo& op,
   }
   Builder b(&scratch);
   std::vector<TensorType> out;
-  for (Value* v : op.decompose_fn(b, ins, attrs)) out.push_back(v->type);
+  try {
+    for (Value* v : op.decompose_fn(b, ins, attrs)) out.push_back(v->type);
+  } catch (const ShapeError& e) {
+    rethrow_naming(op.name, e);
+  } catch (const DTypeError& e) {
+    rethrow_naming(op.name, e);
+  } catch (const UnsupportedOpError& e) {
+    rethrow_naming(op.name, e);
+  } catch (const Error& e) {
+    if (typeid(e) != typeid(Error)) throw;  // InternalError, ...: class and text kept
+    rethrow_naming(op.name, e);
+  }
   return out;
 }
 

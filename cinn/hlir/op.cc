@@ -37,11 +37,26 @@ OpInfo& OpInfo::inputs(std::vector<std::string> names) {
     if (n.size() > 3 && n.compare(n.size() - 3, 3, "...") == 0) {
       s.variadic = true;
       n.resize(n.size() - 3);
+    } else if (n.size() > 1 && n.back() == '?') {
+      s.optional = true;
+      n.pop_back();
     }
+    CINN_CHECK(!s.variadic || input_specs.empty() || !input_specs.back().optional)
+        << "op '" << name << "': a variadic input cannot follow an optional one";
+    CINN_CHECK(s.optional || s.variadic || input_specs.empty() || !input_specs.back().optional)
+        << "op '" << name << "': input '" << n << "' follows an optional input";
+    CINN_CHECK(input_specs.empty() || !input_specs.back().variadic)
+        << "op '" << name << "': only the last input can be variadic";
     s.name = n;
     input_specs.push_back(s);
   }
   return *this;
+}
+
+size_t OpInfo::num_required_inputs() const {
+  size_t n = 0;
+  for (const auto& s : input_specs) n += s.optional ? 0 : 1;
+  return n;
 }
 
 OpInfo& OpInfo::attr(const std::string& n, Attr default_value, std::string d) {
@@ -92,13 +107,20 @@ std::optional<Attr> convert_attr(const Attr& a, AttrKind want) {
 
 AttrMap OpInfo::validate(size_t num_inputs, const AttrMap& attrs) const {
   bool variadic = !input_specs.empty() && input_specs.back().variadic;
-  size_t fixed = input_specs.size() - (variadic ? 1 : 0);
-  if (variadic ? num_inputs < fixed + 1 : num_inputs != fixed) {
+  size_t required = num_required_inputs();
+  size_t most = input_specs.size();
+  if (num_inputs < required || (!variadic && num_inputs > most)) {
     std::string names;
-    for (const auto& s : input_specs) names += (names.empty() ? "" : ", ") + s.name + (s.variadic ? "..." : "");
-    CINN_THROW(Error) << "op '" << name << "' takes " << (variadic ? "at least " : "")
-                      << (variadic ? fixed + 1 : fixed) << " input(s) (" << names << "), got "
-                      << num_inputs;
+    for (const auto& s : input_specs) {
+      names += (names.empty() ? "" : ", ") + s.name + (s.variadic ? "..." : "") +
+               (s.optional ? "?" : "");
+    }
+    CINN_THROW(Error) << "op '" << name << "' takes "
+                      << (variadic ? "at least " + std::to_string(required)
+                          : required == most
+                              ? std::to_string(required)
+                              : std::to_string(required) + " to " + std::to_string(most))
+                      << " input(s) (" << names << "), got " << num_inputs;
   }
   AttrMap out;
   for (const auto& [k, v] : attrs) {

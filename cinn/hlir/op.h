@@ -44,6 +44,7 @@ const char* op_pattern_name(OpPattern p);
 struct InputSpec {
   std::string name;
   bool variadic = false;  // one or more values (concat's inputs); only the last input
+  bool optional = false;  // may be left out; optional inputs come last (linear's bias)
 };
 
 struct AttrSpec {
@@ -103,7 +104,9 @@ struct OpInfo {
   const AttrSpec* find_attr(const std::string& name) const;
 
   OpInfo& describe(std::string d) { doc = std::move(d); return *this; }
-  OpInfo& inputs(std::vector<std::string> names);  // "xs..." marks a variadic input
+  // "xs..." marks a variadic input, "bias?" an optional one. Optional inputs are trailing:
+  // a call passes a prefix of them, so a rule knows which it got from the input count.
+  OpInfo& inputs(std::vector<std::string> names);
   OpInfo& attr(const std::string& name, Attr default_value, std::string doc = "");
   OpInfo& required_attr(const std::string& name, AttrKind kind, std::string doc = "");
   OpInfo& pattern(OpPattern p) { op_pattern = p; return *this; }
@@ -114,6 +117,8 @@ struct OpInfo {
   OpInfo& decompose(DecomposeFn f) { decompose_fn = std::move(f); return *this; }
   OpInfo& vjp(VJPFn f) { vjp_fn = std::move(f); return *this; }
 
+  // The inputs a call must pass (all but the optional ones).
+  size_t num_required_inputs() const;
   // Checks the number of inputs and the attributes (names, kinds; ints are accepted for
   // floats), fills defaults. Throws cinn::Error subclasses naming the op.
   AttrMap validate(size_t num_inputs, const AttrMap& attrs) const;

@@ -48,12 +48,20 @@ def _make_method(schema):
     inputs = schema["inputs"]
     attrs = schema["attrs"]
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
-    for in_name, variadic in inputs:
-        params.append(inspect.Parameter(in_name, inspect.Parameter.POSITIONAL_OR_KEYWORD))
+    # Inputs, then attributes, all positional-or-keyword; optional inputs default to None.
+    # A required attribute after a defaulted parameter (an optional input) becomes
+    # keyword-only, and so does everything after it, to keep the signature valid.
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    seen_default = False
+    for in_name, _variadic, optional in inputs:
+        params.append(inspect.Parameter(in_name, kind, default=None if optional else inspect.Parameter.empty))
+        seen_default = seen_default or optional
     for a_name, _kind, default, has_default, _doc in attrs:
+        if not has_default and seen_default:
+            kind = inspect.Parameter.KEYWORD_ONLY
         params.append(inspect.Parameter(
-            a_name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            default=default if has_default else inspect.Parameter.empty))
+            a_name, kind, default=default if has_default else inspect.Parameter.empty))
+        seen_default = seen_default or has_default
     sig = inspect.Signature(params)
 
     def method(self, *args, **kwargs):
@@ -62,10 +70,20 @@ def _make_method(schema):
         except TypeError as e:
             raise _cinn.Error(f"op '{name}': {e}") from None
         values = []
-        for in_name, variadic in inputs:
-            v = bound.arguments[in_name]
+        omitted = None  # the first optional input left out: no later one may be given
+        for in_name, variadic, optional in inputs:
+            v = bound.arguments.get(in_name)
+            if optional and v is None:
+                omitted = omitted or in_name
+                continue
+            if omitted is not None:
+                raise _cinn.Error(f"op '{name}': input '{in_name}' is given but the optional "
+                                  f"input '{omitted}' before it is not")
             values.extend(list(v) if variadic else [v])
-        like = next((v for v in values if isinstance(v, _cinn.Value)), None)
+        # A Python number becomes a constant of the first tensor operand's dtype, preferring
+        # a non-bool one (where(cond, x, 0.0) takes x's dtype, not cond's).
+        tensors = [v for v in values if isinstance(v, _cinn.Value)]
+        like = next((v for v in tensors if v.dtype != "bool"), tensors[0] if tensors else None)
         for i, v in enumerate(values):
             if isinstance(v, numbers.Number) and not isinstance(v, bool) and like is not None:
                 values[i] = self._constant(v, like)
@@ -77,7 +95,8 @@ def _make_method(schema):
 
     lines = [schema["doc"] or name, ""]
     if inputs:
-        lines.append("Inputs: " + ", ".join(n + ("..." if v else "") for n, v in inputs))
+        lines.append("Inputs: " + ", ".join(n + ("..." if v else "") + (" (optional)" if o else "")
+                                            for n, v, o in inputs))
     for a_name, kind, default, has_default, doc in attrs:
         d = f" = {default!r}" if has_default else " (required)"
         lines.append(f"  {a_name}: {kind}{d}" + (f" -- {doc}" if doc else ""))

@@ -101,7 +101,7 @@ py::dict op_schema(const hlir::OpInfo& op) {
   d["composite"] = op.is_composite();
   d["pattern"] = op.is_composite() ? "" : hlir::op_pattern_name(op.op_pattern);
   py::list inputs;
-  for (const auto& s : op.input_specs) inputs.append(py::make_tuple(s.name, s.variadic));
+  for (const auto& s : op.input_specs) inputs.append(py::make_tuple(s.name, s.variadic, s.optional));
   d["inputs"] = inputs;
   py::list attrs;
   for (const auto& s : op.attr_specs) {
@@ -218,7 +218,8 @@ void bind_frontend(py::module_& m) {
     py::list l;
     for (const hlir::OpInfo* op : hlir::OpRegistry::global().all()) l.append(op_schema(*op));
     return l;
-  }, "Every registered op: name, doc, inputs, attrs (name, kind, default, has_default, doc).");
+  }, "Every registered op: name, doc, inputs (name, variadic, optional), attrs (name, kind, "
+     "default, has_default, doc).");
 
   py::class_<CompiledPy>(m, "CompiledProgram")
       .def("run", &CompiledPy::run, py::arg("inputs"))
