@@ -1,4 +1,4 @@
-// Layout primitives: broadcast_to, reshape, transpose; fill_constant.
+// Layout primitives: broadcast_to, reshape, transpose, pad; fill_constant.
 #include <numeric>
 
 #include "cinn/hlir/ops/op_util.h"
@@ -19,6 +19,26 @@ std::vector<Expr> unflatten_index(Expr flat, const Shape& shape) {
     flat = flat / Expr(shape[d]);
   }
   return idx;
+}
+
+// pad's `pads` as (before, after) per axis; ShapeError naming the op unless it has two
+// entries per axis and every padded extent stays positive.
+std::vector<std::pair<int64_t, int64_t>> pad_amounts(const OpCall& c) {
+  const auto& pads = c.attr<std::vector<int64_t>>("pads");
+  const Shape& in = c.inputs[0].shape;
+  if (pads.size() != 2 * in.size()) {
+    OP_THROW(c, ShapeError) << "pads must have 2 entries per axis ([before_0, after_0, "
+                            << "before_1, ...]), got " << pads.size() << " for rank " << in.size();
+  }
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    out.emplace_back(pads[2 * d], pads[2 * d + 1]);
+    if (in[d] + pads[2 * d] + pads[2 * d + 1] <= 0) {
+      OP_THROW(c, ShapeError) << "pads " << attr_to_string(Attr(pads)) << " leave axis " << d
+                              << " (size " << in[d] << ") empty";
+    }
+  }
+  return out;
 }
 
 bool register_all() {
@@ -118,6 +138,43 @@ bool register_all() {
           std::vector<Expr> idx(perm.size());
           for (size_t i = 0; i < perm.size(); ++i) idx[perm[i] < 0 ? perm[i] + r : perm[i]] = axes[i];
           return ins[0](idx);
+        })(c);
+      });
+
+  // pad: out[i] = x[i - before] where that index is inside x, else value; a negative amount
+  // crops (torch.nn.functional.pad's rule, but pads are listed from the first axis).
+  OpRegistry::global()
+      .add("pad")
+      .describe("x padded with the constant `value`: out[i] = x[i - before] inside x, `value` "
+                "elsewhere; pads = [before_0, after_0, before_1, after_1, ...] for every axis "
+                "in order (negative amounts crop)")
+      .inputs({"x"})
+      .required_attr("pads", AttrKind::kInts, "[before_0, after_0, before_1, ...]: 2 per axis")
+      .attr("value", 0.0, "the fill value (converted to x's dtype)")
+      .pattern(OpPattern::kInjective)
+      .infer_shape([](const OpCall& c) {
+        Shape out = c.inputs[0].shape;
+        auto pads = pad_amounts(c);
+        for (size_t d = 0; d < out.size(); ++d) out[d] += pads[d].first + pads[d].second;
+        return std::vector<Shape>{out};
+      })
+      .compute([](const ComputeCall& c) {
+        auto pads = pad_amounts(c.call);
+        Shape in = c.call.inputs[0].shape;
+        Expr v = ir::make_const(c.outputs[0].dtype, c.call.attr<double>("value"));
+        return elementwise_compute([pads, in, v](const auto& ins, const auto& axes) {
+          // Both arms of a select are evaluated, so the load's index is clamped into x too.
+          std::vector<Expr> idx = axes;
+          Expr inside;
+          for (size_t d = 0; d < in.size(); ++d) {
+            Expr i = pads[d].first == 0 ? axes[d] : axes[d] - Expr(pads[d].first);
+            idx[d] = i;
+            if (pads[d].first <= 0 && pads[d].second <= 0) continue;  // only crops: inside x
+            Expr ok = i >= Expr(int64_t{0}) && i < Expr(in[d]);
+            inside = inside.defined() ? (inside && ok) : ok;
+            idx[d] = ir::max(ir::min(i, Expr(in[d] - 1)), Expr(int64_t{0}));
+          }
+          return inside.defined() ? ir::select(inside, ins[0](idx), v) : ins[0](idx);
         })(c);
       });
 

@@ -1,5 +1,5 @@
-"""Primitive ops slice, concat, gather, scatter_add, iota, constant, arg_reduce, pool2d and
-conv2d against numpy / torch references, and their shape and dtype errors.
+"""Primitive ops slice, concat, gather, scatter_add, iota, constant, arg_reduce, pool2d,
+conv2d and pad against numpy / torch references, and their shape and dtype errors.
 
 Inputs are random with a fixed seed. Tolerances: float32 rtol=1e-5, atol=1e-5 (conv2d:
 atol=1e-4, the sums are longer); index and integer results are exact.
@@ -299,3 +299,40 @@ def test_conv2d_epilogue_and_slice_concat_fuse(rng):
     ref = torch.relu(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
                      + torch.from_numpy(bias)).numpy()[:, :, 1:9:2]
     np.testing.assert_allclose(out, np.concatenate([ref, 2 * ref], 1), rtol=RTOL, atol=1e-4)
+
+
+# ---------------------------------------------------------------- pad
+@pytest.mark.parametrize("shape,pads,value,dtype", [
+    ((3, 4), [1, 2, 0, 3], 0.0, "float32"),
+    ((2, 3, 4), [0, 0, 2, 1, 1, 1], -1.5, "float32"),
+    ((5, 6), [-1, 2, 3, -2], 7.0, "int32"),   # negative amounts crop
+    ((4,), [0, 0], 0.0, "float32"),
+    ((2, 2, 3, 3), [0, 0, 0, 0, 1, 1, 2, 0], 0.25, "float64"),
+])
+def test_pad(rng, shape, pads, value, dtype):
+    x = (rand(rng, *shape) * 10).astype(dtype)
+    out = run(lambda b, v: b.pad(v, pads, value), x=x)
+    # torch's F.pad lists the last axis first; pads here go from the first axis.
+    torch_pads = [p for d in reversed(range(len(shape))) for p in pads[2 * d:2 * d + 2]]
+    ref = F.pad(torch.from_numpy(x), torch_pads, value=value).numpy()
+    assert out.dtype == x.dtype
+    np.testing.assert_array_equal(out, ref)
+
+
+def test_pad_fuses_as_injective(rng):
+    x = rand(rng, 6, 7)
+    b = cinn.NetBuilder("t")
+    xv = b.input([6, 7], "float32", "x")
+    exe = cinn.compile(b.build([b.exp(b.pad(b.mul(xv, 2.0), [1, 1, 0, 2], 1.0))]))
+    assert [g["pattern"] for g in exe.fusion_groups] == ["Injective"]
+    np.testing.assert_allclose(exe(x=x)[0], np.exp(np.pad(x * 2, [(1, 1), (0, 2)], constant_values=1.0)),
+                               rtol=RTOL, atol=ATOL)
+
+
+def test_pad_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([4, 5], "float32", "x")
+    with pytest.raises(cinn.ShapeError, match="op 'pad'.*2 entries per axis"):
+        b.pad(x, [1, 1])
+    with pytest.raises(cinn.ShapeError, match="op 'pad'.*empty"):
+        b.pad(x, [-2, -2, 0, 0])
