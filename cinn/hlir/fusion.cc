@@ -86,12 +86,27 @@ class Fuser {
 
   std::vector<FusionGroup> groups() {
     std::map<int, FusionGroup> by_root;
-    std::vector<int> order;
+    std::vector<int> first_seen;
     for (const auto& n : g_.nodes()) {
       int r = find(n->id);
-      if (!by_root.count(r)) order.push_back(r);
+      if (!by_root.count(r)) first_seen.push_back(r);
       by_root[r].nodes.push_back(n.get());
     }
+    // Launch order: every group after the groups it reads from. A group's first node can
+    // precede a node of a group it depends on (conv2d, then the bias broadcast its epilogue
+    // adds), so first appearance alone is not an order; the group graph is acyclic.
+    std::vector<int> order;
+    std::set<int> placed;
+    std::function<void(int)> place = [&](int r) {
+      if (!placed.insert(r).second) return;
+      for (Node* n : by_root[r].nodes) {
+        for (Value* v : n->inputs) {
+          if (v->producer && find(v->producer->id) != r) place(find(v->producer->id));
+        }
+      }
+      order.push_back(r);
+    };
+    for (int r : first_seen) place(r);
     std::vector<FusionGroup> out;
     for (int r : order) {
       FusionGroup fg = by_root[r];

@@ -1,6 +1,8 @@
 // hlir: the builder's validation and inference, fusion groups, and the runtime memory plan.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "cinn/frontend/net_builder.h"
 #include "cinn/hlir/fusion.h"
 #include "cinn/hlir/pass.h"
@@ -60,6 +62,28 @@ TEST(Hlir, ReductionsOverDifferentAxesStayApart) {
   b.graph().set_outputs({y});
   auto groups = fuse_ops(b.graph());
   EXPECT_EQ(groups.size(), 2u) << fusion_groups_to_string(groups);
+}
+
+TEST(Hlir, GroupsLaunchAfterTheGroupsTheyRead) {
+  // conv2d comes first in the graph, but its epilogue adds a bias broadcast built after it:
+  // that broadcast's group must be launched before the conv2d group.
+  NetBuilder b("g");
+  Value* x = b.input({1, 2, 5, 5}, common::Float(32), "x");
+  Value* w = b.input({3, 2, 3, 3}, common::Float(32), "w");
+  Value* bias = b.input({3}, common::Float(32), "bias");
+  Value* y = b.call1("conv2d", {x, w});
+  Value* z = b.add(y, b.broadcast_to(b.reshape(bias, {3, 1, 1}), y->shape()));
+  b.graph().set_outputs({z});
+  auto groups = fuse_ops(b.graph());
+  std::map<const Value*, size_t> made_by;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    for (Value* v : groups[i].outputs) made_by[v] = i;
+    for (Value* v : groups[i].inputs) {
+      if (v->producer) {
+        EXPECT_LT(made_by.at(v), i) << fusion_groups_to_string(groups);
+      }
+    }
+  }
 }
 
 TEST(Hlir, PassManagerVerifiesEveryPass) {
