@@ -1,0 +1,99 @@
+#include "cinn/frontend/composite/rule_util.h"
+
+#include <algorithm>
+
+namespace cinn::frontend::composite {
+
+int64_t normalize_axis(const std::string& op, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
+    RULE_THROW(op, ShapeError) << "axis " << axis << " is out of range for rank " << rank;
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+Ints normalize_axes(const std::string& op, const Ints& axes, int64_t rank) {
+  Ints out;
+  if (axes.empty()) {
+    for (int64_t i = 0; i < rank; ++i) out.push_back(i);
+    return out;
+  }
+  for (auto a : axes) out.push_back(normalize_axis(op, a, rank));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    RULE_THROW(op, ShapeError) << "repeated axis in " << hlir::attr_to_string(hlir::Attr(axes));
+  }
+  return out;
+}
+
+int64_t count_over(const Shape& shape, const Ints& axes) {
+  int64_t n = 1;
+  for (auto a : axes) n *= shape[a];
+  return n;
+}
+
+Shape reduced_shape(const Shape& shape, const Ints& axes, bool keepdim) {
+  Shape out;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    bool reduced = std::find(axes.begin(), axes.end(), static_cast<int64_t>(d)) != axes.end();
+    if (!reduced)
+      out.push_back(shape[d]);
+    else if (keepdim)
+      out.push_back(1);
+  }
+  return out;
+}
+
+Value* scalar(NetBuilder& b, double value, Value* like) {
+  return b.fill_constant({}, value, like->dtype());
+}
+
+Value* along_axis(NetBuilder& b, Value* v, int64_t axis, int64_t rank) {
+  Ints shape(static_cast<size_t>(rank), 1);
+  shape[axis] = v->shape().at(0);
+  return b.reshape(v, shape);
+}
+
+Value* log1p(NetBuilder& b, Value* u) {
+  Value* one = scalar(b, 1.0, u);
+  Value* w = b.add(one, u);
+  Value* ratio = b.div(b.mul(b.log(w), u), b.sub(w, one));
+  return b.select(b.compare(w, one, "eq"), u, ratio);
+}
+
+void require_float(const std::string& op, const Value* v, const char* what) {
+  if (!v->dtype().is_float()) {
+    RULE_THROW(op, DTypeError) << what << " must be a floating-point tensor, got "
+                               << v->type.to_string();
+  }
+}
+
+void require_int(const std::string& op, const Value* v, const char* what) {
+  if (v->dtype() != common::Int(32) && v->dtype() != common::Int(64)) {
+    RULE_THROW(op, DTypeError) << what << " must be int32 or int64, got " << v->type.to_string();
+  }
+}
+
+Ints pair_of(const std::string& op, const char* name, const Ints& v) {
+  if (v.size() == 1) return {v[0], v[0]};
+  if (v.size() != 2) {
+    RULE_THROW(op, ShapeError) << "attribute '" << name << "' must be k or [h, w], got "
+                               << hlir::attr_to_string(hlir::Attr(v));
+  }
+  return v;
+}
+
+void check_reduction(const std::string& op, const std::string& reduction) {
+  if (reduction != "none" && reduction != "mean" && reduction != "sum") {
+    RULE_THROW(op, Error) << "attribute 'reduction' must be none, mean or sum; got '" << reduction
+                          << "'";
+  }
+}
+
+Value* reduce_loss(NetBuilder& b, Value* loss, const std::string& reduction) {
+  if (reduction == "none") return loss;
+  if (reduction == "sum") return b.reduce(loss, "sum");
+  return b.mul(b.reduce(loss, "sum"),
+               scalar(b, 1.0 / static_cast<double>(hlir::num_elements(loss->shape())), loss));
+}
+
+}  // namespace cinn::frontend::composite
