@@ -86,6 +86,32 @@ TEST(Hlir, GroupsLaunchAfterTheGroupsTheyRead) {
   }
 }
 
+TEST(Hlir, OptionalInputsAndPadShapes) {
+  NetBuilder b("g");
+  Value* x = b.input({2, 4}, common::Float(32), "x");
+  Value* w = b.input({3, 4}, common::Float(32), "w");
+  Value* bias = b.input({3}, common::Float(32), "bias");
+  EXPECT_EQ(b.linear(x, w)->type.to_string(), "float32[2, 3]");
+  EXPECT_EQ(b.linear(x, w, bias)->producer->inputs.size(), 3u);
+  EXPECT_THROW(b.call("linear", {x}), Error);
+  EXPECT_THROW(b.call("linear", {x, w, bias, bias}), Error);
+  EXPECT_EQ(b.pad(x, {1, 0, 2, 3})->type.to_string(), "float32[3, 9]");
+  EXPECT_EQ(b.pad(x, {0, -1, -1, -1})->type.to_string(), "float32[1, 2]");
+  EXPECT_THROW(b.pad(x, {1, 1}), ShapeError);
+  EXPECT_THROW(b.pad(x, {0, 0, -2, -2}), ShapeError);
+}
+
+TEST(Hlir, BatchNormResultCountFollowsTraining) {
+  NetBuilder b("g");
+  Value* x = b.input({4, 3, 2, 2}, common::Float(32), "x");
+  std::vector<Value*> p;
+  for (const char* n : {"g", "b", "m", "v"}) p.push_back(b.input({3}, common::Float(32), n));
+  EXPECT_EQ(b.batch_norm(x, p[0], p[1], p[2], p[3]).size(), 1u);
+  auto outs = b.batch_norm(x, p[0], p[1], p[2], p[3], 1e-5, 0.1, true);
+  ASSERT_EQ(outs.size(), 3u);
+  EXPECT_EQ(outs[1]->type.to_string(), "float32[3]");
+}
+
 TEST(Hlir, PassManagerVerifiesEveryPass) {
   NetBuilder b("g");
   Value* x = b.input({4, 8}, common::Float(32), "x");
