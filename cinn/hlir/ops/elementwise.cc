@@ -93,7 +93,8 @@ bool register_all() {
   register_binary("add", "x + y (broadcasting)", add_fn);
   register_binary("sub", "x - y (broadcasting)", sub_fn);
   register_binary("mul", "x * y (broadcasting)", mul_fn);
-  register_binary("div", "x / y (broadcasting; integer division truncates toward zero)", div_fn);
+  register_binary("div", "x / y (broadcasting; integers round toward -inf, like Python's //)",
+                  div_fn);
   register_binary("max", "elementwise maximum (broadcasting)", max_fn);
   register_binary("min", "elementwise minimum (broadcasting)", min_fn);
   register_binary("mod", "x mod y (broadcasting; the sign follows y, like Python's %)", mod_fn);
