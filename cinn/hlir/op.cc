@@ -16,11 +16,32 @@ const char* op_pattern_name(OpPattern p) {
   return "?";
 }
 
-int64_t OpCall::normalize_axis(int64_t axis, int64_t rank) const {
+int64_t normalize_axis(const std::string& op, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
-    OP_THROW(*this, ShapeError) << "axis " << axis << " is out of range for rank " << rank;
+    CINN_THROW(ShapeError) << "op '" << op << "': axis " << axis << " is out of range for rank "
+                           << rank;
   }
   return axis < 0 ? axis + rank : axis;
+}
+
+int64_t OpCall::normalize_axis(int64_t axis, int64_t rank) const {
+  return hlir::normalize_axis(op.name, axis, rank);
+}
+
+std::vector<int64_t> normalize_axes(const std::string& op, const std::vector<int64_t>& axes,
+                                    int64_t rank) {
+  std::vector<int64_t> out;
+  if (axes.empty()) {
+    for (int64_t i = 0; i < rank; ++i) out.push_back(i);
+    return out;
+  }
+  for (auto a : axes) out.push_back(normalize_axis(op, a, rank));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    CINN_THROW(ShapeError) << "op '" << op << "': repeated axis in the axis list "
+                           << attr_to_string(Attr(axes));
+  }
+  return out;
 }
 
 const AttrSpec* OpInfo::find_attr(const std::string& n) const {

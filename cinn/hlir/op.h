@@ -54,6 +54,13 @@ struct AttrSpec {
   std::string doc;
 };
 
+// An axis in [-rank, rank) made non-negative; ShapeError naming `op` otherwise.
+int64_t normalize_axis(const std::string& op, int64_t axis, int64_t rank);
+// Normalized, sorted, unique axes; [] means all axes. ShapeError naming `op` on an
+// out-of-range or repeated axis.
+std::vector<int64_t> normalize_axes(const std::string& op, const std::vector<int64_t>& axes,
+                                    int64_t rank);
+
 // What shape, dtype and compute rules see of one application of an op.
 struct OpCall {
   const struct OpInfo& op;

@@ -4,43 +4,10 @@
 
 namespace cinn::frontend::composite {
 
-int64_t normalize_axis(const std::string& op, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1)) {
-    RULE_THROW(op, ShapeError) << "axis " << axis << " is out of range for rank " << rank;
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
-Ints normalize_axes(const std::string& op, const Ints& axes, int64_t rank) {
-  Ints out;
-  if (axes.empty()) {
-    for (int64_t i = 0; i < rank; ++i) out.push_back(i);
-    return out;
-  }
-  for (auto a : axes) out.push_back(normalize_axis(op, a, rank));
-  std::sort(out.begin(), out.end());
-  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
-    RULE_THROW(op, ShapeError) << "repeated axis in " << hlir::attr_to_string(hlir::Attr(axes));
-  }
-  return out;
-}
-
 int64_t count_over(const Shape& shape, const Ints& axes) {
   int64_t n = 1;
   for (auto a : axes) n *= shape[a];
   return n;
-}
-
-Shape reduced_shape(const Shape& shape, const Ints& axes, bool keepdim) {
-  Shape out;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    bool reduced = std::find(axes.begin(), axes.end(), static_cast<int64_t>(d)) != axes.end();
-    if (!reduced)
-      out.push_back(shape[d]);
-    else if (keepdim)
-      out.push_back(1);
-  }
-  return out;
 }
 
 Value* scalar(NetBuilder& b, double value, Value* like) {

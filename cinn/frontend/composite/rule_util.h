@@ -27,14 +27,10 @@ const T& attr(const AttrMap& a, const char* name) {
 
 inline int64_t rank(const Value* v) { return static_cast<int64_t>(v->shape().size()); }
 
-// An axis in [-rank, rank) made non-negative.
-int64_t normalize_axis(const std::string& op, int64_t axis, int64_t rank);
-// Sorted, unique, non-negative axes; [] means every axis.
-Ints normalize_axes(const std::string& op, const Ints& axes, int64_t rank);
+using hlir::normalize_axes;  // (op, axes, rank): sorted, unique, non-negative; [] = all
+using hlir::normalize_axis;  // (op, axis, rank): in [-rank, rank), made non-negative
 // The number of elements of `shape` over `axes` (normalized).
 int64_t count_over(const Shape& shape, const Ints& axes);
-// `shape` without `axes` (normalized), or with them as 1 when keepdim.
-Shape reduced_shape(const Shape& shape, const Ints& axes, bool keepdim);
 
 // A scalar constant of `like`'s dtype; binary ops broadcast it.
 Value* scalar(NetBuilder& b, double value, Value* like);

@@ -60,17 +60,7 @@ ComputeFn elementwise_compute(ElementFn body) {
 
 std::vector<int64_t> normalize_axes(const OpCall& call, const std::vector<int64_t>& axes,
                                     int64_t rank) {
-  std::vector<int64_t> out;
-  if (axes.empty()) {
-    for (int64_t i = 0; i < rank; ++i) out.push_back(i);
-    return out;
-  }
-  for (auto a : axes) out.push_back(call.normalize_axis(a, rank));
-  std::sort(out.begin(), out.end());
-  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
-    OP_THROW(call, ShapeError) << "repeated axis in the axis list";
-  }
-  return out;
+  return hlir::normalize_axes(call.op.name, axes, rank);
 }
 
 }  // namespace cinn::hlir::ops
