@@ -157,23 +157,46 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes) {
   });
 }
 
+// A transposing copy (the packed operand of a matmul): lanes x lanes tiles, so that the
+// strided reads of a tile stay within the cache lines it has loaded.
+bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes) {
+  auto loops = sch.get_loops(b);
+  if (loops.size() < 2) return false;
+  size_t nb = loops.size() - 2;
+  LoopRV r = loops[nb], c = loops[nb + 1];
+  if (extent_of(sch, r) % lanes || extent_of(sch, c) % lanes) return false;
+  return attempt([&] {
+    auto rs = sch.split(r, {-1, lanes});
+    auto cs = sch.split(c, {-1, lanes});
+    sch.reorder({rs[0], cs[0], rs[1], cs[1]});
+    sch.vectorize(cs[1]);
+    std::vector<LoopRV> outer(loops.begin(), loops.begin() + nb);
+    outer.push_back(rs[0]);
+    sch.parallel(outer.size() > 1 ? sch.fuse(outer) : outer[0]);
+  });
+}
+
 }  // namespace
 
 void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target) {
   int lanes = std::max(4, target.vector_lanes(32));
   std::set<std::string> args = arg_buffers(sch.func());
 
-  // 1. Inline intermediate spatial blocks into their consumers. Materialized padding
-  // (`*_pad`, from windowed ops) stays: inlined, it would put selects and clamped, gathering
-  // loads into the window loop.
-  auto is_padding = [](const std::string& name) {
-    return name.size() > 4 && name.compare(name.size() - 4, 4, "_pad") == 0;
+  // 1. Inline intermediate spatial blocks into their consumers. Staging tensors of
+  // matmul/conv stay: padding (`*_pad`), inlined, would put selects and clamped, gathering
+  // loads into the window loop; a packed operand (`*_pack`) would be read strided again.
+  auto is_staging = [](const std::string& name) {
+    auto ends = [&name](const std::string& suffix) {
+      return name.size() > suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return ends("_pad") || ends("_pack");
   };
   for (BlockRV b : sch.get_all_blocks()) {
     const ir::ScheduleBlock* node = sch.block_node(b);
     if (is_reduction(node) || node->writes.empty()) continue;
     if (args.count(node->writes[0].buffer.name())) continue;
-    if (kind == KernelKind::kOutFusible && is_padding(node->writes[0].buffer.name())) continue;
+    if (kind == KernelKind::kOutFusible && is_staging(node->writes[0].buffer.name())) continue;
     attempt([&] { sch.compute_inline(b); });
   }
   std::vector<BlockRV> blocks = sch.get_all_blocks();
@@ -184,7 +207,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
       const ir::ScheduleBlock* node = sch.block_node(b);
       if (is_reduction(node)) {
         if (!schedule_conv(sch, b, lanes)) schedule_matmul(sch, b, lanes);
-      } else {
+      } else if (!(is_staging(node->writes[0].buffer.name()) && schedule_transpose(sch, b, lanes))) {
         schedule_spatial(sch, b, lanes);
       }
     }

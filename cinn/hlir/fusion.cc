@@ -12,6 +12,23 @@ namespace {
 
 bool is_light(OpPattern p) { return p <= OpPattern::kInjective; }
 
+// A node's pattern kind for fusion: the op's, except that a reshape which only inserts or
+// removes axes of size 1 is a Broadcast (out[i] = in[i without those axes]), as when a
+// per-channel parameter [C] becomes [C, 1, 1] to broadcast against NCHW.
+OpPattern pattern_of(const Node& n) {
+  if (n.op_name() == "reshape") {
+    auto squeeze = [](const Shape& s) {
+      Shape out;
+      for (int64_t d : s) {
+        if (d != 1) out.push_back(d);
+      }
+      return out;
+    };
+    if (squeeze(n.inputs[0]->shape()) == squeeze(n.outputs[0]->shape())) return OpPattern::kBroadcast;
+  }
+  return n.op->op_pattern;
+}
+
 struct GroupInfo {
   std::vector<Node*> nodes;
   OpPattern kind = OpPattern::kElementWise;
@@ -37,7 +54,7 @@ class Fuser {
       parent_[id] = id;
       GroupInfo& gi = info_[id];
       gi.nodes = {n.get()};
-      gi.kind = n->op->op_pattern;
+      gi.kind = pattern_of(*n);
       if (gi.kind == OpPattern::kReduction) {
         gi.reduce_in = n->inputs[0]->shape();
         gi.reduce_axes = reduce_axes(*n);
@@ -195,7 +212,9 @@ class Fuser {
           if (v->producer && find(v->producer->id) == p) return false;
         }
       }
-      return all_fit(P, [&](const Shape& s) { return s == C.master_out; });
+      // Its values are computed per element of the epilogue (inlined): none may be larger.
+      int64_t limit = num_elements(C.master_out);
+      return all_fit(P, [&](const Shape& s) { return num_elements(s) <= limit; });
     }
     if (P.kind == OpPattern::kReduction && C.kind <= OpPattern::kBroadcast) {
       return all_fit(C, [&](const Shape& s) { return fits_reduction(P, s); });

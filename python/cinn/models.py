@@ -63,7 +63,7 @@ def resnet18(b, batch=1, image=224, classes=1000):
     return y, p.shapes
 
 
-def resnet18_torch(weights, batch=1, image=224):
+def resnet18_torch(weights, batch=1, image=224, classes=1000):
     import torch
     import torch.nn.functional as F
     t = {k: torch.from_numpy(v) for k, v in weights.items()}
@@ -137,7 +137,9 @@ def bert_layer_torch(weights, batch=1, seq=128, hidden=768, heads=12, ffn=3072):
     def forward():
         x = t["input"]
         q, k, v = (split_heads(linear(x, f"attn.{n}")) for n in "qkv")
-        a = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(batch, seq, hidden)
+        # softmax(q k^T / sqrt(d)) v (torch 1.13 has no F.scaled_dot_product_attention)
+        att = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5, dim=-1)
+        a = (att @ v).transpose(1, 2).reshape(batch, seq, hidden)
         x1 = F.layer_norm(x + linear(a, "attn.out"), (hidden,), t["ln1.weight"], t["ln1.bias"], 1e-12)
         f = linear(F.gelu(linear(x1, "ffn.in")), "ffn.out")
         return F.layer_norm(x1 + f, (hidden,), t["ln2.weight"], t["ln2.bias"], 1e-12)

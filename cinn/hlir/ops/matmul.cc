@@ -71,6 +71,22 @@ bool register_all() {
         lang::Tensor x = c.inputs[0], y = c.inputs[1];
         lang::ReduceAxis k = lang::reduce_axis(Expr(d.k), "k");
         size_t nb = d.batch.size();
+        // A transposed right operand is first packed into [.., k, n] (`<out>_pack`, kept as
+        // its own nest by the schedules) so that the n loop reads it contiguously.
+        if (ty) {
+          Shape ps = ys;
+          std::swap(ps[ps.size() - 1], ps[ps.size() - 2]);
+          lang::Tensor src = y;
+          y = lang::compute(
+              to_exprs(ps),
+              [src](std::vector<Expr> a) {
+                std::swap(a[a.size() - 1], a[a.size() - 2]);
+                return src(a);
+              },
+              c.output_names[0] + "_pack");
+          ys = ps;
+          ty = false;
+        }
         lang::Tensor t = lang::compute(
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& a) {
