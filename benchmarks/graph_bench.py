@@ -47,6 +47,18 @@ def linear_gelu(b, x, w, bias):
     return gelu(b, b.add(b.matmul(x, w), bias))
 
 
+def batch_norm(b, x, g, be, m, v):
+    return b.batch_norm(x, g, be, m, v, epsilon=1e-5)
+
+
+def torch_batch_norm(x, g, be, m, v):
+    return torch.nn.functional.batch_norm(x, m, v.abs() + 0.5, g, be, training=False, eps=1e-5)
+
+
+def cinn_batch_norm(b, x, g, be, m, v):
+    return batch_norm(b, x, g, be, m, b.add(b.abs(v), 0.5))
+
+
 CASES = [
     # name, cinn builder, torch function, input shapes
     ("softmax 4096x1024", softmax, lambda x: torch.softmax(x, -1), [(4096, 1024)]),
@@ -58,7 +70,31 @@ CASES = [
      [(4096, 4096), (4096, 4096)]),
     ("matmul+bias+gelu 512x1024x1024", linear_gelu,
      lambda x, w, bias: torch.nn.functional.gelu(x @ w + bias), [(512, 1024), (1024, 1024), (1024,)]),
+    ("batch_norm (inference) 32x64x56x56", cinn_batch_norm, torch_batch_norm,
+     [(32, 64, 56, 56), (64,), (64,), (64,), (64,)]),
 ]
+
+# The demo models (cinn.models): name, builder kwargs, input description.
+MODELS = [("resnet18", dict(batch=1, image=224), "1x3x224x224"),
+          ("bert_layer", dict(batch=1, seq=128), "1x128x768")]
+
+
+def bench_models(repeat):
+    from cinn import models
+    for name, kw, shape in MODELS:
+        b = cinn.NetBuilder(name)
+        y, params = getattr(models, name)(b, **kw)
+        exe = cinn.compile(b.build([y]))
+        weights = models.random_weights(params, seed=0)
+        ref = getattr(models, name + "_torch")(weights, **kw)
+        with torch.no_grad():
+            want = ref().numpy()
+            (out,) = exe(**weights)
+            np.testing.assert_allclose(out, want, rtol=1e-3, atol=1e-4 * np.abs(want).max())
+            t_cinn = best(lambda: exe(**weights), repeat)
+            t_torch = best(ref, repeat)
+        print(f"| {name} {shape} | {len(exe.fusion_groups)} | {t_cinn * 1e3:.2f} | "
+              f"{t_torch * 1e3:.2f} | {t_torch / t_cinn:.2f} |")
 
 
 def main():
@@ -87,6 +123,7 @@ def main():
         t_torch = best(lambda: ref(*tensors), repeat)
         print(f"| {name} | {len(exe.fusion_groups)} | {t_cinn * 1e3:.2f} | {t_torch * 1e3:.2f} "
               f"| {t_torch / t_cinn:.2f} |")
+    bench_models(repeat)
 
 
 if __name__ == "__main__":

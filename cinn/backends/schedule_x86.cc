@@ -61,6 +61,16 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
   // iter_var does.
   const ir::ScheduleBlock* node = sch.block_node(b);
   bool reduce_inner = !node->iter_vars.empty() && node->iter_vars.back().is_reduce();
+  // A narrower vector that divides the extent beats a guarded tail (a guard inside the
+  // vector loop keeps it scalar): 56 -> 8 lanes rather than 16 and a tail.
+  if (!reduce_inner && e % lanes != 0) {
+    for (int w = lanes / 2; w >= 4; w /= 2) {
+      if (e % w == 0) {
+        lanes = w;
+        break;
+      }
+    }
+  }
   attempt([&] {
     auto parts = sch.split(inner, {-1, lanes});
     if (reduce_inner) sch.rfactor(parts[1]);
