@@ -144,13 +144,15 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes) {
   int64_t xe = extent_of(sch, x), fe = extent_of(sch, f);
   if (xe < 2 || fe < 1) return false;
   int64_t xv = 1;
-  for (int64_t d = std::min<int64_t>(xe, 2 * lanes); d >= 2; --d) {
+  for (int64_t d = std::min<int64_t>(xe, lanes); d >= 2; --d) {
     if (xe % d == 0) {
       xv = d;
       break;
     }
   }
-  int64_t fr = fe % 4 == 0 ? 4 : fe % 2 == 0 ? 2 : 1;
+  // 8 output channels when the row fits one vector register, else 4: accumulators stay in
+  // registers.
+  int64_t fr = (xv <= lanes && fe % 8 == 0) ? 8 : fe % 4 == 0 ? 4 : fe % 2 == 0 ? 2 : 1;
   return attempt([&] {
     std::vector<LoopRV> xs = {x}, fs = {f};
     if (xv > 1 && xv < xe) xs = sch.split(x, {-1, xv});

@@ -207,9 +207,27 @@ bool register_all() {
         lang::ReduceAxis rw = lang::reduce_axis(Expr(ws[3]), "rw");
         int64_t out_per_group = ws[0] / p.groups;
         common::Type t = c.outputs[0].dtype;
-        // Zero padding is materialized first (`<out>_pad`, kept as its own loop nest by the
-        // schedules), so the convolution's loads are affine and vectorize.
-        if (padded) {
+        // The input is staged first (`<out>_pad`, kept as its own loop nest by the
+        // schedules) so that the convolution's loads are contiguous along the output row:
+        //   padding: xp[n, c, h, w] = x[n, c, h - ph, w - pw], zero outside;
+        //   stride s > 1: split by phase as well,
+        //     xs[n, c, a, b, h, w] = xp[n, c, h * sh + a, w * sw + b],
+        //   so that tap (r, q) of output (y, x) reads xs[.., (r dh) % sh, (q dw) % sw,
+        //   y + (r dh) / sh, x + (q dw) / sw].
+        int64_t sh = p.stride[0], sw = p.stride[1];
+        bool phased = sh > 1 || sw > 1;
+        if (phased) {
+          int64_t hp = xs[2] + 2 * p.padding[0], wp = xs[3] + 2 * p.padding[1];
+          Shape ps = {xs[0], xs[1], sh, sw, (hp + sh - 1) / sh, (wp + sw - 1) / sw};
+          x = lang::compute(
+              to_exprs(ps),
+              [&](const std::vector<Expr>& a) {
+                Expr h = a[4] * Expr(sh) + a[2] - Expr(p.padding[0]);
+                Expr wi = a[5] * Expr(sw) + a[3] - Expr(p.padding[1]);
+                return padded_load(x, {a[0], a[1], h, wi}, xs[2], xs[3], true, ir::make_zero(t));
+              },
+              c.output_names[0] + "_pad");
+        } else if (padded) {
           Shape ps = xs;
           ps[2] += 2 * p.padding[0];
           ps[3] += 2 * p.padding[1];
@@ -227,11 +245,13 @@ bool register_all() {
               // Output channel o reads the input channels of its group o / (O / groups).
               Expr ch = p.groups == 1 ? rc.var
                                       : a[1] / Expr(out_per_group) * Expr(ws[1]) + rc.var;
-              auto tap = [&](Expr o, Expr r, int d) {
-                return o * Expr(p.stride[d]) + r * Expr(p.dilation[d]);
-              };
-              Expr h = tap(a[2], rh.var, 0), wi = tap(a[3], rw.var, 1);
-              return lang::sum(x(a[0], ch, h, wi) * w(a[1], rc.var, rh.var, rw.var), {rc, rh, rw});
+              Expr dh = rh.var * Expr(p.dilation[0]), dw = rw.var * Expr(p.dilation[1]);
+              Expr wv = w(a[1], rc.var, rh.var, rw.var);
+              if (phased) {
+                return lang::sum(x(a[0], ch, dh % Expr(sh), dw % Expr(sw), a[2] + dh / Expr(sh),
+                                   a[3] + dw / Expr(sw)) * wv, {rc, rh, rw});
+              }
+              return lang::sum(x(a[0], ch, a[2] + dh, a[3] + dw) * wv, {rc, rh, rw});
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{out};
