@@ -194,21 +194,17 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
   int lanes = std::max(4, target.vector_lanes(32));
   std::set<std::string> args = arg_buffers(sch.func());
 
-  // 1. Inline intermediate spatial blocks into their consumers. Staging tensors of
-  // matmul/conv stay: padding (`*_pad`), inlined, would put selects and clamped, gathering
-  // loads into the window loop; a packed operand (`*_pack`) would be read strided again.
-  auto is_staging = [](const std::string& name) {
-    auto ends = [&name](const std::string& suffix) {
-      return name.size() > suffix.size() &&
-             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    return ends("_pad") || ends("_pack");
+  // 1. Inline intermediate spatial blocks into their consumers. Staging blocks of
+  // matmul/conv (ir::kStagingAnnotation) stay: inlined padding would put selects and
+  // clamped, gathering loads into the window loop; a packed operand would be read strided.
+  auto is_staging = [](const ir::ScheduleBlock* node) {
+    return node->annotations.count(ir::kStagingAnnotation) > 0;
   };
   for (BlockRV b : sch.get_all_blocks()) {
     const ir::ScheduleBlock* node = sch.block_node(b);
     if (is_reduction(node) || node->writes.empty()) continue;
     if (args.count(node->writes[0].buffer.name())) continue;
-    if (kind == KernelKind::kOutFusible && is_staging(node->writes[0].buffer.name())) continue;
+    if (kind == KernelKind::kOutFusible && is_staging(node)) continue;
     attempt([&] { sch.compute_inline(b); });
   }
   std::vector<BlockRV> blocks = sch.get_all_blocks();
@@ -219,7 +215,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
       const ir::ScheduleBlock* node = sch.block_node(b);
       if (is_reduction(node)) {
         if (!schedule_conv(sch, b, lanes)) schedule_matmul(sch, b, lanes);
-      } else if (!(is_staging(node->writes[0].buffer.name()) && schedule_transpose(sch, b, lanes))) {
+      } else if (!(is_staging(node) && schedule_transpose(sch, b, lanes))) {
         schedule_spatial(sch, b, lanes);
       }
     }

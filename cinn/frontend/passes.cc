@@ -197,25 +197,17 @@ namespace {
 
 // The element of a literal as a double, if that conversion is exact for its dtype.
 std::optional<double> element_as_double(const ConstData& d, size_t k) {
-  const common::Type& t = d.dtype;
-  const uint8_t* p = d.bytes.data() + k * static_cast<size_t>(t.bytes());
-  auto read = [p](auto v) {
-    std::memcpy(&v, p, sizeof(v));
-    return static_cast<double>(v);
-  };
-  if (t.is_bool()) return read(uint8_t{}) != 0 ? 1.0 : 0.0;
-  if (t.is_float() && t.bits() == 32) return read(float{});
-  if (t.is_float() && t.bits() == 64) return read(double{});
-  if (t.is_int() && t.bits() == 8) return read(int8_t{});
-  if (t.is_int() && t.bits() == 16) return read(int16_t{});
-  if (t.is_int() && t.bits() == 32) return read(int32_t{});
-  if (t.is_uint() && t.bits() == 8) return read(uint8_t{});
-  if (t.is_int() && t.bits() == 64) {
-    int64_t v;
-    std::memcpy(&v, p, sizeof(v));
-    if (static_cast<int64_t>(static_cast<double>(v)) == v) return static_cast<double>(v);
-  }
-  return std::nullopt;
+  std::optional<double> out;
+  hlir::visit_element(d, k, [&](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, int64_t>) {
+      double dv = static_cast<double>(v);  // exact when it converts back (and is in range)
+      if (dv > -9.2e18 && dv < 9.2e18 && static_cast<int64_t>(dv) == v) out = dv;
+    } else {
+      out = static_cast<double>(v);
+    }
+  });
+  return out;
 }
 
 // The common value of all elements, if they are equal and exactly a double.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,33 @@ struct ConstData {
   std::vector<uint8_t> bytes;
 };
 using ConstDataPtr = std::shared_ptr<const ConstData>;
+
+// Calls `f` with element k of `d` as a value of its C++ type (bool, float, double, int8_t,
+// int16_t, int32_t, int64_t or uint8_t). False, without calling `f`, for other dtypes.
+template <typename F>
+bool visit_element(const ConstData& d, size_t k, F&& f) {
+  const common::Type& t = d.dtype;
+  const uint8_t* p = d.bytes.data() + k * static_cast<size_t>(t.bytes());
+  auto call = [&](auto v) {
+    std::memcpy(&v, p, sizeof(v));
+    f(v);
+    return true;
+  };
+  if (t.is_bool()) {
+    uint8_t b;
+    std::memcpy(&b, p, 1);
+    f(b != 0);
+    return true;
+  }
+  if (t.is_float() && t.bits() == 32) return call(float{});
+  if (t.is_float() && t.bits() == 64) return call(double{});
+  if (t.is_int() && t.bits() == 8) return call(int8_t{});
+  if (t.is_int() && t.bits() == 16) return call(int16_t{});
+  if (t.is_int() && t.bits() == 32) return call(int32_t{});
+  if (t.is_int() && t.bits() == 64) return call(int64_t{});
+  if (t.is_uint() && t.bits() == 8) return call(uint8_t{});
+  return false;
+}
 
 // The `constant` op emits literals of at most this many elements inline in the kernel that
 // uses them; compile() turns larger ones into constant buffers of the executable.

@@ -248,6 +248,11 @@ struct IterVar {
   bool is_reduce() const { return kind == Kind::kReduce; }
 };
 
+// The annotation of a block that stages an operand for its consumer in a better layout
+// (zero padding, a transposed or phase-split copy): default schedules keep it as its own
+// loop nest instead of inlining it back into the consumer.
+inline constexpr const char* kStagingAnnotation = "staging";
+
 struct ScheduleBlock : StmtNodeBase<ScheduleBlock> {
   std::string name;
   std::vector<IterVar> iter_vars;

@@ -129,7 +129,7 @@ Stage make_stage(const Tensor& t) {
   std::vector<Range> wregion;
   for (const Expr& s : spatial) wregion.push_back({s, Expr(1)});
   st.block = ScheduleBlock::make(t.name(), std::move(iter_vars), std::move(reads),
-                                 {{out, wregion}}, init, body);
+                                 {{out, wregion}}, init, body, t->annotations);
   return st;
 }
 

@@ -92,7 +92,8 @@ Tensor placeholder(const std::vector<Expr>& shape, Type dtype, const std::string
 }
 
 Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::string& name,
-               const std::vector<std::string>& axis_names) {
+               const std::vector<std::string>& axis_names,
+               std::map<std::string, std::string> annotations) {
   check_shape(shape, name);
   static const char* kDefault[] = {"i", "j", "k", "l"};
   std::vector<Expr> axes;
@@ -145,6 +146,7 @@ Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::st
   n->is_placeholder = false;
   n->axes = std::move(axes);
   n->body = body;
+  n->annotations = std::move(annotations);
   // Record the tensors the body reads, so lowering can find every stage.
   std::set<const BufferNode*> seen;
   std::string missing;

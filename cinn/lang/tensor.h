@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct TensorNode : ir::RefCounted {
   Expr body;
   // Tensors the body reads.
   std::vector<Tensor> inputs;
+  // compute only: copied onto the tensor's ScheduleBlock when lowered (schedules read them).
+  std::map<std::string, std::string> annotations;
   ~TensorNode() override;
 };
 
@@ -60,9 +63,11 @@ Expr size_var(const std::string& name);
 Tensor placeholder(const std::vector<Expr>& shape, Type dtype, const std::string& name);
 
 using ComputeFn = std::function<Expr(const std::vector<Expr>& axes)>;
-// `axis_names` default to i, j, k, l, ... (then i4, i5, ...).
+// `axis_names` default to i, j, k, l, ... (then i4, i5, ...). `annotations` go onto the
+// tensor's ScheduleBlock (e.g. ir::kStagingAnnotation).
 Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::string& name,
-               const std::vector<std::string>& axis_names = {});
+               const std::vector<std::string>& axis_names = {},
+               std::map<std::string, std::string> annotations = {});
 
 // The tensor whose buffer is `b`, if it is still alive (used by lowering).
 Tensor tensor_of_buffer(const ir::Buffer& b);

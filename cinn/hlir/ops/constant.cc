@@ -1,6 +1,4 @@
 // Generated tensors without inputs: iota and constant (fill_constant is in transform.cc).
-#include <cstring>
-
 #include "cinn/hlir/ops/op_util.h"
 
 namespace cinn::hlir::ops {
@@ -9,21 +7,21 @@ namespace {
 // Element k of `d` as an immediate of d's dtype.
 Expr const_element(const ConstData& d, int64_t k) {
   const common::Type& t = d.dtype;
-  size_t bytes = static_cast<size_t>(t.bytes());
-  const uint8_t* p = d.bytes.data() + static_cast<size_t>(k) * bytes;
-  auto read = [&](auto v) {
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-  };
-  if (t.is_bool()) return ir::make_const(t, read(uint8_t{}) != 0 ? 1.0 : 0.0);
-  if (t.is_float() && t.bits() == 32) return ir::make_const(t, read(float{}));
-  if (t.is_float() && t.bits() == 64) return ir::make_const(t, read(double{}));
-  if (t.is_int() && t.bits() == 8) return ir::IntImm::make(t, read(int8_t{}));
-  if (t.is_int() && t.bits() == 16) return ir::IntImm::make(t, read(int16_t{}));
-  if (t.is_int() && t.bits() == 32) return ir::IntImm::make(t, read(int32_t{}));
-  if (t.is_int() && t.bits() == 64) return ir::IntImm::make(t, read(int64_t{}));
-  if (t.is_uint() && t.bits() == 8) return ir::UIntImm::make(t, read(uint8_t{}));
-  CINN_THROW(UnsupportedOpError) << "op 'constant': dtype " << t << " is not supported";
+  Expr e;
+  bool known = visit_element(d, static_cast<size_t>(k), [&](auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, bool>) {
+      e = ir::make_const(t, v ? 1.0 : 0.0);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      e = ir::make_const(t, v);
+    } else if constexpr (std::is_signed_v<T>) {
+      e = ir::IntImm::make(t, v);
+    } else {
+      e = ir::UIntImm::make(t, v);
+    }
+  });
+  if (!known) CINN_THROW(UnsupportedOpError) << "op 'constant': dtype " << t << " is not supported";
+  return e;
 }
 
 bool register_all() {

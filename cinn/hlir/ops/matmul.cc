@@ -71,8 +71,9 @@ bool register_all() {
         lang::Tensor x = c.inputs[0], y = c.inputs[1];
         lang::ReduceAxis k = lang::reduce_axis(Expr(d.k), "k");
         size_t nb = d.batch.size();
-        // A transposed right operand is first packed into [.., k, n] (`<out>_pack`, kept as
-        // its own nest by the schedules) so that the n loop reads it contiguously.
+        // A transposed right operand is first packed into [.., k, n] (`<out>_pack`, a
+        // staging block: the schedules keep it as its own nest) so that the n loop reads it
+        // contiguously.
         if (ty) {
           Shape ps = ys;
           std::swap(ps[ps.size() - 1], ps[ps.size() - 2]);
@@ -83,7 +84,7 @@ bool register_all() {
                 std::swap(a[a.size() - 1], a[a.size() - 2]);
                 return src(a);
               },
-              c.output_names[0] + "_pack");
+              c.output_names[0] + "_pack", {}, {{ir::kStagingAnnotation, "transpose"}});
           ys = ps;
           ty = false;
         }

@@ -207,8 +207,8 @@ bool register_all() {
         lang::ReduceAxis rw = lang::reduce_axis(Expr(ws[3]), "rw");
         int64_t out_per_group = ws[0] / p.groups;
         common::Type t = c.outputs[0].dtype;
-        // The input is staged first (`<out>_pad`, kept as its own loop nest by the
-        // schedules) so that the convolution's loads are contiguous along the output row:
+        // The input is staged first (`<out>_pad`, a staging block: the schedules keep
+        // it as its own loop nest) so that the convolution's loads are contiguous along the output row:
         //   padding: xp[n, c, h, w] = x[n, c, h - ph, w - pw], zero outside;
         //   stride s > 1: split by phase as well,
         //     xs[n, c, a, b, h, w] = xp[n, c, h * sh + a, w * sw + b],
@@ -226,7 +226,7 @@ bool register_all() {
                 Expr wi = a[5] * Expr(sw) + a[3] - Expr(p.padding[1]);
                 return padded_load(x, {a[0], a[1], h, wi}, xs[2], xs[3], true, ir::make_zero(t));
               },
-              c.output_names[0] + "_pad");
+              c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "phase split"}});
         } else if (padded) {
           Shape ps = xs;
           ps[2] += 2 * p.padding[0];
@@ -237,7 +237,7 @@ bool register_all() {
                 return padded_load(x, {a[0], a[1], a[2] - Expr(p.padding[0]), a[3] - Expr(p.padding[1])},
                                    xs[2], xs[3], true, ir::make_zero(t));
               },
-              c.output_names[0] + "_pad");
+              c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "zero padding"}});
         }
         lang::Tensor out = lang::compute(
             to_exprs(c.outputs[0].shape),
