@@ -257,6 +257,11 @@ def test_pool2d_errors():
     ((1, 4, 9, 7), (6, 2, 3, 2), [2, 1], [1, 2], [1, 1], 2),
     ((1, 3, 10, 9), (5, 3, 3, 3), [1, 2], [2, 1], [2, 1], 1),
     ((2, 4, 6, 6), (4, 1, 3, 3), [1, 1], [1, 1], [1, 1], 4),  # depthwise
+    # Sizes that take the default conv schedule's register tile (row vector by 8 channels),
+    # with and without the phase split of strided convolutions.
+    ((1, 16, 28, 28), (16, 16, 3, 3), [1, 1], [1, 1], [1, 1], 1),
+    ((2, 8, 20, 20), (16, 8, 3, 3), [2, 2], [1, 1], [1, 1], 1),
+    ((1, 8, 9, 9), (16, 8, 1, 1), [2, 2], [0, 0], [1, 1], 1),
 ])
 def test_conv2d(rng, xshape, wshape, stride, padding, dilation, groups):
     x, w = rand(rng, *xshape), rand(rng, *wshape)
@@ -264,6 +269,22 @@ def test_conv2d(rng, xshape, wshape, stride, padding, dilation, groups):
     ref = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=stride, padding=padding,
                    dilation=dilation, groups=groups)
     np.testing.assert_allclose(out, ref.numpy(), rtol=RTOL, atol=1e-4)
+
+
+def test_conv2d_and_matmul_stage_their_operands():
+    """Padding / the phase split of a strided conv and the packed transposed operand of a
+    matmul are staging blocks: the default schedule keeps them as their own loop nests."""
+    b = cinn.NetBuilder("t")
+    x = b.input([1, 8, 16, 16], "float32", "x")
+    w = b.input([8, 8, 3, 3], "float32", "w")
+    a = b.input([16, 32], "float32", "a")
+    m = b.input([32, 32], "float32", "m")
+    exe = cinn.compile(b.build([b.conv2d(x, w, padding=[1, 1]), b.conv2d(x, w, stride=[2, 2]),
+                                b.matmul(a, m, transpose_y=True)]), cache=False)
+    blocks = [line.split()[1].split("(")[0] for line in exe.loop_ir.splitlines()
+              if line.strip().startswith("block ")]
+    assert sum(n.endswith("_pad") for n in blocks) == 2, blocks
+    assert sum(n.endswith("_pack") for n in blocks) == 1, blocks
 
 
 def test_conv2d_errors():
