@@ -76,6 +76,32 @@ void CodeGenLLVM::add_function(const LoweredFunc& f) {
   vars_.clear();
   buffers_.clear();
   heap_allocated_.clear();
+  alias_md_.clear();
+
+  // One alias scope per buffer the function reads or writes.
+  std::vector<const BufferNode*> accessed;
+  std::set<const BufferNode*> seen;
+  post_order_visit(f.body(), [&](const IRNode* n) {
+    const BufferNode* b = nullptr;
+    if (n->kind() == NodeKind::kLoad) b = static_cast<const Load*>(n)->buffer.get();
+    if (n->kind() == NodeKind::kStore) b = static_cast<const Store*>(n)->buffer.get();
+    if (b && seen.insert(b).second) accessed.push_back(b);
+  });
+  if (accessed.size() > 1) {
+    llvm::MDBuilder md(ctx_);
+    llvm::MDNode* domain = md.createAnonymousAliasScopeDomain(f.name());
+    std::vector<llvm::Metadata*> scopes;
+    for (const BufferNode* b : accessed) {
+      scopes.push_back(md.createAnonymousAliasScope(domain, b->name));
+    }
+    for (size_t i = 0; i < accessed.size(); ++i) {
+      std::vector<llvm::Metadata*> others;
+      for (size_t j = 0; j < accessed.size(); ++j) {
+        if (j != i) others.push_back(scopes[j]);
+      }
+      alias_md_[accessed[i]] = {llvm::MDNode::get(ctx_, {scopes[i]}), llvm::MDNode::get(ctx_, others)};
+    }
+  }
 
   // The body with typed, noalias parameters.
   std::vector<llvm::Type*> params;
@@ -340,6 +366,13 @@ void CodeGenLLVM::visit_Call(const Call* op) {
   value_ = b_->CreateCall(fn, args);
 }
 
+void CodeGenLLVM::annotate_alias(llvm::Instruction* access, const BufferNode* b) {
+  auto it = alias_md_.find(b);
+  if (it == alias_md_.end()) return;
+  access->setMetadata(llvm::LLVMContext::MD_alias_scope, it->second.first);
+  access->setMetadata(llvm::LLVMContext::MD_noalias, it->second.second);
+}
+
 llvm::Value* CodeGenLLVM::buffer_ptr(const Buffer& b) {
   auto it = buffers_.find(b.get());
   CINN_CHECK(it != buffers_.end()) << "LLVM codegen: buffer '" << b.name() << "' not allocated";
@@ -378,6 +411,7 @@ void CodeGenLLVM::visit_Load(const Load* op) {
   } else {
     v = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
   }
+  annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
   value_ = t.is_bool() ? b_->CreateTrunc(v, llvm_type(t)) : v;
 }
 
@@ -584,9 +618,9 @@ void CodeGenLLVM::visit_Store(const Store* op) {
   unsigned align = op->buffer.dtype().bytes();
   if (vptrs) {
     llvm::Value* mask = llvm::ConstantInt::getTrue(llvm::FixedVectorType::get(b_->getInt1Ty(), t.lanes()));
-    b_->CreateMaskedScatter(v, vptrs, llvm::Align(align), mask);
+    annotate_alias(b_->CreateMaskedScatter(v, vptrs, llvm::Align(align), mask), op->buffer.get());
   } else {
-    b_->CreateAlignedStore(v, p, llvm::Align(align));
+    annotate_alias(b_->CreateAlignedStore(v, p, llvm::Align(align)), op->buffer.get());
   }
 }
 

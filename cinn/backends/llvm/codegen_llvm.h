@@ -45,6 +45,10 @@ class CodeGenLLVM : public ir::IRVisitor {
   void emit_loop(const ir::Expr& var, llvm::Value* begin, llvm::Value* end, const ir::Stmt& body,
                  const char* metadata);
   void emit_parallel_for(const ir::For* op);
+  // Tags a load or store of buffer b with !alias.scope {b} and !noalias {every other buffer of
+  // the function}: distinct buffers never overlap (function.h), and LLVM cannot always trace
+  // an address back to its noalias argument after the loop nest is reshaped.
+  void annotate_alias(llvm::Instruction* access, const ir::BufferNode* b);
   llvm::AllocaInst* entry_alloca(llvm::Type* t, llvm::Value* n, const std::string& name,
                                  unsigned align);
 
@@ -59,6 +63,8 @@ class CodeGenLLVM : public ir::IRVisitor {
   std::map<const ir::Var*, llvm::Value*> vars_;
   std::map<const ir::BufferNode*, llvm::Value*> buffers_;
   std::map<const ir::BufferNode*, bool> heap_allocated_;
+  // Per buffer of the current function: its scope list and the list of all other scopes.
+  std::map<const ir::BufferNode*, std::pair<llvm::MDNode*, llvm::MDNode*>> alias_md_;
 };
 
 }  // namespace cinn::backends

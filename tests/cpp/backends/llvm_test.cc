@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "cinn/backends/build.h"
@@ -137,6 +138,42 @@ TEST(LLVMBackend, TemporaryBuffersAndSelect) {
   void* args[] = {out.data()};
   k->call(args, nullptr);
   for (int v = 0; v < 16; ++v) EXPECT_EQ(out[v], std::abs(v - 8));
+}
+
+TEST(LLVMBackend, EveryAccessCarriesItsBufferAliasScope) {
+  // O[i] += T[(r % 2) * 8 + i % 8] over r, T a heap temporary, inside a parallel loop. LLVM
+  // loses track of which argument such an address came from after unrolling r, so the
+  // codegen states it: each load/store is in its buffer's scope and noalias with the others,
+  // and the accumulator can stay in a register.
+  Buffer t = Buffer::make("T", Float(32), {Expr(16)});
+  Buffer o = Buffer::make("O", Float(32), {Expr(64)});
+  Expr i = Var::make("i"), j = Var::make("j"), r = Var::make("r");
+  Stmt fill = For::make(j, Expr(0), Expr(16), ForKind::kSerial,
+                        Store::make(t, cast(Float(32), j), {j}));
+  Stmt acc = For::make(
+      r, Expr(0), Expr(4), ForKind::kSerial,
+      Store::make(o, Load::make(o, {i}) + Load::make(t, {r % 2 * 8 + i % 8}), {i}));
+  Stmt body = Block::make({Allocate::make(t), fill,
+                           For::make(i, Expr(0), Expr(64), ForKind::kParallel,
+                                     Block::make({Store::make(o, Expr(0.0f), {i}), acc})),
+                           Free::make(t)});
+  auto f = LoweredFunc::make("scoped", {{o, Argument::Kind::kOutput}}, {}, {t}, body);
+  auto k = build(f, common::Target::host_x86());
+  std::istringstream ir(k->llvm_ir_unoptimized());
+  int accesses = 0;
+  for (std::string line; std::getline(ir, line);) {
+    bool buffer_access = (line.find(" = load float") != std::string::npos ||
+                          line.find("store float") != std::string::npos);
+    if (!buffer_access) continue;
+    ++accesses;
+    EXPECT_NE(line.find("!alias.scope"), std::string::npos) << line;
+    EXPECT_NE(line.find("!noalias"), std::string::npos) << line;
+  }
+  EXPECT_GE(accesses, 4);
+  std::vector<float> out(64, -1.0f);
+  void* args[] = {out.data()};
+  k->call(args, nullptr);
+  for (int v = 0; v < 64; ++v) EXPECT_EQ(out[v], 2.0f * (v % 8) + 2.0f * (8 + v % 8)) << v;
 }
 
 TEST(LLVMBackend, ScheduledMatmulMatchesReference) {
