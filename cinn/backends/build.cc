@@ -14,8 +14,8 @@ ir::PassManager loop_passes(const BuildOptions& opts) {
       .add("simplify", simplify)
       .add("loop_partition", ir::loop_partition)
       .add("remove_unit_loops", ir::remove_unit_loops)
-      .add("simplify", simplify)
-      .add("flatten_storage", ir::flatten_storage);
+      .add("flatten_storage", ir::flatten_storage)
+      .add("simplify", simplify);
   if (!opts.llvm.precise_math)
     pm.add("lower_math", [](const ir::Stmt& s) { return ir::lower_math_approximations(s); });
   pm.add("unroll_loops", [](const ir::Stmt& s) { return ir::unroll_loops(s); });

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cinn/ir/ir_operators.h"
+#include "cinn/ir/visitor.h"
 
 namespace cinn::backends {
 namespace {
@@ -169,6 +170,108 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes) {
   });
 }
 
+// Whether a reduction block reads its input along the reduction (row: the last index of some
+// input is a reduce iter var) or across it (column: every input's last index is the
+// innermost spatial iter var, e.g. a sum over axis 0).
+bool reads_columns(const ir::ScheduleBlock* node) {
+  int ns = num_spatial(node);
+  if (ns == 0) return false;
+  const ir::Var* last_spatial = node->iter_vars[ns - 1].var.as<ir::Var>();
+  std::set<const ir::Var*> reduce_vars;
+  for (const auto& iv : node->iter_vars) {
+    if (iv.is_reduce()) reduce_vars.insert(iv.var.as<ir::Var>());
+  }
+  std::string out = node->writes.empty() ? "" : node->writes[0].buffer.name();
+  int column = 0, row = 0;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* load = static_cast<const ir::Load*>(n);
+    if (load->buffer.name() == out || load->indices.empty()) return;
+    const ir::Var* v = load->indices.back().as<ir::Var>();
+    if (v && v == last_spatial) {
+      ++column;
+    } else if (v && reduce_vars.count(v)) {
+      ++row;
+    }
+  });
+  return column > 0 && row == 0;
+}
+
+// Column strategy: the reduction loops move outside a tile of `u` vectors of outputs along
+// the innermost spatial loop, so each output vector accumulates in a register over the whole
+// reduction and every input row is read contiguously; the init gets its own nest.
+bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes) {
+  auto loops = sch.get_loops(b);
+  size_t ns = num_spatial(sch.block_node(b));
+  if (ns == 0 || ns >= loops.size()) return false;
+  int64_t e = extent_of(sch, loops[ns - 1]);
+  int64_t w = 0;
+  for (int64_t c = lanes; c >= 4; c /= 2) {
+    if (e > 0 && e % c == 0) {
+      w = c;
+      break;
+    }
+  }
+  if (w == 0) return false;
+  int64_t u = (e / w) % 4 == 0 ? 4 : (e / w) % 2 == 0 ? 2 : 1;
+  return attempt([&] {
+    auto js = sch.split(loops[ns - 1], {-1, u, w});
+    std::vector<LoopRV> order(loops.begin(), loops.begin() + ns - 1);
+    order.push_back(js[0]);
+    order.insert(order.end(), loops.begin() + ns, loops.end());
+    order.push_back(js[1]);
+    order.push_back(js[2]);
+    sch.reorder(order);
+    sch.unroll(js[1]);
+    sch.vectorize(js[2]);
+    BlockRV init = sch.decompose_reduction(b, loops[ns]);
+    auto init_loops = sch.get_loops(init);
+    sch.vectorize(init_loops.back());
+    std::vector<LoopRV> outer(loops.begin(), loops.begin() + ns - 1);
+    outer.push_back(js[0]);
+    sch.parallel(outer.size() > 1 ? sch.fuse(outer) : outer[0]);
+  });
+}
+
+// Row strategy: the spatial loops are fused and parallel; inside them the innermost
+// reduction loop is split by a vector and rfactored into per-lane partial results, and the
+// final reduction over the lanes follows in the same parallel iteration.
+bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes) {
+  auto loops = sch.get_loops(b);
+  size_t ns = num_spatial(sch.block_node(b));
+  if (ns == 0 || ns >= loops.size() || extent_of(sch, loops.back()) < lanes) return false;
+  parallelize_outer(sch, b, ns);
+  // Rows shorter than a multiple of the vector (56 of a 56x56 plane) fuse with the reduce
+  // loop around them, which is contiguous when the reduced axes are (h, w of NCHW).
+  for (auto l = sch.get_loops(b); l.size() >= 3 && extent_of(sch, l.back()) % lanes != 0;
+       l = sch.get_loops(b)) {
+    if (l.size() - 2 < 1 || !attempt([&] { sch.fuse({l[l.size() - 2], l.back()}); })) break;
+  }
+  // Up to 4 vectors of partial sums: independent accumulators hide the add latency.
+  int64_t e = extent_of(sch, sch.get_loops(b).back());
+  int64_t width = lanes;
+  for (int64_t w : {4 * lanes, 2 * lanes}) {
+    if (e % w == 0) {
+      width = w;
+      break;
+    }
+  }
+  BlockRV rf;
+  bool factored = attempt([&] {
+    auto parts = sch.split(sch.get_loops(b).back(), {-1, width});
+    rf = sch.rfactor(parts[1]);
+    sch.vectorize(parts[1]);
+  });
+  if (!factored) return true;
+  attempt([&] { sch.reverse_compute_at(b, sch.get_loops(rf)[0]); });
+  // The partial results' init as its own vector store ahead of the reduction loops.
+  attempt([&] {
+    BlockRV init = sch.decompose_reduction(rf, sch.get_loops(rf)[1]);
+    sch.vectorize(sch.get_loops(init).back());
+  });
+  return true;
+}
+
 // A transposing copy (the packed operand of a matmul): lanes x lanes tiles, so that the
 // strided reads of a tile stay within the cache lines it has loaded.
 bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes) {
@@ -259,8 +362,12 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
     size_t n = sch.get_loops(b).size();
     size_t spatial = std::min<size_t>(num_spatial(node), n);
     if (is_reduction(node)) {
-      parallelize_outer(sch, b, spatial);
-      vectorize_innermost(sch, b, lanes);
+      bool done = reads_columns(node) ? schedule_column_reduction(sch, b, lanes)
+                                      : schedule_row_reduction(sch, b, lanes);
+      if (!done) {
+        parallelize_outer(sch, b, spatial);
+        vectorize_innermost(sch, b, lanes);
+      }
     } else {
       schedule_spatial(sch, b, lanes);
     }

@@ -261,3 +261,43 @@ def test_input_names_that_are_not_identifiers(rng):
     z = xv + yv
     e = np.exp(z - z.max(1, keepdims=True))
     np.testing.assert_allclose(exe(xv, yv)[0], e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------
+# Default x86 reduction strategies (checked through the scheduled loop IR)
+
+def _reduce_exe(shape, axes, keepdim=False):
+    b = cinn.NetBuilder("red")
+    x = b.input(list(shape), "float32", "x")
+    return cinn.compile(b.build(b.sum(x, axes, keepdim)), cache=False)
+
+
+@pytest.mark.parametrize("shape", [(64, 256), (37, 96), (300, 40)])
+def test_column_reduction_accumulates_output_vectors(rng, shape):
+    # A sum over axis 0: the reduction loop runs inside the parallel tile of outputs and
+    # outside the vector of outputs (no strided gathers, no partial-sum buffer).
+    exe = _reduce_exe(shape, [0])
+    ir = exe.loop_ir
+    assert "_rf" not in ir, ir
+    lines = [line.strip() for line in ir.splitlines()]
+    r = next(i for i, line in enumerate(lines) if line.startswith("for (r0"))
+    assert any(line.startswith("parallel for") for line in lines[:r]), ir
+    assert any(line.startswith("vectorized for") for line in lines[r:]), ir
+    xv = rng.standard_normal(shape).astype("float32")
+    np.testing.assert_allclose(exe(x=xv)[0], xv.sum(0), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape,axes", [((64, 1024), [1]), ((50, 49), [1]), ((4, 6, 56, 56), [0, 2, 3]),
+                                        ((3, 5, 7), [2])])
+def test_row_reduction_is_one_parallel_nest(rng, shape, axes):
+    # Vector partial sums and their final sum over the lanes in the same parallel
+    # iteration; the (h, w) rows of 56 fuse into one contiguous reduction loop.
+    exe = _reduce_exe(shape, axes)
+    ir = exe.loop_ir
+    assert ir.count("parallel for") == 1, ir
+    if shape[-1] >= 16:
+        assert "vectorized for" in ir, ir
+    if shape == (4, 6, 56, 56):
+        assert "r2_r3_fused" in ir, ir
+    xv = rng.standard_normal(shape).astype("float32")
+    np.testing.assert_allclose(exe(x=xv)[0], xv.sum(tuple(axes)), rtol=1e-5, atol=1e-4)
