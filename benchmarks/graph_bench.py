@@ -72,6 +72,10 @@ CASES = [
      lambda x, w, bias: torch.nn.functional.gelu(x @ w + bias), [(512, 1024), (1024, 1024), (1024,)]),
     ("batch_norm (inference) 32x64x56x56", cinn_batch_norm, torch_batch_norm,
      [(32, 64, 56, 56), (64,), (64,), (64,), (64,)]),
+    ("row sum 4096x1024 -> 4096", lambda b, x: b.sum(x, [1]), lambda x: x.sum(1), [(4096, 1024)]),
+    ("column sum 4096x1024 -> 1024", lambda b, x: b.sum(x, [0]), lambda x: x.sum(0), [(4096, 1024)]),
+    ("channel sum 32x64x56x56 -> 64", lambda b, x: b.sum(x, [0, 2, 3]), lambda x: x.sum((0, 2, 3)),
+     [(32, 64, 56, 56)]),
 ]
 
 # The demo models (cinn.models): name, builder kwargs, input description.

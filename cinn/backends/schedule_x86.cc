@@ -102,12 +102,14 @@ void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n) {
   attempt([&] { sch.parallel(loops[0]); });
 }
 
-void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes) {
+void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
   auto loops = sch.get_loops(b);
   if (loops.size() < 3) return;
   size_t nb = loops.size() - 3;
   LoopRV i = loops[nb], j = loops[nb + 1], k = loops[nb + 2];
-  int nr = 2 * lanes, mr = 8, kc = 256;
+  int64_t nr = p.matmul_nr > 0 ? p.matmul_nr : 2 * lanes;
+  int64_t mr = p.matmul_mr > 0 ? p.matmul_mr : 8;
+  int64_t kc = p.matmul_kc > 0 ? p.matmul_kc : 256;
   if (extent_of(sch, j) < nr || extent_of(sch, i) < mr) {
     parallelize_outer(sch, b, nb + 1);
     return;
@@ -137,7 +139,7 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes) {
 // channels of results accumulated over the whole reduction (c, r, s outside the register
 // tile), the leading spatial loops fused and parallel. The vector width is the largest
 // divisor of the output width up to two vectors, so no tail is needed.
-bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes) {
+bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
   auto loops = sch.get_loops(b);
   const ir::ScheduleBlock* node = sch.block_node(b);
   if (loops.size() != 7 || num_spatial(node) != 4) return false;
@@ -154,6 +156,9 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes) {
   // 8 output channels when the row fits one vector register, else 4: accumulators stay in
   // registers.
   int64_t fr = (xv <= lanes && fe % 8 == 0) ? 8 : fe % 4 == 0 ? 4 : fe % 2 == 0 ? 2 : 1;
+  if (p.conv_xv > 0) xv = p.conv_xv;
+  if (p.conv_fr > 0) fr = p.conv_fr;
+  if (xe % xv != 0 || fe % fr != 0) return false;
   return attempt([&] {
     std::vector<LoopRV> xs = {x}, fs = {f};
     if (xv > 1 && xv < xe) xs = sch.split(x, {-1, xv});
@@ -293,7 +298,8 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes) {
 
 }  // namespace
 
-void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target) {
+void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target,
+                  const X86TileParams& params) {
   int lanes = std::max(4, target.vector_lanes(32));
   std::set<std::string> args = arg_buffers(sch.func());
 
@@ -317,7 +323,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
     for (BlockRV b : blocks) {
       const ir::ScheduleBlock* node = sch.block_node(b);
       if (is_reduction(node)) {
-        if (!schedule_conv(sch, b, lanes)) schedule_matmul(sch, b, lanes);
+        if (!schedule_conv(sch, b, lanes, params)) schedule_matmul(sch, b, lanes, params);
       } else if (!(is_staging(node) && schedule_transpose(sch, b, lanes))) {
         schedule_spatial(sch, b, lanes);
       }
