@@ -113,11 +113,19 @@ std::string Helpers::malloc() {
   return "cinn_malloc";
 }
 
-std::string Helpers::definitions() const {
+std::string Helpers::definitions(bool device) const {
   std::string out;
   for (const auto& [name, def] : defs_) {
     if (!out.empty()) out += "\n";
-    out += def;
+    std::string d = def;
+    if (device) {
+      for (size_t p = d.find("static inline "); p != std::string::npos;
+           p = d.find("static inline ", p)) {
+        d.replace(p, 14, "static __device__ __forceinline__ ");
+        p += 34;
+      }
+    }
+    out += d;
   }
   return out;
 }

@@ -25,8 +25,8 @@ class Helpers {
   // ABI has no error channel.
   std::string malloc();
 
-  // The definitions recorded so far, sorted by name.
-  std::string definitions() const;
+  // The definitions recorded so far, sorted by name; `device` marks them __device__ (CUDA).
+  std::string definitions(bool device = false) const;
 
  private:
   // Records the helper `name` with `definition`, both instantiated for type t.

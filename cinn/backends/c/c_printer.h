@@ -3,6 +3,7 @@
 // and the function's prologue and the whole file by codegen_c.cc.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <map>
@@ -15,6 +16,7 @@
 
 #include "cinn/backends/c/c_helpers.h"
 #include "cinn/backends/c/c_syntax.h"
+#include "cinn/backends/c/codegen_c.h"
 #include "cinn/ir/lowered_func.h"
 #include "cinn/ir/visitor.h"
 
@@ -59,6 +61,8 @@ struct FileContext {
   Helpers helpers;
   std::map<std::string, std::string> extern_decls;  // name -> declaration
   std::set<std::string> global_names;               // functions and externs of the file
+  Dialect dialect = Dialect::kC;
+  const common::Target* target = nullptr;           // CUDA: the limits checked at launch
 };
 
 // One function's printer. Expressions print bottom-up into CExprs; statements append lines.
@@ -213,6 +217,11 @@ class CodeGenC : public ir::IRVisitor {
   Binding* declare_const(const ir::Expr& var, const std::string& name, const CExpr& value,
                          bool keep);
   void allocate(const ir::Buffer& b);
+  bool cuda() const { return file_->dialect == Dialect::kCUDA; }
+  // CUDA: the kernel's signature line (buffers and sizes as parameters).
+  void open_cuda_kernel();
+  // CUDA: a loop bound to a block or thread axis.
+  void emit_gpu_loop(const ir::For* op);
 
   FileContext* file_;
   const ir::LoweredFunc& func_;
@@ -228,6 +237,7 @@ class CodeGenC : public ir::IRVisitor {
   std::unordered_map<const ir::BufferNode*, std::vector<Binding*>> buffers_;
   std::set<const ir::BufferNode*> stored_;
   std::set<const ir::BufferNode*> allocated_;
+  std::array<int64_t, 3> grid_{1, 1, 1}, block_{1, 1, 1};  // CUDA launch dimensions
 };
 
 }  // namespace cinn::backends::c

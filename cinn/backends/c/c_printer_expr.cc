@@ -142,6 +142,11 @@ void CodeGenC::emit(const ir::Cast* op) {
 }
 
 std::string CodeGenC::extern_call(const ir::Call* op, const std::vector<CExpr>& args) {
+  if (cuda()) {
+    CINN_THROW(UnsupportedOpError) << "CUDA backend, function '" << func_.name()
+                                   << "': extern call of '" << op->name
+                                   << "'; kernels can only call CUDA's math functions";
+  }
   if (!is_c_identifier(op->name) || op->name.rfind("cinn_", 0) == 0) {
     CINN_THROW(UnsupportedOpError)
         << "C backend: extern function name '" << op->name << "' is not a C identifier";

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cinn/backends/c/c_printer.h"
+#include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/ir_operators.h"
 
 namespace cinn::backends::c {
@@ -91,7 +92,36 @@ void CodeGenC::emit(const ir::LetStmt* op) {
   unbind(op->var);
 }
 
+void CodeGenC::emit_gpu_loop(const ir::For* op) {
+  // var = min + blockIdx.x (or threadIdx.x, ...); guarded when the loop is shorter than its
+  // launch dimension (another loop bound to the same axis is longer).
+  int axis = ir::gpu_axis(op->for_kind);
+  bool block = ir::is_block_kind(op->for_kind);
+  std::string index = std::string(block ? "blockIdx." : "threadIdx.") + "xyz"[axis];
+  int64_t launched = (block ? grid_ : block_)[axis];
+  const int64_t* extent = ir::as_const_int(op->extent);
+  CINN_CHECK(extent) << "gpu_launch_dims checked the extent";
+  CExpr begin = print(op->min);
+  flush();
+  open_block("{");
+  std::string name = declare(op->loop_var.var_name());
+  std::string type = c_type(op->loop_var.type());
+  std::string value = "(" + type + ")" + index;
+  if (!ir::is_zero(op->min)) value = operand(begin, Prec::kAdditive) + " + " + value;
+  Binding* b = new_binding(name);
+  b->line = line("const " + type + " " + name + " = " + value + ";");
+  bind(op->loop_var, b);
+  if (*extent < launched) {
+    scoped(op->body, "if (" + index + " < " + std::to_string(*extent) + ") {");
+  } else {
+    visit(op->body);
+  }
+  unbind(op->loop_var);
+  close_block();
+}
+
 void CodeGenC::emit(const ir::For* op) {
+  if (ir::is_gpu_kind(op->for_kind) && cuda()) return emit_gpu_loop(op);
   if (ir::is_gpu_kind(op->for_kind)) {
     CINN_THROW(UnsupportedOpError)
         << "C backend, function '" << func_.name() << "': loop '" << op->loop_var.var_name()
@@ -197,6 +227,33 @@ void CodeGenC::allocate(const ir::Buffer& buf) {
     }
   }
   int64_t bytes = count * t.bytes();
+  if (cuda()) {
+    // Registers/local memory, or shared memory; global temporaries come from the runtime.
+    if (!constant || buf.scope() == ir::MemoryScope::kGlobal) {
+      CINN_THROW(UnsupportedOpError)
+          << "CUDA backend, function '" << func_.name() << "': temporary buffer '" << buf.name()
+          << "' is " << (constant ? "in global memory" : "of symbolic size")
+          << "; a kernel can only allocate local or shared buffers of constant size";
+    }
+    if (buf.scope() == ir::MemoryScope::kShared && file_->target &&
+        file_->target->max_shared_memory_per_block > 0 &&
+        bytes > file_->target->max_shared_memory_per_block) {
+      CINN_THROW(ScheduleError) << "CUDA backend, function '" << func_.name()
+                                << "': shared buffer '" << buf.name() << "' takes " << bytes
+                                << " bytes, above the target's " << file_->target->max_shared_memory_per_block
+                                << " bytes of shared memory per block";
+    }
+    flush();
+    std::string name = declare(buf.name());
+    Binding* b = new_binding(name);
+    bool shared = buf.scope() == ir::MemoryScope::kShared;
+    b->line = line(std::string(shared ? "__shared__ " : "") + elem + " " + name + "[" +
+                   std::to_string(std::max<int64_t>(count, 1)) + "];");
+    b->buffer = buf.get();
+    buffers_[buf.get()].push_back(b);
+    frames_.back().buffers.push_back(b);
+    return;
+  }
   bool on_stack = buf.scope() != ir::MemoryScope::kGlobal && constant && bytes <= kMaxStackBytes;
   Binding* b = nullptr;
   if (on_stack) {

@@ -165,7 +165,16 @@ const std::unordered_set<std::string>& reserved_names() {
         // math.h macros.
         "NAN", "INFINITY", "isnan", "isinf", "isfinite", "isnormal", "signbit", "fpclassify",
         "isgreater", "isgreaterequal", "isless", "islessequal", "islessgreater", "isunordered",
-        "float_t", "double_t"};
+        "float_t", "double_t",
+        // The CUDA dialect: its built-in variables and the C++ keywords CUDA C adds.
+        "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize", "alignas", "alignof",
+        "and", "and_eq", "asm", "bitand", "bitor", "catch", "char16_t", "char32_t", "class",
+        "compl", "concept", "consteval", "constexpr", "constinit", "const_cast", "co_await",
+        "co_return", "co_yield", "decltype", "delete", "dynamic_cast", "explicit", "export",
+        "friend", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr",
+        "operator", "or", "or_eq", "private", "protected", "public", "reinterpret_cast",
+        "requires", "static_assert", "static_cast", "template", "this", "thread_local",
+        "throw", "try", "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq"};
     // math.h functions, each also with the f and l suffixes.
     for (const char* f :
          {"acos",     "asin",   "atan",      "atan2",      "cos",    "sin",       "tan",

@@ -48,4 +48,10 @@ namespace cinn::backends::c {
 std::string codegen_c(const ir::LoweredFunc& f);
 std::string codegen_c(const ir::Module& m);
 
+// The printer's two dialects: the C99 file above, or CUDA C for NVRTC (the CUDA backend's
+// codegen_cuda.h describes that output). They share everything but the file prologue, the
+// function signature, GPU-bound loops and where temporaries live.
+enum class Dialect { kC, kCUDA };
+std::string codegen(const ir::Module& m, Dialect dialect);
+
 }  // namespace cinn::backends::c

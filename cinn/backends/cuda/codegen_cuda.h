@@ -1,0 +1,47 @@
+// The CUDA backend's compile side: lowered functions whose loops are bound to GPU blocks and
+// threads -> CUDA C -> NVRTC -> CUBIN (+ PTX).
+//
+// The CUDA C is the C backend's printer in its CUDA dialect (c/codegen_c.h), so the two agree
+// on every expression. Differences from the C file:
+// * Each function is `extern "C" __global__ void __launch_bounds__(threads) name(...)` with
+//   its buffer arguments (`T* __restrict__`, const when only read) and then its symbolic
+//   sizes (int64_t) as parameters, in LoweredFunc order.
+// * A loop bound to blockIdx/threadIdx.{x,y,z} becomes `const int64_t i = min + blockIdx.x;`,
+//   guarded by `if (blockIdx.x < extent)` when another loop bound to the same axis is longer.
+//   The grid and block dimensions are the largest extents bound to each axis
+//   (ir::gpu_launch_dims), printed in a comment above the kernel.
+// * Temporaries are local arrays or `__shared__` arrays of constant size; a global-memory
+//   temporary is an UnsupportedOpError (the runtime passes those in), shared memory above the
+//   target's limit and blocks above its thread limit are ScheduleErrors.
+// * No C library: the prologue defines the fixed-width integer types; math is CUDA's.
+// * Scalar code: vectorized loops are plain loops.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cinn/backends/cuda/nvrtc.h"
+#include "cinn/ir/gpu_launch.h"
+#include "cinn/ir/lowered_func.h"
+
+namespace cinn::backends::cuda {
+
+// CUDA C of a module after the loop passes.
+std::string codegen_cuda(const ir::Module& m);
+
+struct CudaKernel {
+  std::string name;
+  ir::LaunchDims dims;
+};
+
+struct CudaModule {
+  std::string source;  // CUDA C
+  std::vector<CudaKernel> kernels;
+  NvrtcOutput binary;  // CUBIN and PTX for the target's sm version
+};
+
+// Runs the loop passes (no vectorization, precise math), prints CUDA C and compiles it with
+// NVRTC for m.target.sm_version (90 when 0). m.target must be a CUDA target.
+CudaModule build_cuda(const ir::Module& m, bool fast_math = false);
+
+}  // namespace cinn::backends::cuda
