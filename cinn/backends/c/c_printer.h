@@ -218,6 +218,8 @@ class CodeGenC : public ir::IRVisitor {
                          bool keep);
   void allocate(const ir::Buffer& b);
   bool cuda() const { return file_->dialect == Dialect::kCUDA; }
+  // Binds a buffer argument to a new name; *elem is its pointee type (const when only read).
+  Binding* bind_argument(const ir::Buffer& buf, std::string* elem);
   // CUDA: the kernel's signature line (buffers and sizes as parameters).
   void open_cuda_kernel();
   // CUDA: a loop bound to a block or thread axis.

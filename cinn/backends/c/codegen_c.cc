@@ -63,37 +63,27 @@ std::string CodeGenC::run() {
   if (cuda()) {
     open_cuda_kernel();
   } else {
-  open_block("void " + fname + "(void** args, const int64_t* sizes) {");
-  void_args = line("(void)args;");
-  void_sizes = line("(void)sizes;");
-  for (size_t i = 0; i < func_.args().size(); ++i) {
-    const ir::Buffer& buf = func_.args()[i].buffer;
-    if (buffers_.count(buf.get())) {
-      CINN_THROW(CompileError) << "C backend, function '" << fname << "': buffer '" << buf.name()
-                               << "' is passed twice";
+    open_block("void " + fname + "(void** args, const int64_t* sizes) {");
+    void_args = line("(void)args;");
+    void_sizes = line("(void)sizes;");
+    for (size_t i = 0; i < func_.args().size(); ++i) {
+      std::string elem;
+      Binding* b = bind_argument(func_.args()[i].buffer, &elem);
+      b->line = line(elem + "* restrict " + b->text + " = (" + elem + "*)args[" +
+                     std::to_string(i) + "];");
+      arg_bindings.push_back(b);
     }
-    std::string elem = c_storage_type(buf.dtype());
-    if (!stored_.count(buf.get())) elem = "const " + elem;
-    std::string name = declare(buf.name());
-    Binding* b = new_binding(name);
-    b->buffer = buf.get();
-    b->is_arg = true;
-    b->line =
-        line(elem + "* restrict " + name + " = (" + elem + "*)args[" + std::to_string(i) + "];");
-    buffers_[buf.get()].push_back(b);
-    arg_bindings.push_back(b);
-  }
-  for (size_t k = 0; k < func_.size_vars().size(); ++k) {
-    const Expr& v = func_.size_vars()[k];
-    std::string type = c_type(v.type());
-    std::string name = declare(v.var_name());
-    std::string value = "sizes[" + std::to_string(k) + "]";
-    if (type != "int64_t") value = "(" + type + ")" + value;
-    Binding* b = new_binding(name);
-    b->line = line("const " + type + " " + name + " = " + value + ";");
-    bind(v, b);
-    size_bindings.push_back(b);
-  }
+    for (size_t k = 0; k < func_.size_vars().size(); ++k) {
+      const Expr& v = func_.size_vars()[k];
+      std::string type = c_type(v.type());
+      std::string name = declare(v.var_name());
+      std::string value = "sizes[" + std::to_string(k) + "]";
+      if (type != "int64_t") value = "(" + type + ")" + value;
+      Binding* b = new_binding(name);
+      b->line = line("const " + type + " " + name + " = " + value + ";");
+      bind(v, b);
+      size_bindings.push_back(b);
+    }
   }
   for (const ir::Buffer& t : func_->temp_buffers) {
     if (!allocated_.count(t.get()) && !buffers_.count(t.get())) allocate(t);
@@ -127,6 +117,20 @@ std::string CodeGenC::run() {
   return out;
 }
 
+CodeGenC::Binding* CodeGenC::bind_argument(const ir::Buffer& buf, std::string* elem) {
+  if (buffers_.count(buf.get())) {
+    CINN_THROW(CompileError) << (cuda() ? "CUDA" : "C") << " backend, function '" << func_.name()
+                             << "': buffer '" << buf.name() << "' is passed twice";
+  }
+  *elem = c_storage_type(buf.dtype());
+  if (!stored_.count(buf.get())) *elem = "const " + *elem;
+  Binding* b = new_binding(declare(buf.name()));
+  b->buffer = buf.get();
+  b->is_arg = true;
+  buffers_[buf.get()].push_back(b);
+  return b;
+}
+
 void CodeGenC::open_cuda_kernel() {
   const std::string& fname = func_.name();
   ir::LaunchDims dims = ir::gpu_launch_dims(func_, *file_->target);
@@ -138,20 +142,10 @@ void CodeGenC::open_cuda_kernel() {
   // The parameters belong to the function's frame, which opens before its header line.
   frames_.emplace_back();
   std::vector<std::string> params;
-  for (size_t i = 0; i < func_.args().size(); ++i) {
-    const ir::Buffer& buf = func_.args()[i].buffer;
-    if (buffers_.count(buf.get())) {
-      CINN_THROW(CompileError) << "CUDA backend, function '" << fname << "': buffer '"
-                               << buf.name() << "' is passed twice";
-    }
-    std::string elem = c_storage_type(buf.dtype());
-    if (!stored_.count(buf.get())) elem = "const " + elem;
-    std::string name = declare(buf.name());
-    Binding* b = new_binding(name);
-    b->buffer = buf.get();
-    b->is_arg = true;
-    buffers_[buf.get()].push_back(b);
-    params.push_back(elem + "* __restrict__ " + name);
+  for (const ir::Argument& a : func_.args()) {
+    std::string elem;
+    Binding* b = bind_argument(a.buffer, &elem);
+    params.push_back(elem + "* __restrict__ " + b->text);
   }
   for (const Expr& v : func_.size_vars()) {
     std::string name = declare(v.var_name());
