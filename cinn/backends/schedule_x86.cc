@@ -47,6 +47,24 @@ std::set<std::string> arg_buffers(const ir::LoweredFunc& f) {
   return out;
 }
 
+// The widest power-of-two vector of at most `lanes` and at least 4 lanes that divides
+// `extent` (a guard inside a vector loop keeps it scalar), or 0 if none does.
+int64_t dividing_vector(int64_t extent, int64_t lanes) {
+  for (int64_t w = lanes; w >= 4; w /= 2) {
+    if (extent > 0 && extent % w == 0) return w;
+  }
+  return 0;
+}
+
+// Splits the innermost loop of reduction block `b` by `width`, rfactors the partial results
+// over the inner part and vectorizes it. Returns the partial-result block.
+BlockRV rfactor_vectorized(IRSchedule& sch, BlockRV b, int64_t width) {
+  auto parts = sch.split(sch.get_loops(b).back(), {-1, width});
+  BlockRV rf = sch.rfactor(parts[1]);
+  sch.vectorize(parts[1]);
+  return rf;
+}
+
 // Splits the innermost loop by `lanes` and vectorizes it; for a reduction over that loop,
 // rfactors the partial results first so the vectorized loop is spatial.
 void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
@@ -64,17 +82,13 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
   bool reduce_inner = !node->iter_vars.empty() && node->iter_vars.back().is_reduce();
   // A narrower vector that divides the extent beats a guarded tail (a guard inside the
   // vector loop keeps it scalar): 56 -> 8 lanes rather than 16 and a tail.
-  if (!reduce_inner && e % lanes != 0) {
-    for (int w = lanes / 2; w >= 4; w /= 2) {
-      if (e % w == 0) {
-        lanes = w;
-        break;
-      }
-    }
+  if (reduce_inner) {
+    attempt([&] { rfactor_vectorized(sch, b, lanes); });
+    return;
   }
+  if (int64_t w = dividing_vector(e, lanes)) lanes = static_cast<int>(w);
   attempt([&] {
     auto parts = sch.split(inner, {-1, lanes});
-    if (reduce_inner) sch.rfactor(parts[1]);
     sch.vectorize(parts[1]);
   });
 }
@@ -210,13 +224,7 @@ bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes) {
   size_t ns = num_spatial(sch.block_node(b));
   if (ns == 0 || ns >= loops.size()) return false;
   int64_t e = extent_of(sch, loops[ns - 1]);
-  int64_t w = 0;
-  for (int64_t c = lanes; c >= 4; c /= 2) {
-    if (e > 0 && e % c == 0) {
-      w = c;
-      break;
-    }
-  }
+  int64_t w = dividing_vector(e, lanes);
   if (w == 0) return false;
   int64_t u = (e / w) % 4 == 0 ? 4 : (e / w) % 2 == 0 ? 2 : 1;
   return attempt([&] {
@@ -262,11 +270,7 @@ bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes) {
     }
   }
   BlockRV rf;
-  bool factored = attempt([&] {
-    auto parts = sch.split(sch.get_loops(b).back(), {-1, width});
-    rf = sch.rfactor(parts[1]);
-    sch.vectorize(parts[1]);
-  });
+  bool factored = attempt([&] { rf = rfactor_vectorized(sch, b, width); });
   if (!factored) return true;
   attempt([&] { sch.reverse_compute_at(b, sch.get_loops(rf)[0]); });
   // The partial results' init as its own vector store ahead of the reduction loops.

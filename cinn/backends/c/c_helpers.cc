@@ -117,14 +117,11 @@ std::string Helpers::definitions(bool device) const {
   std::string out;
   for (const auto& [name, def] : defs_) {
     if (!out.empty()) out += "\n";
+    // Every helper is one "static inline" function; CUDA needs it on the device.
+    static const std::string kHost = "static inline ", kDevice = "static __device__ __forceinline__ ";
     std::string d = def;
-    if (device) {
-      for (size_t p = d.find("static inline "); p != std::string::npos;
-           p = d.find("static inline ", p)) {
-        d.replace(p, 14, "static __device__ __forceinline__ ");
-        p += 34;
-      }
-    }
+    size_t at = d.find(kHost);
+    if (device && at != std::string::npos) d.replace(at, kHost.size(), kDevice);
     out += d;
   }
   return out;

@@ -17,6 +17,7 @@
 #include "cinn/backends/c/c_helpers.h"
 #include "cinn/backends/c/c_syntax.h"
 #include "cinn/backends/c/codegen_c.h"
+#include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/lowered_func.h"
 #include "cinn/ir/visitor.h"
 
@@ -63,6 +64,7 @@ struct FileContext {
   std::set<std::string> global_names;               // functions and externs of the file
   Dialect dialect = Dialect::kC;
   const common::Target* target = nullptr;           // CUDA: the limits checked at launch
+  std::vector<ir::LaunchDims> launch_dims;          // CUDA: per function, in module order
 };
 
 // One function's printer. Expressions print bottom-up into CExprs; statements append lines.

@@ -243,25 +243,22 @@ void CodeGenC::allocate(const ir::Buffer& buf) {
                                 << " bytes, above the target's " << file_->target->max_shared_memory_per_block
                                 << " bytes of shared memory per block";
     }
-    flush();
-    std::string name = declare(buf.name());
-    Binding* b = new_binding(name);
-    bool shared = buf.scope() == ir::MemoryScope::kShared;
-    b->line = line(std::string(shared ? "__shared__ " : "") + elem + " " + name + "[" +
-                   std::to_string(std::max<int64_t>(count, 1)) + "];");
-    b->buffer = buf.get();
-    buffers_[buf.get()].push_back(b);
-    frames_.back().buffers.push_back(b);
-    return;
   }
-  bool on_stack = buf.scope() != ir::MemoryScope::kGlobal && constant && bytes <= kMaxStackBytes;
+  // CUDA: every temporary is an array (checked above); C: small constant ones.
+  bool on_stack = cuda() || (buf.scope() != ir::MemoryScope::kGlobal && constant &&
+                             bytes <= kMaxStackBytes);
   Binding* b = nullptr;
   if (on_stack) {
     flush();
     std::string name = declare(buf.name());
     b = new_binding(name);
-    b->line = line(elem + " " + name + "[" + std::to_string(std::max<int64_t>(count, 1)) +
-                   "];  // " + ir::memory_scope_name(buf.scope()) + " buffer on the stack");
+    std::string array = elem + " " + name + "[" + std::to_string(std::max<int64_t>(count, 1)) + "];";
+    if (!cuda()) {
+      array += "  // " + std::string(ir::memory_scope_name(buf.scope())) + " buffer on the stack";
+    } else if (buf.scope() == ir::MemoryScope::kShared) {
+      array = "__shared__ " + array;
+    }
+    b->line = line(array);
   } else {
     Expr n = Expr(int64_t{1});
     for (size_t d = 0; d < buf.shape().size(); ++d) {

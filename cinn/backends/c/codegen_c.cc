@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "cinn/backends/c/c_printer.h"
-#include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/printer.h"
 #include "cinn/ir/verifier.h"
 
@@ -134,6 +133,7 @@ CodeGenC::Binding* CodeGenC::bind_argument(const ir::Buffer& buf, std::string* e
 void CodeGenC::open_cuda_kernel() {
   const std::string& fname = func_.name();
   ir::LaunchDims dims = ir::gpu_launch_dims(func_, *file_->target);
+  file_->launch_dims.push_back(dims);
   grid_ = dims.grid;
   block_ = dims.block;
   line("// launch: grid (" + std::to_string(grid_[0]) + ", " + std::to_string(grid_[1]) + ", " +
@@ -202,7 +202,7 @@ std::string banner(const std::string& module_name) {
 
 std::string codegen_c(const ir::Module& m) { return codegen(m, Dialect::kC); }
 
-std::string codegen(const ir::Module& m, Dialect dialect) {
+std::string codegen(const ir::Module& m, Dialect dialect, std::vector<ir::LaunchDims>* launch_dims) {
   FileContext file;
   file.dialect = dialect;
   file.target = &m.target;
@@ -245,6 +245,7 @@ std::string codegen(const ir::Module& m, Dialect dialect) {
     for (const auto& kv : file.extern_decls) out += kv.second + "\n";
   }
   for (const std::string& b : bodies) out += "\n" + b;
+  if (launch_dims) *launch_dims = std::move(file.launch_dims);
   return out;
 }
 

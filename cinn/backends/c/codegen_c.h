@@ -40,7 +40,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/lowered_func.h"
 
 namespace cinn::backends::c {
@@ -51,7 +53,9 @@ std::string codegen_c(const ir::Module& m);
 // The printer's two dialects: the C99 file above, or CUDA C for NVRTC (the CUDA backend's
 // codegen_cuda.h describes that output). They share everything but the file prologue, the
 // function signature, GPU-bound loops and where temporaries live.
+// For CUDA, *launch_dims (if given) receives each function's grid and block dimensions.
 enum class Dialect { kC, kCUDA };
-std::string codegen(const ir::Module& m, Dialect dialect);
+std::string codegen(const ir::Module& m, Dialect dialect,
+                    std::vector<ir::LaunchDims>* launch_dims = nullptr);
 
 }  // namespace cinn::backends::c

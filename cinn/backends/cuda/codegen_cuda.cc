@@ -17,12 +17,11 @@ CudaModule build_cuda(const ir::Module& m, bool fast_math) {
   opts.vectorize = false;
   opts.llvm.precise_math = true;
   ir::Module lowered{m.name, m.target, {}};
+  for (const ir::LoweredFunc& f : m.functions) lowered.functions.push_back(lower_to_loops(f, opts));
   CudaModule out;
-  for (const ir::LoweredFunc& f : m.functions) {
-    lowered.functions.push_back(lower_to_loops(f, opts));
-    out.kernels.push_back({f.name(), ir::gpu_launch_dims(lowered.functions.back(), m.target)});
-  }
-  out.source = codegen_cuda(lowered);
+  std::vector<ir::LaunchDims> dims;
+  out.source = c::codegen(lowered, c::Dialect::kCUDA, &dims);
+  for (size_t i = 0; i < dims.size(); ++i) out.kernels.push_back({m.functions[i].name(), dims[i]});
   int sm = m.target.sm_version > 0 ? m.target.sm_version : 90;
   out.binary = nvrtc_compile(out.source, m.name + ".cu", sm, fast_math);
   return out;

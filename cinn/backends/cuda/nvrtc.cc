@@ -17,7 +17,6 @@ using nvrtcProgram = void*;
 
 struct Nvrtc {
   const char* (*GetErrorString)(nvrtcResult) = nullptr;
-  nvrtcResult (*Version)(int*, int*) = nullptr;
   nvrtcResult (*CreateProgram)(nvrtcProgram*, const char*, const char*, int, const char* const*,
                                const char* const*) = nullptr;
   nvrtcResult (*DestroyProgram)(nvrtcProgram*) = nullptr;
@@ -32,10 +31,9 @@ struct Nvrtc {
 };
 
 template <typename F>
-bool load_symbol(void* lib, const char* name, F* f, std::string* error) {
+void load_symbol(void* lib, const char* name, F* f, std::string* error) {
   *f = reinterpret_cast<F>(dlsym(lib, name));
   if (!*f && error->empty()) *error = std::string("libnvrtc has no symbol ") + name;
-  return *f != nullptr;
 }
 
 const Nvrtc& nvrtc() {
@@ -56,7 +54,6 @@ const Nvrtc& nvrtc() {
     }
     std::string& e = api.error;
     load_symbol(lib, "nvrtcGetErrorString", &api.GetErrorString, &e);
-    load_symbol(lib, "nvrtcVersion", &api.Version, &e);
     load_symbol(lib, "nvrtcCreateProgram", &api.CreateProgram, &e);
     load_symbol(lib, "nvrtcDestroyProgram", &api.DestroyProgram, &e);
     load_symbol(lib, "nvrtcCompileProgram", &api.CompileProgram, &e);
@@ -90,13 +87,6 @@ bool nvrtc_available(std::string* reason) {
   const Nvrtc& api = nvrtc();
   if (reason) *reason = api.error;
   return api.error.empty();
-}
-
-std::string nvrtc_version() {
-  const Nvrtc& api = checked_nvrtc();
-  int major = 0, minor = 0;
-  api.Version(&major, &minor);
-  return std::to_string(major) + "." + std::to_string(minor);
 }
 
 NvrtcOutput nvrtc_compile(const std::string& source, const std::string& name, int sm_version,

@@ -13,8 +13,6 @@ struct NvrtcOutput {
 
 // Whether libnvrtc.so.13 can be loaded; `reason` says why not.
 bool nvrtc_available(std::string* reason = nullptr);
-// "major.minor" of the loaded NVRTC.
-std::string nvrtc_version();
 
 // Compiles CUDA C `source` (`name` is its file name in messages) for sm_<sm_version> with
 // -std=c++17 and, when `fast_math`, --use_fast_math. Throws CompileError carrying NVRTC's log

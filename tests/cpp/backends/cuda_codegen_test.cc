@@ -87,6 +87,27 @@ TEST(CudaCodegen, ReductionWithLocalAccumulatorCompiles) {
   EXPECT_FALSE(m.binary.cubin.empty());
 }
 
+TEST(CudaCodegen, IntegerHelpersAreDeviceFunctions) {
+  REQUIRE_NVRTC();
+  // A floor division and modulo of a possibly negative value use the printer's helpers.
+  const int64_t n = 256;
+  lang::Tensor a = lang::placeholder({Expr(n)}, Float(32), "a");
+  lang::Tensor d = lang::placeholder({Expr(n)}, common::Int(64), "d");
+  lang::Tensor c = lang::compute(
+      {Expr(n)},
+      [&](const std::vector<Expr>& i) {
+        Expr j = d(i[0]) / 7 + d(i[0]) % 5;
+        return a(ir::Max::make(ir::Min::make(j, Expr(int64_t{n - 1})), Expr(int64_t{0})));
+      },
+      "c");
+  ir::IRSchedule sch(lang::lower("helpers", {a, d, c}));
+  sch.bind(sch.get_loops("c")[0], "threadIdx.x");
+  CudaModule m = build_cuda(module_of(sch.func()));
+  EXPECT_NE(m.source.find("static __device__ __forceinline__"), std::string::npos) << m.source;
+  EXPECT_EQ(m.source.find("static inline"), std::string::npos) << m.source;
+  EXPECT_FALSE(m.binary.cubin.empty());
+}
+
 TEST(CudaCodegen, TooManyThreadsIsAScheduleError) {
   // Without NVRTC too: the check comes before compilation.
   EXPECT_THROW(build_cuda(module_of(elementwise(1 << 16, 2048).func())), ScheduleError);

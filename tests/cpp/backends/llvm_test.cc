@@ -13,6 +13,7 @@
 #include "cinn/ir/schedule.h"
 #include "cinn/lang/lower.h"
 #include "cinn/lang/reduce.h"
+#include "matmul_test_util.h"
 
 namespace cinn::backends {
 
@@ -31,14 +32,7 @@ LoweredFunc one_loop(const std::string& name, Buffer out, Expr i, Expr value,
 // tiles parallel.
 std::shared_ptr<Kernel> build_tiled_matmul(const std::string& name, int64_t M, int64_t N,
                                            int64_t K) {
-  lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
-  lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
-  lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
-  lang::Tensor c = lang::compute(
-      {Expr(M), Expr(N)},
-      [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
-      "C");
-  IRSchedule sch(lang::lower(name, {a, b, c}));
+  IRSchedule sch(testing::lower_matmul(name, M, N, K));
   auto l = sch.get_loops("C");
   auto is = sch.split(l[0], {-1, 4});
   auto js = sch.split(l[1], {-1, 16});
@@ -49,23 +43,7 @@ std::shared_ptr<Kernel> build_tiled_matmul(const std::string& name, int64_t M, i
   return build(sch.func(), common::Target::host_x86());
 }
 
-// Runs a matmul kernel on inputs uniform in [-1, 1) and compares with a double reference.
-void check_matmul(const Kernel& kern, int64_t M, int64_t N, int64_t K, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> av(M * K), bv(K * N), cv(M * N);
-  for (auto& x : av) x = d(gen);
-  for (auto& x : bv) x = d(gen);
-  void* args[] = {av.data(), bv.data(), cv.data()};
-  kern.call(args, nullptr);
-  for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      double ref = 0;
-      for (int64_t kk = 0; kk < K; ++kk) ref += double(av[i * K + kk]) * bv[kk * N + j];
-      ASSERT_NEAR(cv[i * N + j], ref, 1e-4) << i << "," << j;
-    }
-  }
-}
+using testing::check_matmul;
 }  // namespace
 
 TEST(LLVMBackend, FloorDivisionAndModuloOfNegatives) {

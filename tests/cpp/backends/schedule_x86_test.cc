@@ -11,6 +11,7 @@
 #include "cinn/ir/ir_operators.h"
 #include "cinn/lang/lower.h"
 #include "cinn/lang/reduce.h"
+#include "matmul_test_util.h"
 
 namespace cinn::backends {
 namespace {
@@ -33,14 +34,7 @@ std::vector<float> random_vector(size_t n, unsigned seed) {
 
 // C[M, N] = A[M, K] @ B[K, N], scheduled by the kOutFusible template.
 ir::IRSchedule matmul(int64_t M, int64_t N, int64_t K, const X86TileParams& p) {
-  lang::Tensor a = lang::placeholder({Expr(M), Expr(K)}, Float(32), "A");
-  lang::Tensor b = lang::placeholder({Expr(K), Expr(N)}, Float(32), "B");
-  lang::ReduceAxis k = lang::reduce_axis(Expr(K), "k");
-  lang::Tensor c = lang::compute(
-      {Expr(M), Expr(N)},
-      [&](const std::vector<Expr>& i) { return lang::sum(a(i[0], k.var) * b(k.var, i[1]), {k}); },
-      "C");
-  ir::IRSchedule sch(lang::lower("mm", {a, b, c}));
+  ir::IRSchedule sch(testing::lower_matmul("mm", M, N, K));
   schedule_x86(sch, KernelKind::kOutFusible, common::Target::host_x86(), p);
   return sch;
 }
@@ -56,17 +50,7 @@ TEST(ScheduleX86, MatmulTileIsAParameter) {
   EXPECT_EQ(count(ir, R"(unrolled for \(\w+, 0, 4\))"), 1) << ir;
   EXPECT_EQ(count(ir, R"(vectorized for \(\w+, 0, 16\))"), 1) << ir;
   EXPECT_EQ(count(ir, R"(for \(\w+, 0, 32\))"), 1) << ir;  // the k block
-  auto kern = build(sch.func(), common::Target::host_x86());
-  std::vector<float> a = random_vector(M * K, 1), b = random_vector(K * N, 2), c(M * N);
-  void* args[] = {a.data(), b.data(), c.data()};
-  kern->call(args, nullptr);
-  for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      double ref = 0;
-      for (int64_t kk = 0; kk < K; ++kk) ref += double(a[i * K + kk]) * b[kk * N + j];
-      ASSERT_NEAR(c[i * N + j], ref, 1e-4) << i << "," << j;
-    }
-  }
+  testing::check_matmul(*build(sch.func(), common::Target::host_x86()), M, N, K, 1);
   // The defaults differ: 8 rows and two vectors of columns.
   std::string def = matmul(M, N, K, {}).func().to_string();
   EXPECT_EQ(count(def, R"(unrolled for \(\w+, 0, 8\))"), 1) << def;
