@@ -1,13 +1,14 @@
 #include "cinn/backends/build.h"
 
 #include "cinn/backends/c/codegen_c.h"
+#include "cinn/common/error.h"
 #include "cinn/ir/lower_math.h"
 #include "cinn/ir/simplify.h"
 #include "cinn/ir/transforms.h"
 
 namespace cinn::backends {
 
-ir::PassManager loop_passes(const BuildOptions& opts) {
+ir::PassManager loop_passes(const LoopOptions& opts) {
   auto simplify = [](const ir::Stmt& s) { return ir::simplify(s); };
   ir::PassManager pm(opts.dump_dir);
   pm.add("lower_schedule_blocks", ir::lower_schedule_blocks)
@@ -16,7 +17,7 @@ ir::PassManager loop_passes(const BuildOptions& opts) {
       .add("remove_unit_loops", ir::remove_unit_loops)
       .add("flatten_storage", ir::flatten_storage)
       .add("simplify", simplify);
-  if (!opts.llvm.precise_math)
+  if (opts.lower_math)
     pm.add("lower_math", [](const ir::Stmt& s) { return ir::lower_math_approximations(s); });
   pm.add("unroll_loops", [](const ir::Stmt& s) { return ir::unroll_loops(s); });
   if (opts.vectorize) {
@@ -28,31 +29,60 @@ ir::PassManager loop_passes(const BuildOptions& opts) {
   return pm;
 }
 
-ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const BuildOptions& opts) {
+ir::LoweredFunc lower_to_loops(const ir::LoweredFunc& f, const LoopOptions& opts) {
   return loop_passes(opts).run(f);
 }
 
-Kernel::Kernel(ir::LoweredFunc source, ir::LoweredFunc lowered, std::unique_ptr<JitModule> jit)
-    : source_(std::move(source)), lowered_(std::move(lowered)), jit_(std::move(jit)) {
-  fn_ = jit_->lookup(source_.name());
+Kernel::Kernel(ir::LoweredFunc source, ir::LoweredFunc lowered, CompiledModule code)
+    : source_(std::move(source)), lowered_(std::move(lowered)), code_(std::move(code)) {
+  index_ = code_.module->find(source_.name());
+}
+
+void Kernel::call(void** args, const int64_t* sizes, const int64_t* arg_bytes) const {
+  runtime::KernelModule& m = *code_.module;
+  runtime::Device& dev = m.device();
+  if (dev.is_host()) {
+    m.launch(index_, args, sizes);
+    return;
+  }
+  if (!arg_bytes) {
+    CINN_THROW(InternalError) << "kernel '" << source_.name() << "': a call on " << dev.name()
+                              << " needs the argument sizes";
+  }
+  std::vector<int64_t> bytes(arg_bytes, arg_bytes + source_.args().size());
+  std::vector<void*> dptr;
+  struct Free {
+    runtime::Device& dev;
+    std::vector<void*>& p;
+    ~Free() {
+      for (void* x : p) dev.free(x);
+    }
+  } free_all{dev, dptr};
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    dptr.push_back(dev.alloc(bytes[i]));
+    dev.copy(dptr[i], args[i], bytes[i], runtime::Device::Copy::kHostToDevice);
+  }
+  m.launch(index_, dptr.data(), sizes);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    dev.copy(args[i], dptr[i], bytes[i], runtime::Device::Copy::kDeviceToHost);
+  }
+  dev.synchronize();
 }
 
 std::string c_source(const ir::LoweredFunc& f) {
-  BuildOptions opts;
-  opts.llvm.precise_math = true;
+  LoopOptions opts;
+  opts.lower_math = false;
   opts.vectorize = false;
   return c::codegen_c(lower_to_loops(f, opts));
 }
 
 std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& target,
-                              const BuildOptions& opts) {
-  if (target.arch != common::Target::Arch::kX86) {
-    CINN_THROW(CompileError) << "build: only x86 targets are supported so far, got "
-                             << target.to_string();
-  }
-  ir::LoweredFunc lowered = lower_to_loops(f, opts);
+                              const CodegenOptions& opts) {
+  const Backend& backend = backend_for(target);
+  LoopOptions lopts = backend.loop_options(opts);
+  ir::LoweredFunc lowered = lower_to_loops(f, lopts);
   ir::Module m{f.name(), target, {lowered}};
-  return std::make_shared<Kernel>(f, lowered, compile_llvm(m, opts.llvm));
+  return std::make_shared<Kernel>(f, lowered, backend.compile(m, opts));
 }
 
 }  // namespace cinn::backends

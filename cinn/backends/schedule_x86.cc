@@ -1,5 +1,7 @@
 #include "cinn/backends/schedule_x86.h"
 
+#include "cinn/backends/schedule_common.h"
+
 #include <algorithm>
 #include <set>
 
@@ -12,40 +14,6 @@ namespace {
 using ir::BlockRV;
 using ir::IRSchedule;
 using ir::LoopRV;
-
-template <typename F>
-bool attempt(F&& f) {
-  try {
-    f();
-    return true;
-  } catch (const ScheduleError&) {
-    return false;
-  }
-}
-
-int64_t extent_of(IRSchedule& sch, LoopRV l) {
-  const int64_t* e = ir::as_const_int(sch.loop_node(l)->extent);
-  return e ? *e : -1;
-}
-
-bool is_reduction(const ir::ScheduleBlock* b) {
-  for (const auto& iv : b->iter_vars) {
-    if (iv.is_reduce()) return true;
-  }
-  return false;
-}
-
-int num_spatial(const ir::ScheduleBlock* b) {
-  int n = 0;
-  for (const auto& iv : b->iter_vars) n += iv.is_reduce() ? 0 : 1;
-  return n;
-}
-
-std::set<std::string> arg_buffers(const ir::LoweredFunc& f) {
-  std::set<std::string> out;
-  for (const auto& a : f->args) out.insert(a.buffer.name());
-  return out;
-}
 
 // The widest power-of-two vector of at most `lanes` and at least 4 lanes that divides
 // `extent` (a guard inside a vector loop keeps it scalar), or 0 if none does.
@@ -305,7 +273,6 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes) {
 void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target,
                   const X86TileParams& params) {
   int lanes = std::max(4, target.vector_lanes(32));
-  std::set<std::string> args = arg_buffers(sch.func());
 
   // 1. Inline intermediate spatial blocks into their consumers. Staging blocks of
   // matmul/conv (ir::kStagingAnnotation) stay: inlined padding would put selects and
@@ -313,13 +280,9 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
   auto is_staging = [](const ir::ScheduleBlock* node) {
     return node->annotations.count(ir::kStagingAnnotation) > 0;
   };
-  for (BlockRV b : sch.get_all_blocks()) {
-    const ir::ScheduleBlock* node = sch.block_node(b);
-    if (is_reduction(node) || node->writes.empty()) continue;
-    if (args.count(node->writes[0].buffer.name())) continue;
-    if (kind == KernelKind::kOutFusible && is_staging(node)) continue;
-    attempt([&] { sch.compute_inline(b); });
-  }
+  inline_intermediates(sch, [&](const ir::ScheduleBlock* node) {
+    return kind == KernelKind::kOutFusible && is_staging(node);
+  });
   std::vector<BlockRV> blocks = sch.get_all_blocks();
   if (blocks.empty()) return;
 
@@ -337,28 +300,10 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
 
   // 2. Kernels computed per outer iteration of their last block.
   BlockRV last = blocks.back();
-  const ir::ScheduleBlock* last_node = sch.block_node(last);
-  if (blocks.size() > 1 && !is_reduction(last_node)) {
-    auto last_loops = sch.get_loops(last);
-    size_t depth = last_loops.size();
-    for (size_t bi = 0; bi + 1 < blocks.size(); ++bi) {
-      auto loops = sch.get_loops(blocks[bi]);
-      size_t n = std::min<size_t>(num_spatial(sch.block_node(blocks[bi])), loops.size());
-      size_t match = 0;
-      while (match < n && match < last_loops.size() &&
-             extent_of(sch, loops[match]) == extent_of(sch, last_loops[match]) &&
-             extent_of(sch, loops[match]) > 0) {
-        ++match;
-      }
-      depth = std::min(depth, match);
-    }
+  if (size_t depth = common_leading_depth(sch)) {
     // Leave the last block an inner loop to vectorize.
-    depth = std::min(depth, last_loops.size() - 1);
-    bool moved = depth > 0;
-    for (size_t bi = blocks.size() - 1; moved && bi-- > 0;) {
-      moved = attempt([&] { sch.compute_at(blocks[bi], sch.get_loops(last)[depth - 1]); });
-    }
-    if (moved) {
+    depth = std::min(depth, sch.get_loops(last).size() - 1);
+    if (compute_at_last(sch, depth)) {
       parallelize_outer(sch, last, depth);
       for (BlockRV b : sch.get_all_blocks()) vectorize_innermost(sch, b, lanes);
       return;
@@ -382,6 +327,20 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
       schedule_spatial(sch, b, lanes);
     }
   }
+}
+
+X86TileParams x86_tile_params(const ScheduleParams& params) {
+  auto get = [&](const char* name) {
+    auto it = params.find(name);
+    return it == params.end() ? int64_t{0} : it->second;
+  };
+  X86TileParams p;
+  p.matmul_mr = get("matmul_mr");
+  p.matmul_nr = get("matmul_nr");
+  p.matmul_kc = get("matmul_kc");
+  p.conv_xv = get("conv_xv");
+  p.conv_fr = get("conv_fr");
+  return p;
 }
 
 }  // namespace cinn::backends

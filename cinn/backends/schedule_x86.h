@@ -1,15 +1,14 @@
 // The default x86 schedule of a fused kernel (one LoweredFunc of the graph compiler).
 #pragma once
 
+#include "cinn/backends/backend.h"
 #include "cinn/common/target.h"
 #include "cinn/ir/schedule.h"
 
 namespace cinn::backends {
 
-// What the graph compiler knows about a kernel's dominant op.
-enum class KernelKind { kElementWise, kReduction, kOutFusible, kOpaque };
-
-// The parameters of the x86 templates: what the auto-scheduler samples. 0 means "derive from
+// The parameters of the x86 templates: what the auto-scheduler samples (the x86 backend's
+// tuning knobs of the same names). 0 means "derive from
 // the shape and the target" (the defaults described below); an explicit value that does
 // not fit the block (a conv vector that does not divide the output width, a matmul tile
 // larger than the loop) makes that template skip, like any inapplicable step.
@@ -36,4 +35,9 @@ struct X86TileParams {
 void schedule_x86(ir::IRSchedule& sch, KernelKind kind, const common::Target& target,
                   const X86TileParams& params = {});
 
+}  // namespace cinn::backends
+
+namespace cinn::backends {
+// The x86 templates' parameters from the knob values of `params` (absent: 0).
+X86TileParams x86_tile_params(const ScheduleParams& params);
 }  // namespace cinn::backends

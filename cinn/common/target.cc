@@ -43,6 +43,7 @@ Target Target::host_x86() {
 Target Target::cuda(int sm_version) {
   Target t;
   t.arch = Arch::kNVGPU;
+  t.backend = "cuda";
   t.sm_version = sm_version;
   t.max_threads_per_block = 1024;
   t.max_shared_memory_per_block = 48 * 1024;
@@ -53,6 +54,8 @@ Target Target::cuda(int sm_version) {
 
 std::string Target::to_string() const {
   std::ostringstream os;
+  bool builtin = backend == (arch == Arch::kX86 ? "x86" : "cuda");
+  if (!builtin) os << backend << ":";
   if (arch == Arch::kX86) {
     os << "x86(vector_bits=" << vector_bits << ", threads=" << num_threads << ", features=";
     bool first = true;
@@ -68,7 +71,7 @@ std::string Target::to_string() const {
 }
 
 bool Target::operator==(const Target& o) const {
-  return arch == o.arch && vector_bits == o.vector_bits && features == o.features &&
+  return arch == o.arch && backend == o.backend && vector_bits == o.vector_bits && features == o.features &&
          num_threads == o.num_threads && sm_version == o.sm_version;
 }
 

@@ -13,6 +13,9 @@ struct Target {
   enum class Arch { kX86, kNVGPU };
 
   Arch arch = Arch::kX86;
+  // The registered backend that compiles for this target (backends/backend.h): "x86" and
+  // "cuda" are built in; a vendor backend registers its own name.
+  std::string backend = "x86";
 
   // x86: widest usable vector register in bits (512 with AVX-512F, 256 with AVX2, else 128),
   // and the CPU features by their LLVM names ("avx2", "avx512f", "fma", ...).
@@ -27,9 +30,9 @@ struct Target {
   int max_shared_memory_per_block = 0;
   int warp_size = 0;
 
-  // The host CPU, with its features detected through cpuid.
+  // The host CPU, with its features detected through cpuid (backend "x86").
   static Target host_x86();
-  // A CUDA descriptor for the given sm version (90 when unknown).
+  // A CUDA descriptor for the given sm version (90 when unknown; backend "cuda").
   static Target cuda(int sm_version = 90);
 
   bool has_feature(const std::string& f) const { return features.count(f) > 0; }

@@ -5,9 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "cinn/backends/backend.h"
 #include "cinn/backends/build.h"
-#include "cinn/backends/llvm/jit_module.h"
-#include "cinn/backends/schedule_x86.h"
 #include "cinn/common/dump.h"
 #include "cinn/frontend/compile_cache.h"
 #include "cinn/frontend/passes.h"
@@ -15,6 +14,8 @@
 #include "cinn/hlir/lower.h"
 #include "cinn/hlir/pass.h"
 #include "cinn/ir/schedule.h"
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/transforms.h"
 
 namespace cinn::frontend {
 namespace {
@@ -103,9 +104,9 @@ std::unique_ptr<hlir::Graph> run_graph_passes(const hlir::Graph& g,
   return pm.run(g);
 }
 
-// The pipeline without the cache; `object` receives the machine code.
+// The pipeline without the cache.
 std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const common::Target& target,
-                                                  const CompileOptions& options, std::string* object) {
+                                                  const CompileOptions& options) {
   auto result = std::make_shared<CompiledProgram>();
   std::unique_ptr<hlir::Graph> g = run_graph_passes(program.graph(), options);
   result->primitive_graph = g->to_string();
@@ -114,10 +115,12 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   g = externalize_literals(*g, &literals);
   std::vector<hlir::FusionGroup> groups = hlir::fuse_ops(*g, options.fusion);
 
-  backends::BuildOptions bopts;
-  bopts.llvm.opt_level = options.opt_level;
-  bopts.llvm.precise_math = options.precise_math;
-  bopts.dump_dir = options.dump_dir;
+  const backends::Backend& backend = backends::backend_for(target);
+  backends::CodegenOptions copts;
+  copts.opt_level = options.opt_level;
+  copts.precise_math = options.precise_math;
+  copts.dump_dir = options.dump_dir;
+  backends::LoopOptions lopts = backend.loop_options(copts);
 
   runtime::ExecutablePlan plan;
   std::map<const hlir::Value*, int> buffer_of;
@@ -151,14 +154,31 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   for (const hlir::FusionGroup& fg : groups) {
     hlir::LoweredGroup lg = hlir::lower_group(fg);
     ir::IRSchedule sch(lg.func);
-    backends::schedule_x86(sch, kernel_kind(fg.kind), target);
-    ir::LoweredFunc lowered = backends::lower_to_loops(sch.func(), bopts);
+    backend.schedule(sch, kernel_kind(fg.kind), target, {});
+    // Intermediate buffers in global memory come from the executable's memory plan.
+    ir::LoweredFunc lowered = ir::global_temps_to_args(backends::lower_to_loops(sch.func(), lopts));
     loop_ir << sch.func().to_string() << "\n";
     module.functions.push_back(lowered);
 
     runtime::Launch launch;
     launch.kernel = fg.name;
     for (const hlir::Value* v : lg.args) launch.args.push_back(buffer(v, runtime::BufferSpec::Kind::kTemp));
+    for (size_t i = lg.args.size(); i < lowered.args().size(); ++i) {
+      const ir::Buffer& b = lowered.args()[i].buffer;
+      runtime::BufferSpec spec;
+      spec.name = fg.name + "." + b.name();
+      spec.dtype = b.dtype();
+      for (const ir::Expr& d : b.shape()) {
+        const int64_t* c = ir::as_const_int(d);
+        if (!c) {
+          CINN_THROW(CompileError) << "kernel '" << fg.name << "': intermediate buffer '" << b.name()
+                                   << "' has a shape that is not constant";
+        }
+        spec.shape.push_back(*c);
+      }
+      plan.buffers.push_back(spec);
+      launch.args.push_back(static_cast<int>(plan.buffers.size() - 1));
+    }
     launch.inplace = inplace_pairs(fg, lg);
     plan.launches.push_back(launch);
 
@@ -172,15 +192,10 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   }
   runtime::plan_memory(&plan);
 
-  std::shared_ptr<backends::JitModule> jit;
-  if (!module.functions.empty()) {
-    jit = backends::compile_llvm(module, bopts.llvm);
-    for (runtime::Launch& l : plan.launches) l.fn = jit->lookup(l.kernel);
-    result->source = jit->llvm_ir();
-    *object = jit->object_code();
-  }
+  backends::CompiledModule code = backend.compile(module, copts);
+  result->source = code.source;
   result->loop_ir = loop_ir.str();
-  result->executable = std::make_shared<runtime::Executable>(std::move(plan), std::shared_ptr<void>(jit));
+  result->executable = std::make_shared<runtime::Executable>(std::move(plan), code.module);
   return result;
 }
 
@@ -188,10 +203,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
 
 std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
                                          const CompileOptions& options) {
-  if (target.arch != common::Target::Arch::kX86) {
-    CINN_THROW(CompileError) << "compile: only x86 targets are supported so far, got "
-                             << target.to_string();
-  }
+  backends::backend_for(target);  // an unknown backend is an error before any work
   // Dumps come from compiling: with a dump directory the cache is not consulted.
   std::string dir = options.cache && common::dump_root(options.dump_dir).empty()
                         ? compile_cache_dir(options) : std::string();
@@ -211,10 +223,9 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
                 << "); compiling again and replacing it\n";
     }
   }
-  std::string object;
-  auto result = compile_uncached(program, target, options, &object);
+  auto result = compile_uncached(program, target, options);
   result->cache_status = status;
-  if (!dir.empty() && store_compile_cache(path, key, *result, object)) result->cache_path = path;
+  if (!dir.empty() && store_compile_cache(path, key, *result)) result->cache_path = path;
   return result;
 }
 

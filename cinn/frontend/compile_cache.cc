@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cinn/backends/llvm/jit_module.h"
+#include "cinn/runtime/serialize.h"
 
 namespace cinn::frontend {
 namespace {
@@ -20,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'C', 'I', 'N', 'N', 'C', 'A', 'C', 'H'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 
 // Two independent 64-bit FNV-1a streams: a 128-bit digest.
 class Hasher {
@@ -110,97 +111,6 @@ const std::string& compiler_id() {
   return id;
 }
 
-// ---------------------------------------------------------------- serialization
-class Writer {
- public:
-  template <typename T>
-  void pod(const T& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    out_.append(reinterpret_cast<const char*>(&v), sizeof(v));
-  }
-  void str(const std::string& s) {
-    pod(static_cast<uint64_t>(s.size()));
-    out_ += s;
-  }
-  void raw(const void* p, size_t n) {
-    pod(static_cast<uint64_t>(n));
-    out_.append(static_cast<const char*>(p), n);
-  }
-  void ints(const std::vector<int64_t>& v) { raw(v.data(), v.size() * sizeof(int64_t)); }
-  void strs(const std::vector<std::string>& v) {
-    pod(static_cast<uint64_t>(v.size()));
-    for (const auto& s : v) str(s);
-  }
-  void type(const common::Type& t) {
-    pod(static_cast<uint8_t>(t.code()));
-    pod(t.bits());
-    pod(t.lanes());
-  }
-  std::string& data() { return out_; }
-
- private:
-  std::string out_;
-};
-
-struct Corrupt {
-  std::string why;
-};
-
-class Reader {
- public:
-  Reader(const char* p, size_t n) : p_(p), end_(p + n) {}
-  template <typename T>
-  T pod() {
-    T v;
-    need(sizeof(T));
-    std::memcpy(&v, p_, sizeof(T));
-    p_ += sizeof(T);
-    return v;
-  }
-  std::string str() {
-    auto n = pod<uint64_t>();
-    need(n);
-    std::string s(p_, n);
-    p_ += n;
-    return s;
-  }
-  std::vector<int64_t> ints() {
-    std::string s = str();
-    if (s.size() % sizeof(int64_t)) throw Corrupt{"bad integer list"};
-    std::vector<int64_t> v(s.size() / sizeof(int64_t));
-    std::memcpy(v.data(), s.data(), s.size());
-    return v;
-  }
-  std::vector<std::string> strs() {
-    auto n = pod<uint64_t>();
-    if (n > static_cast<uint64_t>(end_ - p_)) throw Corrupt{"bad list length"};
-    std::vector<std::string> v;
-    for (uint64_t i = 0; i < n; ++i) v.push_back(str());
-    return v;
-  }
-  common::Type type() {
-    auto code = pod<uint8_t>();
-    auto bits = pod<int>();
-    auto lanes = pod<int>();
-    if (code > static_cast<uint8_t>(common::Type::Code::kVoid)) throw Corrupt{"bad dtype"};
-    return common::Type(static_cast<common::Type::Code>(code), bits, lanes);
-  }
-  bool done() const { return p_ == end_; }
-
- private:
-  void need(uint64_t n) const {
-    if (n > static_cast<uint64_t>(end_ - p_)) throw Corrupt{"truncated payload"};
-  }
-  const char* p_;
-  const char* end_;
-};
-
-uint64_t checksum(const std::string& payload) {
-  Hasher h;
-  h.bytes(payload.data(), payload.size());
-  return h.first();
-}
-
 }  // namespace
 
 std::string compile_cache_dir(const CompileOptions& options) {
@@ -255,33 +165,11 @@ std::string compile_cache_key(const Program& program, const common::Target& targ
   return h.hex();
 }
 
-bool store_compile_cache(const std::string& path, const std::string& key,
-                         const CompiledProgram& program, const std::string& object) {
-  Writer w;
+bool store_compile_cache(const std::string& path, const std::string& key, const CompiledProgram& program) {
+  runtime::Writer w;
   w.str(key);
-  const runtime::ExecutablePlan& plan = program.executable->plan();
-  w.pod(static_cast<uint64_t>(plan.buffers.size()));
-  for (const runtime::BufferSpec& b : plan.buffers) {
-    w.str(b.name);
-    w.type(b.dtype);
-    w.ints(b.shape);
-    w.pod(static_cast<uint8_t>(b.kind));
-    w.pod(b.offset);
-    if (b.kind == runtime::BufferSpec::Kind::kConstant) {
-      w.raw(b.data.get(), static_cast<size_t>(b.bytes()));
-    }
-  }
-  w.pod(static_cast<uint64_t>(plan.launches.size()));
-  for (const runtime::Launch& l : plan.launches) {
-    w.str(l.kernel);
-    w.ints(std::vector<int64_t>(l.args.begin(), l.args.end()));
-    std::vector<int64_t> inplace;
-    for (auto [o, i] : l.inplace) inplace.insert(inplace.end(), {o, i});
-    w.ints(inplace);
-  }
-  w.ints(std::vector<int64_t>(plan.inputs.begin(), plan.inputs.end()));
-  w.ints(std::vector<int64_t>(plan.outputs.begin(), plan.outputs.end()));
-  w.pod(plan.arena_bytes);
+  runtime::write_plan(w, program.executable->plan());
+  runtime::write_image(w, program.executable->module().image());
   w.pod(static_cast<uint64_t>(program.kernels.size()));
   for (const CompiledKernelInfo& k : program.kernels) {
     w.str(k.name);
@@ -293,13 +181,7 @@ bool store_compile_cache(const std::string& path, const std::string& key,
   w.str(program.primitive_graph);
   w.str(program.source);
   w.str(program.loop_ir);
-  w.str(object);
-
-  std::string header(kMagic, sizeof(kMagic));
-  auto put = [&header](auto v) { header.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
-  put(kFormatVersion);
-  put(static_cast<uint64_t>(w.data().size()));
-  put(checksum(w.data()));
+  std::string blob = runtime::seal(kMagic, kFormatVersion, w.data());
 
   std::error_code ec;
   fs::path target(path);
@@ -309,8 +191,7 @@ bool store_compile_cache(const std::string& path, const std::string& key,
   tmp += ".tmp" + std::to_string(getpid()) + "_" + std::to_string(rd());
   {
     std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-    os.write(header.data(), static_cast<std::streamsize>(header.size()));
-    os.write(w.data().data(), static_cast<std::streamsize>(w.data().size()));
+    os.write(blob.data(), static_cast<std::streamsize>(blob.size()));
     if (!os) {
       fs::remove(tmp, ec);
       return false;
@@ -327,62 +208,11 @@ std::shared_ptr<CompiledProgram> load_compile_cache(const std::string& path, con
   if (!is) return nullptr;
   std::string file((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
   try {
-    Reader header(file.data(), file.size());
-    std::string magic(sizeof(kMagic), '\0');
-    for (char& c : magic) c = header.pod<char>();
-    if (magic != std::string(kMagic, sizeof(kMagic))) throw Corrupt{"not a cache entry"};
-    if (header.pod<uint32_t>() != kFormatVersion) throw Corrupt{"other format version"};
-    auto size = header.pod<uint64_t>();
-    auto sum = header.pod<uint64_t>();
-    size_t offset = sizeof(kMagic) + sizeof(uint32_t) + 2 * sizeof(uint64_t);
-    if (file.size() - offset != size) throw Corrupt{"truncated or overlong payload"};
-    std::string payload = file.substr(offset);
-    if (checksum(payload) != sum) throw Corrupt{"checksum mismatch"};
-
-    Reader r(payload.data(), payload.size());
-    if (r.str() != key) throw Corrupt{"entry of another key"};
-    runtime::ExecutablePlan plan;
-    auto nbuf = r.pod<uint64_t>();
-    for (uint64_t i = 0; i < nbuf; ++i) {
-      runtime::BufferSpec b;
-      b.name = r.str();
-      b.dtype = r.type();
-      b.shape = r.ints();
-      auto kind = r.pod<uint8_t>();
-      if (kind > static_cast<uint8_t>(runtime::BufferSpec::Kind::kConstant)) throw Corrupt{"bad buffer kind"};
-      b.kind = static_cast<runtime::BufferSpec::Kind>(kind);
-      b.offset = r.pod<int64_t>();
-      if (b.kind == runtime::BufferSpec::Kind::kConstant) {
-        auto data = std::make_shared<std::string>(r.str());
-        if (static_cast<int64_t>(data->size()) != b.bytes()) throw Corrupt{"bad constant size"};
-        b.data = std::shared_ptr<const void>(data, data->data());
-      }
-      plan.buffers.push_back(std::move(b));
-    }
-    auto check_index = [&](int64_t i) {
-      if (i < 0 || i >= static_cast<int64_t>(plan.buffers.size())) throw Corrupt{"bad buffer index"};
-      return static_cast<int>(i);
-    };
-    auto nlaunch = r.pod<uint64_t>();
-    for (uint64_t i = 0; i < nlaunch; ++i) {
-      runtime::Launch l;
-      l.kernel = r.str();
-      for (int64_t a : r.ints()) l.args.push_back(check_index(a));
-      auto inplace = r.ints();
-      if (inplace.size() % 2) throw Corrupt{"bad in-place list"};
-      for (size_t k = 0; k < inplace.size(); k += 2) {
-        for (int k2 : {0, 1}) {
-          if (inplace[k + k2] < 0 || inplace[k + k2] >= static_cast<int64_t>(l.args.size())) {
-            throw Corrupt{"bad in-place pair"};
-          }
-        }
-        l.inplace.push_back({static_cast<int>(inplace[k]), static_cast<int>(inplace[k + 1])});
-      }
-      plan.launches.push_back(std::move(l));
-    }
-    for (int64_t i : r.ints()) plan.inputs.push_back(check_index(i));
-    for (int64_t i : r.ints()) plan.outputs.push_back(check_index(i));
-    plan.arena_bytes = r.pod<int64_t>();
+    std::string payload = runtime::unseal(file, kMagic, kFormatVersion);
+    runtime::Reader r(payload);
+    if (r.str() != key) throw runtime::CorruptData{"entry of another key"};
+    runtime::ExecutablePlan plan = runtime::read_plan(r);
+    runtime::ModuleImage image = runtime::read_image(r);
     auto result = std::make_shared<CompiledProgram>();
     auto nk = r.pod<uint64_t>();
     for (uint64_t i = 0; i < nk; ++i) {
@@ -397,17 +227,10 @@ std::shared_ptr<CompiledProgram> load_compile_cache(const std::string& path, con
     result->primitive_graph = r.str();
     result->source = r.str();
     result->loop_ir = r.str();
-    std::string object = r.str();
-    if (!r.done()) throw Corrupt{"trailing bytes"};
-
-    std::shared_ptr<backends::JitModule> jit;
-    if (!plan.launches.empty()) {
-      jit = backends::load_object(std::move(object), result->source);
-      for (runtime::Launch& l : plan.launches) l.fn = jit->lookup(l.kernel);
-    }
-    result->executable = std::make_shared<runtime::Executable>(std::move(plan), std::shared_ptr<void>(jit));
+    if (!r.done()) throw runtime::CorruptData{"trailing bytes"};
+    result->executable = std::make_shared<runtime::Executable>(std::move(plan), runtime::load_module(image));
     return result;
-  } catch (const Corrupt& c) {
+  } catch (const runtime::CorruptData& c) {
     *corrupt = c.why;
   } catch (const Error& e) {
     *corrupt = std::string("cannot load its code: ") + e.what();

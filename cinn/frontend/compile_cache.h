@@ -34,9 +34,8 @@ std::string compile_cache_key(const Program& program, const common::Target& targ
 std::shared_ptr<CompiledProgram> load_compile_cache(const std::string& path, const std::string& key,
                                                     std::string* corrupt);
 
-// Writes `program` (whose executable's code is the JitModule `object` came from) at `path`.
-// Failures to write are not errors: the cache is an optimization (returns false).
-bool store_compile_cache(const std::string& path, const std::string& key,
-                         const CompiledProgram& program, const std::string& object);
+// Writes `program` (its executable's plan and kernel module image) at `path`. Failures to
+// write are not errors: the cache is an optimization (returns false).
+bool store_compile_cache(const std::string& path, const std::string& key, const CompiledProgram& program);
 
 }  // namespace cinn::frontend

@@ -64,3 +64,12 @@ Stmt unroll_loops(const Stmt& s, int64_t max_extent = kMaxUnrollExtent);
 Stmt hoist_loop_invariant(const Stmt& s);
 
 }  // namespace cinn::ir
+
+namespace cinn::ir {
+
+// The same function with every global-scope temporary buffer appended to its arguments
+// (as outputs, in temp_buffers order) and its Allocate/Free removed: the caller provides
+// that memory (the graph compiler's memory plan). Local and shared buffers stay temps.
+LoweredFunc global_temps_to_args(const LoweredFunc& f);
+
+}  // namespace cinn::ir

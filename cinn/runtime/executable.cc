@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "cinn/common/error.h"
 
@@ -106,8 +107,38 @@ int64_t plan_memory(ExecutablePlan* plan) {
   return arena;
 }
 
-Executable::Executable(ExecutablePlan plan, std::shared_ptr<void> code)
-    : plan_(std::move(plan)), code_(std::move(code)) {}
+Executable::Executable(ExecutablePlan plan, std::shared_ptr<KernelModule> module)
+    : plan_(std::move(plan)), module_(std::move(module)) {
+  if (!module_ && !plan_.launches.empty()) {
+    CINN_THROW(InternalError) << "Executable: launches without a kernel module";
+  }
+  for (const Launch& l : plan_.launches) kernel_of_launch_.push_back(module_->find(l.kernel));
+}
+
+Executable::~Executable() {
+  if (!module_ || module_->device().is_host()) return;
+  for (void* p : constants_) {
+    if (p) module_->device().free(p);
+  }
+}
+
+const std::vector<void*>& Executable::device_constants() const {
+  std::call_once(constants_once_, [this] {
+    constants_.assign(plan_.buffers.size(), nullptr);
+    Device* dev = module_ ? &module_->device() : &host_device();
+    for (size_t b = 0; b < plan_.buffers.size(); ++b) {
+      const BufferSpec& spec = plan_.buffers[b];
+      if (spec.kind != BufferSpec::Kind::kConstant) continue;
+      if (dev->is_host()) {
+        constants_[b] = const_cast<void*>(spec.data.get());
+        continue;
+      }
+      constants_[b] = dev->alloc(spec.bytes());
+      dev->copy(constants_[b], spec.data.get(), spec.bytes(), Device::Copy::kHostToDevice);
+    }
+  });
+  return constants_;
+}
 
 int Executable::find_input(const std::string& name) const {
   for (size_t i = 0; i < plan_.inputs.size(); ++i) {
@@ -124,19 +155,74 @@ int64_t Executable::unplanned_temp_bytes() const {
   return n;
 }
 
+void Executable::check_arity(size_t inputs, size_t outputs) const {
+  if (inputs != plan_.inputs.size() || outputs != plan_.outputs.size()) {
+    CINN_THROW(ExecutionError) << "run: expected " << plan_.inputs.size() << " inputs and "
+                               << plan_.outputs.size() << " outputs, got " << inputs << " and "
+                               << outputs;
+  }
+}
+
+namespace {
+// Device memory freed at scope exit.
+class DeviceMemory {
+ public:
+  explicit DeviceMemory(Device& dev) : dev_(dev) {}
+  ~DeviceMemory() {
+    for (void* p : ptrs_) dev_.free(p);
+  }
+  void* alloc(int64_t bytes) {
+    ptrs_.push_back(dev_.alloc(bytes));
+    return ptrs_.back();
+  }
+
+ private:
+  Device& dev_;
+  std::vector<void*> ptrs_;
+};
+}  // namespace
+
 void Executable::run(const std::vector<const void*>& inputs,
                      const std::vector<void*>& outputs) const {
-  if (inputs.size() != plan_.inputs.size() || outputs.size() != plan_.outputs.size()) {
-    CINN_THROW(ExecutionError) << "run: expected " << plan_.inputs.size() << " inputs and "
-                               << plan_.outputs.size() << " outputs, got " << inputs.size()
-                               << " and " << outputs.size();
+  check_arity(inputs.size(), outputs.size());
+  Device& dev = module_ ? module_->device() : host_device();
+  if (dev.is_host()) {
+    execute(inputs, outputs);
+    return;
   }
+  DeviceMemory mem(dev);
+  std::vector<const void*> d_in;
+  std::vector<void*> d_out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int64_t n = plan_.buffers[plan_.inputs[i]].bytes();
+    void* p = mem.alloc(n);
+    dev.copy(p, inputs[i], n, Device::Copy::kHostToDevice);
+    d_in.push_back(p);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) d_out.push_back(mem.alloc(plan_.buffers[plan_.outputs[i]].bytes()));
+  execute(d_in, d_out);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    dev.copy(outputs[i], d_out[i], plan_.buffers[plan_.outputs[i]].bytes(), Device::Copy::kDeviceToHost);
+  }
+  dev.synchronize();
+}
+
+void Executable::run_on_device(const std::vector<const void*>& inputs,
+                               const std::vector<void*>& outputs) const {
+  check_arity(inputs.size(), outputs.size());
+  execute(inputs, outputs);
+  if (module_) module_->device().synchronize();
+}
+
+void Executable::execute(const std::vector<const void*>& inputs,
+                         const std::vector<void*>& outputs) const {
+  Device& dev = module_ ? module_->device() : host_device();
+  Device::Copy d2d = dev.is_host() ? Device::Copy::kHostToDevice : Device::Copy::kDeviceToDevice;
   std::vector<void*> ptr(plan_.buffers.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) ptr[plan_.inputs[i]] = const_cast<void*>(inputs[i]);
+  const std::vector<void*>& constants = device_constants();
   for (size_t b = 0; b < plan_.buffers.size(); ++b) {
-    if (plan_.buffers[b].kind == BufferSpec::Kind::kConstant) {
-      ptr[b] = const_cast<void*>(plan_.buffers[b].data.get());
-    }
+    if (plan_.buffers[b].kind == BufferSpec::Kind::kConstant) ptr[b] = constants[b];
   }
   // Outputs that are written by kernels; a buffer listed as several outputs is written once
   // (into the first) and copied to the others.
@@ -144,26 +230,23 @@ void Executable::run(const std::vector<const void*>& inputs,
     int b = plan_.outputs[i];
     if (plan_.buffers[b].kind == BufferSpec::Kind::kOutput && !ptr[b]) ptr[b] = outputs[i];
   }
-  std::unique_ptr<void, void (*)(void*)> arena(nullptr, std::free);
-  if (plan_.arena_bytes > 0) {
-    arena.reset(std::aligned_alloc(kAlign, static_cast<size_t>(align_up(plan_.arena_bytes))));
-    if (!arena) CINN_THROW(ExecutionError) << "run: out of memory for " << plan_.arena_bytes << " bytes";
-  }
+  DeviceMemory mem(dev);
+  char* arena = plan_.arena_bytes > 0 ? static_cast<char*>(mem.alloc(align_up(plan_.arena_bytes))) : nullptr;
   for (size_t b = 0; b < plan_.buffers.size(); ++b) {
-    if (plan_.buffers[b].kind == BufferSpec::Kind::kTemp) {
-      ptr[b] = static_cast<char*>(arena.get()) + plan_.buffers[b].offset;
-    }
+    if (plan_.buffers[b].kind == BufferSpec::Kind::kTemp) ptr[b] = arena + plan_.buffers[b].offset;
   }
   std::vector<void*> args;
-  for (const Launch& l : plan_.launches) {
+  for (size_t k = 0; k < plan_.launches.size(); ++k) {
     args.clear();
-    for (int a : l.args) args.push_back(ptr[a]);
-    l.fn(args.data(), kNoSizes);
+    for (int a : plan_.launches[k].args) args.push_back(ptr[a]);
+    module_->launch(kernel_of_launch_[k], args.data(), kNoSizes);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     int b = plan_.outputs[i];
-    if (ptr[b] != outputs[i]) std::memcpy(outputs[i], ptr[b], static_cast<size_t>(plan_.buffers[b].bytes()));
+    if (ptr[b] != outputs[i]) dev.copy(outputs[i], ptr[b], plan_.buffers[b].bytes(), d2d);
   }
+  // The arena is freed at scope exit: wait for the kernels that use it.
+  if (arena) dev.synchronize();
 }
 
 }  // namespace cinn::runtime

@@ -1,8 +1,8 @@
 // runtime::Executable: a compiled graph, run many times.
 //
-// It owns the kernels' code (through an opaque owner handle), the ordered kernel launches,
-// the buffers with their memory plan, and the input and output bindings. Nothing here
-// depends on the compiler: a runtime-only build can construct one from a saved artifact.
+// It owns the kernels (a KernelModule of some backend), the ordered kernel launches, the
+// buffers with their memory plan, and the input and output bindings. Nothing here depends
+// on the compiler: a runtime-only build constructs one from a saved artifact (artifact.h).
 //
 // Thread safety: `run` keeps no state between calls (each call allocates its own arena for
 // intermediate buffers), so several threads may call `run` on one Executable at once.
@@ -10,15 +10,15 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cinn/common/type.h"
+#include "cinn/runtime/module.h"
 
 namespace cinn::runtime {
-
-using KernelFn = void (*)(void** args, const int64_t* sizes);
 
 struct BufferSpec {
   // kConstant: a literal owned by the executable (`data`), never written.
@@ -34,7 +34,6 @@ struct BufferSpec {
 
 struct Launch {
   std::string kernel;
-  KernelFn fn = nullptr;
   std::vector<int> args;  // buffer indices in the kernel's argument order
   // (output arg, input arg) positions that may share memory: the kernel reads each element
   // of the input only to compute the output element at the same index (elementwise).
@@ -57,9 +56,12 @@ int64_t plan_memory(ExecutablePlan* plan);
 
 class Executable {
  public:
-  Executable(ExecutablePlan plan, std::shared_ptr<void> code);
+  // Resolves every launch's kernel in `module` (ExecutionError when one is missing).
+  Executable(ExecutablePlan plan, std::shared_ptr<KernelModule> module);
+  ~Executable();
 
   const ExecutablePlan& plan() const { return plan_; }
+  KernelModule& module() const { return *module_; }
   const BufferSpec& input(size_t i) const { return plan_.buffers[plan_.inputs[i]]; }
   const BufferSpec& output(size_t i) const { return plan_.buffers[plan_.outputs[i]]; }
   size_t num_inputs() const { return plan_.inputs.size(); }
@@ -70,14 +72,26 @@ class Executable {
   int64_t arena_bytes() const { return plan_.arena_bytes; }
   int64_t unplanned_temp_bytes() const;
 
-  // inputs[i]: data of input i (shape and dtype as declared: the caller checks);
-  // outputs[i]: caller-allocated memory of output i. Outputs that are not written by a
-  // kernel (an input returned as is, a value returned twice) are copied in.
+  // inputs[i]: host memory of input i (shape and dtype as declared: the caller checks);
+  // outputs[i]: caller-allocated host memory of output i. Outputs that are not written by
+  // a kernel (an input returned as is, a value returned twice) are copied in. On a device
+  // other than the host, inputs are copied to device memory and outputs back.
   void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const;
+  // The same with inputs and outputs already in the module's device memory; returns when
+  // the outputs are written.
+  void run_on_device(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const;
 
  private:
+  void check_arity(size_t inputs, size_t outputs) const;
+  void execute(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const;
+  // Device copies of the constants (the host data itself on the host), made on first use.
+  const std::vector<void*>& device_constants() const;
+
   ExecutablePlan plan_;
-  std::shared_ptr<void> code_;
+  std::shared_ptr<KernelModule> module_;
+  std::vector<int> kernel_of_launch_;
+  mutable std::once_flag constants_once_;
+  mutable std::vector<void*> constants_;  // by buffer index
 };
 
 }  // namespace cinn::runtime

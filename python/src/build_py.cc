@@ -143,9 +143,11 @@ class KernelPy {
       }
       sizes.push_back(it->second);
     }
+    std::vector<int64_t> bytes;
+    for (const py::array& a : arrays) bytes.push_back(static_cast<int64_t>(a.nbytes()));
     {
       py::gil_scoped_release release;
-      k_->call(data.data(), sizes.data());
+      k_->call(data.data(), sizes.data(), bytes.data());
     }
     if (!allocate) return py::none();
     py::list outs;
@@ -164,19 +166,19 @@ class KernelPy {
 void bind_build(py::module_& m) {
   py::class_<KernelPy>(m, "Kernel", "A compiled kernel: call it on numpy arrays.")
       .def("__call__", &KernelPy::call)
-      .def("source", [](const KernelPy& k) { return k.k_->llvm_ir(); },
-           "The generated code (optimized LLVM IR).")
+      .def("source", [](const KernelPy& k) { return k.k_->source(); },
+           "The generated code (x86: optimized LLVM IR; CUDA: CUDA C).")
       .def("llvm_ir", [](const KernelPy& k, bool optimized) {
-        return optimized ? k.k_->llvm_ir() : k.k_->llvm_ir_unoptimized();
+        return optimized ? k.k_->source() : k.k_->source_unoptimized();
       }, py::arg("optimized") = true)
       .def_property_readonly("func", [](const KernelPy& k) { return k.k_->func(); })
       .def_property_readonly("lowered", [](const KernelPy& k) { return k.k_->lowered(); },
                              "The function after the loop passes, as it went to codegen.");
   m.def("build", [](const ir::LoweredFunc& f, py::object target, bool precise_math, int opt_level) {
     common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
-    backends::BuildOptions opts;
-    opts.llvm.precise_math = precise_math;
-    opts.llvm.opt_level = opt_level;
+    backends::CodegenOptions opts;
+    opts.precise_math = precise_math;
+    opts.opt_level = opt_level;
     return KernelPy(backends::build(f, t, opts));
   }, py::arg("func"), py::arg("target") = py::none(), py::arg("precise_math") = false,
      py::arg("opt_level") = 3);

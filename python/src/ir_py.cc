@@ -61,6 +61,9 @@ void bind_ir(py::module_& m) {
       .def_property_readonly("arch", [](const common::Target& t) {
         return t.arch == common::Target::Arch::kX86 ? "x86" : "cuda";
       })
+      .def_property("backend", [](const common::Target& t) { return t.backend; },
+                    [](common::Target& t, const std::string& b) { t.backend = b; },
+                    "The registered backend that compiles for this target.")
       .def_property("num_threads", [](const common::Target& t) { return t.num_threads; },
                     [](common::Target& t, int n) { t.num_threads = n; })
       .def("__repr__", &common::Target::to_string)

@@ -8,23 +8,41 @@ namespace cinn::backends::cuda {
 
 std::string codegen_cuda(const ir::Module& m) { return c::codegen(m, c::Dialect::kCUDA); }
 
-CudaModule build_cuda(const ir::Module& m, bool fast_math) {
+LoopOptions cuda_loop_options() {
+  LoopOptions opts;
+  opts.vectorize = false;
+  opts.lower_math = false;
+  return opts;
+}
+
+CudaModule compile_cuda(const ir::Module& m, bool fast_math) {
   if (m.target.arch != common::Target::Arch::kNVGPU) {
     CINN_THROW(CompileError) << "CUDA backend: module '" << m.name << "' targets "
                              << m.target.to_string() << ", not a CUDA device";
   }
-  BuildOptions opts;
-  opts.vectorize = false;
-  opts.llvm.precise_math = true;
-  ir::Module lowered{m.name, m.target, {}};
-  for (const ir::LoweredFunc& f : m.functions) lowered.functions.push_back(lower_to_loops(f, opts));
+  ir::Module split{m.name, m.target, {}};
+  std::vector<int> function_of;
+  for (size_t i = 0; i < m.functions.size(); ++i) {
+    for (ir::LoweredFunc& part : split_kernels(m.functions[i])) {
+      split.functions.push_back(part);
+      function_of.push_back(static_cast<int>(i));
+    }
+  }
   CudaModule out;
   std::vector<ir::LaunchDims> dims;
-  out.source = c::codegen(lowered, c::Dialect::kCUDA, &dims);
-  for (size_t i = 0; i < dims.size(); ++i) out.kernels.push_back({m.functions[i].name(), dims[i]});
+  out.source = c::codegen(split, c::Dialect::kCUDA, &dims);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    out.kernels.push_back({split.functions[i].name(), dims[i], function_of[i]});
+  }
   int sm = m.target.sm_version > 0 ? m.target.sm_version : 90;
-  out.binary = nvrtc_compile(out.source, m.name + ".cu", sm, fast_math);
+  out.binary = nvrtc_compile(out.source, (m.name.empty() ? "cinn" : m.name) + ".cu", sm, fast_math);
   return out;
+}
+
+CudaModule build_cuda(const ir::Module& m, bool fast_math) {
+  ir::Module lowered{m.name, m.target, {}};
+  for (const ir::LoweredFunc& f : m.functions) lowered.functions.push_back(lower_to_loops(f, cuda_loop_options()));
+  return compile_cuda(lowered, fast_math);
 }
 
 }  // namespace cinn::backends::cuda

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cinn/backends/backend.h"
 #include "cinn/backends/cuda/nvrtc.h"
 #include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/lowered_func.h"
@@ -29,19 +30,36 @@ namespace cinn::backends::cuda {
 // CUDA C of a module after the loop passes.
 std::string codegen_cuda(const ir::Module& m);
 
+// The loop-pass options of the CUDA backend: no vectorization (scalar code), and CUDA's
+// own math functions instead of the approximations.
+LoopOptions cuda_loop_options();
+
+// One __global__ function: part `part` of module function `function`.
 struct CudaKernel {
   std::string name;
   ir::LaunchDims dims;
+  int function = 0;
 };
 
 struct CudaModule {
   std::string source;  // CUDA C
-  std::vector<CudaKernel> kernels;
+  std::vector<CudaKernel> kernels;  // in launch order
   NvrtcOutput binary;  // CUBIN and PTX for the target's sm version
 };
 
-// Runs the loop passes (no vectorization, precise math), prints CUDA C and compiles it with
-// NVRTC for m.target.sm_version (90 when 0). m.target must be a CUDA target.
+// The grid-wide phases of a function, one kernel each: every top-level statement of the
+// body (Blocks flattened; enclosing LetStmts and the local/shared allocations a statement
+// uses go with it) is a part named `<name>_part<i>`, launched in order, so that a nest may
+// read what an earlier nest wrote in another thread block. A body of one statement is
+// returned as is. A part whose loops are not bound to the GPU runs on one thread.
+std::vector<ir::LoweredFunc> split_kernels(const ir::LoweredFunc& f);
+
+// Splits every function of a module after the loop passes into its kernels
+// (split_kernels), prints CUDA C and compiles it with NVRTC for m.target.sm_version (90
+// when 0). m.target must be a CUDA target.
+CudaModule compile_cuda(const ir::Module& lowered, bool fast_math = false);
+
+// The loop passes of cuda_loop_options(), then compile_cuda.
 CudaModule build_cuda(const ir::Module& m, bool fast_math = false);
 
 }  // namespace cinn::backends::cuda

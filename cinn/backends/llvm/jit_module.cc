@@ -13,7 +13,9 @@
 #include <llvm/TargetParser/Host.h>
 
 #include <mutex>
+#include <sstream>
 
+#include "cinn/backends/host_cc.h"
 #include "cinn/backends/llvm/codegen_llvm.h"
 #include "cinn/runtime/thread_pool.h"
 
@@ -23,10 +25,46 @@ struct JitModule::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::string ir, ir_unoptimized;
   std::string object;
+  std::vector<std::string> names;
+  std::vector<KernelFn> fns;
 };
 
-JitModule::JitModule(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JitModule::JitModule(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  for (const std::string& n : impl_->names) impl_->fns.push_back(lookup(n));
+}
 JitModule::~JitModule() = default;
+
+int JitModule::find(const std::string& name) const {
+  for (size_t i = 0; i < impl_->names.size(); ++i) {
+    if (impl_->names[i] == name) return static_cast<int>(i);
+  }
+  CINN_THROW(ExecutionError) << "module has no kernel '" << name << "'";
+}
+
+void JitModule::launch(int kernel, void* const* args, const int64_t* sizes) {
+  impl_->fns.at(static_cast<size_t>(kernel))(const_cast<void**>(args), sizes);
+}
+
+namespace {
+std::string kernel_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += n + "\n";
+  return out;
+}
+}  // namespace
+
+runtime::ModuleImage JitModule::image() const {
+  runtime::ModuleImage im;
+  im.format = "x86-object";
+  im.files["kernels.o"] = impl_->object;
+  im.files["kernels.ll"] = impl_->ir;
+  im.files["kernels.txt"] = kernel_list(impl_->names);
+  return im;
+}
+
+runtime::ModuleImage JitModule::portable_image() const {
+  return runtime::host_so_image(link_host_library("kernels.o", impl_->object), impl_->names);
+}
 
 JitModule::KernelFn JitModule::lookup(const std::string& name) const {
   auto sym = impl_->jit->lookup(name);
@@ -38,7 +76,6 @@ JitModule::KernelFn JitModule::lookup(const std::string& name) const {
 }
 const std::string& JitModule::llvm_ir() const { return impl_->ir; }
 const std::string& JitModule::llvm_ir_unoptimized() const { return impl_->ir_unoptimized; }
-const std::string& JitModule::object_code() const { return impl_->object; }
 
 namespace {
 
@@ -76,6 +113,8 @@ llvm::orc::JITTargetMachineBuilder host_machine(const std::string& cpu, const st
                                                 int opt_level) {
   auto jtmb = check(llvm::orc::JITTargetMachineBuilder::detectHost(), "JIT target");
   jtmb.setCPU(cpu);
+  // Position-independent, so that the object code also links into a shared library.
+  jtmb.setRelocationModel(llvm::Reloc::PIC_);
   jtmb.getFeatures() = llvm::SubtargetFeatures(features);
   jtmb.setCodeGenOptLevel(opt_level >= 2 ? llvm::CodeGenOptLevel::Aggressive
                                          : llvm::CodeGenOptLevel::None);
@@ -107,13 +146,24 @@ std::string host_code_id() {
   return llvm::sys::getHostCPUName().str() + ";" + host_features();
 }
 
-std::unique_ptr<JitModule> load_object(std::string object, std::string llvm_ir) {
+std::shared_ptr<JitModule> load_object_image(const runtime::ModuleImage& image) {
   init_llvm();
+  auto file = [&](const char* name) -> const std::string& {
+    auto it = image.files.find(name);
+    if (it == image.files.end()) {
+      CINN_THROW(ExecutionError) << "x86-object module: the image lacks " << name;
+    }
+    return it->second;
+  };
   auto impl = std::make_unique<JitModule::Impl>();
-  impl->object = std::move(object);
-  impl->ir = std::move(llvm_ir);
+  impl->object = file("kernels.o");
+  impl->ir = file("kernels.ll");
+  std::istringstream names(file("kernels.txt"));
+  for (std::string n; std::getline(names, n);) {
+    if (!n.empty()) impl->names.push_back(n);
+  }
   link_object(impl.get(), host_machine(llvm::sys::getHostCPUName().str(), host_features(), 3));
-  return std::make_unique<JitModule>(std::move(impl));
+  return std::make_shared<JitModule>(std::move(impl));
 }
 
 std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& opts) {
@@ -140,6 +190,7 @@ std::unique_ptr<JitModule> compile_llvm(const ir::Module& m, const LLVMOptions& 
   }
 
   auto impl = std::make_unique<JitModule::Impl>();
+  for (const ir::LoweredFunc& f : m.functions) impl->names.push_back(f.name());
   impl->ir_unoptimized = print(*module);
   std::string verify_msg;
   llvm::raw_string_ostream vos(verify_msg);

@@ -90,7 +90,7 @@ TEST(LLVMBackend, VectorizedLoopUsesVectorTypes) {
       For::make(i, Expr(0), Expr(16), ForKind::kVectorized,
                 Store::make(out, cast(Float(32), i) + 1.0f, {i})));
   auto k = build(f, common::Target::host_x86());
-  EXPECT_NE(k->llvm_ir_unoptimized().find("<16 x float>"), std::string::npos);
+  EXPECT_NE(k->source_unoptimized().find("<16 x float>"), std::string::npos);
   std::vector<float> o(64, 0);
   void* args[] = {o.data()};
   k->call(args, nullptr);
@@ -137,7 +137,7 @@ TEST(LLVMBackend, EveryAccessCarriesItsBufferAliasScope) {
                            Free::make(t)});
   auto f = LoweredFunc::make("scoped", {{o, Argument::Kind::kOutput}}, {}, {t}, body);
   auto k = build(f, common::Target::host_x86());
-  std::istringstream ir(k->llvm_ir_unoptimized());
+  std::istringstream ir(k->source_unoptimized());
   int accesses = 0;
   for (std::string line; std::getline(ir, line);) {
     bool buffer_access = (line.find(" = load float") != std::string::npos ||
@@ -304,7 +304,7 @@ TEST(LLVMBackend, LongUnrolledLoopIsLeftToLLVM) {
   auto f =
       one_loop("unroll_hint", out, i, cast(Float(32), i) * 0.5f, ForKind::kUnrolled, Expr(100));
   auto k = build(f, common::Target::host_x86());
-  EXPECT_NE(k->llvm_ir_unoptimized().find("llvm.loop.unroll.enable"), std::string::npos);
+  EXPECT_NE(k->source_unoptimized().find("llvm.loop.unroll.enable"), std::string::npos);
   std::vector<float> o(100);
   void* args[] = {o.data()};
   k->call(args, nullptr);
@@ -315,10 +315,10 @@ TEST(LLVMBackend, LoopPassesDumpEveryPass) {
   namespace fs = std::filesystem;
   fs::path dir = fs::path(::testing::TempDir()) / "cinn_llvm_dump";
   fs::remove_all(dir);
-  BuildOptions opts;
+  CodegenOptions opts;
   opts.dump_dir = dir.string();
   build(split_by_16(Expr(100)), common::Target::host_x86(), opts);
-  std::vector<std::string> names = loop_passes(opts).pass_names();
+  std::vector<std::string> names = loop_passes(backend_for(common::Target::host_x86()).loop_options(opts)).pass_names();
   ASSERT_EQ(names.front(), "lower_schedule_blocks");
   EXPECT_TRUE(fs::exists(dir / "tiles" / "00_input.txt"));
   for (size_t p = 0; p < names.size(); ++p) {
@@ -335,11 +335,21 @@ TEST(LLVMBackend, GpuBoundLoopIsACompileError) {
   EXPECT_THROW(build(f, common::Target::host_x86()), CompileError);
 }
 
-TEST(LLVMBackend, CudaTargetIsRejectedClearly) {
+TEST(Backends, UnknownBackendIsRejectedNamingTheRegisteredOnes) {
   Buffer out = Buffer::make("O", Float(32), {Expr(64)});
   Expr i = Var::make("i");
   auto f = one_loop("f", out, i, cast(Float(32), i));
-  EXPECT_THROW(build(f, common::Target::cuda()), CompileError);
+  common::Target t = common::Target::host_x86();
+  t.backend = "no_such_backend";
+  try {
+    build(f, t);
+    FAIL() << "expected a CompileError";
+  } catch (const CompileError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("no_such_backend"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("x86"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("cuda"), std::string::npos) << msg;
+  }
 }
 
 }  // namespace cinn::backends

@@ -1,0 +1,58 @@
+// The CUDA backend: GPU schedule templates (schedule_cuda.h), CUDA C through NVRTC
+// (codegen_cuda.h), kernels launched by the driver-API runtime (runtime/cuda_module.h).
+#include "cinn/backends/backends_builtin.h"
+#include "cinn/backends/cuda/codegen_cuda.h"
+#include "cinn/backends/cuda/schedule_cuda.h"
+#include "cinn/runtime/cuda_module.h"
+
+namespace cinn::backends {
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  std::string name() const override { return "cuda"; }
+
+  void schedule(ir::IRSchedule& sch, KernelKind kind, const common::Target& target,
+                const ScheduleParams& params) const override {
+    cuda::schedule_cuda(sch, kind, target, cuda::cuda_schedule_params(params));
+  }
+
+  std::vector<TuningKnob> tuning_knobs(KernelKind kind, const common::Target&) const override {
+    std::vector<TuningKnob> knobs = {{"threads", {64, 128, 256, 512, 1024}, "threads per block"}};
+    if (kind == KernelKind::kOutFusible) {
+      knobs.push_back({"tile_m", {32, 64, 128}, "matmul block tile rows"});
+      knobs.push_back({"tile_n", {32, 64, 128}, "matmul block tile columns"});
+      knobs.push_back({"tile_k", {8, 16, 32}, "matmul shared-memory k block"});
+    }
+    return knobs;
+  }
+
+  LoopOptions loop_options(const CodegenOptions& options) const override {
+    LoopOptions lo = cuda::cuda_loop_options();
+    lo.dump_dir = options.dump_dir;
+    return lo;
+  }
+
+  CompiledModule compile(const ir::Module& module, const CodegenOptions& options) const override {
+    cuda::CudaModule cm = cuda::compile_cuda(module, /*fast_math=*/false);
+    std::vector<runtime::CudaLaunchSpec> specs(module.functions.size());
+    for (size_t i = 0; i < module.functions.size(); ++i) {
+      specs[i].name = module.functions[i].name();
+      specs[i].num_buffers = static_cast<int>(module.functions[i].args().size());
+      specs[i].num_sizes = static_cast<int>(module.functions[i].size_vars().size());
+    }
+    for (const cuda::CudaKernel& k : cm.kernels) {
+      specs[static_cast<size_t>(k.function)].parts.push_back({k.name, k.dims.grid, k.dims.block});
+    }
+    CompiledModule out;
+    out.source = cm.source;
+    out.module = runtime::load_cuda_module(runtime::cuda_module_image(cm.binary.cubin, cm.binary.ptx, specs));
+    return out;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Backend> make_cuda_backend() { return std::make_shared<CudaBackend>(); }
+
+}  // namespace cinn::backends

@@ -1,0 +1,73 @@
+#include "cinn/backends/schedule_common.h"
+
+#include <algorithm>
+
+#include "cinn/ir/ir_operators.h"
+
+namespace cinn::backends {
+
+int64_t extent_of(ir::IRSchedule& sch, ir::LoopRV l) {
+  const int64_t* e = ir::as_const_int(sch.loop_node(l)->extent);
+  return e ? *e : -1;
+}
+
+bool is_reduction(const ir::ScheduleBlock* b) {
+  for (const auto& iv : b->iter_vars) {
+    if (iv.is_reduce()) return true;
+  }
+  return false;
+}
+
+int num_spatial(const ir::ScheduleBlock* b) {
+  int n = 0;
+  for (const auto& iv : b->iter_vars) n += iv.is_reduce() ? 0 : 1;
+  return n;
+}
+
+std::set<std::string> arg_buffers(const ir::LoweredFunc& f) {
+  std::set<std::string> out;
+  for (const auto& a : f->args) out.insert(a.buffer.name());
+  return out;
+}
+
+void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir::ScheduleBlock*)>& keep) {
+  std::set<std::string> args = arg_buffers(sch.func());
+  for (ir::BlockRV b : sch.get_all_blocks()) {
+    const ir::ScheduleBlock* node = sch.block_node(b);
+    if (is_reduction(node) || node->writes.empty()) continue;
+    if (args.count(node->writes[0].buffer.name())) continue;
+    if (keep && keep(node)) continue;
+    attempt([&] { sch.compute_inline(b); });
+  }
+}
+
+size_t common_leading_depth(ir::IRSchedule& sch) {
+  std::vector<ir::BlockRV> blocks = sch.get_all_blocks();
+  if (blocks.size() < 2 || is_reduction(sch.block_node(blocks.back()))) return 0;
+  auto last_loops = sch.get_loops(blocks.back());
+  size_t depth = last_loops.size();
+  for (size_t bi = 0; bi + 1 < blocks.size(); ++bi) {
+    auto loops = sch.get_loops(blocks[bi]);
+    size_t n = std::min<size_t>(num_spatial(sch.block_node(blocks[bi])), loops.size());
+    size_t match = 0;
+    while (match < n && match < last_loops.size() &&
+           extent_of(sch, loops[match]) == extent_of(sch, last_loops[match]) &&
+           extent_of(sch, loops[match]) > 0) {
+      ++match;
+    }
+    depth = std::min(depth, match);
+  }
+  return depth;
+}
+
+bool compute_at_last(ir::IRSchedule& sch, size_t depth) {
+  std::vector<ir::BlockRV> blocks = sch.get_all_blocks();
+  if (depth == 0 || blocks.size() < 2) return false;
+  ir::BlockRV last = blocks.back();
+  for (size_t bi = blocks.size() - 1; bi-- > 0;) {
+    if (!attempt([&] { sch.compute_at(blocks[bi], sch.get_loops(last)[depth - 1]); })) return false;
+  }
+  return true;
+}
+
+}  // namespace cinn::backends

@@ -1,0 +1,45 @@
+// Helpers shared by the backends' default schedules (schedule_x86, cuda/schedule_cuda).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cinn/common/error.h"
+#include "cinn/ir/schedule.h"
+
+namespace cinn::backends {
+
+// Runs a schedule step; a step that does not apply (ScheduleError) is skipped.
+template <typename F>
+bool attempt(F&& f) {
+  try {
+    f();
+    return true;
+  } catch (const ScheduleError&) {
+    return false;
+  }
+}
+
+// The constant extent of a loop, or -1.
+int64_t extent_of(ir::IRSchedule& sch, ir::LoopRV l);
+bool is_reduction(const ir::ScheduleBlock* b);
+int num_spatial(const ir::ScheduleBlock* b);
+std::set<std::string> arg_buffers(const ir::LoweredFunc& f);
+
+// Inlines every spatial block that writes a temporary buffer into its consumers, except
+// the blocks `keep` selects.
+void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir::ScheduleBlock*)>& keep);
+
+// For a kernel whose last block is spatial: the number of leading loops of the last block
+// that the leading spatial loops of every other block match in extent (0 when there is one
+// block or the last block reduces).
+size_t common_leading_depth(ir::IRSchedule& sch);
+
+// Moves every block but the last under the last block's loop depth - 1 (compute_at,
+// consumers first). False, with the schedule partly changed, when one does not move.
+bool compute_at_last(ir::IRSchedule& sch, size_t depth);
+
+}  // namespace cinn::backends
