@@ -33,7 +33,9 @@ from ._cinn import (  # noqa: F401
     ShapeError,
     Target,
     UnsupportedOpError,
+    cuda_device_available,
     num_threads,
+    nvrtc_available,
     set_num_threads,
 )
 from . import lang  # noqa: F401
@@ -69,5 +71,5 @@ __all__ = [
     "NetBuilder", "Program", "Value", "Executable", "compile",
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
-    "InternalError", "set_num_threads", "num_threads",
+    "InternalError", "set_num_threads", "num_threads", "nvrtc_available", "cuda_device_available",
 ]

@@ -4,6 +4,8 @@
 #include <map>
 
 #include "cinn/backends/build.h"
+#include "cinn/backends/cuda/nvrtc.h"
+#include "cinn/runtime/cuda_module.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
 #include "cinn/ir/simplify.h"
@@ -187,6 +189,16 @@ void bind_build(py::module_& m) {
   m.def("set_num_threads", &runtime::set_num_threads, py::arg("n"),
         "Threads used by parallel loops (0: one per hardware thread).");
   m.def("num_threads", &runtime::num_threads);
+  m.def("nvrtc_available", [] {
+    std::string why;
+    bool ok = backends::cuda::nvrtc_available(&why);
+    return py::make_tuple(ok, why);
+  }, "(available, reason): whether CUDA code can be compiled (libnvrtc.so.13 loads).");
+  m.def("cuda_device_available", [] {
+    std::string why;
+    bool ok = runtime::cuda_device_available(&why);
+    return py::make_tuple(ok, why);
+  }, "(available, reason): whether CUDA kernels can run here (driver and a device).");
 }
 
 }  // namespace cinn::python

@@ -179,7 +179,15 @@ std::string cuda_banner(const std::string& module_name) {
      << "typedef unsigned int uint32_t;\n"
      << "typedef unsigned long long uint64_t;\n"
      << "#define INFINITY __int_as_float(0x7f800000)\n"
-     << "#define NAN __int_as_float(0x7fffffff)\n";
+     << "#define NAN __int_as_float(0x7fffffff)\n"
+     // The <stdint.h> macros the printer uses for integer literals and limits.
+     << "#define INT64_C(c) c##LL\n"
+     << "#define UINT64_C(c) c##ULL\n"
+     << "#define INT8_MIN (-128)\n#define INT8_MAX 127\n#define UINT8_MAX 255\n"
+     << "#define INT16_MIN (-32767 - 1)\n#define INT16_MAX 32767\n#define UINT16_MAX 65535\n"
+     << "#define INT32_MIN (-2147483647 - 1)\n#define INT32_MAX 2147483647\n#define UINT32_MAX 4294967295U\n"
+     << "#define INT64_MIN (-INT64_C(9223372036854775807) - 1)\n#define INT64_MAX INT64_C(9223372036854775807)\n"
+     << "#define UINT64_MAX UINT64_C(18446744073709551615)\n";
   return os.str();
 }
 
