@@ -213,6 +213,7 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
     path = (std::filesystem::path(dir) / (key + ".cinn")).string();
     if (auto hit = load_compile_cache(path, key, &corrupt)) {
       hit->cache_status = "hit";
+      hit->target = target.to_string();
       hit->cache_path = path;
       return hit;
     }
@@ -225,6 +226,7 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
   }
   auto result = compile_uncached(program, target, options);
   result->cache_status = status;
+  result->target = target.to_string();
   if (!dir.empty() && store_compile_cache(path, key, *result)) result->cache_path = path;
   return result;
 }

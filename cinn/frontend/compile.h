@@ -41,6 +41,7 @@ class CompiledProgram {
   std::string primitive_graph;  // the graph after decomposition and graph passes
   std::string source;           // generated code (LLVM IR for x86)
   std::string loop_ir;          // the scheduled loop IR of every kernel
+  std::string target;           // Target::to_string() of the target compiled for
   // "off", "miss" (compiled and stored), "hit" (loaded) or "rebuilt" (an invalid entry was
   // found, compiled and replaced); the entry's path when one was read or written.
   std::string cache_status = "off";

@@ -40,7 +40,7 @@ from ._cinn import (  # noqa: F401
 )
 from . import lang  # noqa: F401
 from ._cinn import Program, Value  # noqa: F401
-from .frontend import Executable, NetBuilder, compile  # noqa: F401,A004
+from .frontend import Executable, NetBuilder, compile, load  # noqa: F401,A004
 
 
 def build(func, target=None, precise_math=False, opt_level=3):
@@ -68,7 +68,7 @@ def c_source(func):
 
 
 __all__ = [
-    "NetBuilder", "Program", "Value", "Executable", "compile",
+    "NetBuilder", "Program", "Value", "Executable", "compile", "load",
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads", "nvrtc_available", "cuda_device_available",

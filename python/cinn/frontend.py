@@ -146,8 +146,21 @@ class Executable:
         return self._c.kernels
 
     def source(self):
-        """The generated code (LLVM IR for x86)."""
+        """The generated code (LLVM IR for x86, CUDA C for CUDA; empty when loaded from an
+        artifact)."""
         return self._c.source
+
+    @property
+    def target(self):
+        """The target compiled for, as text."""
+        return self._c.target
+
+    def save(self, dir):
+        """Saves a self-contained artifact to directory ``dir``: the kernels (x86: a shared
+        library; CUDA: CUBIN and PTX), the launch and memory plan, constants and the input
+        and output signature. :func:`cinn.load` (or the runtime-only ``cinn_run``) loads it in
+        any process, without the compiler."""
+        self._c.save(str(dir))
 
     @property
     def loop_ir(self):
@@ -208,3 +221,9 @@ def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
     """
     return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math,
                                             fold_constants, cache, cache_dir))
+
+
+def load(dir):
+    """The :class:`Executable` saved in directory ``dir`` by :meth:`Executable.save`. Raises
+    ``ExecutionError`` for a missing, corrupted or incompatible artifact."""
+    return Executable(_cinn.load_artifact(str(dir)))

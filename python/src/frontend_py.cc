@@ -4,6 +4,7 @@
 
 #include "cinn/frontend/compile.h"
 #include "cinn/frontend/net_builder.h"
+#include "cinn/runtime/artifact.h"
 #include "src/bindings.h"
 #include "src/convert.h"
 
@@ -249,7 +250,18 @@ void bind_frontend(py::module_& m) {
       .def_property_readonly("cache_path", [](const CompiledPy& c) { return c.c_->cache_path; })
       .def_property_readonly("unplanned_temp_bytes", [](const CompiledPy& c) {
         return c.c_->executable->unplanned_temp_bytes();
-      });
+      })
+      .def_property_readonly("target", [](const CompiledPy& c) { return c.c_->target; })
+      .def("save", [](const CompiledPy& c, const std::string& dir) {
+        runtime::save_executable(*c.c_->executable, dir, c.c_->target);
+      }, py::arg("dir"));
+
+  m.def("load_artifact", [](const std::string& dir) {
+    auto c = std::make_shared<frontend::CompiledProgram>();
+    c->executable = runtime::load_executable(dir, &c->target);
+    c->cache_status = "off";
+    return CompiledPy(c);
+  }, py::arg("dir"));
 
   m.def("compile_program", [](const frontend::Program& p, py::object target, bool fusion, int opt_level,
                               bool precise_math, bool fold_constants, bool cache, py::object cache_dir) {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The GPU check of issue 5, in two halves.
+#
+# On the build machine (the full compiler, no GPU needed):
+#   tools/gpu_check.sh build [OUT]   # default OUT=gpu_check: runs the graph op and fusion
+#                                    # tests, saving every program they run as a CUDA
+#                                    # artifact with its inputs and the host's outputs
+# Copy OUT and the source tree's cinn/runtime, cinn/common, tools/ to the GPU machine, then:
+#   tools/gpu_check.sh run [OUT]     # builds the runtime-only target (g++ + CMake only) and
+#                                    # runs every artifact with cinn_run --check
+# `run` prints one PASS/FAIL line per artifact and a summary; it exits 1 on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-}
+out=${2:-gpu_check}
+case "$mode" in
+  build)
+    rm -rf "$out"
+    mkdir -p "$out"
+    CINN_GPU_ARTIFACTS="$(realpath "$out")" PYTHONPATH=python .venv/bin/python -m pytest -q \
+      tests/python/graph/test_primitive_ops.py tests/python/graph/test_primitive_ops_2.py \
+      tests/python/graph/test_graph_compiler.py tests/python/graph/test_composite_*.py
+    echo "$(ls "$out" | wc -l) artifacts in $out ($(du -sh "$out" | cut -f1))"
+    ;;
+  run)
+    build=${CINN_RUNTIME_BUILD:-build-runtime}
+    cmake -S tools/runtime_only -B "$build" > /dev/null
+    cmake --build "$build" -j "$(nproc)" > /dev/null
+    pass=0; fail=0
+    for d in "$out"/*/; do
+      if "$build/cinn_run" "${d%/}" --check; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    done
+    echo "gpu_check: $pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    ;;
+  *)
+    echo "usage: tools/gpu_check.sh build|run [DIR]" >&2
+    exit 2
+    ;;
+esac
