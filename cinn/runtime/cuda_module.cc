@@ -5,6 +5,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "cinn/common/dynamic_library.h"
 #include "cinn/common/error.h"
 
 namespace cinn::runtime {
@@ -48,11 +49,6 @@ struct Driver {
   std::string error;  // why the device is unusable; empty when usable
 };
 
-template <typename F>
-void load_symbol(void* lib, const char* name, F* f, std::string* error) {
-  *f = reinterpret_cast<F>(dlsym(lib, name));
-  if (!*f && error->empty()) *error = std::string("the driver library has no symbol ") + name;
-}
 
 std::string result_string(const Driver& d, CUresult r) {
   const char* s = nullptr;
@@ -72,25 +68,25 @@ Driver& driver() {
       return;
     }
     std::string& e = d.error;
-    load_symbol(lib, "cuInit", &d.Init, &e);
-    load_symbol(lib, "cuGetErrorString", &d.GetErrorString, &e);
-    load_symbol(lib, "cuDeviceGetCount", &d.DeviceGetCount, &e);
-    load_symbol(lib, "cuDeviceGet", &d.DeviceGet, &e);
-    load_symbol(lib, "cuDeviceGetAttribute", &d.DeviceGetAttribute, &e);
-    load_symbol(lib, "cuDevicePrimaryCtxRetain", &d.DevicePrimaryCtxRetain, &e);
-    load_symbol(lib, "cuCtxSetCurrent", &d.CtxSetCurrent, &e);
-    load_symbol(lib, "cuModuleLoadData", &d.ModuleLoadData, &e);
-    load_symbol(lib, "cuModuleUnload", &d.ModuleUnload, &e);
-    load_symbol(lib, "cuModuleGetFunction", &d.ModuleGetFunction, &e);
-    load_symbol(lib, "cuLaunchKernel", &d.LaunchKernel, &e);
-    load_symbol(lib, "cuMemAlloc_v2", &d.MemAlloc, &e);
-    load_symbol(lib, "cuMemFree_v2", &d.MemFree, &e);
-    load_symbol(lib, "cuMemcpyHtoDAsync_v2", &d.MemcpyHtoDAsync, &e);
-    load_symbol(lib, "cuMemcpyDtoHAsync_v2", &d.MemcpyDtoHAsync, &e);
-    load_symbol(lib, "cuMemcpyDtoDAsync_v2", &d.MemcpyDtoDAsync, &e);
-    load_symbol(lib, "cuStreamCreate", &d.StreamCreate, &e);
-    load_symbol(lib, "cuStreamDestroy_v2", &d.StreamDestroy, &e);
-    load_symbol(lib, "cuStreamSynchronize", &d.StreamSynchronize, &e);
+    common::load_symbol(lib, "cuInit", &d.Init, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuGetErrorString", &d.GetErrorString, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuDeviceGetCount", &d.DeviceGetCount, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuDeviceGet", &d.DeviceGet, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuDeviceGetAttribute", &d.DeviceGetAttribute, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuDevicePrimaryCtxRetain", &d.DevicePrimaryCtxRetain, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuCtxSetCurrent", &d.CtxSetCurrent, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuModuleLoadData", &d.ModuleLoadData, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuModuleUnload", &d.ModuleUnload, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuModuleGetFunction", &d.ModuleGetFunction, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuLaunchKernel", &d.LaunchKernel, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuMemAlloc_v2", &d.MemAlloc, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuMemFree_v2", &d.MemFree, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuMemcpyHtoDAsync_v2", &d.MemcpyHtoDAsync, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuMemcpyDtoHAsync_v2", &d.MemcpyDtoHAsync, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuMemcpyDtoDAsync_v2", &d.MemcpyDtoDAsync, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuStreamCreate", &d.StreamCreate, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuStreamDestroy_v2", &d.StreamDestroy, "libcuda.so.1", &e);
+    common::load_symbol(lib, "cuStreamSynchronize", &d.StreamSynchronize, "libcuda.so.1", &e);
     if (!e.empty()) return;
     CUresult r = d.Init(0);
     if (r != 0) {

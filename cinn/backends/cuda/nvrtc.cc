@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cinn/common/dynamic_library.h"
 #include "cinn/common/error.h"
 
 namespace cinn::backends::cuda {
@@ -30,11 +31,6 @@ struct Nvrtc {
   std::string error;  // why loading failed; empty when loaded
 };
 
-template <typename F>
-void load_symbol(void* lib, const char* name, F* f, std::string* error) {
-  *f = reinterpret_cast<F>(dlsym(lib, name));
-  if (!*f && error->empty()) *error = std::string("libnvrtc has no symbol ") + name;
-}
 
 const Nvrtc& nvrtc() {
   static Nvrtc api;
@@ -53,16 +49,16 @@ const Nvrtc& nvrtc() {
       return;
     }
     std::string& e = api.error;
-    load_symbol(lib, "nvrtcGetErrorString", &api.GetErrorString, &e);
-    load_symbol(lib, "nvrtcCreateProgram", &api.CreateProgram, &e);
-    load_symbol(lib, "nvrtcDestroyProgram", &api.DestroyProgram, &e);
-    load_symbol(lib, "nvrtcCompileProgram", &api.CompileProgram, &e);
-    load_symbol(lib, "nvrtcGetPTXSize", &api.GetPTXSize, &e);
-    load_symbol(lib, "nvrtcGetPTX", &api.GetPTX, &e);
-    load_symbol(lib, "nvrtcGetCUBINSize", &api.GetCUBINSize, &e);
-    load_symbol(lib, "nvrtcGetCUBIN", &api.GetCUBIN, &e);
-    load_symbol(lib, "nvrtcGetProgramLogSize", &api.GetProgramLogSize, &e);
-    load_symbol(lib, "nvrtcGetProgramLog", &api.GetProgramLog, &e);
+    common::load_symbol(lib, "nvrtcGetErrorString", &api.GetErrorString, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcCreateProgram", &api.CreateProgram, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcDestroyProgram", &api.DestroyProgram, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcCompileProgram", &api.CompileProgram, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcGetPTXSize", &api.GetPTXSize, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcGetPTX", &api.GetPTX, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcGetCUBINSize", &api.GetCUBINSize, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcGetCUBIN", &api.GetCUBIN, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcGetProgramLogSize", &api.GetProgramLogSize, "libnvrtc", &e);
+    common::load_symbol(lib, "nvrtcGetProgramLog", &api.GetProgramLog, "libnvrtc", &e);
   });
   return api;
 }
