@@ -109,14 +109,12 @@ int64_t plan_memory(ExecutablePlan* plan) {
 
 Executable::Executable(ExecutablePlan plan, std::shared_ptr<KernelModule> module)
     : plan_(std::move(plan)), module_(std::move(module)) {
-  if (!module_ && !plan_.launches.empty()) {
-    CINN_THROW(InternalError) << "Executable: launches without a kernel module";
-  }
+  if (!module_) CINN_THROW(InternalError) << "Executable: no kernel module";
   for (const Launch& l : plan_.launches) kernel_of_launch_.push_back(module_->find(l.kernel));
 }
 
 Executable::~Executable() {
-  if (!module_ || module_->device().is_host()) return;
+  if (module_->device().is_host()) return;
   for (void* p : constants_) {
     if (p) module_->device().free(p);
   }
@@ -125,7 +123,7 @@ Executable::~Executable() {
 const std::vector<void*>& Executable::device_constants() const {
   std::call_once(constants_once_, [this] {
     constants_.assign(plan_.buffers.size(), nullptr);
-    Device* dev = module_ ? &module_->device() : &host_device();
+    Device* dev = &module_->device();
     for (size_t b = 0; b < plan_.buffers.size(); ++b) {
       const BufferSpec& spec = plan_.buffers[b];
       if (spec.kind != BufferSpec::Kind::kConstant) continue;
@@ -185,7 +183,7 @@ class DeviceMemory {
 void Executable::run(const std::vector<const void*>& inputs,
                      const std::vector<void*>& outputs) const {
   check_arity(inputs.size(), outputs.size());
-  Device& dev = module_ ? module_->device() : host_device();
+  Device& dev = module_->device();
   if (dev.is_host()) {
     execute(inputs, outputs);
     return;
@@ -211,12 +209,12 @@ void Executable::run_on_device(const std::vector<const void*>& inputs,
                                const std::vector<void*>& outputs) const {
   check_arity(inputs.size(), outputs.size());
   execute(inputs, outputs);
-  if (module_) module_->device().synchronize();
+  module_->device().synchronize();
 }
 
 void Executable::execute(const std::vector<const void*>& inputs,
                          const std::vector<void*>& outputs) const {
-  Device& dev = module_ ? module_->device() : host_device();
+  Device& dev = module_->device();
   Device::Copy d2d = dev.is_host() ? Device::Copy::kHostToDevice : Device::Copy::kDeviceToDevice;
   std::vector<void*> ptr(plan_.buffers.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) ptr[plan_.inputs[i]] = const_cast<void*>(inputs[i]);

@@ -56,7 +56,8 @@ int64_t plan_memory(ExecutablePlan* plan);
 
 class Executable {
  public:
-  // Resolves every launch's kernel in `module` (ExecutionError when one is missing).
+  // Resolves every launch's kernel in `module` (ExecutionError when one is missing); a
+  // plan without launches still needs the module for its device.
   Executable(ExecutablePlan plan, std::shared_ptr<KernelModule> module);
   ~Executable();
 

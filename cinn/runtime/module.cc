@@ -39,8 +39,16 @@ struct Registry {
   std::map<std::string, ModuleLoader> loaders;
 };
 
+std::shared_ptr<KernelModule> load_host_so(const ModuleImage& image);
+
+// The registry, with the runtime's own loaders registered on first use.
 Registry& registry() {
-  static Registry* r = new Registry;
+  static Registry* r = [] {
+    auto* reg = new Registry;
+    reg->loaders["host-so"] = load_host_so;
+    reg->loaders["cuda-cubin"] = load_cuda_module;
+    return reg;
+  }();
   return *r;
 }
 
@@ -79,9 +87,7 @@ class HostSoModule final : public KernelModule {
     std::string err = handle_ ? "" : (ok ? dlerror() : "short write");
     std::remove(path.data());
     if (!handle_) CINN_THROW(ExecutionError) << "host-so module: cannot load the kernel library: " << err;
-    std::istringstream is(names->second);
-    for (std::string name; std::getline(is, name);) {
-      if (name.empty()) continue;
+    for (const std::string& name : parse_kernel_names_file(names->second)) {
       void* fn = dlsym(handle_, name.c_str());
       if (!fn) CINN_THROW(ExecutionError) << "host-so module: the kernel library has no function '" << name << "'";
       names_.push_back(name);
@@ -111,10 +117,8 @@ class HostSoModule final : public KernelModule {
   std::vector<Fn> fns_;
 };
 
-bool register_builtin_loaders() {
-  register_module_loader("host-so", [](const ModuleImage& im) { return std::make_shared<HostSoModule>(im); });
-  register_module_loader("cuda-cubin", load_cuda_module);
-  return true;
+std::shared_ptr<KernelModule> load_host_so(const ModuleImage& image) {
+  return std::make_shared<HostSoModule>(image);
 }
 
 }  // namespace
@@ -131,8 +135,6 @@ void register_module_loader(const std::string& format, ModuleLoader loader) {
 }
 
 std::shared_ptr<KernelModule> load_module(const ModuleImage& image) {
-  static bool builtins = register_builtin_loaders();
-  (void)builtins;
   ModuleLoader loader;
   {
     Registry& r = registry();
@@ -150,8 +152,6 @@ std::shared_ptr<KernelModule> load_module(const ModuleImage& image) {
 }
 
 std::vector<std::string> module_formats() {
-  static bool builtins = register_builtin_loaders();
-  (void)builtins;
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
   std::vector<std::string> out;
@@ -163,10 +163,23 @@ ModuleImage host_so_image(std::string library, const std::vector<std::string>& k
   ModuleImage im;
   im.format = "host-so";
   im.files["kernels.so"] = std::move(library);
-  std::string names;
-  for (const std::string& k : kernels) names += k + "\n";
-  im.files["kernels.txt"] = names;
+  im.files["kernels.txt"] = kernel_names_file(kernels);
   return im;
+}
+
+std::string kernel_names_file(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += n + "\n";
+  return out;
+}
+
+std::vector<std::string> parse_kernel_names_file(const std::string& text) {
+  std::vector<std::string> names;
+  std::istringstream is(text);
+  for (std::string n; std::getline(is, n);) {
+    if (!n.empty()) names.push_back(n);
+  }
+  return names;
 }
 
 }  // namespace cinn::runtime

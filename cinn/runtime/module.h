@@ -72,6 +72,10 @@ void register_module_loader(const std::string& format, ModuleLoader loader);
 std::shared_ptr<KernelModule> load_module(const ModuleImage& image);
 std::vector<std::string> module_formats();
 
+// The "kernels.txt" file of an image: kernel names, one per line.
+std::string kernel_names_file(const std::vector<std::string>& names);
+std::vector<std::string> parse_kernel_names_file(const std::string& text);
+
 // Host kernels in a shared library: `library` holds the bytes of a .so whose exported
 // functions have the ABI `void name(void** args, const int64_t* sizes)` and whose only
 // undefined symbols besides libc/libm are the runtime's (cinn_parallel_for). The

@@ -1,5 +1,3 @@
-#include <set>
-
 #include "cinn/backends/cuda/codegen_cuda.h"
 #include "cinn/ir/visitor.h"
 

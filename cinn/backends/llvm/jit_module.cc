@@ -45,20 +45,12 @@ void JitModule::launch(int kernel, void* const* args, const int64_t* sizes) {
   impl_->fns.at(static_cast<size_t>(kernel))(const_cast<void**>(args), sizes);
 }
 
-namespace {
-std::string kernel_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += n + "\n";
-  return out;
-}
-}  // namespace
-
 runtime::ModuleImage JitModule::image() const {
   runtime::ModuleImage im;
   im.format = "x86-object";
   im.files["kernels.o"] = impl_->object;
   im.files["kernels.ll"] = impl_->ir;
-  im.files["kernels.txt"] = kernel_list(impl_->names);
+  im.files["kernels.txt"] = runtime::kernel_names_file(impl_->names);
   return im;
 }
 
@@ -158,10 +150,7 @@ std::shared_ptr<JitModule> load_object_image(const runtime::ModuleImage& image) 
   auto impl = std::make_unique<JitModule::Impl>();
   impl->object = file("kernels.o");
   impl->ir = file("kernels.ll");
-  std::istringstream names(file("kernels.txt"));
-  for (std::string n; std::getline(names, n);) {
-    if (!n.empty()) impl->names.push_back(n);
-  }
+  impl->names = runtime::parse_kernel_names_file(file("kernels.txt"));
   link_object(impl.get(), host_machine(llvm::sys::getHostCPUName().str(), host_features(), 3));
   return std::make_shared<JitModule>(std::move(impl));
 }
