@@ -17,7 +17,7 @@ struct Registry {
 Registry& registry() {
   static Registry* r = [] {
     auto* reg = new Registry;
-    for (auto b : {make_x86_backend(), make_cuda_backend()}) reg->backends[b->name()] = b;
+    for (auto b : {make_x86_backend(), make_cuda_backend(), make_cuda_emulator_backend()}) reg->backends[b->name()] = b;
     return reg;
   }();
   return *r;

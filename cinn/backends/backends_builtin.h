@@ -9,5 +9,6 @@ namespace cinn::backends {
 
 std::shared_ptr<const Backend> make_x86_backend();   // x86_backend.cc
 std::shared_ptr<const Backend> make_cuda_backend();  // cuda/cuda_backend.cc
+std::shared_ptr<const Backend> make_cuda_emulator_backend();  // cuda/cuda_emulator.cc
 
 }  // namespace cinn::backends

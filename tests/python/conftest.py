@@ -40,7 +40,19 @@ TOL = {"float32": (1e-5, 1e-5), "float64": (1e-12, 1e-12)}
 # expected results (tools/gpu_check.sh runs them on a GPU machine with cinn_run --check).
 
 NVRTC, NVRTC_WHY = cinn.nvrtc_available()
-CUDA_COMPILES = {"count": 0}
+CUDA_COMPILES = {"count": 0, "emulated_runs": 0}
+
+# Every run of such a program is also run under the CUDA emulator (backend "cuda_emulator":
+# the same schedules and CUDA C, compiled for the host, GPU threads as fibers) and compared
+# with the host's results, so the GPU schedules' numerics are checked without a GPU.
+# CINN_EMULATE_CUDA=0 turns this off.
+EMULATE = os.environ.get("CINN_EMULATE_CUDA", "1") != "0"
+
+
+def _emulator_target():
+    t = cinn.Target.cuda()
+    t.backend = "cuda_emulator"
+    return t
 
 
 def _is_host(target):
@@ -80,6 +92,31 @@ class _Recording(cinn.Executable):
         return outs
 
 
+class _Emulated(cinn.Executable):
+    """The host executable; each call also runs the emulated CUDA executable on the same
+    inputs and compares its outputs with the host's."""
+
+    def __init__(self, host, emulated, program_name):
+        super().__init__(host._c)
+        self._emulated = emulated
+        self._program = program_name
+
+    def __call__(self, *args, **kwargs):
+        outs = super().__call__(*args, **kwargs)
+        emu = self._emulated(*args, **kwargs)
+        single = not isinstance(outs, (list, tuple))
+        for i, (h, e) in enumerate(zip([outs] if single else outs, [emu] if single else emu)):
+            h, e = np.asarray(h), np.asarray(e)
+            what = f"program '{self._program}' output {i}: CUDA schedule (emulated) vs host"
+            if h.dtype.kind == "f":
+                rtol, atol = (float(v) for v in GPU_TOLERANCE.split())
+                np.testing.assert_allclose(e, h, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+            else:
+                np.testing.assert_array_equal(e, h, err_msg=what)
+        CUDA_COMPILES["emulated_runs"] += 1
+        return outs
+
+
 @pytest.fixture(autouse=True)
 def also_compile_for_cuda(monkeypatch, request):
     if not NVRTC or os.sep + "graph" + os.sep not in str(request.node.fspath):
@@ -95,6 +132,9 @@ def also_compile_for_cuda(monkeypatch, request):
             CUDA_COMPILES["count"] += 1
             if ARTIFACTS:
                 return _Recording(exe, gpu, request.node.name)
+            if EMULATE:
+                emulated = original(program, _emulator_target(), *args, **kwargs)
+                return _Emulated(exe, emulated, request.node.name)
         return exe
 
     monkeypatch.setattr(cinn, "compile", compile_for_host_and_cuda)
@@ -104,6 +144,8 @@ def also_compile_for_cuda(monkeypatch, request):
 def pytest_terminal_summary(terminalreporter):
     if NVRTC:
         terminalreporter.write_line(
-            f"cinn: {CUDA_COMPILES['count']} graph programs also compiled for Target.cuda() (NVRTC, sm_90)")
+            f"cinn: {CUDA_COMPILES['count']} graph programs also compiled for Target.cuda() (NVRTC, sm_90); "
+            f"{CUDA_COMPILES['emulated_runs']} runs checked under the CUDA emulator"
+            + ("" if EMULATE else " (CINN_EMULATE_CUDA=0)"))
     else:
         terminalreporter.write_line(f"cinn: CUDA compiles of the graph tests skipped: {NVRTC_WHY}")

@@ -151,4 +151,17 @@ std::vector<std::string> known_intrinsics() {
   return names;
 }
 
+std::vector<CMathFunction> c_math_functions() {
+  std::vector<CMathFunction> out = {{"fmin", 2, false}, {"fmax", 2, false}};  // float Min/Max
+  for (const Rule& r : kRules) {
+    if (r.form == Form::kReinterpret) continue;
+    bool known = false;
+    for (const CMathFunction& f : out) known = known || f.name == r.c_name;
+    // sigmoid calls exp with one argument, rsqrt sqrt: the arity is the libm function's.
+    int arity = r.form == Form::kSigmoid || r.form == Form::kRsqrt ? 1 : r.arity;
+    if (!known) out.push_back({r.c_name, arity, r.form == Form::kPredicate});
+  }
+  return out;
+}
+
 }  // namespace cinn::backends::c

@@ -23,4 +23,14 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
 // The intrinsics the C backend knows, sorted.
 std::vector<std::string> known_intrinsics();
 
+// The C99 math functions the printer may call on floats: float64 names (float32 appends
+// 'f'), with their arity. `predicate` ones (isnan, isinf, isfinite) are macros of <math.h>
+// taking either type and returning a truth value.
+struct CMathFunction {
+  std::string name;
+  int arity = 1;
+  bool predicate = false;
+};
+std::vector<CMathFunction> c_math_functions();
+
 }  // namespace cinn::backends::c

@@ -15,7 +15,7 @@ LoopOptions cuda_loop_options() {
   return opts;
 }
 
-CudaModule compile_cuda(const ir::Module& m, bool fast_math) {
+CudaModule generate_cuda(const ir::Module& m, const std::string& kernel_prefix) {
   if (m.target.arch != common::Target::Arch::kNVGPU) {
     CINN_THROW(CompileError) << "CUDA backend: module '" << m.name << "' targets "
                              << m.target.to_string() << ", not a CUDA device";
@@ -24,6 +24,10 @@ CudaModule compile_cuda(const ir::Module& m, bool fast_math) {
   std::vector<int> function_of;
   for (size_t i = 0; i < m.functions.size(); ++i) {
     for (ir::LoweredFunc& part : split_kernels(m.functions[i])) {
+      if (!kernel_prefix.empty()) {
+        part = ir::LoweredFunc::make(kernel_prefix + part.name(), part.args(), part.size_vars(),
+                                     part.get()->temp_buffers, part.body());
+      }
       split.functions.push_back(part);
       function_of.push_back(static_cast<int>(i));
     }
@@ -34,6 +38,11 @@ CudaModule compile_cuda(const ir::Module& m, bool fast_math) {
   for (size_t i = 0; i < dims.size(); ++i) {
     out.kernels.push_back({split.functions[i].name(), dims[i], function_of[i]});
   }
+  return out;
+}
+
+CudaModule compile_cuda(const ir::Module& m, bool fast_math) {
+  CudaModule out = generate_cuda(m);
   int sm = m.target.sm_version > 0 ? m.target.sm_version : 90;
   out.binary = nvrtc_compile(out.source, (m.name.empty() ? "cinn" : m.name) + ".cu", sm, fast_math);
   return out;

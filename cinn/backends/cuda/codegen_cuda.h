@@ -55,8 +55,11 @@ struct CudaModule {
 std::vector<ir::LoweredFunc> split_kernels(const ir::LoweredFunc& f);
 
 // Splits every function of a module after the loop passes into its kernels
-// (split_kernels), prints CUDA C and compiles it with NVRTC for m.target.sm_version (90
-// when 0). m.target must be a CUDA target.
+// (split_kernels) and prints CUDA C; no binary. The kernels are named `kernel_prefix` +
+// their part's name. m.target must be a CUDA target.
+CudaModule generate_cuda(const ir::Module& lowered, const std::string& kernel_prefix = "");
+
+// generate_cuda, then compiles the CUDA C with NVRTC for m.target.sm_version (90 when 0).
 CudaModule compile_cuda(const ir::Module& lowered, bool fast_math = false);
 
 // The loop passes of cuda_loop_options(), then compile_cuda.

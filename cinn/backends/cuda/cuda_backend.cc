@@ -18,13 +18,7 @@ class CudaBackend final : public Backend {
   }
 
   std::vector<TuningKnob> tuning_knobs(KernelKind kind, const common::Target&) const override {
-    std::vector<TuningKnob> knobs = {{"threads", {64, 128, 256, 512, 1024}, "threads per block"}};
-    if (kind == KernelKind::kOutFusible) {
-      knobs.push_back({"tile_m", {32, 64, 128}, "matmul block tile rows"});
-      knobs.push_back({"tile_n", {32, 64, 128}, "matmul block tile columns"});
-      knobs.push_back({"tile_k", {8, 16, 32}, "matmul shared-memory k block"});
-    }
-    return knobs;
+    return cuda::cuda_tuning_knobs(kind);
   }
 
   LoopOptions loop_options(const CodegenOptions& options) const override {

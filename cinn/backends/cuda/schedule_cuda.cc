@@ -78,6 +78,10 @@ CudaScheduleParams cuda_schedule_params(const ScheduleParams& params) {
   return p;
 }
 
+std::vector<TuningKnob> cuda_tuning_knobs(KernelKind) {
+  return {{"threads", {64, 128, 256, 512, 1024}, "threads per block"}};
+}
+
 void schedule_cuda(IRSchedule& sch, KernelKind, const common::Target& target,
                    const CudaScheduleParams& params) {
   int64_t max_threads = target.max_threads_per_block > 0 ? target.max_threads_per_block : 1024;

@@ -12,6 +12,8 @@ struct CudaScheduleParams {
   int64_t threads = 0;  // threads per block (default 256, at most the target's limit)
 };
 CudaScheduleParams cuda_schedule_params(const ScheduleParams& params);
+// The knobs of the templates of `kind` (Backend::tuning_knobs).
+std::vector<TuningKnob> cuda_tuning_knobs(KernelKind kind);
 
 // Schedules `sch` in place for a GPU. Every loop nest that writes memory ends up bound to
 // blockIdx.x/threadIdx.x or, when it has no spatial loop to bind, runs on one thread (the
