@@ -11,7 +11,8 @@ namespace cinn::backends {
 ir::PassManager loop_passes(const LoopOptions& opts) {
   auto simplify = [](const ir::Stmt& s) { return ir::simplify(s); };
   ir::PassManager pm(opts.dump_dir);
-  pm.add("lower_schedule_blocks", ir::lower_schedule_blocks)
+  pm.add("lower_thread_reductions", ir::lower_thread_reductions)
+      .add("lower_schedule_blocks", ir::lower_schedule_blocks)
       .add("simplify", simplify)
       .add("loop_partition", ir::loop_partition)
       .add("remove_unit_loops", ir::remove_unit_loops)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cinn/ir/ir_operators.h"
+#include "cinn/ir/substitute.h"
 
 namespace cinn::backends {
 
@@ -28,6 +29,16 @@ std::set<std::string> arg_buffers(const ir::LoweredFunc& f) {
   std::set<std::string> out;
   for (const auto& a : f->args) out.insert(a.buffer.name());
   return out;
+}
+
+bool feeds_reduce(ir::IRSchedule& sch, ir::BlockRV b, ir::LoopRV loop) {
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  std::vector<ir::Expr> values = sch.block_iter_values(b);
+  ir::Expr var = sch.loop_var(loop);
+  for (size_t i = 0; i < node->iter_vars.size(); ++i) {
+    if (node->iter_vars[i].is_reduce() && ir::uses_any_var(values[i], {var})) return true;
+  }
+  return false;
 }
 
 void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir::ScheduleBlock*)>& keep) {

@@ -28,6 +28,22 @@ int64_t extent_of(ir::IRSchedule& sch, ir::LoopRV l);
 bool is_reduction(const ir::ScheduleBlock* b);
 int num_spatial(const ir::ScheduleBlock* b);
 std::set<std::string> arg_buffers(const ir::LoweredFunc& f);
+// Whether `loop`'s variable feeds one of `b`'s reduce iter_values.
+bool feeds_reduce(ir::IRSchedule& sch, ir::BlockRV b, ir::LoopRV loop);
+
+// Runs a sequence of schedule steps on a copy of `sch` and keeps the result only when every
+// step applies (no ScheduleError), so a template either applies whole or not at all.
+template <typename F>
+bool attempt_all(ir::IRSchedule& sch, F&& f) {
+  ir::IRSchedule trial = sch;
+  try {
+    f(trial);
+  } catch (const ScheduleError&) {
+    return false;
+  }
+  sch = std::move(trial);
+  return true;
+}
 
 // Inlines every spatial block that writes a temporary buffer into its consumers, except
 // the blocks `keep` selects.

@@ -77,4 +77,46 @@ Expr make_reinterpret(Type t, Expr x) {
   return Call::make(t, kReinterpret, {std::move(x)}, Call::Kind::kIntrinsic);
 }
 
+namespace {
+
+const char* combiner_suffix(NodeKind k) {
+  switch (k) {
+    case NodeKind::kAdd: return "add";
+    case NodeKind::kMul: return "mul";
+    case NodeKind::kMax: return "max";
+    case NodeKind::kMin: return "min";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+bool gpu_block_reduce_supports(Type t) {
+  return t.lanes() == 1 && ((t.is_float() && (t.bits() == 32 || t.bits() == 64)) ||
+                            (t.is_int() && (t.bits() == 32 || t.bits() == 64)));
+}
+
+Expr make_gpu_block_reduce(NodeKind combiner, Expr value) {
+  const char* suffix = combiner_suffix(combiner);
+  CINN_CHECK(suffix) << "gpu_block_reduce: combiner must be add, mul, max or min";
+  if (!gpu_block_reduce_supports(value.type())) {
+    CINN_THROW(DTypeError) << "gpu_block_reduce: no block reduction of " << value.type()
+                           << " (float32, float64, int32 and int64 are supported)";
+  }
+  Type t = value.type();
+  return Call::make(t, std::string(kGpuBlockReducePrefix) + suffix, {std::move(value)}, Call::Kind::kExtern);
+}
+
+bool is_gpu_block_reduce(const Call* c, NodeKind* combiner) {
+  if (c->call_kind != Call::Kind::kExtern || c->name.rfind(kGpuBlockReducePrefix, 0) != 0) return false;
+  std::string suffix = c->name.substr(std::string(kGpuBlockReducePrefix).size());
+  for (NodeKind k : {NodeKind::kAdd, NodeKind::kMul, NodeKind::kMax, NodeKind::kMin}) {
+    if (suffix == combiner_suffix(k)) {
+      if (combiner) *combiner = k;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace cinn::ir

@@ -36,4 +36,18 @@ Expr make_intrinsic(const std::string& name, std::vector<Expr> args);
 inline constexpr const char* kReinterpret = "reinterpret";
 Expr make_reinterpret(Type t, Expr x);
 
+// GPU built-ins. They are Calls of kind kExtern because they synchronize threads: passes
+// treat them as side effects and never move, duplicate or drop them. Only GPU backends see
+// them (lower_thread_reductions creates them under loops bound to GPU threads).
+//
+// gpu_block_reduce(combiner, value): `value` of every thread of the block combined with
+// `combiner` (kAdd, kMul, kMax, kMin), returned to every thread. Every thread of the block
+// must call it at the same point (not under a condition that differs between threads).
+inline constexpr const char* kGpuBlockReducePrefix = "cinn_gpu_block_reduce_";
+Expr make_gpu_block_reduce(NodeKind combiner, Expr value);
+// True, with the combiner, when `c` is a gpu_block_reduce call.
+bool is_gpu_block_reduce(const Call* c, NodeKind* combiner = nullptr);
+// The element types a block reduction supports: float32/64, int32/64.
+bool gpu_block_reduce_supports(Type t);
+
 }  // namespace cinn::ir

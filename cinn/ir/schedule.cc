@@ -6,6 +6,7 @@
 
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/schedule_internal.h"
 #include "cinn/ir/simplify.h"
 #include "cinn/ir/substitute.h"
@@ -110,6 +111,10 @@ void IRSchedule::set_func(LoweredFunc f) {
 
 const ScheduleBlock* IRSchedule::block_node(BlockRV block) const {
   return sched::find_block(func_.body(), lookup(block, "block_node"), "block_node").block;
+}
+
+std::vector<Expr> IRSchedule::block_iter_values(BlockRV block) const {
+  return sched::find_block(func_.body(), lookup(block, "block_iter_values"), "block_iter_values").realize->iter_values;
 }
 
 std::vector<std::string> IRSchedule::block_names() const {
@@ -364,13 +369,22 @@ void IRSchedule::reorder(const std::vector<LoopRV>& loops) {
 
 void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
   const For* f = lookup(loop, primitive);
-  if (kind != ForKind::kSerial && kind != ForKind::kUnrolled) {
+  // A reduce loop bound to threadIdx.x is a cross-thread reduction (lower_thread_reductions);
+  // match_thread_reduction checks its form, and the reduction is its only dependence.
+  bool thread_reduction = kind == ForKind::kGPUThreadX && !sched::blocks_reduced_by(f->body, f->loop_var).empty();
+  if (thread_reduction) {
+    Stmt bound = For::make(f->loop_var, f->min, f->extent, kind, f->body);
+    sched::match_thread_reduction(bound.as<For>(), primitive);
+  } else if (kind != ForKind::kSerial && kind != ForKind::kUnrolled) {
     auto blocks = sched::blocks_reduced_by(f->body, f->loop_var);
     if (!blocks.empty()) {
       CINN_THROW(ScheduleError) << primitive << ": " << loop_desc(f)
                                 << " carries the reduction of block '" << blocks[0].block->name
                                 << "': its iterations update the same outputs (use rfactor "
-                                << "to parallelize a reduction)";
+                                << "to parallelize a reduction"
+                                << (is_gpu_kind(kind) && !is_block_kind(kind)
+                                        ? ", or bind it to threadIdx.x to reduce across threads)"
+                                        : ")");
     }
     std::string dep = poly::loop_carried_dependence(func_, f->loop_var);
     if (!dep.empty()) {

@@ -83,6 +83,8 @@ class IRSchedule {
   // Read-only views of what a handle names, for schedule rules that inspect the IR.
   const For* loop_node(LoopRV loop) const { return lookup(loop, "loop_node"); }
   const ScheduleBlock* block_node(BlockRV block) const;
+  // The values the block's iter_vars are bound to (in terms of the loop variables).
+  std::vector<Expr> block_iter_values(BlockRV block) const;
 
   // ---- loops ----------------------------------------------------------------------------
   // Splits a loop into nested loops with the given extents, outermost first; one factor may

@@ -74,6 +74,31 @@ std::string fresh_buffer_name(const LoweredFunc& f, const std::string& base);
 std::vector<BlockSite> writers_of(const Stmt& root, const Buffer& b);
 std::vector<BlockSite> readers_of(const Stmt& root, const Buffer& b);
 
+// A reduction update `out[idx] = combine(out[idx], value)`, possibly under a `where` guard.
+struct ReductionUpdate {
+  const Store* store = nullptr;
+  Expr guard;  // undefined when unguarded
+  NodeKind combiner;
+  Expr value;  // the operand that is not the accumulator
+};
+// The update of a reduction block (one with an init); ScheduleError naming `primitive`
+// when the body is not of that form.
+ReductionUpdate match_update(const ScheduleBlock* b, const char* primitive);
+// combiner(a, b) for kAdd, kMul, kMax, kMin.
+Expr combine(NodeKind combiner, Expr a, Expr b);
+
+// A reduction across the threads of a loop bound to threadIdx.x (lower_thread_reductions).
+struct ThreadReduction {
+  BlockSite site;  // relative to the loop's body; site.block is null when t reduces nothing
+  ReductionUpdate update;
+};
+// The reduction block whose reduce iter_values loop `t` feeds, checked for what a
+// cross-thread reduction needs: t is bound to threadIdx.x with a constant extent that is a
+// multiple of 32, holds that block only, the block is a +|*|max|min reduction of
+// float32/64 or int32/64 with a one-store init, and its spatial iter_values use only
+// loops outside t. ScheduleError naming `primitive` otherwise.
+ThreadReduction match_thread_reduction(const For* t, const char* primitive);
+
 // Blocks under `s` whose reduce iter_values use the loop variable `var`.
 std::vector<BlockSite> blocks_reduced_by(const Stmt& s, const Expr& var);
 // The outermost statement of a block's nest: its first loop or branch, or the realize.

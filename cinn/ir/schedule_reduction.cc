@@ -12,16 +12,7 @@
 namespace cinn::ir {
 namespace {
 
-using sched::BlockSite;
-using sched::loop_desc;
-
-// A reduction update `out[idx] = combine(out[idx], value)`, possibly under a `where` guard.
-struct Update {
-  const Store* store = nullptr;
-  Expr guard;       // undefined when unguarded
-  NodeKind combiner;
-  Expr value;       // the operand that is not the accumulator
-};
+using sched::ReductionUpdate;
 
 bool is_accumulator(const Expr& e, const Store* st) {
   const auto* l = e.as<Load>();
@@ -35,7 +26,7 @@ bool is_accumulator(const Expr& e, const Store* st) {
 }
 
 template <typename T>
-bool match_combiner(const Expr& v, const Store* st, Update* u) {
+bool match_combiner(const Expr& v, const Store* st, ReductionUpdate* u) {
   const auto* n = v.as<T>();
   if (!n) return false;
   if (is_accumulator(n->a, st)) {
@@ -49,33 +40,8 @@ bool match_combiner(const Expr& v, const Store* st, Update* u) {
   return true;
 }
 
-Update match_update(const ScheduleBlock* b, const char* p) {
-  Update u;
-  Stmt s = b->body;
-  if (const auto* i = s.as<IfThenElse>(); i && !i->else_case.defined()) {
-    u.guard = i->condition;
-    s = i->then_case;
-  }
-  u.store = s.as<Store>();
-  if (!b->init.defined() || !u.store ||
-      !(match_combiner<Add>(u.store->value, u.store, &u) ||
-        match_combiner<Mul>(u.store->value, u.store, &u) ||
-        match_combiner<Max>(u.store->value, u.store, &u) ||
-        match_combiner<Min>(u.store->value, u.store, &u))) {
-    CINN_THROW(ScheduleError) << p << ": block '" << b->name << "' is not a reduction of the "
-                              << "form out[i] = out[i] (+|*|max|min) value with an init";
-  }
-  return u;
-}
-
-Expr combine(NodeKind k, Expr a, Expr b) {
-  switch (k) {
-    case NodeKind::kAdd: return Add::make(a, b);
-    case NodeKind::kMul: return Mul::make(a, b);
-    case NodeKind::kMax: return Max::make(a, b);
-    default: return Min::make(a, b);
-  }
-}
+using sched::BlockSite;
+using sched::loop_desc;
 
 // A copy of the loops and guards of `site.path[from..]` that only feed the block's spatial
 // iter_values, with fresh loop variables, around `inner`: the iteration space of "once per
@@ -151,6 +117,41 @@ Stmt spatial_copy(const BlockSite& site, size_t from, const std::string& suffix,
 
 }  // namespace
 
+namespace sched {
+
+ReductionUpdate match_update(const ScheduleBlock* b, const char* p) {
+  ReductionUpdate u;
+  Stmt s = b->body;
+  if (const auto* i = s.as<IfThenElse>(); i && !i->else_case.defined()) {
+    u.guard = i->condition;
+    s = i->then_case;
+  }
+  u.store = s.as<Store>();
+  if (!b->init.defined() || !u.store ||
+      !(match_combiner<Add>(u.store->value, u.store, &u) ||
+        match_combiner<Mul>(u.store->value, u.store, &u) ||
+        match_combiner<Max>(u.store->value, u.store, &u) ||
+        match_combiner<Min>(u.store->value, u.store, &u))) {
+    CINN_THROW(ScheduleError) << p << ": block '" << b->name << "' is not a reduction of the "
+                              << "form out[i] = out[i] (+|*|max|min) value with an init";
+  }
+  return u;
+}
+
+Expr combine(NodeKind k, Expr a, Expr b) {
+  switch (k) {
+    case NodeKind::kAdd: return Add::make(a, b);
+    case NodeKind::kMul: return Mul::make(a, b);
+    case NodeKind::kMax: return Max::make(a, b);
+    default: return Min::make(a, b);
+  }
+}
+
+}  // namespace sched
+
+using sched::combine;
+using sched::match_update;
+
 BlockRV IRSchedule::rfactor(LoopRV loop, int factor_axis) {
   const char* kP = "rfactor";
   const For* l = lookup(loop, kP);
@@ -163,7 +164,7 @@ BlockRV IRSchedule::rfactor(LoopRV loop, int factor_axis) {
   BlockSite site = sched::find_block(func_.body(), fed[0].block->name, kP);
   const ScheduleBlock* b = site.block;
   const ScheduleBlockRealize* r = site.realize;
-  Update u = match_update(b, kP);
+  ReductionUpdate u = match_update(b, kP);
   const Buffer& out = u.store->buffer;
   auto loops = site.loops();
   std::vector<Expr> loop_vars;

@@ -14,6 +14,15 @@ namespace cinn::ir {
 // interleaved so that no such loop exists, guarded by "every reduce iter_var at its min".
 Stmt lower_schedule_blocks(const Stmt& s);
 
+// Lowers reductions across GPU threads, before lower_schedule_blocks. A reduction block
+// whose reduce loop `t` is bound to threadIdx.x (IRSchedule::bind checks the form, see
+// sched::match_thread_reduction) becomes, inside t:
+//   acc = init;  <t's loops and guards> acc = combine(acc, value);
+//   out[i] = gpu_block_reduce(combine, acc);   // intrinsics.h
+// acc is a local (register) buffer per thread; every thread stores the combined value.
+// Other loops are returned unchanged.
+Stmt lower_thread_reductions(const Stmt& s);
+
 // Rewrites n-dimensional Loads/Stores into one row-major index per access.
 Stmt flatten_storage(const Stmt& s);
 

@@ -1,7 +1,9 @@
 #include "cinn/runtime/cuda_emulator.h"
 
 #include <sys/mman.h>
+#if !defined(__x86_64__)
 #include <ucontext.h>
+#endif
 
 #include <cstring>
 #include <mutex>
@@ -17,8 +19,63 @@ constexpr unsigned kWarp = 32;
 
 enum class State : uint8_t { kRunnable, kAtBlockBarrier, kAtWarpBarrier, kDone };
 
+// Execution contexts. On x86-64 a switch saves the callee-saved registers on the old stack
+// and swaps stack pointers (a few nanoseconds; ucontext would make two system calls for the
+// signal mask on every switch). Elsewhere, ucontext.
+#if defined(__x86_64__)
+struct Context {
+  void* sp = nullptr;
+};
+extern "C" void cinn_emu_switch_stack(void** save_sp, void* load_sp);
+asm(R"(
+  .text
+  .p2align 4
+  .hidden cinn_emu_switch_stack
+  .type cinn_emu_switch_stack, @function
+cinn_emu_switch_stack:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .size cinn_emu_switch_stack, .-cinn_emu_switch_stack
+)");
+void switch_context(Context* from, Context* to) { cinn_emu_switch_stack(&from->sp, to->sp); }
+// The first switch to `c` enters `entry`, which must never return.
+void init_context(Context* c, char* stack, size_t bytes, void (*entry)()) {
+  auto* top = reinterpret_cast<uintptr_t*>(reinterpret_cast<uintptr_t>(stack + bytes) & ~uintptr_t{15});
+  *--top = 0;                                    // entry's (never used) return address
+  *--top = reinterpret_cast<uintptr_t>(entry);  // where the switch's `ret` goes
+  for (int i = 0; i < 6; ++i) *--top = 0;        // rbp, rbx, r12-r15
+  c->sp = top;
+}
+#else
+struct Context {
+  ucontext_t uc;
+};
+void switch_context(Context* from, Context* to) { swapcontext(&from->uc, &to->uc); }
+// getcontext returns twice (like setjmp): kept out of functions with loop state.
+__attribute__((noinline)) void init_context(Context* c, char* stack, size_t bytes, void (*entry)()) {
+  getcontext(&c->uc);
+  c->uc.uc_stack.ss_sp = stack;
+  c->uc.uc_stack.ss_size = bytes;
+  c->uc.uc_link = nullptr;
+  makecontext(&c->uc, entry, 0);
+}
+#endif
+
 struct Fiber {
-  ucontext_t ctx;
+  Context ctx;
   State state = State::kRunnable;
   cinn_emu_dim3 tid{0, 0, 0};
 };
@@ -55,7 +112,7 @@ struct Launch {
   bool fibers = false;
   std::vector<Fiber> threads;
   size_t current = 0;
-  ucontext_t scheduler;
+  Context scheduler;
   std::vector<uint64_t> slots;  // shuffle exchange, one per thread
 };
 
@@ -70,18 +127,19 @@ Launch& active(const char* what) {
   return *tl_launch;
 }
 
-void fiber_main() {
+[[noreturn]] void fiber_main() {
   Launch& l = *tl_launch;
   l.kernel(l.args, l.sizes);
   l.threads[l.current].state = State::kDone;
-  // Returning resumes uc_link, the scheduler.
+  switch_context(&l.threads[l.current].ctx, &l.scheduler);  // never resumed
+  __builtin_unreachable();
 }
 
 // Suspends the running fiber in `state`; returns when the scheduler resumes it.
 void suspend(Launch& l, State state) {
   Fiber& f = l.threads[l.current];
   f.state = state;
-  swapcontext(&f.ctx, &l.scheduler);
+  switch_context(&f.ctx, &l.scheduler);
   l.thread_idx = f.tid;
 }
 
@@ -91,20 +149,13 @@ std::string dim_string(const cinn_emu_dim3& d) {
   return os.str();
 }
 
-// getcontext returns twice (like setjmp): kept out of functions with loop state.
-__attribute__((noinline)) void init_fiber(Fiber* f, char* stack, ucontext_t* link) {
-  f->state = State::kRunnable;
-  getcontext(&f->ctx);
-  f->ctx.uc_stack.ss_sp = stack;
-  f->ctx.uc_stack.ss_size = kStackBytes;
-  f->ctx.uc_link = link;
-  makecontext(&f->ctx, fiber_main, 0);
-}
-
 // Runs the threads of the current block as fibers until all are done.
 void run_block_fibers(Launch& l) {
   size_t n = l.threads.size();
-  for (size_t i = 0; i < n; ++i) init_fiber(&l.threads[i], stacks.get(i, n), &l.scheduler);
+  for (size_t i = 0; i < n; ++i) {
+    l.threads[i].state = State::kRunnable;
+    init_context(&l.threads[i].ctx, stacks.get(i, n), kStackBytes, fiber_main);
+  }
   bool descending = (l.block_idx.x + l.block_idx.y + l.block_idx.z) % 2 == 1;
   for (;;) {
     for (size_t k = 0; k < n; ++k) {
@@ -112,7 +163,7 @@ void run_block_fibers(Launch& l) {
       if (l.threads[i].state != State::kRunnable) continue;
       l.current = i;
       l.thread_idx = l.threads[i].tid;
-      swapcontext(&l.scheduler, &l.threads[i].ctx);
+      switch_context(&l.scheduler, &l.threads[i].ctx);
     }
     size_t done = 0, at_block = 0, at_warp = 0;
     for (const Fiber& f : l.threads) {

@@ -2,7 +2,7 @@
 // `cuda_emulator` backend (backends/cuda/cuda_emulator.h), on the CPU.
 //
 // A launch runs the grid's blocks one after another. The threads of a block are fibers
-// (ucontext) on the calling thread, switched only at barriers:
+// on the calling thread, switched only at barriers:
 // * __syncthreads() suspends a thread until every thread of its block has reached a
 //   barrier;
 // * a warp shuffle suspends it until every live thread of its warp has reached a shuffle.

@@ -113,15 +113,56 @@ std::string Helpers::malloc() {
   return "cinn_malloc";
 }
 
+std::string Helpers::block_reduce(ir::NodeKind combiner, Type t) {
+  bool f = t.is_float();
+  std::string ct = c_type(t), op, identity;
+  switch (combiner) {
+    case ir::NodeKind::kAdd: op = "a + b"; identity = f ? "0.0" : "0"; break;
+    case ir::NodeKind::kMul: op = "a * b"; identity = f ? "1.0" : "1"; break;
+    case ir::NodeKind::kMax:
+      op = f ? (t.bits() == 32 ? "fmaxf(a, b)" : "fmax(a, b)") : "a > b ? a : b";
+      identity = f ? "-INFINITY" : "INT" + std::to_string(t.bits()) + "_MIN";
+      break;
+    case ir::NodeKind::kMin:
+      op = f ? (t.bits() == 32 ? "fminf(a, b)" : "fmin(a, b)") : "a < b ? a : b";
+      identity = f ? "INFINITY" : "INT" + std::to_string(t.bits()) + "_MAX";
+      break;
+    default: CINN_THROW(InternalError) << "C backend: no block reduction for combiner " << int(combiner);
+  }
+  const char* names[] = {"add", "mul", "max", "min"};
+  std::string kind = names[combiner == ir::NodeKind::kAdd ? 0 : combiner == ir::NodeKind::kMul ? 1
+                          : combiner == ir::NodeKind::kMax ? 2 : 3];
+  std::string name = "cinn_block_reduce_" + kind + "_" + type_suffix(t);
+  std::string combine = "cinn_block_combine_" + kind + "_" + type_suffix(t);
+  std::string def =
+      "static inline " + ct + " " + combine + "(" + ct + " a, " + ct + " b) { return " + op + "; }\n" +
+      "// Block-wide " + kind + " of a " + ct + ": every thread of the block (a multiple of 32 threads\n"
+      "// along x) calls it and gets the result.\n"
+      "static inline " + ct + " " + name + "(" + ct + " v) {\n"
+      "  __shared__ " + ct + " partial[32];\n"
+      "  for (int o = 16; o > 0; o /= 2) v = " + combine + "(v, __shfl_xor_sync(0xffffffffu, v, o));\n"
+      "  const unsigned lane = threadIdx.x % 32u, warps = (blockDim.x + 31u) / 32u;\n"
+      "  __syncthreads();  // earlier calls have read `partial`\n"
+      "  if (lane == 0u) partial[threadIdx.x / 32u] = v;\n"
+      "  __syncthreads();\n"
+      "  v = lane < warps ? partial[lane] : (" + ct + ")(" + identity + ");\n"
+      "  for (int o = 16; o > 0; o /= 2) v = " + combine + "(v, __shfl_xor_sync(0xffffffffu, v, o));\n"
+      "  return v;\n"
+      "}\n";
+  defs_.emplace(name, def);
+  return name;
+}
+
 std::string Helpers::definitions(bool device) const {
   std::string out;
   for (const auto& [name, def] : defs_) {
     if (!out.empty()) out += "\n";
-    // Every helper is one "static inline" function; CUDA needs it on the device.
+    // Helpers are "static inline" functions; CUDA needs them on the device.
     static const std::string kHost = "static inline ", kDevice = "static __device__ __forceinline__ ";
     std::string d = def;
-    size_t at = d.find(kHost);
-    if (device && at != std::string::npos) d.replace(at, kHost.size(), kDevice);
+    for (size_t at = d.find(kHost); device && at != std::string::npos; at = d.find(kHost, at + kDevice.size())) {
+      d.replace(at, kHost.size(), kDevice);
+    }
     out += d;
   }
   return out;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cinn/common/type.h"
+#include "cinn/ir/ir.h"
 
 namespace cinn::backends::c {
 
@@ -24,6 +25,11 @@ class Helpers {
   // cinn_malloc(count, elem_bytes): never NULL; aborts when memory runs out, since the kernel
   // ABI has no error channel.
   std::string malloc();
+  // CUDA only: the block-wide reduction of a gpu_block_reduce call (ir/intrinsics.h) for
+  // combiner kAdd, kMul, kMax or kMin over float32/64 or int32/64: warp shuffles, then
+  // one value per warp through shared memory. The block must be a multiple of 32 threads
+  // along x, and every thread must call it.
+  std::string block_reduce(ir::NodeKind combiner, Type t);
 
   // The definitions recorded so far, sorted by name; `device` marks them __device__ (CUDA).
   std::string definitions(bool device = false) const;

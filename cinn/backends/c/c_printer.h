@@ -242,6 +242,7 @@ class CodeGenC : public ir::IRVisitor {
   std::set<const ir::BufferNode*> stored_;
   std::set<const ir::BufferNode*> allocated_;
   std::array<int64_t, 3> grid_{1, 1, 1}, block_{1, 1, 1};  // CUDA launch dimensions
+  int guarded_thread_loops_ = 0;  // enclosing `if (threadIdx.? < extent)` guards
 };
 
 }  // namespace cinn::backends::c

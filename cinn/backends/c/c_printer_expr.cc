@@ -4,6 +4,7 @@
 
 #include "cinn/backends/c/c_intrinsics.h"
 #include "cinn/backends/c/c_printer.h"
+#include "cinn/ir/intrinsics.h"
 #include "cinn/ir/ir_operators.h"
 
 namespace cinn::backends::c {
@@ -142,6 +143,25 @@ void CodeGenC::emit(const ir::Cast* op) {
 }
 
 std::string CodeGenC::extern_call(const ir::Call* op, const std::vector<CExpr>& args) {
+  ir::NodeKind combiner;
+  if (ir::is_gpu_block_reduce(op, &combiner)) {
+    if (!cuda()) {
+      CINN_THROW(UnsupportedOpError) << "C backend, function '" << func_.name()
+                                     << "': a GPU block reduction needs the CUDA backend";
+    }
+    // The helper is warp shuffles plus a barrier: the whole block calls it, in warps.
+    if (block_[0] % 32 != 0 || block_[1] != 1 || block_[2] != 1 || guarded_thread_loops_ > 0) {
+      CINN_THROW(ScheduleError) << "CUDA backend, function '" << func_.name()
+                                << "': a cross-thread reduction needs every thread of the block, "
+                                << "and the block as a multiple of 32 threads along x; the block is ("
+                                << block_[0] << ", " << block_[1] << ", " << block_[2] << ")"
+                                << (guarded_thread_loops_ > 0 ? " and the reduction's thread loop is shorter "
+                                                                "than the block (another loop bound to the same "
+                                                                "axis is longer)"
+                                                              : "");
+    }
+    return file_->helpers.block_reduce(combiner, op->type) + "(" + args[0].text + ")";
+  }
   if (cuda()) {
     CINN_THROW(UnsupportedOpError) << "CUDA backend, function '" << func_.name()
                                    << "': extern call of '" << op->name

@@ -112,7 +112,9 @@ void CodeGenC::emit_gpu_loop(const ir::For* op) {
   b->line = line("const " + type + " " + name + " = " + value + ";");
   bind(op->loop_var, b);
   if (*extent < launched) {
+    guarded_thread_loops_ += block ? 0 : 1;
     scoped(op->body, "if (" + index + " < " + std::to_string(*extent) + ") {");
+    guarded_thread_loops_ -= block ? 0 : 1;
   } else {
     visit(op->body);
   }

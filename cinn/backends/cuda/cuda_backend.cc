@@ -6,26 +6,27 @@
 #include "cinn/runtime/cuda_module.h"
 
 namespace cinn::backends {
+
+void CudaScheduling::schedule(ir::IRSchedule& sch, KernelKind kind, const common::Target& target,
+                              const ScheduleParams& params) const {
+  cuda::schedule_cuda(sch, kind, target, cuda::cuda_schedule_params(params));
+}
+
+std::vector<TuningKnob> CudaScheduling::tuning_knobs(KernelKind kind, const common::Target&) const {
+  return cuda::cuda_tuning_knobs(kind);
+}
+
+LoopOptions CudaScheduling::loop_options(const CodegenOptions& options) const {
+  LoopOptions lo = cuda::cuda_loop_options();
+  lo.dump_dir = options.dump_dir;
+  return lo;
+}
+
 namespace {
 
-class CudaBackend final : public Backend {
+class CudaBackend final : public CudaScheduling {
  public:
   std::string name() const override { return "cuda"; }
-
-  void schedule(ir::IRSchedule& sch, KernelKind kind, const common::Target& target,
-                const ScheduleParams& params) const override {
-    cuda::schedule_cuda(sch, kind, target, cuda::cuda_schedule_params(params));
-  }
-
-  std::vector<TuningKnob> tuning_knobs(KernelKind kind, const common::Target&) const override {
-    return cuda::cuda_tuning_knobs(kind);
-  }
-
-  LoopOptions loop_options(const CodegenOptions& options) const override {
-    LoopOptions lo = cuda::cuda_loop_options();
-    lo.dump_dir = options.dump_dir;
-    return lo;
-  }
 
   CompiledModule compile(const ir::Module& module, const CodegenOptions& options) const override {
     cuda::CudaModule cm = cuda::compile_cuda(module, /*fast_math=*/false);

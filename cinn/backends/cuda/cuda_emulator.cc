@@ -16,7 +16,6 @@
 #include "cinn/backends/backends_builtin.h"
 #include "cinn/backends/c/c_intrinsics.h"
 #include "cinn/backends/cuda/codegen_cuda.h"
-#include "cinn/backends/cuda/schedule_cuda.h"
 #include "cinn/backends/host_cc.h"
 
 namespace cinn::backends {
@@ -121,24 +120,9 @@ std::string emulation_source(const ir::Module& module, const cuda::CudaModule& c
   return os.str();
 }
 
-class CudaEmulatorBackend final : public Backend {
+class CudaEmulatorBackend final : public CudaScheduling {
  public:
   std::string name() const override { return "cuda_emulator"; }
-
-  void schedule(ir::IRSchedule& sch, KernelKind kind, const common::Target& target,
-                const ScheduleParams& params) const override {
-    cuda::schedule_cuda(sch, kind, target, cuda::cuda_schedule_params(params));
-  }
-
-  std::vector<TuningKnob> tuning_knobs(KernelKind kind, const common::Target&) const override {
-    return cuda::cuda_tuning_knobs(kind);
-  }
-
-  LoopOptions loop_options(const CodegenOptions& options) const override {
-    LoopOptions lo = cuda::cuda_loop_options();
-    lo.dump_dir = options.dump_dir;
-    return lo;
-  }
 
   CompiledModule compile(const ir::Module& module, const CodegenOptions& options) const override {
     // Kernels get a prefix so that a function of one kernel keeps its name for the entry.

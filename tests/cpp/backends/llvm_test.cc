@@ -319,7 +319,7 @@ TEST(LLVMBackend, LoopPassesDumpEveryPass) {
   opts.dump_dir = dir.string();
   build(split_by_16(Expr(100)), common::Target::host_x86(), opts);
   std::vector<std::string> names = loop_passes(backend_for(common::Target::host_x86()).loop_options(opts)).pass_names();
-  ASSERT_EQ(names.front(), "lower_schedule_blocks");
+  ASSERT_EQ(names.front(), "lower_thread_reductions");
   EXPECT_TRUE(fs::exists(dir / "tiles" / "00_input.txt"));
   for (size_t p = 0; p < names.size(); ++p) {
     char file[64];

@@ -122,10 +122,35 @@ def test_bind_unknown_axis():
         sch.bind(i, "warp.x")
 
 
-def test_bind_reduction_loop():
+def test_bind_reduction_loop_to_blocks():
     sch = cinn.Schedule(matmul())
     i, j, k = sch.get_loops("C")
-    with pytest.raises(cinn.ScheduleError, match="bind: loop 'k'.*carries the reduction"):
+    with pytest.raises(cinn.ScheduleError, match="bind: loop 'k'.*carries the reduction.*use rfactor"):
+        sch.bind(k, "blockIdx.x")
+
+
+def test_cross_thread_reduction_needs_a_warp_multiple():
+    sch = cinn.Schedule(matmul(K=24))
+    i, j, k = sch.get_loops("C")
+    with pytest.raises(cinn.ScheduleError,
+                       match="bind: loop 'k'.*reduces block 'C' across threads; its extent must be a "
+                             "constant multiple of the warp size"):
+        sch.bind(k, "threadIdx.x")
+
+
+def test_cross_thread_reduction_on_threadidx_y():
+    sch = cinn.Schedule(matmul(K=64))
+    i, j, k = sch.get_loops("C")
+    with pytest.raises(cinn.ScheduleError, match="carries the reduction.*or bind it to threadIdx.x to reduce across threads"):
+        sch.bind(k, "threadIdx.y")
+
+
+def test_cross_thread_reduction_of_several_outputs():
+    sch = cinn.Schedule(matmul(K=64))
+    i, j, k = sch.get_loops("C")
+    sch.reorder(k, i, j)
+    with pytest.raises(cinn.ScheduleError,
+                       match="spatial iter_var 'vi' bound inside loop 'k'.*combines the values of one output"):
         sch.bind(k, "threadIdx.x")
 
 
