@@ -371,12 +371,12 @@ void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
   const For* f = lookup(loop, primitive);
   // A reduce loop bound to threadIdx.x is a cross-thread reduction (lower_thread_reductions);
   // match_thread_reduction checks its form, and the reduction is its only dependence.
-  bool thread_reduction = kind == ForKind::kGPUThreadX && !sched::blocks_reduced_by(f->body, f->loop_var).empty();
-  if (thread_reduction) {
+  auto reduced = sched::blocks_reduced_by(f->body, f->loop_var);
+  if (kind == ForKind::kGPUThreadX && !reduced.empty()) {
     Stmt bound = For::make(f->loop_var, f->min, f->extent, kind, f->body);
     sched::match_thread_reduction(bound.as<For>(), primitive);
   } else if (kind != ForKind::kSerial && kind != ForKind::kUnrolled) {
-    auto blocks = sched::blocks_reduced_by(f->body, f->loop_var);
+    const auto& blocks = reduced;
     if (!blocks.empty()) {
       CINN_THROW(ScheduleError) << primitive << ": " << loop_desc(f)
                                 << " carries the reduction of block '" << blocks[0].block->name

@@ -115,23 +115,22 @@ std::string Helpers::malloc() {
 
 std::string Helpers::block_reduce(ir::NodeKind combiner, Type t) {
   bool f = t.is_float();
-  std::string ct = c_type(t), op, identity;
+  std::string ct = c_type(t), kind, op, identity;
   switch (combiner) {
-    case ir::NodeKind::kAdd: op = "a + b"; identity = f ? "0.0" : "0"; break;
-    case ir::NodeKind::kMul: op = "a * b"; identity = f ? "1.0" : "1"; break;
+    case ir::NodeKind::kAdd: kind = "add"; op = "a + b"; identity = f ? "0.0" : "0"; break;
+    case ir::NodeKind::kMul: kind = "mul"; op = "a * b"; identity = f ? "1.0" : "1"; break;
     case ir::NodeKind::kMax:
+      kind = "max";
       op = f ? (t.bits() == 32 ? "fmaxf(a, b)" : "fmax(a, b)") : "a > b ? a : b";
       identity = f ? "-INFINITY" : "INT" + std::to_string(t.bits()) + "_MIN";
       break;
     case ir::NodeKind::kMin:
+      kind = "min";
       op = f ? (t.bits() == 32 ? "fminf(a, b)" : "fmin(a, b)") : "a < b ? a : b";
       identity = f ? "INFINITY" : "INT" + std::to_string(t.bits()) + "_MAX";
       break;
     default: CINN_THROW(InternalError) << "C backend: no block reduction for combiner " << int(combiner);
   }
-  const char* names[] = {"add", "mul", "max", "min"};
-  std::string kind = names[combiner == ir::NodeKind::kAdd ? 0 : combiner == ir::NodeKind::kMul ? 1
-                          : combiner == ir::NodeKind::kMax ? 2 : 3];
   std::string name = "cinn_block_reduce_" + kind + "_" + type_suffix(t);
   std::string combine = "cinn_block_combine_" + kind + "_" + type_suffix(t);
   std::string def =

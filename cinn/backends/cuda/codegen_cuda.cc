@@ -3,6 +3,8 @@
 #include "cinn/backends/build.h"
 #include "cinn/backends/c/codegen_c.h"
 #include "cinn/common/error.h"
+#include "cinn/ir/intrinsics.h"
+#include "cinn/ir/visitor.h"
 
 namespace cinn::backends::cuda {
 
@@ -36,7 +38,11 @@ CudaModule generate_cuda(const ir::Module& m, const std::string& kernel_prefix) 
   std::vector<ir::LaunchDims> dims;
   out.source = c::codegen(split, c::Dialect::kCUDA, &dims);
   for (size_t i = 0; i < dims.size(); ++i) {
-    out.kernels.push_back({split.functions[i].name(), dims[i], function_of[i]});
+    bool barriers = false;
+    ir::post_order_visit(split.functions[i].body(), [&](const ir::IRNode* n) {
+      if (n->kind() == ir::NodeKind::kCall) barriers = barriers || ir::is_gpu_block_reduce(static_cast<const ir::Call*>(n));
+    });
+    out.kernels.push_back({split.functions[i].name(), dims[i], function_of[i], barriers});
   }
   return out;
 }

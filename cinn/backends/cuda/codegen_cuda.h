@@ -39,6 +39,7 @@ struct CudaKernel {
   std::string name;
   ir::LaunchDims dims;
   int function = 0;
+  bool barriers = false;  // the kernel synchronizes its block (a gpu_block_reduce call)
 };
 
 struct CudaModule {

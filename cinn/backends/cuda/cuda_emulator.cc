@@ -94,9 +94,6 @@ std::string emulation_source(const ir::Module& module, const cuda::CudaModule& c
   // The namespace keeps the CUDA prologue's integer typedefs apart from the host's.
   os << kPrologue << math_declarations() << "\nnamespace cinn_emu {\n" << cm.source << "}  // namespace cinn_emu\n"
      << "\n// Host entry points: each launches its function's kernels in order.\n";
-  // Fibers only where a kernel may wait at a barrier.
-  bool barriers = cm.source.find("__syncthreads") != std::string::npos ||
-                  cm.source.find("__shfl") != std::string::npos;
   for (const cuda::CudaKernel& k : cm.kernels) {
     const ir::LoweredFunc& f = module.functions[static_cast<size_t>(k.function)];
     os << "static void cinn_emu_thread_" << k.name << "(void* const* args, const long long* sizes) {\n  cinn_emu::"
@@ -113,7 +110,7 @@ std::string emulation_source(const ir::Module& module, const cuda::CudaModule& c
       os << "  {\n    const long long grid[3] = {" << k.dims.grid[0] << ", " << k.dims.grid[1] << ", "
          << k.dims.grid[2] << "}, block[3] = {" << k.dims.block[0] << ", " << k.dims.block[1] << ", "
          << k.dims.block[2] << "};\n    cinn_emu_launch(cinn_emu_thread_" << k.name
-         << ", args, sizes, grid, block, " << (barriers ? 1 : 0) << ");\n  }\n";
+         << ", args, sizes, grid, block, " << (k.barriers ? 1 : 0) << ");  // fibers where it synchronizes\n  }\n";
     }
     os << "}\n";
   }
