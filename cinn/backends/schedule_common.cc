@@ -4,6 +4,7 @@
 
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/substitute.h"
+#include "cinn/ir/visitor.h"
 
 namespace cinn::backends {
 
@@ -41,13 +42,36 @@ bool feeds_reduce(ir::IRSchedule& sch, ir::BlockRV b, ir::LoopRV loop) {
   return false;
 }
 
+namespace {
+
+int64_t count_nodes(const ir::Stmt& s) {
+  int64_t n = 0;
+  ir::post_order_visit(s, [&](const ir::IRNode*) { ++n; });
+  return n;
+}
+
+int64_t count_loads(const ir::Stmt& s, const std::string& buffer) {
+  int64_t n = 0;
+  ir::post_order_visit(s, [&](const ir::IRNode* node) {
+    if (node->kind() == ir::Load::kNodeKind) {
+      n += static_cast<const ir::Load*>(node)->buffer.name() == buffer;
+    }
+  });
+  return n;
+}
+
+}  // namespace
+
 void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir::ScheduleBlock*)>& keep) {
   std::set<std::string> args = arg_buffers(sch.func());
   for (ir::BlockRV b : sch.get_all_blocks()) {
     const ir::ScheduleBlock* node = sch.block_node(b);
     if (is_reduction(node) || node->writes.empty()) continue;
-    if (args.count(node->writes[0].buffer.name())) continue;
+    const std::string& buffer = node->writes[0].buffer.name();
+    if (args.count(buffer)) continue;
     if (keep && keep(node)) continue;
+    int64_t uses = count_loads(sch.func()->body, buffer);
+    if (uses > 1 && count_nodes(node->body) * uses > kRecomputeBudget) continue;
     attempt([&] { sch.compute_inline(b); });
   }
 }

@@ -45,8 +45,16 @@ bool attempt_all(ir::IRSchedule& sch, F&& f) {
   return true;
 }
 
-// Inlines every spatial block that writes a temporary buffer into its consumers, except
-// the blocks `keep` selects.
+// Inlines the spatial blocks that write a temporary buffer into their consumers, except
+// the blocks `keep` selects and those too costly to recompute.
+//
+// Saving versus recomputing: inlining evaluates a block's expression once per load of its
+// buffer. A block read once is always inlined; one read k > 1 times only while
+// (expression nodes) x k stays within kRecomputeBudget. Cheap producers (a broadcast load,
+// an add, the forward values a backward kernel rereads) are recomputed where they are used;
+// costly shared ones stay as a buffer written once per kernel. Blocks are taken in order,
+// producers first, so a block's cost includes what was inlined into it.
+inline constexpr int64_t kRecomputeBudget = 256;
 void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir::ScheduleBlock*)>& keep);
 
 // For a kernel whose last block is spatial: the number of leading loops of the last block

@@ -30,8 +30,17 @@ class Program {
   std::shared_ptr<const hlir::Graph> graph_ptr() const { return graph_; }
   std::string to_string() const { return graph_->to_string(); }
 
+  // This program's value for a value of the NetBuilder graph it was built from: one of
+  // the outputs passed to build(), or an input (by name). Null for any other value.
+  const Value* from_built(const Value* v) const;
+
  private:
+  friend class NetBuilder;
   std::shared_ptr<const hlir::Graph> graph_;
+  // The builder's graph (kept alive so that its values' addresses stay unique) and the
+  // values build() was given, output by output.
+  std::shared_ptr<const hlir::Graph> built_;
+  std::vector<const Value*> built_outputs_;
 };
 
 class NetBuilder : public hlir::Builder {
@@ -78,8 +87,9 @@ class NetBuilder : public hlir::Builder {
   Value* transpose(Value* x, const std::vector<int64_t>& perm) {
     return call1("transpose", {x}, {{"perm", perm}});
   }
-  Value* pad(Value* x, const std::vector<int64_t>& pads, double value = 0.0) {
-    return call1("pad", {x}, {{"pads", pads}, {"value", value}});
+  Value* pad(Value* x, const std::vector<int64_t>& pads, double value = 0.0,
+             const std::vector<int64_t>& interior = {}) {
+    return call1("pad", {x}, {{"pads", pads}, {"value", value}, {"interior", interior}});
   }
   Value* slice(Value* x, const std::vector<int64_t>& axes, const std::vector<int64_t>& starts,
                const std::vector<int64_t>& ends, const std::vector<int64_t>& strides = {}) {
@@ -334,6 +344,28 @@ class NetBuilder : public hlir::Builder {
   Value* huber_loss(Value* x, Value* y, const std::string& reduction = "mean", double delta = 1.0) {
     return call1("huber_loss", {x, y}, {{"reduction", reduction}, {"delta", delta}});
   }
+
+  // Optimizer steps (composite/optim.cc): {new param, new state...}.
+  Values sgd_update(Value* param, Value* grad, Value* velocity, double lr, double momentum = 0.0,
+                    double dampening = 0.0, double weight_decay = 0.0, bool nesterov = false) {
+    return call("sgd_update", {param, grad, velocity},
+                {{"lr", lr}, {"momentum", momentum}, {"dampening", dampening},
+                 {"weight_decay", weight_decay}, {"nesterov", nesterov}});
+  }
+  Values adam_update(Value* param, Value* grad, Value* m, Value* v, Value* step, double lr,
+                     double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+                     double weight_decay = 0.0) {
+    return call("adam_update", {param, grad, m, v, step},
+                {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps},
+                 {"weight_decay", weight_decay}});
+  }
+  Values adamw_update(Value* param, Value* grad, Value* m, Value* v, Value* step, double lr,
+                      double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
+                      double weight_decay = 0.01) {
+    return call("adamw_update", {param, grad, m, v, step},
+                {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps},
+                 {"weight_decay", weight_decay}});
+  }
 #undef CINN_UNARY
 #undef CINN_BINARY
 
@@ -353,5 +385,11 @@ class NetBuilder : public hlir::Builder {
 using NetRule = std::function<std::vector<Value*>(NetBuilder&, const std::vector<Value*>&,
                                                   const hlir::AttrMap&)>;
 hlir::DecomposeFn net_rule(NetRule rule);
+
+// A gradient rule written against NetBuilder, for OpInfo::vjp (autodiff.h): the node and
+// its results' gradients in, its inputs' gradients (null for none) out.
+using NetVJP = std::function<std::vector<Value*>(NetBuilder&, const hlir::Node&,
+                                                 const std::vector<Value*>&)>;
+hlir::VJPFn net_vjp(NetVJP rule);
 
 }  // namespace cinn::frontend

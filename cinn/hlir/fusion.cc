@@ -113,14 +113,21 @@ class Fuser {
     // precede a node of a group it depends on (conv2d, then the bias broadcast its epilogue
     // adds), so first appearance alone is not an order; the group graph is acyclic.
     std::vector<int> order;
-    std::set<int> placed;
+    std::set<int> placed, placing;
     std::function<void(int)> place = [&](int r) {
-      if (!placed.insert(r).second) return;
+      if (placing.count(r)) {
+        CINN_THROW(InternalError) << "fusion made the group graph cyclic (a group containing op '"
+                                  << by_root[r].nodes.front()->op_name() << "' depends on itself)";
+      }
+      if (placed.count(r)) return;
+      placing.insert(r);
       for (Node* n : by_root[r].nodes) {
         for (Value* v : n->inputs) {
           if (v->producer && find(v->producer->id) != r) place(find(v->producer->id));
         }
       }
+      placing.erase(r);
+      placed.insert(r);
       order.push_back(r);
     };
     for (int r : first_seen) place(r);
@@ -255,47 +262,36 @@ class Fuser {
     return false;
   }
 
-  // Whether some path from group p to group c leaves both groups on the way.
+  // Whether some path from group p to group c leaves both groups on the way. The walk is
+  // over groups, not nodes: a group runs as one kernel, so reaching any of its nodes makes
+  // all of its results depend on what was reached (a node-level walk would miss p -> x1,
+  // x2 -> c with x1 and x2 in one other group and no path from x1 to x2).
   bool creates_cycle(int p, int c) {
-    std::vector<const Node*> stack;
-    std::set<const Node*> visited;
-    auto push_users = [&](const Node* n) {
-      for (Value* v : n->outputs) {
-        for (Node* u : users(v)) {
-          if (visited.insert(u).second) stack.push_back(u);
+    std::vector<int> stack;
+    std::set<int> visited;
+    bool found = false;
+    auto visit_successors = [&](int g) {
+      for (const Node* n : info_[g].nodes) {
+        for (Value* v : n->outputs) {
+          for (Node* u : users(v)) {
+            int h = find(u->id);
+            if (h == p || h == g) continue;
+            if (h == c) {
+              found = found || g != p;  // p -> c directly is the edge being fused
+              continue;
+            }
+            if (visited.insert(h).second) stack.push_back(h);
+          }
         }
       }
     };
-    for (Node* n : info_[p].nodes) push_users(n);
-    while (!stack.empty()) {
-      const Node* n = stack.back();
+    visit_successors(p);
+    while (!stack.empty() && !found) {
+      int g = stack.back();
       stack.pop_back();
-      int g = find(n->id);
-      if (g == p) continue;
-      if (g == c) {
-        // Reached c directly from p is fine; through an outsider it is a cycle.
-        continue;
-      }
-      // An outsider reached from p: if it reaches c, merging would create a cycle.
-      if (reaches(n, c)) return true;
+      visit_successors(g);
     }
-    return false;
-  }
-
-  bool reaches(const Node* from, int target) {
-    std::vector<const Node*> stack = {from};
-    std::set<const Node*> visited = {from};
-    while (!stack.empty()) {
-      const Node* n = stack.back();
-      stack.pop_back();
-      for (Value* v : n->outputs) {
-        for (Node* u : users(v)) {
-          if (find(u->id) == target) return true;
-          if (visited.insert(u).second) stack.push_back(u);
-        }
-      }
-    }
-    return false;
+    return found;
   }
 
   void merge(int p, int c) {

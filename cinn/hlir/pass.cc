@@ -77,7 +77,8 @@ std::set<const Node*> live_nodes(const Graph& g) {
 
 }  // namespace
 
-std::unique_ptr<Graph> rewrite_graph(const Graph& g, const NodeRewriter& rewrite, bool drop_dead) {
+std::unique_ptr<Graph> rewrite_graph(const Graph& g, const NodeRewriter& rewrite, bool drop_dead,
+                                     std::map<const Value*, Value*>* value_map) {
   auto out = std::make_unique<Graph>(g.name());
   std::map<const Value*, Value*> vmap;
   for (Value* v : g.inputs()) vmap[v] = out->add_input(v->name, v->shape(), v->dtype());
@@ -114,6 +115,7 @@ std::unique_ptr<Graph> rewrite_graph(const Graph& g, const NodeRewriter& rewrite
   std::vector<Value*> outs;
   for (Value* v : g.outputs()) outs.push_back(vmap.at(v));
   out->set_outputs(outs);
+  if (value_map) *value_map = std::move(vmap);
   return out;
 }
 

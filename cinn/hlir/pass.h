@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,8 +36,10 @@ using NodeRewriter = std::function<std::optional<std::vector<Value*>>(
 
 // Copies `g` node by node through `rewrite` (null: copy all). With `drop_dead`, nodes whose
 // results reach no output are left out. A replacement of the wrong type is an InternalError.
+// `value_map`, if given, receives each value of `g` that has a counterpart in the copy.
 std::unique_ptr<Graph> rewrite_graph(const Graph& g, const NodeRewriter& rewrite,
-                                     bool drop_dead = false);
+                                     bool drop_dead = false,
+                                     std::map<const Value*, Value*>* value_map = nullptr);
 
 using GraphPassFn = std::function<std::unique_ptr<Graph>(const Graph&)>;
 

@@ -40,7 +40,7 @@ from ._cinn import (  # noqa: F401
 )
 from . import lang  # noqa: F401
 from ._cinn import Program, Value  # noqa: F401
-from .frontend import Executable, NetBuilder, compile, load  # noqa: F401,A004
+from .frontend import Executable, NetBuilder, compile, grad, load  # noqa: F401,A004
 
 
 def build(func, target=None, precise_math=False, opt_level=3):

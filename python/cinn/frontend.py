@@ -227,3 +227,22 @@ def load(dir):
     """The :class:`Executable` saved in directory ``dir`` by :meth:`Executable.save`. Raises
     ``ExecutionError`` for a missing, corrupted or incompatible artifact."""
     return Executable(_cinn.load_artifact(str(dir)))
+
+
+def grad(program, loss, wrt):
+    """The :class:`Program` computing ``loss`` and its gradients with respect to ``wrt``.
+
+    ``loss`` is a scalar floating-point value: one of the outputs passed to
+    :meth:`NetBuilder.build` (or its output index). ``wrt`` lists program inputs (their
+    :class:`Value` or their names). The new program's outputs are ``[loss, d loss / d wrt[0],
+    ..., d loss / d wrt[-1]]`` followed by the program's other outputs, in order.
+
+    Gradients come from each op's registered VJP rule, forward and backward in one graph
+    (see ``docs/autodiff.md``). An input the loss does not depend on gets zeros; integer
+    and boolean values carry no gradient. A non-scalar loss, a ``wrt`` that is not a
+    floating-point program input, or an op without a rule raise :class:`cinn.Error`
+    subclasses.
+    """
+    if isinstance(wrt, (_cinn.Value, str)):
+        raise _cinn.Error("grad: wrt must be a list of inputs (cinn.Values or names)")
+    return _cinn.grad(program, loss, list(wrt))

@@ -26,6 +26,10 @@ py::dtype numpy_dtype(common::Type t) {
 }
 
 py::array checked_array(py::handle h, const std::string& what, common::Type dtype) {
+  // A numpy scalar (np.float32(3)) is a 0-d array: it feeds a shape [] input.
+  if (py::isinstance(h, py::module_::import("numpy").attr("generic"))) {
+    return checked_array(py::module_::import("numpy").attr("asarray")(h), what, dtype);
+  }
   if (!py::isinstance<py::array>(h)) {
     CINN_THROW(ExecutionError) << what << " must be a numpy array, got "
                                << std::string(py::str(h.get_type().attr("__name__")));

@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include "cinn/frontend/autodiff.h"
 #include "cinn/frontend/compile.h"
 #include "cinn/frontend/net_builder.h"
 #include "cinn/runtime/artifact.h"
@@ -100,6 +101,7 @@ py::dict op_schema(const hlir::OpInfo& op) {
   d["name"] = op.name;
   d["doc"] = op.doc;
   d["composite"] = op.is_composite();
+  d["has_vjp"] = static_cast<bool>(op.vjp_fn);
   d["pattern"] = op.is_composite() ? "" : hlir::op_pattern_name(op.op_pattern);
   py::list inputs;
   for (const auto& s : op.input_specs) inputs.append(py::make_tuple(s.name, s.variadic, s.optional));
@@ -178,7 +180,63 @@ void bind_frontend(py::module_& m) {
         for (auto* v : p.graph().inputs()) l.append(py::make_tuple(v->name, v->shape(), v->dtype().to_string()));
         return l;
       })
-      .def_property_readonly("num_nodes", [](const frontend::Program& p) { return p.graph().nodes().size(); });
+      .def_property_readonly("num_nodes", [](const frontend::Program& p) { return p.graph().nodes().size(); })
+      .def_property_readonly("outputs", [](const frontend::Program& p) {
+        py::list l;
+        for (auto* v : p.graph().outputs()) l.append(py::make_tuple(v->name, v->shape(), v->dtype().to_string()));
+        return l;
+      });
+
+  // loss: a builder Value (one of the outputs given to build) or an output index; wrt:
+  // builder Values (inputs) or input names.
+  m.def("grad", [](const frontend::Program& p, py::object loss, py::list wrt) {
+    const hlir::Graph& g = p.graph();
+    const hlir::Value* l = nullptr;
+    if (py::isinstance<ValuePy>(loss)) {
+      const hlir::Value* v = loss.cast<ValuePy>().value;
+      l = p.from_built(v);
+      if (!l) {
+        CINN_THROW(Error) << "grad: the loss '" << v->name << "' is not an output of the program; "
+                          << "pass it to NetBuilder.build";
+      }
+    } else if (py::isinstance<py::int_>(loss)) {
+      int64_t i = loss.cast<int64_t>(), n = static_cast<int64_t>(g.outputs().size());
+      if (i < -n || i >= n) {
+        CINN_THROW(Error) << "grad: loss output index " << i << " is out of range for a program with "
+                          << n << " outputs";
+      }
+      l = g.outputs()[i < 0 ? i + n : i];
+    } else {
+      CINN_THROW(Error) << "grad: loss must be a cinn.Value or an output index, got "
+                        << py::str(loss.get_type().attr("__name__")).cast<std::string>();
+    }
+    std::vector<const hlir::Value*> w;
+    for (py::handle h : wrt) {
+      if (py::isinstance<py::str>(h)) {
+        std::string name = h.cast<std::string>();
+        const hlir::Value* v = g.input(name);
+        if (!v) {
+          std::string names;
+          for (auto* in : g.inputs()) names += (names.empty() ? "" : ", ") + in->name;
+          CINN_THROW(Error) << "grad: the program has no input '" << name << "'; its inputs are: " << names;
+        }
+        w.push_back(v);
+      } else if (py::isinstance<ValuePy>(h)) {
+        const hlir::Value* v = h.cast<ValuePy>().value;
+        const hlir::Value* mapped = p.from_built(v);
+        if (!mapped) {
+          CINN_THROW(Error) << "grad: '" << v->name << "' (" << v->type.to_string()
+                            << ") is not an input of the program; gradients are taken with respect "
+                            << "to program inputs";
+        }
+        w.push_back(mapped);
+      } else {
+        CINN_THROW(Error) << "grad: wrt entries must be cinn.Values or input names, got "
+                          << py::str(h.get_type().attr("__name__")).cast<std::string>();
+      }
+    }
+    return frontend::grad(p, l, w);
+  }, py::arg("program"), py::arg("loss"), py::arg("wrt"));
 
   py::class_<NetBuilder, std::shared_ptr<NetBuilder>>(m, "NetBuilderCore")
       .def(py::init<const std::string&>(), py::arg("name"))

@@ -12,6 +12,12 @@ CINN_REGISTER_OP(relu)
     .inputs({"x"})
     .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.max(in[0], scalar(b, 0.0, in[0]))};
+    }))
+    // g where y > 0: max's rule would give half the gradient at exactly 0, PyTorch none.
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      Value* y = n.outputs[0];
+      Value* zero = b.broadcast_to(scalar(b, 0.0, y), y->shape());
+      return Values{b.select(b.compare(y, zero, "gt"), g[0], zero)};
     }));
 
 // relu6(x) = min(max(x, 0), 6)
@@ -224,6 +230,13 @@ CINN_REGISTER_OP(softmax)
       const auto& axis = attr<Ints>(a, "axis");
       Value* e = b.exp(b.sub(in[0], b.reduce(in[0], "max", axis, true)));
       return Values{b.div(e, b.reduce(e, "sum", axis, true))};
+    }))
+    // y (g - sum(g y)): the decomposition's gradient would also run back through the max,
+    // whose share cancels only up to rounding; this one is exact and cheaper.
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      Value* y = n.outputs[0];
+      const auto& axis = attr<Ints>(n.attrs, "axis");
+      return Values{b.mul(y, b.sub(g[0], b.reduce(b.mul(g[0], y), "sum", axis, true)))};
     }));
 
 // log_softmax(x, axis) = s - log(sum(exp(s))) with s = x - max(x), reductions over `axis`
@@ -235,6 +248,13 @@ CINN_REGISTER_OP(log_softmax)
       const auto& axis = attr<Ints>(a, "axis");
       Value* s = b.sub(in[0], b.reduce(in[0], "max", axis, true));
       return Values{b.sub(s, b.log(b.reduce(b.exp(s), "sum", axis, true)))};
+    }))
+    // g - softmax(x) sum(g) with softmax(x) = exp(y): through the decomposition the
+    // gradient would divide by the sum of exponentials and pass through the max, which
+    // loses accuracy for large logits (and cross_entropy differentiates through this rule).
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      const auto& axis = attr<Ints>(n.attrs, "axis");
+      return Values{b.sub(g[0], b.mul(b.exp(n.outputs[0]), b.reduce(g[0], "sum", axis, true)))};
     }));
 
 // logsumexp(x, axis) = m + log(sum(exp(x - m))), m = max(x) over `axis` (taken as 0 where
@@ -257,6 +277,17 @@ CINN_REGISTER_OP(logsumexp)
       };
       Value* s = b.reduce(b.exp(b.sub(x, finite_max(true))), "sum", axes, keepdim);
       return Values{b.add(b.log(s), keepdim ? finite_max(true) : finite_max(false))};
+    }))
+    // g exp(x - y), the softmax of x over the axes, computed from the result directly
+    // rather than back through the max and the division of the decomposition.
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      Value* x = n.inputs[0];
+      Ints axes = normalize_axes("logsumexp", attr<Ints>(n.attrs, "axis"), rank(x));
+      Shape keep = x->shape();
+      for (int64_t a : axes) keep[a] = 1;
+      Value* yk = b.reshape(n.outputs[0], keep);
+      Value* gk = b.reshape(g[0], keep);
+      return Values{b.mul(gk, b.exp(b.sub(x, yk)))};
     }));
 
 // clip(x, min, max) = min(max(x, min), max); an infinite bound is no bound

@@ -23,8 +23,12 @@ Value* along_axis(NetBuilder& b, Value* v, int64_t axis, int64_t rank) {
 Value* log1p(NetBuilder& b, Value* u) {
   Value* one = scalar(b, 1.0, u);
   Value* w = b.add(one, u);
-  Value* ratio = b.div(b.mul(b.log(w), u), b.sub(w, one));
-  return b.select(b.compare(w, one, "eq"), u, ratio);
+  Value* exact = b.compare(w, one, "eq");
+  // The ratio's arm reads w = 2 where it is not selected, so that it stays finite there:
+  // its gradient (zero, but multiplied by 1 / (w - 1)) would otherwise be NaN.
+  Value* safe = b.select(exact, b.broadcast_to(scalar(b, 2.0, u), w->shape()), w);
+  Value* ratio = b.div(b.mul(b.log(safe), u), b.sub(safe, one));
+  return b.select(exact, u, ratio);
 }
 
 void require_float(const std::string& op, const Value* v, const char* what) {

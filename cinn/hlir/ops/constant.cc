@@ -50,7 +50,8 @@ bool register_all() {
         return elementwise_compute([axis, t](const auto&, const auto& axes) {
           return ir::cast(t, axes[axis]);
         })(c);
-      });
+      })
+      .vjp(no_gradient());
 
   OpRegistry::global()
       .add("constant")
@@ -85,7 +86,8 @@ bool register_all() {
           }
           return v;
         })(c);
-      });
+      })
+      .vjp(no_gradient());
   return true;
 }
 

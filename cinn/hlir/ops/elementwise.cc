@@ -1,9 +1,87 @@
 // Elementwise primitives: unary math, binary arithmetic, compare, logical, select, cast.
+#include <map>
+
 #include "cinn/hlir/ops/op_util.h"
 #include "cinn/ir/intrinsics.h"
 
 namespace cinn::hlir::ops {
 namespace {
+
+// ---- Gradient helpers: shorthand for the VJP rules below.
+Value* mul(Builder& b, Value* x, Value* y) { return b.call1("mul", {x, y}); }
+Value* div(Builder& b, Value* x, Value* y) { return b.call1("div", {x, y}); }
+Value* neg(Builder& b, Value* x) { return b.call1("neg", {x}); }
+Value* mul_scalar(Builder& b, Value* x, double c) { return mul(b, x, scalar(b, c, x->dtype())); }
+Value* cmp(Builder& b, Value* x, Value* y, const char* op) {
+  return b.call1("compare", {x, y}, {{"op", std::string(op)}});
+}
+Value* select(Builder& b, Value* c, Value* x, Value* y) { return b.call1("select", {c, x, y}); }
+Value* zeros_like(Builder& b, Value* v) { return zeros(b, v->type); }
+
+// The gradient of a unary op given x, y = f(x) and the result's gradient g; null when the
+// derivative is zero wherever it exists (floor, ceil, round).
+using UnaryGrad = std::function<Value*(Builder&, Value* x, Value* y, Value* g)>;
+
+VJPFn unary_vjp(UnaryGrad f) {
+  return [f](Builder& b, const Node& n, const std::vector<Value*>& g) {
+    return std::vector<Value*>{f(b, n.inputs[0], n.outputs[0], g[0])};
+  };
+}
+
+const std::map<std::string, UnaryGrad>& unary_grads() {
+  static const std::map<std::string, UnaryGrad> rules = {
+      {"exp", [](Builder& b, Value*, Value* y, Value* g) { return mul(b, g, y); }},
+      {"log", [](Builder& b, Value* x, Value*, Value* g) { return div(b, g, x); }},
+      // d sqrt(x) = 1 / (2 sqrt(x)): g * 0.5 / y
+      {"sqrt", [](Builder& b, Value*, Value* y, Value* g) { return div(b, mul_scalar(b, g, 0.5), y); }},
+      // d x^-1/2 = -x^-3/2 / 2 = -y^3 / 2
+      {"rsqrt", [](Builder& b, Value*, Value* y, Value* g) {
+         return mul(b, mul_scalar(b, g, -0.5), mul(b, y, mul(b, y, y)));
+       }},
+      // d tanh = 1 - tanh^2
+      {"tanh", [](Builder& b, Value*, Value* y, Value* g) {
+         return b.call1("sub", {g, mul(b, g, mul(b, y, y))});
+       }},
+      // d erf = 2 / sqrt(pi) exp(-x^2)
+      {"erf", [](Builder& b, Value* x, Value*, Value* g) {
+         Value* e = b.call1("exp", {neg(b, mul(b, x, x))});
+         return mul(b, mul_scalar(b, g, 1.1283791670955126), e);
+       }},
+      {"sin", [](Builder& b, Value* x, Value*, Value* g) { return mul(b, g, b.call1("cos", {x})); }},
+      {"cos", [](Builder& b, Value* x, Value*, Value* g) { return neg(b, mul(b, g, b.call1("sin", {x}))); }},
+      // sign(x) g, 0 at x = 0 (PyTorch's choice)
+      {"abs", [](Builder& b, Value* x, Value*, Value* g) {
+         Value* zero = zeros_like(b, x);
+         return select(b, cmp(b, x, zero, "gt"), g,
+                       select(b, cmp(b, x, zero, "lt"), neg(b, g), zero));
+       }},
+      {"floor", [](Builder&, Value*, Value*, Value*) { return nullptr; }},
+      {"ceil", [](Builder&, Value*, Value*, Value*) { return nullptr; }},
+      {"round", [](Builder&, Value*, Value*, Value*) { return nullptr; }},
+  };
+  return rules;
+}
+
+VJPFn intrinsic_vjp(const std::string& name, bool returns_bool) {
+  if (returns_bool) return no_gradient();  // isnan, isinf
+  auto it = unary_grads().find(name);
+  CINN_CHECK(it != unary_grads().end()) << "no gradient rule for the intrinsic op " << name;
+  return unary_vjp(it->second);
+}
+
+// max / min: the gradient goes to the larger (smaller) operand, half to each on a tie
+// (torch.maximum's rule).
+VJPFn extremum_vjp(const char* wins) {
+  return [wins](Builder& b, const Node& n, const std::vector<Value*>& g) {
+    Value *x = n.inputs[0], *y = n.inputs[1];
+    Value* zero = zeros_like(b, x);
+    Value* half = mul_scalar(b, g[0], 0.5);
+    Value* tie = cmp(b, x, y, "eq");
+    return std::vector<Value*>{
+        select(b, cmp(b, x, y, wins), g[0], select(b, tie, half, zero)),
+        select(b, cmp(b, y, x, wins), g[0], select(b, tie, half, zero))};
+  };
+}
 
 // A unary op computed by the math intrinsic of the same name.
 void register_intrinsic_unary(const char* name, const char* doc) {
@@ -24,12 +102,14 @@ void register_intrinsic_unary(const char* name, const char* doc) {
       })
       .compute(elementwise_compute([n = std::string(name)](const auto& in, const auto& i) {
         return ir::make_intrinsic(n, {in[0](i)});
-      }));
+      }))
+      .vjp(intrinsic_vjp(name, info->returns_bool));
 }
 
 using BinaryExprFn = Expr (*)(Expr, Expr);
 
-void register_binary(const char* name, const char* doc, BinaryExprFn f, bool numbers_only = true) {
+void register_binary(const char* name, const char* doc, BinaryExprFn f, VJPFn vjp,
+                     bool numbers_only = true) {
   OpRegistry::global()
       .add(name)
       .describe(doc)
@@ -43,7 +123,8 @@ void register_binary(const char* name, const char* doc, BinaryExprFn f, bool num
         }
         return same_dtype(c);
       })
-      .compute(elementwise_compute([f](const auto& in, const auto& i) { return f(in[0](i), in[1](i)); }));
+      .compute(elementwise_compute([f](const auto& in, const auto& i) { return f(in[0](i), in[1](i)); }))
+      .vjp(std::move(vjp));
 }
 
 Expr add_fn(Expr a, Expr b) { return a + b; }
@@ -88,17 +169,50 @@ bool register_all() {
         }
         return same_dtype(c);
       })
-      .compute(elementwise_compute([](const auto& in, const auto& i) { return -in[0](i); }));
+      .compute(elementwise_compute([](const auto& in, const auto& i) { return -in[0](i); }))
+      .vjp([](Builder& b, const Node&, const std::vector<Value*>& g) {
+        return std::vector<Value*>{neg(b, g[0])};
+      });
 
-  register_binary("add", "x + y (broadcasting)", add_fn);
-  register_binary("sub", "x - y (broadcasting)", sub_fn);
-  register_binary("mul", "x * y (broadcasting)", mul_fn);
+  // The operands of a primitive binary op have one shape (Builder inserted broadcast_to,
+  // whose own rule sums the gradient back), so these rules never reduce.
+  register_binary("add", "x + y (broadcasting)", add_fn,
+                  [](Builder&, const Node&, const std::vector<Value*>& g) {
+                    return std::vector<Value*>{g[0], g[0]};
+                  });
+  register_binary("sub", "x - y (broadcasting)", sub_fn,
+                  [](Builder& b, const Node&, const std::vector<Value*>& g) {
+                    return std::vector<Value*>{g[0], neg(b, g[0])};
+                  });
+  register_binary("mul", "x * y (broadcasting)", mul_fn,
+                  [](Builder& b, const Node& n, const std::vector<Value*>& g) {
+                    return std::vector<Value*>{mul(b, g[0], n.inputs[1]), mul(b, g[0], n.inputs[0])};
+                  });
+  // d(x/y) = g / y, -g x / y^2 = -(g / y) (x / y)
   register_binary("div", "x / y (broadcasting; integers round toward -inf, like Python's //)",
-                  div_fn);
-  register_binary("max", "elementwise maximum (broadcasting)", max_fn);
-  register_binary("min", "elementwise minimum (broadcasting)", min_fn);
-  register_binary("mod", "x mod y (broadcasting; the sign follows y, like Python's %)", mod_fn);
-  register_binary("pow", "x ** y (broadcasting; floats)", pow_fn);
+                  div_fn, [](Builder& b, const Node& n, const std::vector<Value*>& g) {
+                    Value* gx = div(b, g[0], n.inputs[1]);
+                    return std::vector<Value*>{gx, neg(b, mul(b, gx, n.outputs[0]))};
+                  });
+  register_binary("max", "elementwise maximum (broadcasting)", max_fn, extremum_vjp("gt"));
+  register_binary("min", "elementwise minimum (broadcasting)", min_fn, extremum_vjp("lt"));
+  // Float mod is x - y floor(x / y): d/dx = 1, d/dy = -floor(x / y).
+  register_binary("mod", "x mod y (broadcasting; the sign follows y, like Python's %)", mod_fn,
+                  [](Builder& b, const Node& n, const std::vector<Value*>& g) {
+                    Value* q = b.call1("floor", {div(b, n.inputs[0], n.inputs[1])});
+                    return std::vector<Value*>{g[0], neg(b, mul(b, g[0], q))};
+                  });
+  // d x^y = y x^(y-1) (0 where y = 0), x^y log(x) (0 where x = 0): PyTorch's masks.
+  register_binary("pow", "x ** y (broadcasting; floats)", pow_fn,
+                  [](Builder& b, const Node& n, const std::vector<Value*>& g) {
+                    Value *x = n.inputs[0], *y = n.inputs[1], *out = n.outputs[0];
+                    Value* zero = zeros_like(b, x);
+                    Value* ym1 = b.call1("sub", {y, scalar(b, 1.0, y->dtype())});
+                    Value* gx = mul(b, g[0], mul(b, y, b.call1("pow", {x, ym1})));
+                    Value* gy = mul(b, g[0], mul(b, out, b.call1("log", {x})));
+                    return std::vector<Value*>{select(b, cmp(b, y, zero, "eq"), zero, gx),
+                                               select(b, cmp(b, x, zero, "eq"), zero, gy)};
+                  });
 
   for (auto [n, f, d] : std::vector<std::tuple<const char*, BinaryExprFn, const char*>>{
            {"logical_and", and_fn, "x and y on bools (broadcasting)"},
@@ -116,7 +230,8 @@ bool register_all() {
           }
           return std::vector<common::Type>{common::Bool()};
         })
-        .compute(elementwise_compute([f = f](const auto& in, const auto& i) { return f(in[0](i), in[1](i)); }));
+        .compute(elementwise_compute([f = f](const auto& in, const auto& i) { return f(in[0](i), in[1](i)); }))
+        .vjp(no_gradient());
   }
   OpRegistry::global()
       .add("logical_not")
@@ -128,7 +243,8 @@ bool register_all() {
         if (!c.inputs[0].dtype.is_bool()) OP_THROW(c, DTypeError) << "expects bools, got " << c.inputs[0].dtype;
         return std::vector<common::Type>{common::Bool()};
       })
-      .compute(elementwise_compute([](const auto& in, const auto& i) { return !in[0](i); }));
+      .compute(elementwise_compute([](const auto& in, const auto& i) { return !in[0](i); }))
+      .vjp(no_gradient());
 
   OpRegistry::global()
       .add("compare")
@@ -150,7 +266,8 @@ bool register_all() {
         return elementwise_compute([op](const auto& in, const auto& i) {
           return compare(op, in[0](i), in[1](i));
         })(c);
-      });
+      })
+      .vjp(no_gradient());
 
   OpRegistry::global()
       .add("select")
@@ -167,7 +284,12 @@ bool register_all() {
       })
       .compute(elementwise_compute([](const auto& in, const auto& i) {
         return ir::select(in[0](i), in[1](i), in[2](i));
-      }));
+      }))
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        Value* zero = zeros_like(b, g[0]);
+        return std::vector<Value*>{nullptr, select(b, n.inputs[0], g[0], zero),
+                                   select(b, n.inputs[0], zero, g[0])};
+      });
 
   OpRegistry::global()
       .add("cast")
@@ -180,6 +302,12 @@ bool register_all() {
       .compute([](const ComputeCall& c) {
         common::Type t = c.outputs[0].dtype;
         return elementwise_compute([t](const auto& in, const auto& i) { return ir::cast(t, in[0](i)); })(c);
+      })
+      // Float to float: the gradient converted back. From or to an integer: none.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        Value* x = n.inputs[0];
+        if (!x->dtype().is_float() || !n.outputs[0]->dtype().is_float()) return std::vector<Value*>{nullptr};
+        return std::vector<Value*>{b.call1("cast", {g[0]}, {{"dtype", x->dtype()}})};
       });
   return true;
 }

@@ -71,6 +71,22 @@ bool register_all() {
           xi.insert(xi.end(), axes.begin() + axis + ni, axes.end());
           return ins[0](xi);
         })(c);
+      })
+      // Each gathered element's gradient is added back at its index: scatter_add into
+      // zeros, with index flattened to 1-D (and the gradient's index axes merged to match).
+      // An index that was out of range (clamped by gather) gets no gradient.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        Value *x = n.inputs[0], *index = n.inputs[1];
+        int64_t axis = node_call(n).normalize_axis(get_attr<int64_t>(n.attrs, "axis"),
+                                                  static_cast<int64_t>(x->shape().size()));
+        int64_t m = num_elements(index->shape());
+        Shape us = x->shape();
+        us[axis] = m;
+        Value* flat_index = b.call1("reshape", {index}, {{"shape", std::vector<int64_t>{m}}});
+        Value* updates = b.call1("reshape", {g[0]}, {{"shape", us}});
+        return std::vector<Value*>{
+            b.call1("scatter_add", {zeros(b, x->type), flat_index, updates}, {{"axis", axis}}),
+            nullptr};
       });
 
   OpRegistry::global()
@@ -118,6 +134,12 @@ bool register_all() {
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& a) { return x(a) + added(a); }, c.output_names[0]);
         return std::vector<lang::Tensor>{out};
+      })
+      // x's gradient passes through; each update's is the gradient where it was added.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        return std::vector<Value*>{
+            g[0], nullptr,
+            b.call1("gather", {g[0], n.inputs[1]}, {{"axis", n.attrs.at("axis")}})};
       });
   return true;
 }

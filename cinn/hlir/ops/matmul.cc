@@ -101,6 +101,26 @@ bool register_all() {
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{t};
+      })
+      // With A = op(x), B = op(y) (op: transposed or not), dA = g B^T and dB = A^T g, and
+      // transposing a product swaps its factors; so each gradient is one matmul:
+      //   tx ty   dx                    dy
+      //   f  f    g y^T                 x^T g
+      //   f  t    g y                   g^T x
+      //   t  f    y g^T                 x g
+      //   t  t    y^T g^T               g^T x^T
+      // then summed over the batch axes broadcasting stretched.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        Value *x = n.inputs[0], *y = n.inputs[1], *d = g[0];
+        bool tx = get_attr<bool>(n.attrs, "transpose_x"), ty = get_attr<bool>(n.attrs, "transpose_y");
+        auto mm = [&](Value* p, Value* q, bool tp, bool tq) {
+          return b.call1("matmul", {p, q}, {{"transpose_x", tp}, {"transpose_y", tq}});
+        };
+        Value* dx = !tx ? (!ty ? mm(d, y, false, true) : mm(d, y, false, false))
+                        : (!ty ? mm(y, d, false, true) : mm(y, d, true, true));
+        Value* dy = !ty ? (!tx ? mm(x, d, true, false) : mm(x, d, false, false))
+                        : (!tx ? mm(d, x, true, false) : mm(d, x, true, true));
+        return std::vector<Value*>{sum_to(b, dx, x->shape()), sum_to(b, dy, y->shape())};
       });
   return true;
 }

@@ -1,4 +1,6 @@
 // Windowed NCHW primitives: pool2d and conv2d.
+#include <cmath>
+
 #include "cinn/hlir/ops/op_util.h"
 
 namespace cinn::hlir::ops {
@@ -98,6 +100,143 @@ ConvParams conv_params(const OpCall& c) {
   return p;
 }
 
+// ---- Gradients. Both rules see the padded input xp through its kernel taps: tap (i, j)
+// is the strided slice of xp that the taps at window offset (i dh, j dw) read, one element
+// per output position; its adjoint (unslice) puts a value per output position back there.
+
+using Ints = std::vector<int64_t>;
+
+Value* tap(Builder& b, Value* xp, int64_t i, int64_t j, const Ints& stride, const Shape& out) {
+  return b.call1("slice", {xp}, {{"axes", Ints{2, 3}},
+                                 {"starts", Ints{i, j}},
+                                 {"ends", Ints{i + stride[0] * (out[2] - 1) + 1,
+                                               j + stride[1] * (out[3] - 1) + 1}},
+                                 {"strides", stride}});
+}
+
+Value* untap(Builder& b, Value* v, int64_t i, int64_t j, const Ints& stride, int64_t hp, int64_t wp) {
+  return unslice(b, unslice(b, v, 2, i, stride[0], hp), 3, j, stride[1], wp);
+}
+
+Value* pad_hw(Builder& b, Value* x, int64_t ph, int64_t pw, double value = 0.0) {
+  if (ph == 0 && pw == 0) return x;
+  return b.call1("pad", {x}, {{"pads", Ints{0, 0, 0, 0, ph, ph, pw, pw}}, {"value", value}});
+}
+
+// max: each output's gradient goes to the first tap (in window order) holding the maximum,
+// as PyTorch's max_pool2d indices do; avg: to every tap, divided by the window's count.
+std::vector<Value*> pool2d_vjp(Builder& b, const Node& n, const std::vector<Value*>& g) {
+  PoolParams p = pool_params(node_call(n));
+  Value *x = n.inputs[0], *y = n.outputs[0];
+  const Shape& xs = x->shape();
+  const Shape& ys = y->shape();
+  int64_t hp = xs[2] + 2 * p.padding[0], wp = xs[3] + 2 * p.padding[1];
+  Value* share = g[0];
+  Value* xp = nullptr;
+  Value* zero = nullptr;
+  if (p.is_max) {
+    xp = pad_hw(b, x, p.padding[0], p.padding[1], -HUGE_VAL);
+    zero = zeros(b, y->type);
+  } else if (p.exclusive && (p.padding[0] > 0 || p.padding[1] > 0)) {
+    // The window clipped to the input, per output row (column): min(lo + k, n) - max(lo, 0)
+    // with lo = o * stride - pad, the forward's divisor.
+    common::Type i64 = common::Int(64);
+    auto clipped = [&](int d) {
+      Value* lo = b.call1("sub", {b.call1("mul", {b.call1("iota", {}, {{"shape", Ints{ys[2 + d]}}}),
+                                                  scalar(b, static_cast<double>(p.stride[d]), i64)}),
+                                  scalar(b, static_cast<double>(p.padding[d]), i64)});
+      Value* hi = b.call1("min", {b.call1("add", {lo, scalar(b, static_cast<double>(p.kernel[d]), i64)}),
+                                  scalar(b, static_cast<double>(xs[2 + d]), i64)});
+      Value* c = b.call1("sub", {hi, b.call1("max", {lo, scalar(b, 0.0, i64)})});
+      return b.call1("cast", {c}, {{"dtype", x->dtype()}});
+    };
+    Value* rows = b.call1("reshape", {clipped(0)}, {{"shape", Ints{ys[2], 1}}});
+    Value* cols = b.call1("reshape", {clipped(1)}, {{"shape", Ints{1, ys[3]}}});
+    share = b.call1("div", {g[0], b.call1("mul", {rows, cols})});
+  } else {
+    share = b.call1("mul", {g[0], scalar(b, 1.0 / static_cast<double>(p.kernel[0] * p.kernel[1]), x->dtype())});
+  }
+  // max: the window position of the first tap equal to the maximum, per output (a min
+  // over the taps, so that each tap's comparison is used once: chained "claimed" masks
+  // would grow exponentially once fusion inlines them).
+  Value* first = nullptr;
+  auto position = [&](int64_t k) {
+    return b.call1("broadcast_to", {scalar(b, static_cast<double>(k), common::Int(32))},
+                   {{"shape", ys}});
+  };
+  int64_t taps = p.kernel[0] * p.kernel[1];
+  if (p.is_max) {
+    for (int64_t k = 0; k < taps; ++k) {
+      Value* hit = b.call1("compare", {tap(b, xp, k / p.kernel[1], k % p.kernel[1], p.stride, ys), y},
+                           {{"op", std::string("eq")}});
+      Value* at = b.call1("select", {hit, position(k), position(taps)});
+      first = first ? b.call1("min", {first, at}) : at;
+    }
+  }
+  Value* dxp = nullptr;
+  for (int64_t k = 0; k < taps; ++k) {
+    Value* c = share;
+    if (p.is_max) {
+      c = b.call1("select", {b.call1("compare", {first, position(k)}, {{"op", std::string("eq")}}), g[0], zero});
+    }
+    Value* u = untap(b, c, k / p.kernel[1], k % p.kernel[1], p.stride, hp, wp);
+    dxp = dxp ? b.call1("add", {dxp, u}) : u;
+  }
+  return {pad_hw(b, dxp, -p.padding[0], -p.padding[1])};
+}
+
+// dx: the transposed convolution, as a convolution of the gradient spread by the stride
+// (stride - 1 zeros between elements) and padded by dilation (k - 1) - pad before, with
+// the kernel flipped and its two channel axes swapped within each group.
+// dw: per tap (i, j), dw[o, c, i, j] = sum over n and output positions of g[n, o] times
+// tap (i, j) of x[n, c]: a matmul per group batched over n, summed over n.
+std::vector<Value*> conv2d_vjp(Builder& b, const Node& n, const std::vector<Value*>& g) {
+  ConvParams p = conv_params(node_call(n));
+  Value *x = n.inputs[0], *w = n.inputs[1], *d = g[0];
+  const Shape& xs = x->shape();
+  const Shape& ws = w->shape();
+  const Shape& ys = d->shape();
+  int64_t groups = p.groups, O = ws[0], og = O / groups, cg = ws[1], C = xs[1];
+
+  Value* wt = b.call1("reshape", {w}, {{"shape", Ints{groups, og, cg, ws[2], ws[3]}}});
+  wt = b.call1("transpose", {wt}, {{"perm", Ints{0, 2, 1, 3, 4}}});
+  wt = b.call1("reshape", {wt}, {{"shape", Ints{C, og, ws[2], ws[3]}}});
+  for (int64_t axis : {2, 3}) {
+    int64_t k = ws[axis];
+    if (k == 1) continue;
+    Value* i = b.call1("iota", {}, {{"shape", Ints{k}}});
+    Value* rev = b.call1("sub", {scalar(b, static_cast<double>(k - 1), common::Int(64)), i});
+    wt = b.call1("gather", {wt, rev}, {{"axis", axis}});
+  }
+  Value* gd = d;
+  Ints pads(8, 0);
+  for (int e = 0; e < 2; ++e) {
+    int64_t axis = 2 + e, span = (ys[axis] - 1) * p.stride[e] + 1;
+    gd = unslice(b, gd, axis, 0, p.stride[e], span);
+    pads[2 * axis] = p.dilation[e] * (ws[axis] - 1) - p.padding[e];
+    pads[2 * axis + 1] = xs[axis] - span + p.padding[e];
+  }
+  gd = b.call1("pad", {gd}, {{"pads", pads}});
+  Value* dx = b.call1("conv2d", {gd, wt}, {{"dilation", p.dilation}, {"groups", groups}});
+
+  Value* xp = pad_hw(b, x, p.padding[0], p.padding[1]);
+  int64_t positions = ys[2] * ys[3];
+  Value* g4 = b.call1("reshape", {d}, {{"shape", Ints{xs[0], groups, og, positions}}});
+  std::vector<Value*> taps;
+  for (int64_t i = 0; i < ws[2]; ++i) {
+    for (int64_t j = 0; j < ws[3]; ++j) {
+      Value* v = tap(b, xp, i * p.dilation[0], j * p.dilation[1], p.stride, ys);
+      v = b.call1("reshape", {v}, {{"shape", Ints{xs[0], groups, cg, positions}}});
+      Value* m = b.call1("matmul", {g4, v}, {{"transpose_y", true}});
+      Value* s = b.call1("reduce", {m}, {{"kind", std::string("sum")}, {"axis", Ints{0}}});
+      taps.push_back(b.call1("reshape", {s}, {{"shape", Ints{O, cg, 1}}}));
+    }
+  }
+  Value* dw = taps.size() == 1 ? taps[0] : b.call1("concat", taps, {{"axis", int64_t{2}}});
+  dw = b.call1("reshape", {dw}, {{"shape", ws}});
+  return {dx, dw};
+}
+
 bool register_all() {
   OpRegistry::global()
       .add("pool2d")
@@ -168,7 +307,8 @@ bool register_all() {
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{avg};
-      });
+      })
+      .vjp(pool2d_vjp);
 
   OpRegistry::global()
       .add("conv2d")
@@ -255,7 +395,8 @@ bool register_all() {
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{out};
-      });
+      })
+      .vjp(conv2d_vjp);
   return true;
 }
 

@@ -63,4 +63,48 @@ std::vector<int64_t> normalize_axes(const OpCall& call, const std::vector<int64_
   return hlir::normalize_axes(call.op.name, axes, rank);
 }
 
+OpCall node_call(const Node& n) {
+  std::vector<TensorType> types;
+  for (const Value* v : n.inputs) types.push_back(v->type);
+  return OpCall{*n.op, std::move(types), n.attrs};
+}
+
+Value* scalar(Builder& b, double value, common::Type t) {
+  return b.call1("fill_constant", {}, {{"shape", std::vector<int64_t>{}}, {"value", value}, {"dtype", t}});
+}
+
+Value* zeros(Builder& b, const TensorType& t) {
+  return b.call1("broadcast_to", {scalar(b, 0.0, t.dtype)}, {{"shape", t.shape}});
+}
+
+Value* sum_to(Builder& b, Value* g, const Shape& shape) {
+  const Shape& gs = g->shape();
+  if (gs == shape) return g;
+  CINN_CHECK(gs.size() >= shape.size()) << shape_to_string(gs) << " to " << shape_to_string(shape);
+  size_t lead = gs.size() - shape.size();
+  std::vector<int64_t> axes;
+  for (size_t d = 0; d < gs.size(); ++d) {
+    if (d < lead || (shape[d - lead] == 1 && gs[d] != 1)) axes.push_back(static_cast<int64_t>(d));
+  }
+  Value* s = axes.empty() ? g
+                          : b.call1("reduce", {g}, {{"kind", std::string("sum")}, {"axis", axes}, {"keepdim", true}});
+  return s->shape() == shape ? s : b.call1("reshape", {s}, {{"shape", shape}});
+}
+
+Value* unslice(Builder& b, Value* v, int64_t axis, int64_t start, int64_t stride, int64_t extent) {
+  size_t rank = v->shape().size();
+  int64_t n = v->shape()[axis];
+  std::vector<int64_t> pads(2 * rank, 0), interior(rank, 0);
+  pads[2 * axis] = start;
+  pads[2 * axis + 1] = extent - start - ((n - 1) * stride + 1);
+  interior[axis] = stride - 1;
+  return b.call1("pad", {v}, {{"pads", pads}, {"interior", interior}});
+}
+
+VJPFn no_gradient() {
+  return [](Builder&, const Node& n, const std::vector<Value*>&) {
+    return std::vector<Value*>(n.inputs.size(), nullptr);
+  };
+}
+
 }  // namespace cinn::hlir::ops

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cinn/hlir/builder.h"
 #include "cinn/hlir/op.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/lang/reduce.h"
@@ -31,5 +32,25 @@ ComputeFn elementwise_compute(ElementFn body);
 // Normalized, sorted, unique axes; [] means all axes. ShapeError on out-of-range axes.
 std::vector<int64_t> normalize_axes(const OpCall& call, const std::vector<int64_t>& axes,
                                     int64_t rank);
+
+// ---- Helpers of the reverse-mode (VJP) rules registered with each op (OpInfo::vjp; the
+// autodiff driver is frontend/autodiff.h). A rule returns one gradient per input, null for
+// an input that gets none: an integer index, or a zero gradient (floor, compare, ...).
+
+// The OpCall of a graph node: a rule reuses the op's own attribute parsing through it.
+OpCall node_call(const Node& n);
+// A scalar (shape []) constant of dtype `t`; broadcasting binary ops broadcast it.
+Value* scalar(Builder& b, double value, common::Type t);
+// A tensor of type `t` filled with zeros.
+Value* zeros(Builder& b, const TensorType& t);
+// The reverse of numpy broadcasting: g summed over the axes broadcasting added or stretched,
+// so that it has `shape` (g's shape must be a broadcast of `shape`).
+Value* sum_to(Builder& b, Value* g, const Shape& shape);
+// The adjoint of a strided slice of one axis: v's elements placed at start + i * stride of
+// an axis of `extent`, zeros elsewhere (pad with interior padding; a negative amount after
+// crops what runs past the end).
+Value* unslice(Builder& b, Value* v, int64_t axis, int64_t start, int64_t stride, int64_t extent);
+// The rule of ops whose results carry no gradient back (comparisons, argmax, iota, ...).
+VJPFn no_gradient();
 
 }  // namespace cinn::hlir::ops

@@ -47,6 +47,9 @@ bool register_all() {
         auto axes = normalize_axes(c.call, c.call.attr<std::vector<int64_t>>("axis"),
                                    static_cast<int64_t>(in.size()));
         bool keep = c.call.attr<bool>("keepdim");
+        if (axes.empty()) {  // a scalar: nothing to reduce
+          return elementwise_compute([](const auto& ins, const auto& i) { return ins[0](i); })(c);
+        }
         std::vector<lang::ReduceAxis> raxes;
         for (auto a : axes) raxes.push_back(lang::reduce_axis(Expr(in[a]), "r" + std::to_string(a)));
         lang::Tensor x = c.inputs[0];
@@ -67,6 +70,34 @@ bool register_all() {
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{t};
+      })
+      // With gk, yk the gradient and the result shaped as with keepdim (broadcasting over
+      // the reduced axes):
+      //   sum:      gk
+      //   max, min: gk where x equals the extremum, shared evenly among ties (torch.amax)
+      //   prod:     gk yk / x (an x of exactly 0 gives inf or NaN: no special case)
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        Value *x = n.inputs[0], *y = n.outputs[0];
+        const Shape& xs = x->shape();
+        auto axes = normalize_axes(node_call(n), get_attr<std::vector<int64_t>>(n.attrs, "axis"),
+                                   static_cast<int64_t>(xs.size()));
+        Shape keep = xs;
+        for (int64_t a : axes) keep[a] = 1;
+        auto kept = [&](Value* v) {
+          return v->shape() == keep ? v : b.call1("reshape", {v}, {{"shape", keep}});
+        };
+        auto spread = [&](Value* v) { return b.call1("broadcast_to", {v}, {{"shape", xs}}); };
+        Value* gk = kept(g[0]);
+        const auto& kind = get_attr<std::string>(n.attrs, "kind");
+        if (kind == "sum") return std::vector<Value*>{spread(gk)};
+        if (kind == "prod") {
+          return std::vector<Value*>{
+              b.call1("div", {spread(b.call1("mul", {gk, kept(y)})), x})};
+        }
+        Value* hit = b.call1("cast", {b.call1("compare", {x, spread(kept(y))}, {{"op", std::string("eq")}})},
+                             {{"dtype", x->dtype()}});
+        Value* count = b.call1("reduce", {hit}, {{"kind", std::string("sum")}, {"axis", axes}, {"keepdim", true}});
+        return std::vector<Value*>{b.call1("mul", {hit, spread(b.call1("div", {gk, count}))})};
       });
   return true;
 }
@@ -149,7 +180,8 @@ bool register_arg_reduce() {
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{arg};
-      });
+      })
+      .vjp(no_gradient());
   return true;
 }
 

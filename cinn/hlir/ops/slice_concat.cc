@@ -98,6 +98,15 @@ bool register_all() {
           }
           return ins[0](idx);
         })(c);
+      })
+      // The gradient put back where the slice read, zeros elsewhere.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        const Shape& xs = n.inputs[0]->shape();
+        Value* v = g[0];
+        for (const SliceDim& d : slice_dims(node_call(n))) {
+          v = unslice(b, v, d.axis, d.start, d.stride, xs[d.axis]);
+        }
+        return std::vector<Value*>{v};
       });
 
   OpRegistry::global()
@@ -140,6 +149,19 @@ bool register_all() {
           }
           return result;
         })(c);
+      })
+      // Each operand gets its slice of the gradient.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        int64_t axis = concat_axis(node_call(n)), offset = 0;
+        std::vector<Value*> out;
+        for (const Value* x : n.inputs) {
+          int64_t len = x->shape()[axis];
+          out.push_back(b.call1("slice", {g[0]}, {{"axes", std::vector<int64_t>{axis}},
+                                                  {"starts", std::vector<int64_t>{offset}},
+                                                  {"ends", std::vector<int64_t>{offset + len}}}));
+          offset += len;
+        }
+        return out;
       });
   return true;
 }

@@ -1,4 +1,5 @@
 // Layout primitives: broadcast_to, reshape, transpose, pad; fill_constant.
+#include <algorithm>
 #include <numeric>
 
 #include "cinn/hlir/ops/op_util.h"
@@ -21,19 +22,34 @@ std::vector<Expr> unflatten_index(Expr flat, const Shape& shape) {
   return idx;
 }
 
-// pad's `pads` as (before, after) per axis; ShapeError naming the op unless it has two
-// entries per axis and every padded extent stays positive.
-std::vector<std::pair<int64_t, int64_t>> pad_amounts(const OpCall& c) {
+// pad's amounts per axis: `before`, `after` and `interior` (elements between neighbours).
+struct PadAxis {
+  int64_t before = 0, after = 0, interior = 0;
+};
+
+// ShapeError naming the op unless pads has two entries per axis, interior none or one
+// non-negative entry per axis, and every padded extent stays positive.
+std::vector<PadAxis> pad_amounts(const OpCall& c) {
   const auto& pads = c.attr<std::vector<int64_t>>("pads");
+  auto interior = c.attr<std::vector<int64_t>>("interior");
   const Shape& in = c.inputs[0].shape;
   if (pads.size() != 2 * in.size()) {
     OP_THROW(c, ShapeError) << "pads must have 2 entries per axis ([before_0, after_0, "
                             << "before_1, ...]), got " << pads.size() << " for rank " << in.size();
   }
-  std::vector<std::pair<int64_t, int64_t>> out;
+  if (interior.empty()) interior.assign(in.size(), 0);
+  if (interior.size() != in.size()) {
+    OP_THROW(c, ShapeError) << "interior must have one entry per axis, got " << interior.size()
+                            << " for rank " << in.size();
+  }
+  std::vector<PadAxis> out;
   for (size_t d = 0; d < in.size(); ++d) {
-    out.emplace_back(pads[2 * d], pads[2 * d + 1]);
-    if (in[d] + pads[2 * d] + pads[2 * d + 1] <= 0) {
+    if (interior[d] < 0) {
+      OP_THROW(c, ShapeError) << "interior padding must be >= 0, got " << interior[d]
+                              << " for axis " << d;
+    }
+    out.push_back({pads[2 * d], pads[2 * d + 1], interior[d]});
+    if (in[d] + (in[d] - 1) * interior[d] + pads[2 * d] + pads[2 * d + 1] <= 0) {
       OP_THROW(c, ShapeError) << "pads " << attr_to_string(Attr(pads)) << " leave axis " << d
                               << " (size " << in[d] << ") empty";
     }
@@ -72,6 +88,9 @@ bool register_all() {
           }
           return ins[0](idx);
         })(c);
+      })
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        return std::vector<Value*>{sum_to(b, g[0], n.inputs[0]->shape())};
       });
 
   OpRegistry::global()
@@ -107,6 +126,9 @@ bool register_all() {
         return elementwise_compute([in, out](const auto& ins, const auto& axes) {
           return ins[0](unflatten_index(flatten_index(axes, out), in));
         })(c);
+      })
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        return std::vector<Value*>{b.call1("reshape", {g[0]}, {{"shape", n.inputs[0]->shape()}})};
       });
 
   OpRegistry::global()
@@ -139,23 +161,36 @@ bool register_all() {
           for (size_t i = 0; i < perm.size(); ++i) idx[perm[i] < 0 ? perm[i] + r : perm[i]] = axes[i];
           return ins[0](idx);
         })(c);
+      })
+      // The inverse permutation: x's axis perm[i] is the result's axis i.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        auto perm = get_attr<std::vector<int64_t>>(n.attrs, "perm");
+        int64_t r = static_cast<int64_t>(perm.size());
+        std::vector<int64_t> inverse(perm.size());
+        for (int64_t i = 0; i < r; ++i) inverse[perm[i] < 0 ? perm[i] + r : perm[i]] = i;
+        return std::vector<Value*>{b.call1("transpose", {g[0]}, {{"perm", inverse}})};
       });
 
-  // pad: out[i] = x[i - before] where that index is inside x, else value; a negative amount
-  // crops (torch.nn.functional.pad's rule, but pads are listed from the first axis).
+  // pad: out[before + i (interior + 1)] = x[i], value elsewhere; a negative amount crops
+  // (torch.nn.functional.pad's rule, but pads are listed from the first axis). Interior
+  // padding (XLA's) spreads x's elements apart: it is the adjoint of a strided slice.
   OpRegistry::global()
       .add("pad")
-      .describe("x padded with the constant `value`: out[i] = x[i - before] inside x, `value` "
-                "elsewhere; pads = [before_0, after_0, before_1, after_1, ...] for every axis "
-                "in order (negative amounts crop)")
+      .describe("x padded with the constant `value`: out[before + i * (interior + 1)] = x[i], "
+                "`value` elsewhere; pads = [before_0, after_0, before_1, after_1, ...] for "
+                "every axis in order (negative amounts crop)")
       .inputs({"x"})
       .required_attr("pads", AttrKind::kInts, "[before_0, after_0, before_1, ...]: 2 per axis")
       .attr("value", 0.0, "the fill value (converted to x's dtype)")
+      .attr("interior", std::vector<int64_t>{}, "elements of `value` between neighbours, per "
+            "axis; [] means none")
       .pattern(OpPattern::kInjective)
       .infer_shape([](const OpCall& c) {
         Shape out = c.inputs[0].shape;
         auto pads = pad_amounts(c);
-        for (size_t d = 0; d < out.size(); ++d) out[d] += pads[d].first + pads[d].second;
+        for (size_t d = 0; d < out.size(); ++d) {
+          out[d] += (out[d] - 1) * pads[d].interior + pads[d].before + pads[d].after;
+        }
         return std::vector<Shape>{out};
       })
       .compute([](const ComputeCall& c) {
@@ -167,15 +202,51 @@ bool register_all() {
           std::vector<Expr> idx = axes;
           Expr inside;
           for (size_t d = 0; d < in.size(); ++d) {
-            Expr i = pads[d].first == 0 ? axes[d] : axes[d] - Expr(pads[d].first);
+            const PadAxis& p = pads[d];
+            Expr i = p.before == 0 ? axes[d] : axes[d] - Expr(p.before);
             idx[d] = i;
-            if (pads[d].first <= 0 && pads[d].second <= 0) continue;  // only crops: inside x
-            Expr ok = i >= Expr(int64_t{0}) && i < Expr(in[d]);
+            if (p.before <= 0 && p.after <= 0 && p.interior == 0) continue;  // only crops
+            Expr ok = i >= Expr(int64_t{0});
+            if (p.interior > 0) {
+              Expr step(p.interior + 1);
+              ok = ok && i % step == Expr(int64_t{0});
+              i = i / step;
+            }
+            ok = ok && i < Expr(in[d]);
             inside = inside.defined() ? (inside && ok) : ok;
             idx[d] = ir::max(ir::min(i, Expr(in[d] - 1)), Expr(int64_t{0}));
           }
           return inside.defined() ? ir::select(inside, ins[0](idx), v) : ins[0](idx);
         })(c);
+      })
+      // The gradient read back where x's elements went: without interior padding, a pad
+      // by the negated amounts (a crop); with it, a strided slice (after padding what the
+      // forward cropped, so that every element's position exists).
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        auto pads = pad_amounts(node_call(n));
+        const Shape& xs = n.inputs[0]->shape();
+        bool interior = false;
+        std::vector<int64_t> crop, uncrop, axes, starts, ends, strides;
+        for (size_t d = 0; d < pads.size(); ++d) {
+          const PadAxis& p = pads[d];
+          interior = interior || p.interior > 0;
+          crop.insert(crop.end(), {-p.before, -p.after});
+          uncrop.insert(uncrop.end(), {std::max<int64_t>(-p.before, 0), std::max<int64_t>(-p.after, 0)});
+          int64_t first = std::max<int64_t>(p.before, 0);
+          axes.push_back(static_cast<int64_t>(d));
+          starts.push_back(first);
+          ends.push_back(first + (xs[d] - 1) * (p.interior + 1) + 1);
+          strides.push_back(p.interior + 1);
+        }
+        if (!interior) return std::vector<Value*>{b.call1("pad", {g[0]}, {{"pads", crop}})};
+        Value* v = g[0];
+        if (std::any_of(uncrop.begin(), uncrop.end(), [](int64_t a) { return a > 0; })) {
+          v = b.call1("pad", {v}, {{"pads", uncrop}});
+        }
+        return std::vector<Value*>{b.call1("slice", {v}, {{"axes", axes},
+                                                          {"starts", starts},
+                                                          {"ends", ends},
+                                                          {"strides", strides}})};
       });
 
   OpRegistry::global()
@@ -191,7 +262,8 @@ bool register_all() {
       .compute([](const ComputeCall& c) {
         Expr v = ir::make_const(c.outputs[0].dtype, c.call.attr<double>("value"));
         return elementwise_compute([v](const auto&, const auto&) { return v; })(c);
-      });
+      })
+      .vjp(no_gradient());
   return true;
 }
 

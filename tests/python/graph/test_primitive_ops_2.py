@@ -350,9 +350,33 @@ def test_pad_fuses_as_injective(rng):
                                rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("pads,interior", [([0, 0, 0, 0], [1, 2]), ([2, -1, -1, 3], [2, 0]),
+                                          ([-3, 1, 1, -2], [1, 1])])
+def test_pad_interior(rng, pads, interior):
+    """out[before + i * (interior + 1)] = x[i]: numpy reference built by scattering."""
+    x = rand(rng, 4, 5)
+    out = run(lambda b, v: b.pad(v, pads, 0.5, interior), x=x)
+    full = [(n - 1) * (k + 1) + 1 for n, k in zip(x.shape, interior)]
+    spread = np.full(full, 0.5, "float32")
+    spread[::interior[0] + 1, ::interior[1] + 1] = x
+    ref = spread
+    for d in range(2):
+        before, after = pads[2 * d], pads[2 * d + 1]
+        width = [(0, 0), (0, 0)]
+        width[d] = (max(before, 0), max(after, 0))
+        ref = np.pad(ref, width, constant_values=0.5)
+        lo, hi = max(-before, 0), ref.shape[d] - max(-after, 0)
+        ref = ref[lo:hi] if d == 0 else ref[:, lo:hi]
+    np.testing.assert_array_equal(out, ref)
+
+
 def test_pad_errors():
     b = cinn.NetBuilder("t")
     x = b.input([4, 5], "float32", "x")
+    with pytest.raises(cinn.ShapeError, match="op 'pad'.*interior padding must be >= 0"):
+        b.pad(x, [0, 0, 0, 0], 0.0, [1, -1])
+    with pytest.raises(cinn.ShapeError, match="op 'pad'.*interior must have one entry per axis"):
+        b.pad(x, [0, 0, 0, 0], 0.0, [1])
     with pytest.raises(cinn.ShapeError, match="op 'pad'.*2 entries per axis"):
         b.pad(x, [1, 1])
     with pytest.raises(cinn.ShapeError, match="op 'pad'.*empty"):
