@@ -5,7 +5,6 @@
 #include <set>
 
 #include "cinn/frontend/passes.h"
-#include "cinn/hlir/ops/op_util.h"
 
 namespace cinn::frontend {
 
@@ -75,7 +74,7 @@ class Backprop {
  private:
   void apply_rule(Node* n, std::vector<Value*> out_grads) {
     for (size_t i = 0; i < out_grads.size(); ++i) {
-      if (!out_grads[i]) out_grads[i] = hlir::ops::zeros(b_, n->outputs[i]->type);
+      if (!out_grads[i]) out_grads[i] = b_.full(n->outputs[i]->type, 0.0);
     }
     std::vector<Value*> in_grads = n->op->vjp_fn(b_, *n, out_grads);
     if (in_grads.size() != n->inputs.size()) {
@@ -142,8 +141,7 @@ std::vector<Value*> append_gradients(Builder& b, Value* loss, const std::vector<
   Backprop bp(b);
   for (Value* w : wrt) bp.activate(w);
   bp.propagate_activity(forward);
-  Value* one = b.call1("broadcast_to", {hlir::ops::scalar(b, 1.0, loss->dtype())},
-                       {{"shape", loss->shape()}});
+  Value* one = b.full(loss->type, 1.0);
   bp.accumulate(loss, one, nullptr);
   // Only the nodes the loss depends on.
   std::set<const Value*> needed{loss};
@@ -161,7 +159,7 @@ std::vector<Value*> append_gradients(Builder& b, Value* loss, const std::vector<
   std::vector<Value*> out;
   for (Value* w : wrt) {
     Value* gw = bp.gradient(w);
-    out.push_back(gw ? gw : hlir::ops::zeros(b, w->type));
+    out.push_back(gw ? gw : b.full(w->type, 0.0));
   }
   return out;
 }

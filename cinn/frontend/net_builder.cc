@@ -42,10 +42,6 @@ Value* NetBuilder::fill_constant(const std::vector<int64_t>& shape, double value
   return call1("fill_constant", {}, {{"shape", shape}, {"value", value}, {"dtype", dtype}});
 }
 
-Value* NetBuilder::constant_like(double value, Value* like) {
-  return broadcast_to(fill_constant({}, value, like->dtype()), like->shape());
-}
-
 hlir::DecomposeFn net_rule(NetRule rule) {
   return [rule = std::move(rule)](hlir::Builder& b, const std::vector<Value*>& in,
                                   const hlir::AttrMap& attrs) {

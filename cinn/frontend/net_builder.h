@@ -55,8 +55,6 @@ class NetBuilder : public hlir::Builder {
   // reach them. The builder can go on adding ops afterwards.
   Program build(const std::vector<Value*>& outputs);
 
-  // A scalar constant broadcast to `like`'s shape, with its dtype.
-  Value* constant_like(double value, Value* like);
   Value* fill_constant(const std::vector<int64_t>& shape, double value,
                        common::Type dtype = common::Float(32));
 
@@ -381,7 +379,7 @@ class NetBuilder : public hlir::Builder {
 
 // A decomposition rule written against NetBuilder, for OpInfo::decompose:
 //   CINN_REGISTER_OP(relu).inputs({"x"}).decompose(net_rule([](NetBuilder& b, const auto& in,
-//       const hlir::AttrMap&) { return std::vector<Value*>{b.max(in[0], b.constant_like(0, in[0]))}; }));
+//       const hlir::AttrMap&) { return std::vector<Value*>{b.max(in[0], b.full(in[0]->type, 0.0))}; }));
 using NetRule = std::function<std::vector<Value*>(NetBuilder&, const std::vector<Value*>&,
                                                   const hlir::AttrMap&)>;
 hlir::DecomposeFn net_rule(NetRule rule);

@@ -86,6 +86,14 @@ std::vector<Value*> Builder::call(const std::string& name, std::vector<Value*> i
   return n->outputs;
 }
 
+Value* Builder::scalar(double value, common::Type dtype) {
+  return call1("fill_constant", {}, {{"shape", Shape{}}, {"value", value}, {"dtype", dtype}});
+}
+
+Value* Builder::full(const TensorType& t, double value) {
+  return call1("broadcast_to", {scalar(value, t.dtype)}, {{"shape", t.shape}});
+}
+
 Value* Builder::call1(const std::string& name, std::vector<Value*> inputs, const AttrMap& attrs) {
   auto outs = call(name, std::move(inputs), attrs);
   if (outs.size() != 1) {

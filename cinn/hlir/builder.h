@@ -23,6 +23,11 @@ class Builder {
   // The same for an op with exactly one result.
   Value* call1(const std::string& name, std::vector<Value*> inputs, const AttrMap& attrs = {});
 
+  // A scalar (shape []) constant of `dtype` (fill_constant); broadcasting ops broadcast it.
+  Value* scalar(double value, common::Type dtype);
+  // A tensor of type `t` with every element `value`: the scalar broadcast to t's shape.
+  Value* full(const TensorType& t, double value);
+
   // The numpy broadcast of two shapes; ShapeError naming `op` if they do not broadcast.
   static Shape broadcast_shapes(const std::string& op, const Shape& a, const Shape& b);
 

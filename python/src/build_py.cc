@@ -26,11 +26,11 @@ py::dtype numpy_dtype(common::Type t) {
 }
 
 py::array checked_array(py::handle h, const std::string& what, common::Type dtype) {
-  // A numpy scalar (np.float32(3)) is a 0-d array: it feeds a shape [] input.
-  if (py::isinstance(h, py::module_::import("numpy").attr("generic"))) {
-    return checked_array(py::module_::import("numpy").attr("asarray")(h), what, dtype);
-  }
   if (!py::isinstance<py::array>(h)) {
+    // A numpy scalar (np.float32(3)) is a 0-d array: it feeds a shape [] input. Checked
+    // only off the array path, which every call of a compiled program takes.
+    py::module_ np = py::module_::import("numpy");
+    if (py::isinstance(h, np.attr("generic"))) return checked_array(np.attr("asarray")(h), what, dtype);
     CINN_THROW(ExecutionError) << what << " must be a numpy array, got "
                                << std::string(py::str(h.get_type().attr("__name__")));
   }

@@ -16,7 +16,7 @@ CINN_REGISTER_OP(relu)
     // g where y > 0: max's rule would give half the gradient at exactly 0, PyTorch none.
     .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
       Value* y = n.outputs[0];
-      Value* zero = b.broadcast_to(scalar(b, 0.0, y), y->shape());
+      Value* zero = b.full(y->type, 0.0);
       return Values{b.select(b.compare(y, zero, "gt"), g[0], zero)};
     }));
 
@@ -273,7 +273,7 @@ CINN_REGISTER_OP(logsumexp)
       // reductions then share one kernel (a reshape would be an Injective epilogue).
       auto finite_max = [&](bool keep) {
         Value* m = b.reduce(x, "max", axes, keep);
-        return b.select(b.isinf(m), b.broadcast_to(scalar(b, 0.0, x), m->shape()), m);
+        return b.select(b.isinf(m), b.full(m->type, 0.0), m);
       };
       Value* s = b.reduce(b.exp(b.sub(x, finite_max(true))), "sum", axes, keepdim);
       return Values{b.add(b.log(s), keepdim ? finite_max(true) : finite_max(false))};

@@ -110,7 +110,7 @@ Value* pick(NetBuilder& b, Value* scores, Value* labels) {
   Shape col = labels->shape();
   col.insert(col.begin() + 1, 1);
   Value* hit = b.compare(b.reshape(labels, col), b.iota(scores->shape(), 1, labels->dtype()), "eq");
-  Value* zero = b.broadcast_to(scalar(b, 0.0, scores), scores->shape());
+  Value* zero = b.full(scores->type, 0.0);
   return b.reduce(b.select(hit, scores, zero), "sum", {1});
 }
 
@@ -123,7 +123,7 @@ Value* reduce_class_loss(NetBuilder& b, const char* op, Value* loss, Value* labe
   Value* ignored =
       b.fill_constant({}, static_cast<double>(attr<int64_t>(a, "ignore_index")), labels->dtype());
   Value* valid = b.compare(labels, ignored, "ne");
-  loss = b.select(valid, loss, b.broadcast_to(scalar(b, 0.0, loss), loss->shape()));
+  loss = b.select(valid, loss, b.full(loss->type, 0.0));
   if (reduction == "none") return loss;
   Value* total = b.reduce(loss, "sum");
   if (reduction == "sum") return total;

@@ -11,7 +11,7 @@ int64_t count_over(const Shape& shape, const Ints& axes) {
 }
 
 Value* scalar(NetBuilder& b, double value, Value* like) {
-  return b.fill_constant({}, value, like->dtype());
+  return b.scalar(value, like->dtype());
 }
 
 Value* along_axis(NetBuilder& b, Value* v, int64_t axis, int64_t rank) {
@@ -26,7 +26,7 @@ Value* log1p(NetBuilder& b, Value* u) {
   Value* exact = b.compare(w, one, "eq");
   // The ratio's arm reads w = 2 where it is not selected, so that it stays finite there:
   // its gradient (zero, but multiplied by 1 / (w - 1)) would otherwise be NaN.
-  Value* safe = b.select(exact, b.broadcast_to(scalar(b, 2.0, u), w->shape()), w);
+  Value* safe = b.select(exact, b.full(w->type, 2.0), w);
   Value* ratio = b.div(b.mul(b.log(safe), u), b.sub(safe, one));
   return b.select(exact, u, ratio);
 }

@@ -11,12 +11,11 @@ namespace {
 Value* mul(Builder& b, Value* x, Value* y) { return b.call1("mul", {x, y}); }
 Value* div(Builder& b, Value* x, Value* y) { return b.call1("div", {x, y}); }
 Value* neg(Builder& b, Value* x) { return b.call1("neg", {x}); }
-Value* mul_scalar(Builder& b, Value* x, double c) { return mul(b, x, scalar(b, c, x->dtype())); }
+Value* mul_scalar(Builder& b, Value* x, double c) { return mul(b, x, b.scalar(c, x->dtype())); }
 Value* cmp(Builder& b, Value* x, Value* y, const char* op) {
   return b.call1("compare", {x, y}, {{"op", std::string(op)}});
 }
 Value* select(Builder& b, Value* c, Value* x, Value* y) { return b.call1("select", {c, x, y}); }
-Value* zeros_like(Builder& b, Value* v) { return zeros(b, v->type); }
 
 // The gradient of a unary op given x, y = f(x) and the result's gradient g; null when the
 // derivative is zero wherever it exists (floor, ceil, round).
@@ -51,7 +50,7 @@ const std::map<std::string, UnaryGrad>& unary_grads() {
       {"cos", [](Builder& b, Value* x, Value*, Value* g) { return neg(b, mul(b, g, b.call1("sin", {x}))); }},
       // sign(x) g, 0 at x = 0 (PyTorch's choice)
       {"abs", [](Builder& b, Value* x, Value*, Value* g) {
-         Value* zero = zeros_like(b, x);
+         Value* zero = b.full(x->type, 0.0);
          return select(b, cmp(b, x, zero, "gt"), g,
                        select(b, cmp(b, x, zero, "lt"), neg(b, g), zero));
        }},
@@ -74,7 +73,7 @@ VJPFn intrinsic_vjp(const std::string& name, bool returns_bool) {
 VJPFn extremum_vjp(const char* wins) {
   return [wins](Builder& b, const Node& n, const std::vector<Value*>& g) {
     Value *x = n.inputs[0], *y = n.inputs[1];
-    Value* zero = zeros_like(b, x);
+    Value* zero = b.full(x->type, 0.0);
     Value* half = mul_scalar(b, g[0], 0.5);
     Value* tie = cmp(b, x, y, "eq");
     return std::vector<Value*>{
@@ -206,8 +205,8 @@ bool register_all() {
   register_binary("pow", "x ** y (broadcasting; floats)", pow_fn,
                   [](Builder& b, const Node& n, const std::vector<Value*>& g) {
                     Value *x = n.inputs[0], *y = n.inputs[1], *out = n.outputs[0];
-                    Value* zero = zeros_like(b, x);
-                    Value* ym1 = b.call1("sub", {y, scalar(b, 1.0, y->dtype())});
+                    Value* zero = b.full(x->type, 0.0);
+                    Value* ym1 = b.call1("sub", {y, b.scalar(1.0, y->dtype())});
                     Value* gx = mul(b, g[0], mul(b, y, b.call1("pow", {x, ym1})));
                     Value* gy = mul(b, g[0], mul(b, out, b.call1("log", {x})));
                     return std::vector<Value*>{select(b, cmp(b, y, zero, "eq"), zero, gx),
@@ -286,7 +285,7 @@ bool register_all() {
         return ir::select(in[0](i), in[1](i), in[2](i));
       }))
       .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
-        Value* zero = zeros_like(b, g[0]);
+        Value* zero = b.full(g[0]->type, 0.0);
         return std::vector<Value*>{nullptr, select(b, n.inputs[0], g[0], zero),
                                    select(b, n.inputs[0], zero, g[0])};
       });

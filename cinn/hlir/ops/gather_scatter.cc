@@ -85,7 +85,7 @@ bool register_all() {
         Value* flat_index = b.call1("reshape", {index}, {{"shape", std::vector<int64_t>{m}}});
         Value* updates = b.call1("reshape", {g[0]}, {{"shape", us}});
         return std::vector<Value*>{
-            b.call1("scatter_add", {zeros(b, x->type), flat_index, updates}, {{"axis", axis}}),
+            b.call1("scatter_add", {b.full(x->type, 0.0), flat_index, updates}, {{"axis", axis}}),
             nullptr};
       });
 

@@ -136,33 +136,32 @@ std::vector<Value*> pool2d_vjp(Builder& b, const Node& n, const std::vector<Valu
   Value* zero = nullptr;
   if (p.is_max) {
     xp = pad_hw(b, x, p.padding[0], p.padding[1], -HUGE_VAL);
-    zero = zeros(b, y->type);
+    zero = b.full(y->type, 0.0);
   } else if (p.exclusive && (p.padding[0] > 0 || p.padding[1] > 0)) {
     // The window clipped to the input, per output row (column): min(lo + k, n) - max(lo, 0)
     // with lo = o * stride - pad, the forward's divisor.
     common::Type i64 = common::Int(64);
     auto clipped = [&](int d) {
       Value* lo = b.call1("sub", {b.call1("mul", {b.call1("iota", {}, {{"shape", Ints{ys[2 + d]}}}),
-                                                  scalar(b, static_cast<double>(p.stride[d]), i64)}),
-                                  scalar(b, static_cast<double>(p.padding[d]), i64)});
-      Value* hi = b.call1("min", {b.call1("add", {lo, scalar(b, static_cast<double>(p.kernel[d]), i64)}),
-                                  scalar(b, static_cast<double>(xs[2 + d]), i64)});
-      Value* c = b.call1("sub", {hi, b.call1("max", {lo, scalar(b, 0.0, i64)})});
+                                                  b.scalar(static_cast<double>(p.stride[d]), i64)}),
+                                  b.scalar(static_cast<double>(p.padding[d]), i64)});
+      Value* hi = b.call1("min", {b.call1("add", {lo, b.scalar(static_cast<double>(p.kernel[d]), i64)}),
+                                  b.scalar(static_cast<double>(xs[2 + d]), i64)});
+      Value* c = b.call1("sub", {hi, b.call1("max", {lo, b.scalar(0.0, i64)})});
       return b.call1("cast", {c}, {{"dtype", x->dtype()}});
     };
     Value* rows = b.call1("reshape", {clipped(0)}, {{"shape", Ints{ys[2], 1}}});
     Value* cols = b.call1("reshape", {clipped(1)}, {{"shape", Ints{1, ys[3]}}});
     share = b.call1("div", {g[0], b.call1("mul", {rows, cols})});
   } else {
-    share = b.call1("mul", {g[0], scalar(b, 1.0 / static_cast<double>(p.kernel[0] * p.kernel[1]), x->dtype())});
+    share = b.call1("mul", {g[0], b.scalar(1.0 / static_cast<double>(p.kernel[0] * p.kernel[1]), x->dtype())});
   }
   // max: the window position of the first tap equal to the maximum, per output (a min
   // over the taps, so that each tap's comparison is used once: chained "claimed" masks
   // would grow exponentially once fusion inlines them).
   Value* first = nullptr;
   auto position = [&](int64_t k) {
-    return b.call1("broadcast_to", {scalar(b, static_cast<double>(k), common::Int(32))},
-                   {{"shape", ys}});
+    return b.full(TensorType{ys, common::Int(32)}, static_cast<double>(k));
   };
   int64_t taps = p.kernel[0] * p.kernel[1];
   if (p.is_max) {
@@ -205,7 +204,7 @@ std::vector<Value*> conv2d_vjp(Builder& b, const Node& n, const std::vector<Valu
     int64_t k = ws[axis];
     if (k == 1) continue;
     Value* i = b.call1("iota", {}, {{"shape", Ints{k}}});
-    Value* rev = b.call1("sub", {scalar(b, static_cast<double>(k - 1), common::Int(64)), i});
+    Value* rev = b.call1("sub", {b.scalar(static_cast<double>(k - 1), common::Int(64)), i});
     wt = b.call1("gather", {wt, rev}, {{"axis", axis}});
   }
   Value* gd = d;

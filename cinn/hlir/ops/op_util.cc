@@ -69,14 +69,6 @@ OpCall node_call(const Node& n) {
   return OpCall{*n.op, std::move(types), n.attrs};
 }
 
-Value* scalar(Builder& b, double value, common::Type t) {
-  return b.call1("fill_constant", {}, {{"shape", std::vector<int64_t>{}}, {"value", value}, {"dtype", t}});
-}
-
-Value* zeros(Builder& b, const TensorType& t) {
-  return b.call1("broadcast_to", {scalar(b, 0.0, t.dtype)}, {{"shape", t.shape}});
-}
-
 Value* sum_to(Builder& b, Value* g, const Shape& shape) {
   const Shape& gs = g->shape();
   if (gs == shape) return g;

@@ -39,10 +39,6 @@ std::vector<int64_t> normalize_axes(const OpCall& call, const std::vector<int64_
 
 // The OpCall of a graph node: a rule reuses the op's own attribute parsing through it.
 OpCall node_call(const Node& n);
-// A scalar (shape []) constant of dtype `t`; broadcasting binary ops broadcast it.
-Value* scalar(Builder& b, double value, common::Type t);
-// A tensor of type `t` filled with zeros.
-Value* zeros(Builder& b, const TensorType& t);
 // The reverse of numpy broadcasting: g summed over the axes broadcasting added or stretched,
 // so that it has `shape` (g's shape must be a broadcast of `shape`).
 Value* sum_to(Builder& b, Value* g, const Shape& shape);
