@@ -8,7 +8,7 @@ BUILD="${CINN_BUILD_DIR:-$ROOT/build}"
 
 PACKAGES=(build-essential cmake pkgconf ccache llvm-19-dev libmlir-19-dev mlir-19-tools
   libzstd-dev libisl-dev libgmp-dev pybind11-dev python3-dev python3-venv python3-numpy
-  python3-pytest python3-torch python3-torchvision python3-onnx libgtest-dev libgmock-dev
+  python3-pytest python3-torch python3-torchvision python3-pil python3-onnx libgtest-dev libgmock-dev
   libbenchmark-dev libxgboost-dev libsqlite3-dev libdnnl-dev libopenblas-dev python3-tqdm)
 
 missing=()

@@ -29,20 +29,6 @@ backends::KernelKind kernel_kind(hlir::OpPattern p) {
   }
 }
 
-// Elementwise groups with one result read every input of the result's shape only at the
-// index they write: such an input may share the result's memory.
-std::vector<std::pair<int, int>> inplace_pairs(const hlir::FusionGroup& fg, const hlir::LoweredGroup& lg) {
-  std::vector<std::pair<int, int>> pairs;
-  if (fg.kind != hlir::OpPattern::kElementWise || fg.outputs.size() != 1) return pairs;
-  int out = static_cast<int>(lg.args.size()) - 1;
-  const hlir::TensorType& t = lg.args[out]->type;
-  for (int i = 0; i < static_cast<int>(fg.inputs.size()); ++i) {
-    const hlir::TensorType& in = lg.args[i]->type;
-    if (in.shape == t.shape && in.dtype.bytes() == t.dtype.bytes()) pairs.push_back({out, i});
-  }
-  return pairs;
-}
-
 // Replaces each `constant` node too large to emit inline by a graph input standing for a
 // constant buffer; `literals` maps those inputs to their data.
 std::unique_ptr<hlir::Graph> externalize_literals(const hlir::Graph& g,
@@ -179,7 +165,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
       plan.buffers.push_back(spec);
       launch.args.push_back(static_cast<int>(plan.buffers.size() - 1));
     }
-    launch.inplace = inplace_pairs(fg, lg);
+    launch.inplace = ir::inplace_arg_pairs(lowered);
     plan.launches.push_back(launch);
 
     CompiledKernelInfo info;
@@ -190,6 +176,10 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
     for (const hlir::Value* v : fg.outputs) info.outputs.push_back(v->name);
     result->kernels.push_back(info);
   }
+  // Outputs that update inputs in place (a training step's parameters): order the launches
+  // for them, then plan the arena over the whole program.
+  plan.aliases = program.aliases();
+  runtime::plan_aliases(&plan);
   runtime::plan_memory(&plan);
 
   backends::CompiledModule code = backend.compile(module, copts);

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'C', 'I', 'N', 'N', 'C', 'A', 'C', 'H'};
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;  // 3: input/output aliases
 
 // Two independent 64-bit FNV-1a streams: a 128-bit digest.
 class Hasher {
@@ -142,6 +142,11 @@ std::string compile_cache_key(const Program& program, const common::Target& targ
     h.pod(v->id);
     h.str(v->name);
     hash_tensor_type(h, v->type);
+  }
+  h.pod(static_cast<uint64_t>(program.aliases().size()));
+  for (auto [o, i] : program.aliases()) {
+    h.pod(static_cast<int64_t>(o));
+    h.pod(static_cast<int64_t>(i));
   }
   h.pod(static_cast<uint64_t>(g.nodes().size()));
   for (const auto& n : g.nodes()) {

@@ -1,5 +1,7 @@
 #include "cinn/frontend/net_builder.h"
 
+#include <set>
+
 #include "cinn/frontend/passes.h"
 
 namespace cinn::frontend {
@@ -36,6 +38,33 @@ const Value* Program::from_built(const Value* v) const {
     if (in == v) return in;
   }
   return nullptr;
+}
+
+void Program::set_aliases(std::vector<std::pair<int, int>> aliases) {
+  const auto& ins = graph_->inputs();
+  const auto& outs = graph_->outputs();
+  std::set<int> seen_in, seen_out;
+  for (auto [o, i] : aliases) {
+    if (o < 0 || o >= static_cast<int>(outs.size()) || i < 0 || i >= static_cast<int>(ins.size())) {
+      CINN_THROW(Error) << "alias (output " << o << ", input " << i << "): the program has " << outs.size()
+                        << " outputs and " << ins.size() << " inputs";
+    }
+    if (!seen_in.insert(i).second || !seen_out.insert(o).second) {
+      CINN_THROW(Error) << "alias (output " << o << ", input " << i << "): each input and output may be "
+                        << "aliased once";
+    }
+    if (!(outs[o]->type == ins[i]->type)) {
+      CINN_THROW(Error) << "output " << o << " (" << outs[o]->type.to_string() << ") cannot update input '"
+                        << ins[i]->name << "' (" << ins[i]->type.to_string() << ") in place";
+    }
+    for (size_t k = 0; k < outs.size(); ++k) {
+      if (static_cast<int>(k) != o && outs[k] == ins[i]) {
+        CINN_THROW(Error) << "input '" << ins[i]->name << "' is updated in place by output " << o
+                          << ", so it cannot also be returned as output " << k;
+      }
+    }
+  }
+  aliases_ = std::move(aliases);
 }
 
 Value* NetBuilder::fill_constant(const std::vector<int64_t>& shape, double value, common::Type dtype) {

@@ -34,6 +34,13 @@ class Program {
   // the outputs passed to build(), or an input (by name). Null for any other value.
   const Value* from_built(const Value* v) const;
 
+  // (output index, input index) pairs: the output is the input's new value (a parameter
+  // after a training step), returned in the input's memory so that it is updated in place
+  // (runtime::ExecutablePlan::aliases). Each input and output appears at most once, and
+  // the two have the same type; set_aliases throws Error otherwise.
+  const std::vector<std::pair<int, int>>& aliases() const { return aliases_; }
+  void set_aliases(std::vector<std::pair<int, int>> aliases);
+
  private:
   friend class NetBuilder;
   std::shared_ptr<const hlir::Graph> graph_;
@@ -41,6 +48,7 @@ class Program {
   // values build() was given, output by output.
   std::shared_ptr<const hlir::Graph> built_;
   std::vector<const Value*> built_outputs_;
+  std::vector<std::pair<int, int>> aliases_;
 };
 
 class NetBuilder : public hlir::Builder {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "cinn/ir/lowered_func.h"
 
@@ -71,6 +73,17 @@ Stmt unroll_loops(const Stmt& s, int64_t max_extent = kMaxUnrollExtent);
 // evaluates are hoisted, and only out of loops that provably run, so no load or division
 // is added that the program would not perform. Run `simplify` afterwards.
 Stmt hoist_loop_invariant(const Stmt& s);
+
+// Analysis of a function after the passes above: the (output, input) argument positions
+// whose buffers may share memory. The input is only read; they have the same element size
+// and count; no store to the output reads the output (an accumulation writes an element
+// more than once); and every load of the input is part of the value of a store to the
+// output at the very same index, a store that runs once per element (every enclosing loop,
+// GPU thread loops included, appears in its index). So each input element is read only to
+// compute the output element that replaces it, before that store. (Loads in index
+// expressions or guards address other elements and disqualify the input.) The graph
+// compiler uses it for buffer reuse and for updating inputs in place.
+std::vector<std::pair<int, int>> inplace_arg_pairs(const LoweredFunc& f);
 
 }  // namespace cinn::ir
 

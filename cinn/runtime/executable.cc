@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 
 #include "cinn/common/error.h"
 
@@ -42,6 +43,10 @@ int64_t plan_memory(ExecutablePlan* plan) {
     }
     live_of[b] = static_cast<int>(lives.size());
     lives.push_back(l);
+  }
+  // A temp returned as an output is copied out after the last launch.
+  for (int b : plan->outputs) {
+    if (live_of[b] >= 0) lives[live_of[b]].last = static_cast<int>(plan->launches.size());
   }
   // In-place partners: an output first written by launch k and an input of k that dies
   // there, of the same size. A buffer can have two: the input it overwrites and the output
@@ -107,6 +112,110 @@ int64_t plan_memory(ExecutablePlan* plan) {
   return arena;
 }
 
+int plan_aliases(ExecutablePlan* plan) {
+  using Kind = BufferSpec::Kind;
+  const size_t nl = plan->launches.size(), nb = plan->buffers.size();
+  // The launch writing each buffer (the first that uses it: values are written once).
+  std::vector<int> writer(nb, -1);
+  std::vector<std::vector<int>> users(nb);
+  for (size_t k = 0; k < nl; ++k) {
+    for (int a : plan->launches[k].args) {
+      Kind kind = plan->buffers[a].kind;
+      if (writer[a] < 0 && kind != Kind::kInput && kind != Kind::kConstant) writer[a] = static_cast<int>(k);
+      if (users[a].empty() || users[a].back() != static_cast<int>(k)) users[a].push_back(static_cast<int>(k));
+    }
+  }
+  std::vector<std::set<int>> succ(nl);
+  for (size_t b = 0; b < nb; ++b) {
+    for (int k : users[b]) {
+      if (writer[b] >= 0 && writer[b] != k) succ[writer[b]].insert(k);
+    }
+  }
+  auto reaches = [&](int from, int to) {
+    std::vector<char> seen(nl, 0);
+    std::vector<int> stack{from};
+    while (!stack.empty()) {
+      int k = stack.back();
+      stack.pop_back();
+      if (k == to) return true;
+      if (seen[k]) continue;
+      seen[k] = 1;
+      stack.insert(stack.end(), succ[k].begin(), succ[k].end());
+    }
+    return false;
+  };
+  std::set<int> updated;  // input buffers written in place
+  for (auto [o, i] : plan->aliases) {
+    if (o < 0 || o >= static_cast<int>(plan->outputs.size()) || i < 0 || i >= static_cast<int>(plan->inputs.size())) {
+      CINN_THROW(InternalError) << "alias (output " << o << ", input " << i << ") out of range";
+    }
+    const BufferSpec &out = plan->buffers[plan->outputs[o]], &in = plan->buffers[plan->inputs[i]];
+    if (out.bytes() != in.bytes()) {
+      CINN_THROW(InternalError) << "output '" << out.name << "' (" << out.bytes() << " bytes) cannot be returned in input '"
+                                << in.name << "' (" << in.bytes() << " bytes)";
+    }
+    updated.insert(plan->inputs[i]);
+  }
+  for (size_t o = 0; o < plan->outputs.size(); ++o) {
+    int b = plan->outputs[o];
+    bool own = false;
+    for (auto [ao, ai] : plan->aliases) own = own || (ao == static_cast<int>(o) && plan->inputs[ai] == b);
+    if (updated.count(b) && !own) {
+      CINN_THROW(InternalError) << "input '" << plan->buffers[b].name << "' is updated in place, so it cannot "
+                                << "also be returned as output " << o;
+    }
+  }
+  int direct = 0;
+  for (auto [o, i] : plan->aliases) {
+    int ob = plan->outputs[o], ib = plan->inputs[i];
+    if (ob == ib) {  // returned unchanged
+      ++direct;
+      continue;
+    }
+    if (plan->buffers[ob].kind == Kind::kInput) continue;  // copied in after the launches
+    int w = writer[ob];
+    bool ok = w >= 0 && plan->buffers[ob].kind == Kind::kOutput;
+    const Launch& lw = plan->launches[w];
+    for (size_t p = 0; ok && p < lw.args.size(); ++p) {
+      if (lw.args[p] != ib) continue;
+      bool pair = false;
+      for (auto [po, pi] : lw.inplace) pair = pair || (lw.args[po] == ob && static_cast<size_t>(pi) == p);
+      ok = pair;
+    }
+    for (int r : users[ib]) ok = ok && (r == w || !reaches(w, r));
+    if (!ok) {
+      plan->buffers[ob].kind = Kind::kTemp;
+      continue;
+    }
+    for (int r : users[ib]) {
+      if (r != w) succ[r].insert(w);
+    }
+    ++direct;
+  }
+  // Topological order, the earliest original launch first.
+  std::vector<int> indeg(nl, 0), order;
+  for (size_t k = 0; k < nl; ++k) {
+    for (int s : succ[k]) ++indeg[s];
+  }
+  std::set<int> ready;
+  for (size_t k = 0; k < nl; ++k) {
+    if (!indeg[k]) ready.insert(static_cast<int>(k));
+  }
+  while (!ready.empty()) {
+    int k = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(k);
+    for (int s : succ[k]) {
+      if (!--indeg[s]) ready.insert(s);
+    }
+  }
+  if (order.size() != nl) CINN_THROW(InternalError) << "plan_aliases: launch dependencies form a cycle";
+  std::vector<Launch> launches;
+  for (int k : order) launches.push_back(std::move(plan->launches[k]));
+  plan->launches = std::move(launches);
+  return direct;
+}
+
 Executable::Executable(ExecutablePlan plan, std::shared_ptr<KernelModule> module)
     : plan_(std::move(plan)), module_(std::move(module)) {
   if (!module_) CINN_THROW(InternalError) << "Executable: no kernel module";
@@ -149,6 +258,15 @@ int64_t Executable::unplanned_temp_bytes() const {
   int64_t n = 0;
   for (const auto& b : plan_.buffers) {
     if (b.kind == BufferSpec::Kind::kTemp) n += b.bytes();
+  }
+  return n;
+}
+
+int Executable::aliases_in_place() const {
+  int n = 0;
+  for (auto [o, i] : plan_.aliases) {
+    int ob = plan_.outputs[o];
+    n += ob == plan_.inputs[i] || plan_.buffers[ob].kind == BufferSpec::Kind::kOutput;
   }
   return n;
 }

@@ -45,11 +45,25 @@ struct ExecutablePlan {
   std::vector<Launch> launches;
   std::vector<int> inputs;   // buffer index of each input, in declaration order
   std::vector<int> outputs;  // buffer index of each output, in order
+  // (output, input) index pairs: the output may be returned in the input's memory, which
+  // then holds the new value after the run (a parameter updated by a training step). The
+  // caller passes the input's pointer as that output's; any other pointer works too.
+  std::vector<std::pair<int, int>> aliases;
   int64_t arena_bytes = 0;
 };
 
+// Makes the plan correct for its aliases, before plan_memory. For each (output, input)
+// pair, the launch W writing the output goes after every other launch reading the input
+// (launches are reordered, keeping the original order where dependencies allow) and then
+// writes straight into the input's memory, provided W itself reads the input only as its
+// Launch::inplace pairs allow. Where that is impossible (a reader of the old value needs
+// W's results), the output goes to the arena and is copied into the input's memory at the
+// end of the run. Returns the number of aliases written in place; throws InternalError for
+// pairs of different sizes and for an updated input also returned as another output.
+int plan_aliases(ExecutablePlan* plan);
+
 // Assigns arena offsets to the kTemp buffers by liveness (first use to last use among the
-// launches): buffers whose lifetimes do not overlap share memory, and a launch's output
+// launches; to the end for a kTemp output, copied out after the last launch): buffers whose lifetimes do not overlap share memory, and a launch's output
 // takes the place of an input it may overwrite (Launch::inplace) when that input dies there
 // and has the same size. Returns the arena size.
 int64_t plan_memory(ExecutablePlan* plan);
@@ -72,6 +86,9 @@ class Executable {
   // Bytes of intermediate memory one run needs, and what they would take unshared.
   int64_t arena_bytes() const { return plan_.arena_bytes; }
   int64_t unplanned_temp_bytes() const;
+  // Of the plan's aliases, those whose output is written straight into the input's memory
+  // (the others are copied in after the last launch; see plan_aliases).
+  int aliases_in_place() const;
 
   // inputs[i]: host memory of input i (shape and dtype as declared: the caller checks);
   // outputs[i]: caller-allocated host memory of output i. Outputs that are not written by

@@ -77,6 +77,9 @@ void write_plan(Writer& w, const ExecutablePlan& plan) {
   }
   w.ints(std::vector<int64_t>(plan.inputs.begin(), plan.inputs.end()));
   w.ints(std::vector<int64_t>(plan.outputs.begin(), plan.outputs.end()));
+  std::vector<int64_t> aliases;
+  for (auto [o, i] : plan.aliases) aliases.insert(aliases.end(), {o, i});
+  w.ints(aliases);
   w.pod(plan.arena_bytes);
 }
 
@@ -125,6 +128,15 @@ ExecutablePlan read_plan(Reader& r) {
   }
   for (int64_t i : r.ints()) plan.inputs.push_back(check_index(i));
   for (int64_t i : r.ints()) plan.outputs.push_back(check_index(i));
+  auto aliases = r.ints();
+  if (aliases.size() % 2) throw CorruptData{"bad alias list"};
+  for (size_t k = 0; k < aliases.size(); k += 2) {
+    if (aliases[k] < 0 || aliases[k] >= static_cast<int64_t>(plan.outputs.size()) || aliases[k + 1] < 0 ||
+        aliases[k + 1] >= static_cast<int64_t>(plan.inputs.size())) {
+      throw CorruptData{"bad alias pair"};
+    }
+    plan.aliases.push_back({static_cast<int>(aliases[k]), static_cast<int>(aliases[k + 1])});
+  }
   plan.arena_bytes = r.pod<int64_t>();
   for (const BufferSpec& b : plan.buffers) {
     if (b.kind == BufferSpec::Kind::kTemp && (b.offset < 0 || b.offset + b.bytes() > plan.arena_bytes)) {

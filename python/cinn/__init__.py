@@ -41,6 +41,8 @@ from ._cinn import (  # noqa: F401
 from . import lang  # noqa: F401
 from ._cinn import Program, Value  # noqa: F401
 from .frontend import Executable, NetBuilder, compile, grad, load  # noqa: F401,A004
+from . import optim  # noqa: F401
+from .training import TrainStep, train_step  # noqa: F401
 
 
 def build(func, target=None, precise_math=False, opt_level=3):
@@ -68,7 +70,8 @@ def c_source(func):
 
 
 __all__ = [
-    "NetBuilder", "Program", "Value", "Executable", "compile", "load",
+    "NetBuilder", "Program", "Value", "Executable", "compile", "load", "grad", "optim", "train_step",
+    "TrainStep",
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads", "nvrtc_available", "cuda_device_available",

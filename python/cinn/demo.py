@@ -1,6 +1,7 @@
 """The demo: two models built with NetBuilder and compiled by the graph compiler, checked
-and timed against PyTorch on the same weights; then three kernels written in the DSL,
-scheduled by hand, checked and timed against numpy.
+and timed against PyTorch on the same weights; a small CNN trained for 200 steps with
+cinn.train_step next to PyTorch (both loss curves printed and plotted to a PNG); then three
+kernels written in the DSL, scheduled by hand, checked and timed against numpy.
 
 Run with ``./scripts/demo.sh`` (or ``python -m cinn.demo``). Times are the best of several
 runs on the same machine in the same process, PyTorch on the same number of threads as
@@ -189,12 +190,18 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--small", action="store_true", help="small shapes (quick check)")
-    p.add_argument("--only", choices=["models", "kernels"], help="run one part only")
+    p.add_argument("--only", choices=["models", "training", "kernels"], help="run one part only")
+    p.add_argument("--plot", default="training_curves.png",
+                   help="where the training part writes its loss curves (PNG)")
     args = p.parse_args()
     print(f"target: {cinn.Target.x86()}  (cinn threads: {cinn.num_threads()})\n")
     ok = True
     if args.only in (None, "models"):
         ok &= models(args.small, args.repeat)
+    if args.only in (None, "training"):
+        from cinn import train_demo
+        ok &= train_demo.run(steps=50 if args.small else 200, plot=args.plot)[0]
+        print()
     if args.only in (None, "kernels"):
         ok &= kernels(args.small, args.repeat)
     if not ok:

@@ -1,10 +1,13 @@
 // Bindings of the graph compiler: NetBuilder, Program, compile, CompiledProgram.
+#include <optional>
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include "cinn/frontend/autodiff.h"
 #include "cinn/frontend/compile.h"
 #include "cinn/frontend/net_builder.h"
+#include "cinn/frontend/train_step.h"
 #include "cinn/runtime/artifact.h"
 #include "src/bindings.h"
 #include "src/convert.h"
@@ -120,8 +123,11 @@ class CompiledPy {
  public:
   explicit CompiledPy(std::shared_ptr<frontend::CompiledProgram> c) : c_(std::move(c)) {}
 
-  // Inputs in declaration order; returns the outputs as a list of new arrays.
-  py::list run(const std::vector<py::object>& inputs) const {
+  // Inputs in declaration order; returns the outputs as a list of arrays: new ones, or
+  // those given in `outputs` (None entries get new arrays). A given output array must be
+  // C-contiguous, writeable and of the output's exact dtype and shape; passing an input's
+  // array as the output aliased to it (a training step's parameter) updates it in place.
+  py::list run(const std::vector<py::object>& inputs, const std::optional<std::vector<py::object>>& outputs) const {
     const runtime::Executable& exe = *c_->executable;
     if (inputs.size() != exe.num_inputs()) {
       CINN_THROW(ExecutionError) << "expected " << exe.num_inputs() << " inputs, got " << inputs.size();
@@ -143,10 +149,28 @@ class CompiledPy {
       keep.push_back(arr);
       in_ptrs.push_back(arr.data());
     }
+    if (outputs && outputs->size() != exe.num_outputs()) {
+      CINN_THROW(ExecutionError) << "expected " << exe.num_outputs() << " output arrays, got " << outputs->size();
+    }
     py::list outs;
     std::vector<void*> out_ptrs;
     for (size_t i = 0; i < exe.num_outputs(); ++i) {
       const runtime::BufferSpec& spec = exe.output(i);
+      if (outputs && !(*outputs)[i].is_none()) {
+        py::object o = (*outputs)[i];
+        auto arr = py::isinstance<py::array>(o) ? o.cast<py::array>() : py::array();
+        bool ok = arr && (arr.flags() & py::array::c_style) && arr.writeable() &&
+                  arr.dtype().is(numpy_dtype(spec.dtype)) &&
+                  std::vector<int64_t>(arr.shape(), arr.shape() + arr.ndim()) == spec.shape;
+        if (!ok) {
+          CINN_THROW(ExecutionError) << "output '" << spec.name << "' must be a writeable C-contiguous "
+                                     << spec.dtype.to_string() << " array of shape "
+                                     << hlir::shape_to_string(spec.shape) << ", got " << std::string(py::repr(o));
+        }
+        out_ptrs.push_back(arr.mutable_data());
+        outs.append(arr);
+        continue;
+      }
       py::array arr(numpy_dtype(spec.dtype), spec.shape);
       out_ptrs.push_back(arr.mutable_data());
       outs.append(arr);
@@ -160,6 +184,56 @@ class CompiledPy {
 
   std::shared_ptr<frontend::CompiledProgram> c_;
 };
+
+std::string type_name(py::handle h) { return py::str(h.get_type().attr("__name__")).cast<std::string>(); }
+
+// An input of `p` given as a builder Value or its name.
+const hlir::Value* program_input(const frontend::Program& p, py::handle h, const char* fn, const char* what) {
+  const hlir::Graph& g = p.graph();
+  if (py::isinstance<py::str>(h)) {
+    std::string name = h.cast<std::string>();
+    const hlir::Value* v = g.input(name);
+    if (!v) {
+      std::string names;
+      for (auto* in : g.inputs()) names += (names.empty() ? "" : ", ") + in->name;
+      CINN_THROW(Error) << fn << ": the program has no input '" << name << "'; its inputs are: " << names;
+    }
+    return v;
+  }
+  if (py::isinstance<ValuePy>(h)) {
+    const hlir::Value* v = h.cast<ValuePy>().value;
+    const hlir::Value* mapped = p.from_built(v);
+    if (!mapped) {
+      CINN_THROW(Error) << fn << ": '" << v->name << "' (" << v->type.to_string()
+                        << ") is not an input of the program; " << what << " must be program inputs";
+    }
+    return mapped;
+  }
+  CINN_THROW(Error) << fn << ": " << what << " must be cinn.Values or input names, got " << type_name(h);
+}
+
+// An output of `p` given as a builder Value (one passed to build) or an output index.
+const hlir::Value* program_output(const frontend::Program& p, py::handle h, const char* fn, const char* what) {
+  const hlir::Graph& g = p.graph();
+  if (py::isinstance<ValuePy>(h)) {
+    const hlir::Value* v = h.cast<ValuePy>().value;
+    const hlir::Value* l = p.from_built(v);
+    if (!l) {
+      CINN_THROW(Error) << fn << ": " << what << " '" << v->name << "' is not an output of the program; "
+                        << "pass it to NetBuilder.build";
+    }
+    return l;
+  }
+  if (py::isinstance<py::int_>(h)) {
+    int64_t i = h.cast<int64_t>(), n = static_cast<int64_t>(g.outputs().size());
+    if (i < -n || i >= n) {
+      CINN_THROW(Error) << fn << ": " << what << " output index " << i << " is out of range for a program with "
+                        << n << " outputs";
+    }
+    return g.outputs()[i < 0 ? i + n : i];
+  }
+  CINN_THROW(Error) << fn << ": " << what << " must be a cinn.Value or an output index, got " << type_name(h);
+}
 
 }  // namespace
 
@@ -181,6 +255,8 @@ void bind_frontend(py::module_& m) {
         return l;
       })
       .def_property_readonly("num_nodes", [](const frontend::Program& p) { return p.graph().nodes().size(); })
+      .def_property_readonly("aliases", &frontend::Program::aliases,
+                             "(output index, input index) pairs: outputs that replace inputs in place")
       .def_property_readonly("outputs", [](const frontend::Program& p) {
         py::list l;
         for (auto* v : p.graph().outputs()) l.append(py::make_tuple(v->name, v->shape(), v->dtype().to_string()));
@@ -190,53 +266,45 @@ void bind_frontend(py::module_& m) {
   // loss: a builder Value (one of the outputs given to build) or an output index; wrt:
   // builder Values (inputs) or input names.
   m.def("grad", [](const frontend::Program& p, py::object loss, py::list wrt) {
-    const hlir::Graph& g = p.graph();
-    const hlir::Value* l = nullptr;
-    if (py::isinstance<ValuePy>(loss)) {
-      const hlir::Value* v = loss.cast<ValuePy>().value;
-      l = p.from_built(v);
-      if (!l) {
-        CINN_THROW(Error) << "grad: the loss '" << v->name << "' is not an output of the program; "
-                          << "pass it to NetBuilder.build";
-      }
-    } else if (py::isinstance<py::int_>(loss)) {
-      int64_t i = loss.cast<int64_t>(), n = static_cast<int64_t>(g.outputs().size());
-      if (i < -n || i >= n) {
-        CINN_THROW(Error) << "grad: loss output index " << i << " is out of range for a program with "
-                          << n << " outputs";
-      }
-      l = g.outputs()[i < 0 ? i + n : i];
-    } else {
-      CINN_THROW(Error) << "grad: loss must be a cinn.Value or an output index, got "
-                        << py::str(loss.get_type().attr("__name__")).cast<std::string>();
+    std::vector<const hlir::Value*> w;
+    for (py::handle h : wrt) w.push_back(program_input(p, h, "grad", "wrt entries"));
+    return frontend::grad(p, program_output(p, loss, "grad", "the loss"), w);
+  }, py::arg("program"), py::arg("loss"), py::arg("wrt"));
+
+  // opt: {"kind": "sgd" | "adam" | "adamw", and the Optimizer fields by name};
+  // updates: (input, value) pairs, each a Value or (inputs) a name / (values) an output index.
+  m.def("train_step", [](const frontend::Program& p, py::object loss, py::list params, py::dict opt,
+                         py::list updates) {
+    frontend::Optimizer o;
+    std::string kind = opt["kind"].cast<std::string>();
+    if (kind == "sgd") o.kind = frontend::Optimizer::Kind::kSGD;
+    else if (kind == "adam") o.kind = frontend::Optimizer::Kind::kAdam;
+    else if (kind == "adamw") o.kind = frontend::Optimizer::Kind::kAdamW;
+    else CINN_THROW(Error) << "train_step: unknown optimizer '" << kind << "' (sgd, adam, adamw)";
+    for (auto [k, v] : opt) {
+      std::string key = k.cast<std::string>();
+      if (key == "kind") continue;
+      if (key == "nesterov") { o.nesterov = v.cast<bool>(); continue; }
+      double x = v.cast<double>();
+      if (key == "lr") o.lr = x;
+      else if (key == "momentum") o.momentum = x;
+      else if (key == "dampening") o.dampening = x;
+      else if (key == "weight_decay") o.weight_decay = x;
+      else if (key == "beta1") o.beta1 = x;
+      else if (key == "beta2") o.beta2 = x;
+      else if (key == "eps") o.eps = x;
+      else CINN_THROW(Error) << "train_step: unknown optimizer setting '" << key << "'";
     }
     std::vector<const hlir::Value*> w;
-    for (py::handle h : wrt) {
-      if (py::isinstance<py::str>(h)) {
-        std::string name = h.cast<std::string>();
-        const hlir::Value* v = g.input(name);
-        if (!v) {
-          std::string names;
-          for (auto* in : g.inputs()) names += (names.empty() ? "" : ", ") + in->name;
-          CINN_THROW(Error) << "grad: the program has no input '" << name << "'; its inputs are: " << names;
-        }
-        w.push_back(v);
-      } else if (py::isinstance<ValuePy>(h)) {
-        const hlir::Value* v = h.cast<ValuePy>().value;
-        const hlir::Value* mapped = p.from_built(v);
-        if (!mapped) {
-          CINN_THROW(Error) << "grad: '" << v->name << "' (" << v->type.to_string()
-                            << ") is not an input of the program; gradients are taken with respect "
-                            << "to program inputs";
-        }
-        w.push_back(mapped);
-      } else {
-        CINN_THROW(Error) << "grad: wrt entries must be cinn.Values or input names, got "
-                          << py::str(h.get_type().attr("__name__")).cast<std::string>();
-      }
+    for (py::handle h : params) w.push_back(program_input(p, h, "train_step", "parameters"));
+    std::vector<std::pair<const hlir::Value*, const hlir::Value*>> u;
+    for (py::handle h : updates) {
+      auto t = h.cast<py::tuple>();
+      u.push_back({program_input(p, t[0], "train_step", "updated states"),
+                   program_output(p, t[1], "train_step", "an update")});
     }
-    return frontend::grad(p, l, w);
-  }, py::arg("program"), py::arg("loss"), py::arg("wrt"));
+    return frontend::train_step(p, program_output(p, loss, "train_step", "the loss"), w, o, u);
+  }, py::arg("program"), py::arg("loss"), py::arg("params"), py::arg("optimizer"), py::arg("updates"));
 
   py::class_<NetBuilder, std::shared_ptr<NetBuilder>>(m, "NetBuilderCore")
       .def(py::init<const std::string&>(), py::arg("name"))
@@ -281,7 +349,11 @@ void bind_frontend(py::module_& m) {
      "default, has_default, doc).");
 
   py::class_<CompiledPy>(m, "CompiledProgram")
-      .def("run", &CompiledPy::run, py::arg("inputs"))
+      .def("run", &CompiledPy::run, py::arg("inputs"), py::arg("outputs") = py::none())
+      .def_property_readonly("aliases", [](const CompiledPy& c) { return c.c_->executable->plan().aliases; })
+      .def_property_readonly("aliases_in_place", [](const CompiledPy& c) {
+        return c.c_->executable->aliases_in_place();
+      })
       .def_property_readonly("input_names", [](const CompiledPy& c) {
         std::vector<std::string> names;
         for (size_t i = 0; i < c.c_->executable->num_inputs(); ++i) names.push_back(c.c_->executable->input(i).name);

@@ -199,5 +199,80 @@ TEST(Runtime, MemoryPlanInPlaceNeedsTheInputToDie) {
   EXPECT_NE(c.plan.buffers[c.t1].offset, c.plan.buffers[c.t3].offset);
 }
 
+// Aliases: input p is updated in place by output q (p_new), written by launch W.
+struct AliasPlan {
+  runtime::ExecutablePlan plan;
+  int p, x, q, r;
+  AliasPlan() {
+    auto buf = [&](runtime::BufferSpec::Kind k) {
+      runtime::BufferSpec b;
+      b.name = "b" + std::to_string(plan.buffers.size());
+      b.dtype = common::Float(32);
+      b.shape = {64};
+      b.kind = k;
+      plan.buffers.push_back(b);
+      return static_cast<int>(plan.buffers.size() - 1);
+    };
+    p = buf(runtime::BufferSpec::Kind::kInput);
+    x = buf(runtime::BufferSpec::Kind::kInput);
+    q = buf(runtime::BufferSpec::Kind::kOutput);
+    r = buf(runtime::BufferSpec::Kind::kOutput);
+    plan.inputs = {p, x};
+    plan.outputs = {r, q};
+    plan.aliases = {{1, 0}};  // output 1 (q) replaces input 0 (p)
+  }
+  void launch(std::vector<int> args, std::vector<std::pair<int, int>> inplace = {}) {
+    runtime::Launch l;
+    l.kernel = "k" + std::to_string(plan.launches.size());
+    l.args = std::move(args);
+    l.inplace = std::move(inplace);
+    plan.launches.push_back(l);
+  }
+};
+
+TEST(Runtime, AliasedWriterMovesAfterTheReadersOfTheOldValue) {
+  AliasPlan a;
+  a.launch({a.x, a.q});  // k0: q = f(x)
+  a.launch({a.p, a.r});  // k1: r = g(p), reads the old p
+  EXPECT_EQ(runtime::plan_aliases(&a.plan), 1);
+  ASSERT_EQ(a.plan.launches.size(), 2u);
+  EXPECT_EQ(a.plan.launches[0].kernel, "k1");
+  EXPECT_EQ(a.plan.launches[1].kernel, "k0");
+  EXPECT_EQ(a.plan.buffers[a.q].kind, runtime::BufferSpec::Kind::kOutput);
+}
+
+TEST(Runtime, AliasedWriterReadingTheInputNeedsAnInPlacePair) {
+  AliasPlan direct;
+  direct.launch({direct.p, direct.x, direct.q}, {{2, 0}});  // q[i] = f(p[i], x)
+  EXPECT_EQ(runtime::plan_aliases(&direct.plan), 1);
+  EXPECT_EQ(direct.plan.buffers[direct.q].kind, runtime::BufferSpec::Kind::kOutput);
+
+  AliasPlan copied;
+  copied.launch({copied.p, copied.x, copied.q});  // reads p elsewhere than it writes q
+  EXPECT_EQ(runtime::plan_aliases(&copied.plan), 0);
+  EXPECT_EQ(copied.plan.buffers[copied.q].kind, runtime::BufferSpec::Kind::kTemp);
+}
+
+TEST(Runtime, AliasedOutputIsCopiedWhenAReaderNeedsBothValues) {
+  AliasPlan a;
+  a.launch({a.p, a.q}, {{1, 0}});  // k0: q = f(p)
+  a.launch({a.p, a.q, a.r});       // k1: r = g(p, q): needs the old p after q exists
+  EXPECT_EQ(runtime::plan_aliases(&a.plan), 0);
+  EXPECT_EQ(a.plan.launches[0].kernel, "k0");
+  EXPECT_EQ(a.plan.buffers[a.q].kind, runtime::BufferSpec::Kind::kTemp);
+  // q, copied out after the last launch, lives to the end of the arena plan.
+  runtime::plan_memory(&a.plan);
+  EXPECT_GE(a.plan.arena_bytes, 256);
+}
+
+TEST(Runtime, AliasErrors) {
+  AliasPlan size;
+  size.plan.buffers[size.q].shape = {32};
+  EXPECT_THROW(runtime::plan_aliases(&size.plan), InternalError);
+  AliasPlan twice;
+  twice.plan.outputs = {twice.p, twice.q};  // the updated input also returned
+  EXPECT_THROW(runtime::plan_aliases(&twice.plan), InternalError);
+}
+
 }  // namespace
 }  // namespace cinn::hlir
