@@ -121,7 +121,8 @@ def encoder_layer(rng, quick):
             return t.reshape(B, S, H, dh).transpose(1, 2)
 
         q, k, val = (heads(F.linear(x, v["w" + nm], v["b" + nm])) for nm in "qkv")
-        a = F.scaled_dot_product_attention(q, k, val).transpose(1, 2).reshape(B, S, D)
+        s = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh), -1) @ val
+        a = s.transpose(1, 2).reshape(B, S, D)
         h = F.layer_norm(x + F.linear(a, v["wo"], v["bo"]), (D,), v["ln1_g"], v["ln1_b"])
         f = F.linear(F.gelu(F.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
         return F.mse_loss(F.layer_norm(h + f, (D,), v["ln2_g"], v["ln2_b"]), v["target"])

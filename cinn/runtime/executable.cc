@@ -223,11 +223,38 @@ Executable::Executable(ExecutablePlan plan, std::shared_ptr<KernelModule> module
 }
 
 Executable::~Executable() {
+  for (void* p : free_arenas_) module_->device().free(p);
   if (module_->device().is_host()) return;
   for (void* p : constants_) {
     if (p) module_->device().free(p);
   }
 }
+
+// An arena of the executable's pool for the duration of one run.
+class ArenaLease {
+ public:
+  explicit ArenaLease(const Executable& exe) : exe_(exe) {
+    if (exe.plan_.arena_bytes <= 0) return;
+    {
+      std::lock_guard<std::mutex> lock(exe.arenas_mu_);
+      if (!exe.free_arenas_.empty()) {
+        ptr_ = exe.free_arenas_.back();
+        exe.free_arenas_.pop_back();
+      }
+    }
+    if (!ptr_) ptr_ = exe.module_->device().alloc(align_up(exe.plan_.arena_bytes));
+  }
+  ~ArenaLease() {
+    if (!ptr_) return;
+    std::lock_guard<std::mutex> lock(exe_.arenas_mu_);
+    exe_.free_arenas_.push_back(ptr_);
+  }
+  char* get() const { return static_cast<char*>(ptr_); }
+
+ private:
+  const Executable& exe_;
+  void* ptr_ = nullptr;
+};
 
 const std::vector<void*>& Executable::device_constants() const {
   std::call_once(constants_once_, [this] {
@@ -346,8 +373,8 @@ void Executable::execute(const std::vector<const void*>& inputs,
     int b = plan_.outputs[i];
     if (plan_.buffers[b].kind == BufferSpec::Kind::kOutput && !ptr[b]) ptr[b] = outputs[i];
   }
-  DeviceMemory mem(dev);
-  char* arena = plan_.arena_bytes > 0 ? static_cast<char*>(mem.alloc(align_up(plan_.arena_bytes))) : nullptr;
+  ArenaLease lease(*this);
+  char* arena = lease.get();
   for (size_t b = 0; b < plan_.buffers.size(); ++b) {
     if (plan_.buffers[b].kind == BufferSpec::Kind::kTemp) ptr[b] = arena + plan_.buffers[b].offset;
   }
@@ -361,7 +388,7 @@ void Executable::execute(const std::vector<const void*>& inputs,
     int b = plan_.outputs[i];
     if (ptr[b] != outputs[i]) dev.copy(outputs[i], ptr[b], plan_.buffers[b].bytes(), d2d);
   }
-  // The arena is freed at scope exit: wait for the kernels that use it.
+  // The arena goes back to the pool at scope exit: wait for the kernels that use it.
   if (arena) dev.synchronize();
 }
 

@@ -4,8 +4,9 @@
 // buffers with their memory plan, and the input and output bindings. Nothing here depends
 // on the compiler: a runtime-only build constructs one from a saved artifact (artifact.h).
 //
-// Thread safety: `run` keeps no state between calls (each call allocates its own arena for
-// intermediate buffers), so several threads may call `run` on one Executable at once.
+// Thread safety: several threads may call `run` on one Executable at once: each call takes
+// an arena for the intermediate buffers of its own from a pool (arenas are reused across
+// calls, so a steady loop neither allocates nor page-faults fresh memory each run).
 #pragma once
 
 #include <cstdint>
@@ -110,6 +111,10 @@ class Executable {
   std::vector<int> kernel_of_launch_;
   mutable std::once_flag constants_once_;
   mutable std::vector<void*> constants_;  // by buffer index
+  // Arenas not in use by a run (device memory of arena_bytes each).
+  mutable std::mutex arenas_mu_;
+  mutable std::vector<void*> free_arenas_;
+  friend class ArenaLease;
 };
 
 }  // namespace cinn::runtime
