@@ -102,13 +102,6 @@ class Backprop {
   std::map<const Value*, Value*> grad_;
 };
 
-bool is_input(const hlir::Graph& g, const Value* v) {
-  for (const Value* in : g.inputs()) {
-    if (in == v) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::vector<Value*> append_gradients(Builder& b, Value* loss, const std::vector<Value*>& wrt) {
@@ -124,7 +117,7 @@ std::vector<Value*> append_gradients(Builder& b, Value* loss, const std::vector<
   }
   for (const Value* w : wrt) {
     if (!w) CINN_THROW(Error) << "grad: a value to differentiate with respect to is null";
-    if (!is_input(g, w)) {
+    if (g.input_index(w) < 0) {
       CINN_THROW(Error) << "grad: '" << w->name << "' (" << w->type.to_string()
                         << ") is not an input of the program; gradients are taken with "
                         << "respect to program inputs";
@@ -164,20 +157,25 @@ std::vector<Value*> append_gradients(Builder& b, Value* loss, const std::vector<
   return out;
 }
 
+GraphCopy::GraphCopy(const Program& p, std::string fn) : fn_(std::move(fn)) {
+  graph = hlir::rewrite_graph(p.graph(), nullptr, false, &map_);
+}
+
+Value* GraphCopy::operator()(const Value* v, const char* what) const {
+  auto it = map_.find(v);
+  if (it == map_.end()) {
+    CINN_THROW(Error) << fn_ << ": the " << what << " '" << (v ? v->name : "null")
+                      << "' is not a value of the program";
+  }
+  return it->second;
+}
+
 Program grad(const Program& p, const Value* loss, const std::vector<const Value*>& wrt) {
-  std::map<const Value*, Value*> vmap;
-  std::shared_ptr<hlir::Graph> g = hlir::rewrite_graph(p.graph(), nullptr, false, &vmap);
-  auto mapped = [&](const Value* v, const char* what) {
-    auto it = vmap.find(v);
-    if (it == vmap.end()) {
-      CINN_THROW(Error) << "grad: the " << what << " '" << (v ? v->name : "null")
-                        << "' is not a value of the program";
-    }
-    return it->second;
-  };
-  Value* l = mapped(loss, "loss");
+  GraphCopy copy(p, "grad");
+  std::shared_ptr<hlir::Graph> g = copy.graph;
+  Value* l = copy(loss, "loss");
   std::vector<Value*> w;
-  for (const Value* v : wrt) w.push_back(mapped(v, "differentiated value"));
+  for (const Value* v : wrt) w.push_back(copy(v, "differentiated value"));
   Builder b(g.get());
   std::vector<Value*> grads = append_gradients(b, l, w);
   std::vector<Value*> outs{l};

@@ -28,6 +28,9 @@
 // recomputed inside the backward kernel is fusion's decision (hlir/fusion.h).
 #pragma once
 
+#include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "cinn/frontend/net_builder.h"
@@ -39,6 +42,20 @@ namespace cinn::frontend {
 // value of one element (DTypeError, ShapeError); each of `wrt` a floating-point input of
 // the graph (Error, DTypeError). UnsupportedOpError for an op on the path without a rule.
 std::vector<Value*> append_gradients(hlir::Builder& b, Value* loss, const std::vector<Value*>& wrt);
+
+// A copy of p's graph to extend (grad, train_step), and the map from p's values to the
+// copy's: copy(v, what) is v's counterpart, Error "<fn>: the <what> 'v' is not a value of
+// the program" for a value of another graph.
+class GraphCopy {
+ public:
+  GraphCopy(const Program& p, std::string fn);
+  Value* operator()(const Value* v, const char* what) const;
+  std::shared_ptr<hlir::Graph> graph;
+
+ private:
+  std::string fn_;
+  std::map<const Value*, Value*> map_;
+};
 
 // The program computing [loss, d loss / d wrt[0], ..., then p's other outputs]: `loss` is a
 // value of p's graph, `wrt` inputs of it.

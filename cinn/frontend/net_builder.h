@@ -358,20 +358,15 @@ class NetBuilder : public hlir::Builder {
                 {{"lr", lr}, {"momentum", momentum}, {"dampening", dampening},
                  {"weight_decay", weight_decay}, {"nesterov", nesterov}});
   }
-  Values adam_update(Value* param, Value* grad, Value* m, Value* v, Value* step, double lr,
-                     double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
-                     double weight_decay = 0.0) {
-    return call("adam_update", {param, grad, m, v, step},
-                {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps},
-                 {"weight_decay", weight_decay}});
+#define CINN_ADAM(name, default_decay) \
+  Values name(Value* param, Value* grad, Value* m, Value* v, Value* step, double lr, \
+              double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, \
+              double weight_decay = default_decay) { \
+    return call(#name, {param, grad, m, v, step}, {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, \
+                                                   {"eps", eps}, {"weight_decay", weight_decay}}); \
   }
-  Values adamw_update(Value* param, Value* grad, Value* m, Value* v, Value* step, double lr,
-                      double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
-                      double weight_decay = 0.01) {
-    return call("adamw_update", {param, grad, m, v, step},
-                {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps},
-                 {"weight_decay", weight_decay}});
-  }
+  CINN_ADAM(adam_update, 0.0) CINN_ADAM(adamw_update, 0.01)
+#undef CINN_ADAM
 #undef CINN_UNARY
 #undef CINN_BINARY
 

@@ -1,6 +1,5 @@
 #include "cinn/frontend/train_step.h"
 
-#include <map>
 #include <set>
 
 #include "cinn/frontend/autodiff.h"
@@ -49,48 +48,30 @@ const char* Optimizer::name() const {
 Program train_step(const Program& p, const Value* loss, const std::vector<const Value*>& params,
                    const Optimizer& opt, const std::vector<std::pair<const Value*, const Value*>>& updates) {
   if (params.empty()) CINN_THROW(Error) << "train_step: no parameters to train";
-  std::map<const Value*, Value*> vmap;
-  std::shared_ptr<hlir::Graph> g = hlir::rewrite_graph(p.graph(), nullptr, false, &vmap);
-  auto mapped = [&](const Value* v, const char* what) {
-    auto it = vmap.find(v);
-    if (!v || it == vmap.end()) {
-      CINN_THROW(Error) << "train_step: the " << what << " '" << (v ? v->name : "null")
-                        << "' is not a value of the program";
-    }
-    return it->second;
-  };
-  auto is_input = [&](const Value* v) {
-    for (const Value* in : p.graph().inputs()) {
-      if (in == v) return true;
-    }
-    return false;
-  };
-  Value* l = mapped(loss, "loss");
+  GraphCopy copy(p, "train_step");
+  std::shared_ptr<hlir::Graph> g = copy.graph;
+  Value* l = copy(loss, "loss");
   std::set<const Value*> seen;
-  std::vector<Value*> w;
+  std::vector<Value*> w;  // append_gradients checks that these are float inputs
   for (const Value* v : params) {
-    if (!is_input(v)) {
-      CINN_THROW(Error) << "train_step: the parameter '" << (v ? v->name : "null")
-                        << "' is not an input of the program";
-    }
-    if (!seen.insert(v).second) CINN_THROW(Error) << "train_step: the parameter '" << v->name << "' is listed twice";
-    w.push_back(mapped(v, "parameter"));
+    if (v && !seen.insert(v).second) CINN_THROW(Error) << "train_step: the parameter '" << v->name << "' is listed twice";
+    w.push_back(copy(v, "parameter"));
   }
   std::vector<std::pair<Value*, Value*>> upd;
   for (auto [in, value] : updates) {
-    if (!is_input(in)) {
+    if (p.graph().input_index(in) < 0) {
       CINN_THROW(Error) << "train_step: the updated state '" << (in ? in->name : "null")
                         << "' is not an input of the program";
     }
     if (!seen.insert(in).second) {
       CINN_THROW(Error) << "train_step: '" << in->name << "' is both trained and updated, or updated twice";
     }
-    Value* nv = mapped(value, "update");
+    Value* nv = copy(value, "update");
     if (!(nv->type == in->type)) {
       CINN_THROW(ShapeError) << "train_step: the update of '" << in->name << "' must be "
                              << in->type.to_string() << ", got " << nv->type.to_string();
     }
-    upd.push_back({mapped(in, "updated state"), nv});
+    upd.push_back({copy(in, "updated state"), nv});
   }
 
   NetBuilder b(g.get());
@@ -155,11 +136,7 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
   for (auto [in, v] : upd) replaced.push_back({v, in});
   std::vector<std::pair<int, int>> aliases;
   for (auto [v, in] : replaced) {
-    int input_index = -1;
-    for (size_t i = 0; i < g->inputs().size(); ++i) {
-      if (g->inputs()[i] == in) input_index = static_cast<int>(i);
-    }
-    aliases.push_back({static_cast<int>(outs.size()), input_index});
+    aliases.push_back({static_cast<int>(outs.size()), g->input_index(in)});
     outs.push_back(v);
   }
   g->set_outputs(outs);

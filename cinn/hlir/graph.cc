@@ -80,6 +80,13 @@ Value* Graph::input(const std::string& name) const {
   return nullptr;
 }
 
+int Graph::input_index(const Value* v) const {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (inputs_[i] == v) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 std::vector<Node*> Graph::users(const Value* v) const {
   std::vector<Node*> out;
   for (const auto& n : nodes_) {

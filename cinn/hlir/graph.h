@@ -69,6 +69,7 @@ class Graph {
   const std::vector<Value*>& outputs() const { return outputs_; }
   const std::vector<Value*>& inputs() const { return inputs_; }
   Value* input(const std::string& name) const;  // null if absent
+  int input_index(const Value* v) const;          // position among the inputs, or -1
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
   size_t num_values() const { return values_.size(); }
 

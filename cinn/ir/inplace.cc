@@ -98,7 +98,9 @@ std::vector<std::pair<int, int>> inplace_arg_pairs(const LoweredFunc& f) {
     // An accumulation (a store whose value reads the output) writes each element more than
     // once: the input would be read after the first write.
     bool accumulates = false;
-    for (const auto& site : acc.loads[out.get()]) accumulates = accumulates || (site.store && site.store->buffer.get() == out.get());
+    if (auto own = acc.loads.find(out.get()); own != acc.loads.end()) {
+      for (const auto& site : own->second) accumulates = accumulates || (site.store && site.store->buffer.get() == out.get());
+    }
     if (accumulates) continue;
     for (size_t i = 0; i < args.size(); ++i) {
       const Buffer& in = args[i].buffer;

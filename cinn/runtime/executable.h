@@ -37,7 +37,8 @@ struct Launch {
   std::string kernel;
   std::vector<int> args;  // buffer indices in the kernel's argument order
   // (output arg, input arg) positions that may share memory: the kernel reads each element
-  // of the input only to compute the output element at the same index (elementwise).
+  // of the input only to compute the output element at the same index, before writing it
+  // (ir::inplace_arg_pairs).
   std::vector<std::pair<int, int>> inplace;
 };
 

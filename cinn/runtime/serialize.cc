@@ -57,6 +57,29 @@ uint64_t checksum(const std::string& bytes) {
   return h;
 }
 
+namespace {
+// A list of index pairs, flattened.
+void write_pairs(Writer& w, const std::vector<std::pair<int, int>>& pairs) {
+  std::vector<int64_t> flat;
+  for (auto [a, b] : pairs) flat.insert(flat.end(), {a, b});
+  w.ints(flat);
+}
+
+// Pairs whose first index is below `first_end` and second below `second_end`.
+std::vector<std::pair<int, int>> read_pairs(Reader& r, int64_t first_end, int64_t second_end, const char* what) {
+  auto flat = r.ints();
+  if (flat.size() % 2) throw CorruptData{std::string("bad ") + what + " list"};
+  std::vector<std::pair<int, int>> pairs;
+  for (size_t k = 0; k < flat.size(); k += 2) {
+    if (flat[k] < 0 || flat[k] >= first_end || flat[k + 1] < 0 || flat[k + 1] >= second_end) {
+      throw CorruptData{std::string("bad ") + what + " pair"};
+    }
+    pairs.push_back({static_cast<int>(flat[k]), static_cast<int>(flat[k + 1])});
+  }
+  return pairs;
+}
+}  // namespace
+
 void write_plan(Writer& w, const ExecutablePlan& plan) {
   w.pod(static_cast<uint64_t>(plan.buffers.size()));
   for (const BufferSpec& b : plan.buffers) {
@@ -71,15 +94,11 @@ void write_plan(Writer& w, const ExecutablePlan& plan) {
   for (const Launch& l : plan.launches) {
     w.str(l.kernel);
     w.ints(std::vector<int64_t>(l.args.begin(), l.args.end()));
-    std::vector<int64_t> inplace;
-    for (auto [o, i] : l.inplace) inplace.insert(inplace.end(), {o, i});
-    w.ints(inplace);
+    write_pairs(w, l.inplace);
   }
   w.ints(std::vector<int64_t>(plan.inputs.begin(), plan.inputs.end()));
   w.ints(std::vector<int64_t>(plan.outputs.begin(), plan.outputs.end()));
-  std::vector<int64_t> aliases;
-  for (auto [o, i] : plan.aliases) aliases.insert(aliases.end(), {o, i});
-  w.ints(aliases);
+  write_pairs(w, plan.aliases);
   w.pod(plan.arena_bytes);
 }
 
@@ -114,29 +133,14 @@ ExecutablePlan read_plan(Reader& r) {
     Launch l;
     l.kernel = r.str();
     for (int64_t a : r.ints()) l.args.push_back(check_index(a));
-    auto inplace = r.ints();
-    if (inplace.size() % 2) throw CorruptData{"bad in-place list"};
-    for (size_t k = 0; k < inplace.size(); k += 2) {
-      for (int k2 : {0, 1}) {
-        if (inplace[k + k2] < 0 || inplace[k + k2] >= static_cast<int64_t>(l.args.size())) {
-          throw CorruptData{"bad in-place pair"};
-        }
-      }
-      l.inplace.push_back({static_cast<int>(inplace[k]), static_cast<int>(inplace[k + 1])});
-    }
+    auto nargs = static_cast<int64_t>(l.args.size());
+    l.inplace = read_pairs(r, nargs, nargs, "in-place");
     plan.launches.push_back(std::move(l));
   }
   for (int64_t i : r.ints()) plan.inputs.push_back(check_index(i));
   for (int64_t i : r.ints()) plan.outputs.push_back(check_index(i));
-  auto aliases = r.ints();
-  if (aliases.size() % 2) throw CorruptData{"bad alias list"};
-  for (size_t k = 0; k < aliases.size(); k += 2) {
-    if (aliases[k] < 0 || aliases[k] >= static_cast<int64_t>(plan.outputs.size()) || aliases[k + 1] < 0 ||
-        aliases[k + 1] >= static_cast<int64_t>(plan.inputs.size())) {
-      throw CorruptData{"bad alias pair"};
-    }
-    plan.aliases.push_back({static_cast<int>(aliases[k]), static_cast<int>(aliases[k + 1])});
-  }
+  plan.aliases = read_pairs(r, static_cast<int64_t>(plan.outputs.size()),
+                            static_cast<int64_t>(plan.inputs.size()), "alias");
   plan.arena_bytes = r.pod<int64_t>();
   for (const BufferSpec& b : plan.buffers) {
     if (b.kind == BufferSpec::Kind::kTemp && (b.offset < 0 || b.offset + b.bytes() > plan.arena_bytes)) {

@@ -34,11 +34,14 @@ class TrainStep:
     buffers in place, and returns ``[loss, other outputs...]`` (the program's outputs other
     than the loss and the buffer updates). Not thread-safe: the state is shared."""
 
-    def __init__(self, program, executable, state, num_results):
+    def __init__(self, program, executable, state, params, buffers):
         self.program = program
         self.executable = executable
         self._state = state  # input name -> owned array
-        self._num_results = num_results
+        self._params = params  # names of the trained inputs
+        self._buffers = buffers  # names of the updated buffers
+        # Outputs after the first aliased one are the state's new values.
+        self._num_results = min(o for o, _ in program.aliases)
         aliased = {i for _, i in program.aliases}
         self._names = [n for n, _, _ in program.inputs]
         self.data_names = [n for k, n in enumerate(self._names) if k not in aliased]
@@ -121,11 +124,7 @@ def train_step(program, loss, params, optimizer, buffers=None, updates=None, tar
             shape, dtype = types[n]
             state[n] = np.zeros(shape, dtype=dtype)
     exe = _compile(step_prog, target, **compile_options)
-    first_aliased = min(o for o, _ in step_prog.aliases)
-    ts = TrainStep(step_prog, exe, state, first_aliased)
-    ts._params = [_name(k) for k in params]
-    ts._buffers = list(buffer_names)
-    return ts
+    return TrainStep(step_prog, exe, state, [_name(k) for k in params], list(buffer_names))
 
 
 __all__ = ["TrainStep", "train_step"]
