@@ -17,7 +17,8 @@ ir::PassManager loop_passes(const LoopOptions& opts) {
       .add("loop_partition", ir::loop_partition)
       .add("remove_unit_loops", ir::remove_unit_loops)
       .add("flatten_storage", ir::flatten_storage)
-      .add("simplify", simplify);
+      .add("simplify", simplify)
+      .add("lower_philox", [](const ir::Stmt& s) { return ir::lower_philox(s); });
   if (opts.lower_math)
     pm.add("lower_math", [](const ir::Stmt& s) { return ir::lower_math_approximations(s); });
   pm.add("unroll_loops", [](const ir::Stmt& s) { return ir::unroll_loops(s); });

@@ -115,6 +115,13 @@ class NetBuilder : public hlir::Builder {
               common::Type dtype = common::Int(64)) {
     return call1("iota", {}, {{"shape", shape}, {"axis", axis}, {"dtype", dtype}});
   }
+  // Uniform numbers in [0, 1) drawn with Philox from key (int64 [2]: seed, step); each
+  // random op of a builder gets its own stream unless rng_stream is given.
+  Value* random_uniform(Value* key, const std::vector<int64_t>& shape,
+                        common::Type dtype = common::Float(32), int64_t rng_stream = -1) {
+    return call1("random_uniform", {key},
+                 {{"shape", shape}, {"dtype", dtype}, {"rng_stream", rng_stream}});
+  }
   Value* reduce(Value* x, const std::string& kind, const std::vector<int64_t>& axis = {},
                 bool keepdim = false) {
     return call1("reduce", {x}, {{"kind", kind}, {"axis", axis}, {"keepdim", keepdim}});
@@ -289,6 +296,9 @@ class NetBuilder : public hlir::Builder {
   }
   Value* adaptive_avg_pool2d(Value* x, const Ints& output_size) {
     return call1("adaptive_avg_pool2d", {x}, {{"output_size", output_size}});
+  }
+  Value* dropout(Value* x, Value* key, double p = 0.5, int64_t rng_stream = -1) {
+    return call1("dropout", {x, key}, {{"p", p}, {"rng_stream", rng_stream}});
   }
   Value* embedding(Value* ids, Value* table) { return call1("embedding", {ids, table}); }
   Value* one_hot(Value* ids, int64_t depth, common::Type dtype = common::Float(32)) {

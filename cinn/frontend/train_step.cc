@@ -46,7 +46,8 @@ const char* Optimizer::name() const {
 }
 
 Program train_step(const Program& p, const Value* loss, const std::vector<const Value*>& params,
-                   const Optimizer& opt, const std::vector<std::pair<const Value*, const Value*>>& updates) {
+                   const Optimizer& opt, const std::vector<std::pair<const Value*, const Value*>>& updates,
+                   const std::vector<const Value*>& rng_keys) {
   if (params.empty()) CINN_THROW(Error) << "train_step: no parameters to train";
   GraphCopy copy(p, "train_step");
   std::shared_ptr<hlir::Graph> g = copy.graph;
@@ -73,8 +74,26 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
     }
     upd.push_back({copy(in, "updated state"), nv});
   }
+  std::vector<Value*> keys;
+  for (const Value* k : rng_keys) {
+    if (p.graph().input_index(k) < 0) {
+      CINN_THROW(Error) << "train_step: the random key '" << (k ? k->name : "null")
+                        << "' is not an input of the program";
+    }
+    if (!seen.insert(k).second) {
+      CINN_THROW(Error) << "train_step: '" << k->name << "' is a random key and also trained, "
+                        << "updated or listed twice";
+    }
+    if (!(k->type == hlir::TensorType{{2}, common::Int(64)})) {
+      CINN_THROW(DTypeError) << "train_step: the random key '" << k->name
+                             << "' must be int64[2] (seed, step), got " << k->type.to_string();
+    }
+    keys.push_back(copy(k, "random key"));
+  }
 
   NetBuilder b(g.get());
+  // Each step draws new random numbers: (seed, step) -> (seed, step + 1).
+  for (Value* k : keys) upd.push_back({k, b.add(k, b.iota({2}, 0, common::Int(64)))});
   std::vector<Value*> grads = append_gradients(b, l, w);
 
   auto new_input = [&](const std::string& name, const hlir::Shape& shape, common::Type dtype) {

@@ -9,7 +9,8 @@
 //            momentum_buffer; Adam, AdamW: exp_avg, exp_avg_sq); then, for Adam and AdamW,
 //            the step count "optimizer.step" (float32 [], the steps taken so far).
 //   outputs: the loss; p's other outputs (except the loss and the `updates` values); the
-//            new parameters; the new optimizer states; the new step count; the `updates`.
+//            new parameters; the new optimizer states; the new step count; the `updates`;
+//            the advanced random keys.
 // Every output after p's is aliased (Program::aliases) to the input it replaces, so the
 // compiled step writes it into that input's memory: one buffer per parameter and state,
 // updated in place, and one memory plan over forward, backward and update.
@@ -44,11 +45,15 @@ struct Optimizer {
 
 // `loss`: a scalar float value of p; `params`: float inputs of p, each trained with `opt`;
 // `updates`: (input of p, value of p) pairs for state that is not trained but replaced by a
-// new value each step (batch_norm's running statistics). Errors (cinn::Error and
-// subclasses) for a parameter or updated value that is not an input, an input listed
-// twice, an update of another type, or a state input name already taken.
+// new value each step (batch_norm's running statistics). `rng_keys`: int64 [2] inputs of p
+// holding (seed, step) for its random ops (dropout, random_uniform); each step advances
+// the step word, so every step draws new numbers. Keys are updated like `updates` (after
+// them in the outputs). Errors (cinn::Error and subclasses) for a parameter, updated value
+// or key that is not an input, an input listed twice, an update of another type, a key
+// that is not int64 [2], or a state input name already taken.
 Program train_step(const Program& p, const Value* loss, const std::vector<const Value*>& params,
                    const Optimizer& opt,
-                   const std::vector<std::pair<const Value*, const Value*>>& updates = {});
+                   const std::vector<std::pair<const Value*, const Value*>>& updates = {},
+                   const std::vector<const Value*>& rng_keys = {});
 
 }  // namespace cinn::frontend

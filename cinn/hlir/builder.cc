@@ -66,6 +66,19 @@ std::vector<Value*> Builder::call(const std::string& name, std::vector<Value*> i
     if (!v) CINN_THROW(Error) << "op '" << name << "': an input is null";
   }
   AttrMap full = op.validate(inputs.size(), attrs);
+  // Random ops (an int attribute rng_stream) left at -1 take the next stream of the graph,
+  // so that two random ops of one program never draw the same numbers.
+  if (auto it = full.find("rng_stream");
+      it != full.end() && attr_kind(it->second) == AttrKind::kInt && std::get<int64_t>(it->second) == -1) {
+    int64_t next = 0;
+    for (const auto& node : graph_->nodes()) {
+      auto s = node->attrs.find("rng_stream");
+      if (s != node->attrs.end() && attr_kind(s->second) == AttrKind::kInt) {
+        next = std::max(next, std::get<int64_t>(s->second) + 1);
+      }
+    }
+    it->second = next;
+  }
   if (op.broadcasts && inputs.size() == 2) {
     if (inputs[0]->dtype() != inputs[1]->dtype()) {
       CINN_THROW(DTypeError) << "op '" << name << "': operands have different dtypes, "

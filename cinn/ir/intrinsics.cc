@@ -1,26 +1,39 @@
 #include "cinn/ir/intrinsics.h"
 
+#include <algorithm>
+
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
 
 namespace cinn::ir {
 namespace {
 
-const IntrinsicInfo kIntrinsics[] = {
-    // name, arity, float_only, returns_bool
-    {"exp", 1, true, false},    {"exp2", 1, true, false},   {"expm1", 1, true, false},
-    {"log", 1, true, false},    {"log2", 1, true, false},   {"log10", 1, true, false},
-    {"log1p", 1, true, false},  {"sqrt", 1, true, false},   {"rsqrt", 1, true, false},
-    {"cbrt", 1, true, false},   {"tanh", 1, true, false},   {"erf", 1, true, false},
-    {"sigmoid", 1, true, false}, {"pow", 2, true, false},   {"sin", 1, true, false},
-    {"cos", 1, true, false},    {"tan", 1, true, false},    {"atan", 1, true, false},
-    {"sinh", 1, true, false},   {"cosh", 1, true, false},   {"floor", 1, false, false},
-    {"ceil", 1, false, false},  {"round", 1, false, false}, {"trunc", 1, false, false},
-    {"abs", 1, false, false},   {"isnan", 1, true, true},   {"isinf", 1, true, true},
-    {"isfinite", 1, true, true},
-};
+constexpr auto kF = IntrinsicArgs::kFloat;
+constexpr auto kN = IntrinsicArgs::kNumber;
+constexpr auto kI = IntrinsicArgs::kInteger;
+constexpr auto kSame = IntrinsicResult::kArgType;
+constexpr auto kBool = IntrinsicResult::kBool;
 
-const IntrinsicInfo kReinterpretInfo = {kReinterpret, 1, false, false};
+// clang-format off
+const IntrinsicInfo kIntrinsics[] = {
+    // name, arity, arguments, result
+    {"exp", 1, kF, kSame},      {"exp2", 1, kF, kSame},     {"expm1", 1, kF, kSame},
+    {"log", 1, kF, kSame},      {"log2", 1, kF, kSame},     {"log10", 1, kF, kSame},
+    {"log1p", 1, kF, kSame},    {"sqrt", 1, kF, kSame},     {"rsqrt", 1, kF, kSame},
+    {"cbrt", 1, kF, kSame},     {"tanh", 1, kF, kSame},     {"erf", 1, kF, kSame},
+    {"sigmoid", 1, kF, kSame},  {"pow", 2, kF, kSame},      {"sin", 1, kF, kSame},
+    {"cos", 1, kF, kSame},      {"tan", 1, kF, kSame},      {"atan", 1, kF, kSame},
+    {"sinh", 1, kF, kSame},     {"cosh", 1, kF, kSame},     {"floor", 1, kN, kSame},
+    {"ceil", 1, kN, kSame},     {"round", 1, kN, kSame},    {"trunc", 1, kN, kSame},
+    {"abs", 1, kN, kSame},      {"isnan", 1, kF, kBool},    {"isinf", 1, kF, kBool},
+    {"isfinite", 1, kF, kBool},
+    {"bitwise_and", 2, kI, kSame}, {"bitwise_or", 2, kI, kSame}, {"bitwise_xor", 2, kI, kSame},
+    {"shift_left", 2, kI, kSame},  {"shift_right", 2, kI, kSame},
+    {kPhiloxUniform, 3, kI, IntrinsicResult::kFloat32},
+};
+// clang-format on
+
+const IntrinsicInfo kReinterpretInfo = {kReinterpret, 1, kN, kSame};
 
 }  // namespace
 
@@ -52,17 +65,38 @@ Expr make_intrinsic(const std::string& name, std::vector<Expr> args) {
     CINN_THROW(UnsupportedOpError) << "intrinsic '" << name << "' takes " << info->arity
                                    << " argument(s), got " << args.size();
   }
-  if (args.size() == 2) match_types(name.c_str(), &args[0], &args[1]);
   for (const Expr& a : args) {
-    if (info->float_only && !a.type().is_float()) {
-      CINN_THROW(DTypeError) << name << "(" << a << "): expects a floating-point argument, got "
-                             << a.type() << "; cast it first";
-    }
     if (a.type().is_bool()) {
       CINN_THROW(DTypeError) << name << "(" << a << "): bool argument";
     }
+    if (info->args == IntrinsicArgs::kFloat && !a.type().is_float()) {
+      CINN_THROW(DTypeError) << name << "(" << a << "): expects a floating-point argument, got "
+                             << a.type() << "; cast it first";
+    }
+    if (info->args == IntrinsicArgs::kInteger && !a.type().is_integer()) {
+      CINN_THROW(DTypeError) << name << "(" << a << "): expects an integer argument, got "
+                             << a.type();
+    }
   }
-  Type t = info->returns_bool ? common::Bool(args[0].type().lanes()) : args[0].type();
+  if (info->result == IntrinsicResult::kFloat32) {
+    // philox_uniform: 64-bit integer arguments, scalars broadcast to the widest.
+    int lanes = 1;
+    for (const Expr& a : args) lanes = std::max(lanes, a.type().lanes());
+    for (Expr& a : args) {
+      if (a.type().lanes() != 1 && a.type().lanes() != lanes) {
+        CINN_THROW(DTypeError) << name << ": arguments with " << a.type().lanes() << " and "
+                               << lanes << " lanes";
+      }
+      Type t64 = a.type().is_uint() ? common::UInt(64, a.type().lanes())
+                                    : common::Int(64, a.type().lanes());
+      if (a.type() != t64) a = Cast::make(t64, a);
+      if (lanes > 1 && a.type().lanes() == 1) a = Broadcast::make(a, lanes);
+    }
+    return Call::make(common::Float(32, lanes), name, std::move(args), Call::Kind::kIntrinsic);
+  }
+  if (args.size() == 2) match_types(name.c_str(), &args[0], &args[1]);
+  Type t = info->result == IntrinsicResult::kBool ? common::Bool(args[0].type().lanes())
+                                                  : args[0].type();
   return Call::make(t, name, std::move(args), Call::Kind::kIntrinsic);
 }
 

@@ -4,6 +4,7 @@
 // where the call is built, so no backend ever sees one.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,14 +12,37 @@
 
 namespace cinn::ir {
 
+// The argument types an intrinsic accepts. Bool is never accepted.
+enum class IntrinsicArgs : uint8_t {
+  kFloat,    // floating point only (exp, tanh, ...)
+  kNumber,   // floating point or integer (abs, floor, ...)
+  kInteger,  // integers only (bitwise_and, shift_left, philox_uniform)
+};
+// The type of the result (with the arguments' lanes).
+enum class IntrinsicResult : uint8_t {
+  kArgType,  // the (common) argument type
+  kBool,     // isnan, isinf, isfinite
+  kFloat32,  // philox_uniform
+};
+
 struct IntrinsicInfo {
   const char* name;
   int arity;
-  // Only floating-point arguments (exp, tanh, ...); otherwise integers are accepted too.
-  bool float_only;
-  // The result is bool (isnan, isinf, isfinite) instead of the argument type.
-  bool returns_bool;
+  IntrinsicArgs args;
+  IntrinsicResult result;
 };
+
+// The integer intrinsics: bitwise_and, bitwise_or, bitwise_xor (two's complement bits),
+// shift_left, shift_right (the amount must be in [0, bits); right shifts of signed values
+// are arithmetic, like numpy's right_shift).
+//
+// philox_uniform(seed, stream, index): a float32 uniform in [0, 1) from the counter-based
+// generator Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
+// SC 2011): key = seed (64 bits), counter = (index, stream) (64 bits each, low word first);
+// the result is the top 24 bits of the first output word times 2^-24. Same arguments, same
+// number, on every backend. The arguments are integers (converted to 64 bits). Backends
+// never see it: lower_philox (transforms.h) expands it into integer IR.
+inline constexpr const char* kPhiloxUniform = "philox_uniform";
 
 // nullptr if `name` is not an intrinsic.
 const IntrinsicInfo* find_intrinsic(const std::string& name);

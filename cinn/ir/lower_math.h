@@ -32,4 +32,9 @@ Expr lower_math_approximations(const Expr& e);
 // The intrinsics this pass rewrites (for float32 arguments).
 std::vector<std::string> approximated_intrinsics();
 
+// Expands every philox_uniform call (intrinsics.h) into integer IR (lower_philox.cc). Not
+// optional: backends do not know philox_uniform. Every loop pipeline runs it.
+Stmt lower_philox(const Stmt& s);
+Expr lower_philox(const Expr& e);
+
 }  // namespace cinn::ir

@@ -52,7 +52,8 @@ class TrainStep:
     @property
     def state(self):
         """Every array the step updates in place, by input name: parameters, optimizer
-        state (``"<param>.<slot>"``, ``"optimizer.step"``) and buffers. The arrays are live:
+        state (``"<param>.<slot>"``, ``"optimizer.step"``), buffers and random keys
+        (``[seed, steps taken]``). The arrays are live:
         modify them in place (``step.state["w"][...] = w0``) to reset the model."""
         return dict(self._state)
 
@@ -79,14 +80,18 @@ class TrainStep:
         return self.executable._c.run(inputs, self._outputs)[:self._num_results]
 
 
-def train_step(program, loss, params, optimizer, buffers=None, updates=None, target=None, **compile_options):
+def train_step(program, loss, params, optimizer, buffers=None, updates=None, rng=None, target=None,
+               **compile_options):
     """Compiles one training step of ``program``: the gradient of ``loss`` with respect to
     ``params``, then ``optimizer``'s update of each parameter.
 
     ``params`` maps each trained input (name or :class:`Value`) to its initial value.
     ``buffers`` maps inputs that are state but not trained (batch_norm's running mean and
     variance) to their initial values, and ``updates`` maps the same inputs to the program
-    outputs that replace them after each step. ``optimizer`` is a :mod:`cinn.optim`
+    outputs that replace them after each step. ``rng`` maps the random keys of the program
+    (int64 ``[2]`` inputs feeding ``dropout`` or ``random_uniform``) to integer seeds: the
+    key starts at ``[seed, 0]`` and its second word counts the steps, so each step draws a
+    new mask and the same seed replays the same run. ``optimizer`` is a :mod:`cinn.optim`
     optimizer. ``target`` and ``compile_options`` are :func:`cinn.compile`'s. Returns a
     :class:`TrainStep` owning copies of the initial values.
 
@@ -105,8 +110,13 @@ def train_step(program, loss, params, optimizer, buffers=None, updates=None, tar
         extra = sorted(set(buffer_names) ^ set(update_names))[0]
         raise _cinn.Error(f"train_step: '{extra}' must be in both buffers (its initial value) and updates "
                           "(its new value each step)")
+    rng = dict(rng or {})
+    for k, seed in rng.items():
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+            raise _cinn.Error(f"train_step: the seed of the random key '{_name(k)}' must be an integer, "
+                              f"got {type(seed).__name__}")
     step_prog = _cinn.train_step(program, loss, list(params), optimizer.settings(),
-                                 [(k, updates[update_names[_name(k)]]) for k in buffers])
+                                 [(k, updates[update_names[_name(k)]]) for k in buffers], list(rng))
     types = {n: (shape, dtype) for n, shape, dtype in step_prog.inputs}
     state = {}
     for key, init in list(params.items()) + list(buffers.items()):
@@ -117,6 +127,8 @@ def train_step(program, loss, params, optimizer, buffers=None, updates=None, tar
             raise _cinn.ShapeError(f"train_step: the initial value of '{name}' must have shape {list(shape)}, "
                                    f"got {list(arr.shape)}")
         state[name] = arr
+    for key, seed in rng.items():
+        state[_name(key)] = np.array([seed, 0], dtype=np.int64)
     names = [n for n, _, _ in step_prog.inputs]
     for _, i in step_prog.aliases:
         n = names[i]

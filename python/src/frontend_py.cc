@@ -272,9 +272,10 @@ void bind_frontend(py::module_& m) {
   }, py::arg("program"), py::arg("loss"), py::arg("wrt"));
 
   // opt: {"kind": "sgd" | "adam" | "adamw", and the Optimizer fields by name};
-  // updates: (input, value) pairs, each a Value or (inputs) a name / (values) an output index.
+  // updates: (input, value) pairs, each a Value or (inputs) a name / (values) an output index;
+  // rng_keys: inputs (Values or names).
   m.def("train_step", [](const frontend::Program& p, py::object loss, py::list params, py::dict opt,
-                         py::list updates) {
+                         py::list updates, py::list rng_keys) {
     frontend::Optimizer o;
     std::string kind = opt["kind"].cast<std::string>();
     if (kind == "sgd") o.kind = frontend::Optimizer::Kind::kSGD;
@@ -303,8 +304,11 @@ void bind_frontend(py::module_& m) {
       u.push_back({program_input(p, t[0], "train_step", "updated states"),
                    program_output(p, t[1], "train_step", "an update")});
     }
-    return frontend::train_step(p, program_output(p, loss, "train_step", "the loss"), w, o, u);
-  }, py::arg("program"), py::arg("loss"), py::arg("params"), py::arg("optimizer"), py::arg("updates"));
+    std::vector<const hlir::Value*> keys;
+    for (py::handle h : rng_keys) keys.push_back(program_input(p, h, "train_step", "random keys"));
+    return frontend::train_step(p, program_output(p, loss, "train_step", "the loss"), w, o, u, keys);
+  }, py::arg("program"), py::arg("loss"), py::arg("params"), py::arg("optimizer"), py::arg("updates"),
+     py::arg("rng_keys") = py::list());
 
   py::class_<NetBuilder, std::shared_ptr<NetBuilder>>(m, "NetBuilderCore")
       .def(py::init<const std::string&>(), py::arg("name"))

@@ -15,6 +15,7 @@ enum class Form : uint8_t {
   kSigmoid,      // 1 / (1 + exp(-x))
   kPredicate,    // classification macro on floats (bool result); a constant on integers
   kReinterpret,  // the bits as another type of the same width, through a union
+  kBitwise,      // a C operator on integers (c_name is the operator)
 };
 
 struct Rule {
@@ -29,6 +30,9 @@ constexpr Rule kRules[] = {
     {"abs", 1, Form::kAbs, "fabs"},           {"acos", 1, Form::kLibm, "acos"},
     {"acosh", 1, Form::kLibm, "acosh"},       {"asin", 1, Form::kLibm, "asin"},
     {"asinh", 1, Form::kLibm, "asinh"},       {"atan", 1, Form::kLibm, "atan"},
+    {"bitwise_and", 2, Form::kBitwise, "&"},  {"bitwise_or", 2, Form::kBitwise, "|"},
+    {"bitwise_xor", 2, Form::kBitwise, "^"},  {"shift_left", 2, Form::kBitwise, "<<"},
+    {"shift_right", 2, Form::kBitwise, ">>"},
     {"atan2", 2, Form::kLibm, "atan2"},       {"atanh", 1, Form::kLibm, "atanh"},
     {"cbrt", 1, Form::kLibm, "cbrt"},         {"ceil", 1, Form::kRounding, "ceil"},
     {"copysign", 2, Form::kLibm, "copysign"}, {"cos", 1, Form::kLibm, "cos"},
@@ -137,6 +141,20 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
         return {std::string(rule->name) == "isfinite" ? "true" : "false", Prec::kPrimary};
       }
       break;
+    case Form::kBitwise:
+      if (arg_t.is_integer()) {
+        // Cast back: operands narrower than int are promoted. A left shift of a signed value
+        // goes through the unsigned type (a negative one would be undefined); a right shift
+        // of a signed value is arithmetic with every C and CUDA compiler CINN uses.
+        std::string a = operand(args[0], Prec::kUnary);
+        if (std::string(rule->c_name) == "<<" && arg_t.is_int()) {
+          a = "(" + c_type(common::UInt(arg_t.bits())) + ")" + a;
+        }
+        return {"((" + c_type(arg_t) + ")(" + a + " " + rule->c_name + " " +
+                    operand(args[1], Prec::kUnary) + "))",
+                Prec::kPrimary};
+      }
+      break;
     case Form::kReinterpret:
       break;  // handled above
   }
@@ -154,7 +172,7 @@ std::vector<std::string> known_intrinsics() {
 std::vector<CMathFunction> c_math_functions() {
   std::vector<CMathFunction> out = {{"fmin", 2, false}, {"fmax", 2, false}};  // float Min/Max
   for (const Rule& r : kRules) {
-    if (r.form == Form::kReinterpret) continue;
+    if (r.form == Form::kReinterpret || r.form == Form::kBitwise) continue;
     bool known = false;
     for (const CMathFunction& f : out) known = known || f.name == r.c_name;
     // sigmoid calls exp with one argument, rsqrt sqrt: the arity is the libm function's.

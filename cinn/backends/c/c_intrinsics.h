@@ -5,6 +5,7 @@
 // ones that are exact on them (abs, floor, ceil, trunc, round, isnan/isinf/isfinite).
 // `round` rounds half to even like numpy, which is C's rint in the default rounding mode.
 // `reinterpret` (ir::make_reinterpret) reads the bits through a union compound literal.
+// The bitwise intrinsics print as C operators on integers.
 #pragma once
 
 #include <string>

@@ -318,6 +318,13 @@ llvm::Value* CodeGenLLVM::call_math(const Call* op, const std::vector<llvm::Valu
       return b_->CreateSelect(b_->CreateICmpSLT(args[0], zero), b_->CreateNeg(args[0]), args[0]);
     }
     if (n == "floor" || n == "ceil" || n == "round" || n == "trunc") return args[0];
+    if (n == "bitwise_and") return b_->CreateAnd(args[0], args[1]);
+    if (n == "bitwise_or") return b_->CreateOr(args[0], args[1]);
+    if (n == "bitwise_xor") return b_->CreateXor(args[0], args[1]);
+    if (n == "shift_left") return b_->CreateShl(args[0], args[1]);
+    if (n == "shift_right") {
+      return t.is_int() ? b_->CreateAShr(args[0], args[1]) : b_->CreateLShr(args[0], args[1]);
+    }
     CINN_THROW(UnsupportedOpError) << "intrinsic " << n << " on " << t;
   }
   if (n == "sqrt") return unary(llvm::Intrinsic::sqrt);

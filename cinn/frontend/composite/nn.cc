@@ -210,6 +210,38 @@ CINN_REGISTER_OP(one_hot)
       return Values{b.cast(hit, attr<common::Type>(a, "dtype"))};
     }));
 
+// dropout(x, key) = select(u >= p, x / (1 - p), 0), u = random_uniform(key) of x's shape.
+// The mask is a function of (key, rng_stream): autodiff recomputes it in the backward
+// kernels from the same key instead of saving it (train_step advances the key afterwards).
+CINN_REGISTER_OP(dropout)
+    .describe(
+        "training-mode dropout: each element of x is zeroed with probability p, the rest "
+        "scaled by 1 / (1 - p). key (int64 [2]: seed, step) and rng_stream pick the mask as "
+        "in random_uniform; the same key gives the same mask on every target. For inference "
+        "leave the op out (it is the identity there)")
+    .inputs({"x", "key"})
+    .attr("p", 0.5, "the probability of zeroing an element, in [0, 1]")
+    .attr("rng_stream", int64_t{-1},
+          "the random stream (see random_uniform); -1 takes the next free one")
+    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+      Value* x = in[0];
+      require_float("dropout", x, "x");
+      double p = attr<double>(a, "p");
+      if (!(p >= 0.0 && p <= 1.0)) {
+        RULE_THROW("dropout", Error) << "p must be in [0, 1], got " << p;
+      }
+      Value* u = b.call1("random_uniform", {in[1]},
+                         {{"shape", x->shape()},
+                          {"dtype", common::Float(32)},
+                          {"rng_stream", attr<int64_t>(a, "rng_stream")}});
+      // u is built first so that its checks (the key's type) apply for every p.
+      if (p == 0.0) return Values{x};
+      if (p == 1.0) return Values{b.full(x->type, 0.0)};
+      Value* keep = b.compare(u, b.full(u->type, p), "ge");
+      Value* scaled = b.mul(x, scalar(b, 1.0 / (1.0 - p), x));
+      return Values{b.select(keep, scaled, b.full(x->type, 0.0))};
+    }));
+
 // scaled_dot_product_attention(q, k, v, mask) = softmax(q k^T * scale + mask) v, with
 // scale = 1 / sqrt(E) unless given; a bool mask keeps where true (-inf elsewhere), a float
 // mask is added; is_causal keeps j <= i

@@ -93,16 +93,17 @@ void register_intrinsic_unary(const char* name, const char* doc) {
       .pattern(OpPattern::kElementWise)
       .infer_shape(same_shape)
       .infer_dtype([info](const OpCall& c) {
-        if (info->float_only) require_float(c);
+        if (info->args == ir::IntrinsicArgs::kFloat) require_float(c);
         if (c.inputs[0].dtype.is_bool()) {
           OP_THROW(c, DTypeError) << "expects a number, got bool";
         }
-        return std::vector<common::Type>{info->returns_bool ? common::Bool() : c.inputs[0].dtype};
+        bool returns_bool = info->result == ir::IntrinsicResult::kBool;
+        return std::vector<common::Type>{returns_bool ? common::Bool() : c.inputs[0].dtype};
       })
       .compute(elementwise_compute([n = std::string(name)](const auto& in, const auto& i) {
         return ir::make_intrinsic(n, {in[0](i)});
       }))
-      .vjp(intrinsic_vjp(name, info->returns_bool));
+      .vjp(intrinsic_vjp(name, info->result == ir::IntrinsicResult::kBool));
 }
 
 using BinaryExprFn = Expr (*)(Expr, Expr);

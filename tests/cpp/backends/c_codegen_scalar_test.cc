@@ -298,6 +298,7 @@ TEST(CBackend, EveryIRIntrinsicHasACForm) {
   std::vector<Stmt> stmts;
   for (const std::string& name : ir::intrinsic_names()) {
     const ir::IntrinsicInfo* info = ir::find_intrinsic(name);
+    if (info->args == ir::IntrinsicArgs::kInteger) continue;  // BitwiseIntrinsics below
     for (const Buffer& in : {x, x64}) {
       Expr c = ir::make_intrinsic(name, std::vector<Expr>(info->arity, load(in, {i})));
       Buffer out = Buffer::make("Y_" + name, c.type(), {n});

@@ -123,5 +123,36 @@ TEST(Reinterpret, BuildsChecksAndPrints) {
   EXPECT_THROW(make_intrinsic(kReinterpret, {x}), UnsupportedOpError);
 }
 
+TEST(Philox, TypesAndExpansion) {
+  // Integer arguments of any width become int64; scalars broadcast to the vector's lanes;
+  // the result is float32.
+  Expr seed = Var::make("seed", Int(64));
+  Expr step = Var::make("step", Int(32));
+  Expr index = Ramp::make(Var::make("i", Int(64)), IntImm::make(Int(64), 1), 8);
+  Expr u = make_intrinsic(kPhiloxUniform, {seed, step, index});
+  EXPECT_EQ(u.type(), Float(32, 8));
+  EXPECT_THROW(make_intrinsic(kPhiloxUniform, {seed, step, Var::make("f", Float(32))}), DTypeError);
+  EXPECT_THROW(make_intrinsic(kPhiloxUniform, {seed, step}), UnsupportedOpError);
+  EXPECT_THROW(make_intrinsic("bitwise_xor", {seed, Var::make("f", Float(32))}), DTypeError);
+  // Expanded into integer arithmetic, xor and shifts only; ten rounds of two 64-bit products.
+  Buffer a = Buffer::make("A", Float(32), {Expr(8)});
+  Stmt s = lower_philox(Store::make(a, u, {Ramp::make(Expr(0), Expr(1), 8)}));
+  std::vector<std::string> left = calls(s);
+  EXPECT_FALSE(contains(left, kPhiloxUniform));
+  for (const std::string& c : left) {
+    EXPECT_TRUE(c == "bitwise_xor" || c == "shift_right") << c;
+  }
+  int products = 0;
+  post_order_visit(s, [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kMul && static_cast<const Mul*>(n)->type.element_of() == common::UInt(64)) {
+      ++products;
+    }
+  });
+  EXPECT_EQ(products, 20);
+  // Other calls are left alone.
+  Expr e = make_intrinsic("exp", {Var::make("x", Float(32))});
+  EXPECT_TRUE(lower_philox(e).same_as(e));
+}
+
 }  // namespace
 }  // namespace cinn::ir

@@ -98,7 +98,8 @@ def test_integer_paths_carry_no_gradient(rng):
         i = b.arg_reduce(v, "max", 1, keepdim=True)             # int64
         k = b.cast(v, "int32")                                    # float -> int
         iota = b.cast(b.iota([3, 4], 1), "float64")
-        return b.add(b.mul(b.cast(i, "float64"), b.cast(k, "float64")), b.mul(v, iota))
+        u = b.random_uniform(b.iota([2]), [3, 4], dtype="float64")  # key [0, 1]: constant
+        return b.add(b.mul(b.cast(i, "float64"), b.cast(k, "float64")), b.mul(b.mul(v, iota), u))
 
     (g,) = check_finite_differences(build, {"x": x}, ["x"], rng)
     assert g.shape == (3, 4)

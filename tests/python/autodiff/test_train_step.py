@@ -133,6 +133,55 @@ def test_batch_norm_running_stats_are_updated_buffers(rng):
         np.testing.assert_allclose(step.params["gamma"], bn.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_dropout_steps_match_torch_with_the_same_masks(rng):
+    """An MLP with dropout, Adam: each step's mask is Philox's for key [seed, step]
+    (tests/python/philox.py), applied to the same model in torch; the key advances in place
+    and the same seed replays the run."""
+    from philox import philox_uniform
+    b = cinn.NetBuilder("mlp_dropout")
+    x = b.input([N, D], name="x")
+    y = b.input([N], "int64", name="y")
+    key = b.input([2], "int64", name="rng")
+    w1 = b.input([H, D], name="w1")
+    b1 = b.input([H], name="b1")
+    w2 = b.input([C, H], name="w2")
+    h = b.dropout(b.relu(b.linear(x, w1, b1)), key, p=0.4)
+    loss = b.cross_entropy(b.linear(h, w2), y)
+    prog = b.build([loss])
+    init = mlp_init(rng)
+    seed = 1234
+    step = cinn.train_step(prog, loss, params=init, optimizer=cinn.optim.Adam(lr=1e-2), rng={"rng": seed})
+    replay = cinn.train_step(prog, loss, params=init, optimizer=cinn.optim.Adam(lr=1e-2), rng={key: seed})
+    assert step.data_names == ["x", "y"]
+    key_array = step.state["rng"]
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
+    topt = torch.optim.Adam(tp.values(), lr=1e-2)
+    for it in range(4):
+        xb = rng.standard_normal((N, D)).astype("f4")
+        yb = rng.integers(0, C, N).astype("int64")
+        keep = philox_uniform(seed, it * 65536, np.arange(N * H)).reshape(N, H) >= np.float32(0.4)
+        (loss_value,) = step(x=xb, y=yb)
+        assert replay(x=xb, y=yb)[0] == loss_value
+        topt.zero_grad()
+        th = F.relu(F.linear(torch.tensor(xb), tp["w1"], tp["b1"])) * torch.tensor(keep) / 0.6
+        tl = F.cross_entropy(F.linear(th, tp["w2"]), torch.tensor(yb))
+        tl.backward()
+        topt.step()
+        np.testing.assert_allclose(loss_value, tl.item(), rtol=1e-5, err_msg=f"step {it}")
+        for k in tp:
+            np.testing.assert_allclose(step.params[k], tp[k].detach().numpy(), rtol=1e-5, atol=1e-5)
+    assert step.state["rng"] is key_array and list(key_array) == [seed, 4]
+    for k in init:
+        np.testing.assert_array_equal(step.params[k], replay.params[k])
+    with pytest.raises(cinn.Error, match="train_step: the seed of the random key 'rng' must be an integer"):
+        cinn.train_step(prog, loss, params=init, optimizer=cinn.optim.SGD(lr=0.1), rng={"rng": 0.5})
+    with pytest.raises(cinn.DTypeError, match=r"train_step: the random key 'y' must be int64\[2\] \(seed, step\), "
+                                              r"got int64\[16\]"):
+        cinn.train_step(prog, loss, params=init, optimizer=cinn.optim.SGD(lr=0.1), rng={"y": 0})
+    with pytest.raises(cinn.Error, match="train_step: 'w1' is a random key and also trained"):
+        cinn.train_step(prog, loss, params=init, optimizer=cinn.optim.SGD(lr=0.1), rng={"w1": 0})
+
+
 def test_cuda_schedules_of_a_train_step_match_the_host(rng):
     """The same step under the CUDA emulator (the CUDA backend's kernels, run on the host
     through device copies) keeps the same parameters."""
