@@ -361,19 +361,20 @@ class NetBuilder : public hlir::Builder {
     return call1("huber_loss", {x, y}, {{"reduction", reduction}, {"delta", delta}});
   }
 
-  // Optimizer steps (composite/optim.cc): {new param, new state...}.
-  Values sgd_update(Value* param, Value* grad, Value* velocity, double lr, double momentum = 0.0,
+  // Optimizer steps (composite/optim.cc): {new param, new state...}. `lr` is a float
+  // scalar value (shape []), so that a compiled step can change its rate.
+  Values sgd_update(Value* param, Value* grad, Value* velocity, Value* lr, double momentum = 0.0,
                     double dampening = 0.0, double weight_decay = 0.0, bool nesterov = false) {
-    return call("sgd_update", {param, grad, velocity},
-                {{"lr", lr}, {"momentum", momentum}, {"dampening", dampening},
+    return call("sgd_update", {param, grad, velocity, lr},
+                {{"momentum", momentum}, {"dampening", dampening},
                  {"weight_decay", weight_decay}, {"nesterov", nesterov}});
   }
 #define CINN_ADAM(name, default_decay) \
-  Values name(Value* param, Value* grad, Value* m, Value* v, Value* step, double lr, \
+  Values name(Value* param, Value* grad, Value* m, Value* v, Value* step, Value* lr, \
               double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, \
               double weight_decay = default_decay) { \
-    return call(#name, {param, grad, m, v, step}, {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, \
-                                                   {"eps", eps}, {"weight_decay", weight_decay}}); \
+    return call(#name, {param, grad, m, v, step, lr}, {{"beta1", beta1}, {"beta2", beta2}, \
+                                                       {"eps", eps}, {"weight_decay", weight_decay}}); \
   }
   CINN_ADAM(adam_update, 0.0) CINN_ADAM(adamw_update, 0.01)
 #undef CINN_ADAM

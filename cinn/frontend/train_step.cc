@@ -108,6 +108,7 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
   for (size_t k = 0; k < w.size(); ++k) {
     for (const std::string& s : slots) state[k].push_back(new_input(w[k]->name + "." + s, w[k]->shape(), w[k]->dtype()));
   }
+  Value* lr = new_input(kLearningRateInput, {}, common::Float(32));
   Value* step = nullptr;
   Value* next_step = nullptr;
   if (opt.kind != Optimizer::Kind::kSGD) {
@@ -122,16 +123,16 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
       case Optimizer::Kind::kSGD: {
         // Plain SGD has no velocity: the op's velocity input is a dummy zeros it ignores.
         Value* v = slots.empty() ? b.full(w[k]->type, 0.0) : state[k][0];
-        r = b.sgd_update(w[k], grads[k], v, opt.lr, opt.momentum, opt.dampening, opt.weight_decay, opt.nesterov);
+        r = b.sgd_update(w[k], grads[k], v, lr, opt.momentum, opt.dampening, opt.weight_decay, opt.nesterov);
         if (slots.empty()) r.resize(1);
         break;
       }
       case Optimizer::Kind::kAdam:
-        r = b.adam_update(w[k], grads[k], state[k][0], state[k][1], next_step, opt.lr, opt.beta1, opt.beta2,
+        r = b.adam_update(w[k], grads[k], state[k][0], state[k][1], next_step, lr, opt.beta1, opt.beta2,
                           opt.eps, opt.weight_decay);
         break;
       case Optimizer::Kind::kAdamW:
-        r = b.adamw_update(w[k], grads[k], state[k][0], state[k][1], next_step, opt.lr, opt.beta1, opt.beta2,
+        r = b.adamw_update(w[k], grads[k], state[k][0], state[k][1], next_step, lr, opt.beta1, opt.beta2,
                            opt.eps, opt.weight_decay);
         break;
     }

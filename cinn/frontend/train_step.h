@@ -7,6 +7,8 @@
 //   inputs:  p's inputs; then each parameter's optimizer state, parameter by parameter,
 //            named "<param>.<slot>" with PyTorch's slot names (SGD with momentum:
 //            momentum_buffer; Adam, AdamW: exp_avg, exp_avg_sq); then, for Adam and AdamW,
+//            the learning rate "optimizer.lr" (float32 [], read each run: a schedule
+//            changes it between steps without recompiling); then, for Adam and AdamW,
 //            the step count "optimizer.step" (float32 [], the steps taken so far).
 //   outputs: the loss; p's other outputs (except the loss and the `updates` values); the
 //            new parameters; the new optimizer states; the new step count; the `updates`;
@@ -24,9 +26,14 @@
 
 namespace cinn::frontend {
 
+// The name of the step program's learning-rate input.
+inline constexpr const char* kLearningRateInput = "optimizer.lr";
+
 struct Optimizer {
   enum class Kind { kSGD, kAdam, kAdamW };
   Kind kind = Kind::kSGD;
+  // The initial learning rate: the step reads the rate from its "optimizer.lr" input
+  // (cinn.train_step feeds this value until the caller changes it).
   double lr = 0.01;
   // SGD
   double momentum = 0.0, dampening = 0.0;

@@ -24,6 +24,9 @@ from .frontend import compile as _compile
 from .optim import Optimizer
 
 
+_LR = "optimizer.lr"  # the step program's learning-rate input (frontend/train_step.h)
+
+
 def _name(key):
     return key if isinstance(key, str) else getattr(key, "name", None)
 
@@ -44,7 +47,7 @@ class TrainStep:
         self._num_results = min(o for o, _ in program.aliases)
         aliased = {i for _, i in program.aliases}
         self._names = [n for n, _, _ in program.inputs]
-        self.data_names = [n for k, n in enumerate(self._names) if k not in aliased]
+        self.data_names = [n for k, n in enumerate(self._names) if k not in aliased and n not in state]
         self._outputs = [None] * len(program.outputs)
         for o, i in program.aliases:
             self._outputs[o] = state[self._names[i]]
@@ -52,10 +55,24 @@ class TrainStep:
     @property
     def state(self):
         """Every array the step updates in place, by input name: parameters, optimizer
-        state (``"<param>.<slot>"``, ``"optimizer.step"``), buffers and random keys
+        state (``"<param>.<slot>"``, ``"optimizer.step"``, ``"optimizer.lr"``), buffers and
+        random keys
         (``[seed, steps taken]``). The arrays are live:
         modify them in place (``step.state["w"][...] = w0``) to reset the model."""
         return dict(self._state)
+
+    @property
+    def lr(self):
+        """The learning rate of the next step. Assign to change it between steps (a
+        schedule) without recompiling: ``step.lr = 0.1 * base_lr``."""
+        return float(self._state[_LR])
+
+    @lr.setter
+    def lr(self, value):
+        value = float(value)
+        if not np.isfinite(value) or value < 0:
+            raise _cinn.Error(f"train step: the learning rate must be a finite number >= 0, got {value}")
+        self._state[_LR][...] = value
 
     @property
     def params(self):
@@ -129,6 +146,7 @@ def train_step(program, loss, params, optimizer, buffers=None, updates=None, rng
         state[name] = arr
     for key, seed in rng.items():
         state[_name(key)] = np.array([seed, 0], dtype=np.int64)
+    state[_LR] = np.array(optimizer.lr, dtype=np.float32)
     names = [n for n, _, _ in step_prog.inputs]
     for _, i in step_prog.aliases:
         n = names[i]

@@ -7,6 +7,14 @@
 namespace cinn::frontend::composite {
 namespace {
 
+// A float scalar input (the step count, the learning rate) in `like`'s dtype.
+Value* float_scalar(NetBuilder& b, const char* op, Value* v, const char* name, Value* like) {
+  if (!v->shape().empty() || !v->dtype().is_float()) {
+    RULE_THROW(op, DTypeError) << name << " must be a float scalar (shape []), got " << v->type.to_string();
+  }
+  return v->dtype() == like->dtype() ? v : b.cast(v, like->dtype());
+}
+
 // Every tensor input has the parameter's shape and float dtype.
 void check_state(const char* op, const Values& in, const std::vector<const char*>& names) {
   require_float(op, in[0], names[0]);
@@ -27,12 +35,12 @@ Value* decayed(NetBuilder& b, Value* g, Value* p, double wd) {
 // : v' (d = g' without momentum); p' = p - lr d. The velocity starts at zeros (with
 // dampening 0 the first step then gives v' = g', PyTorch's first step).
 CINN_REGISTER_OP(sgd_update)
-    .describe("one SGD step (torch.optim.SGD): returns (param - lr * d, velocity') with "
+    .describe("one SGD step (torch.optim.SGD) at learning rate lr (a float scalar value): "
+              "returns (param - lr * d, velocity') with "
               "g = grad + weight_decay * param, velocity' = momentum * velocity + (1 - "
               "dampening) * g, d = nesterov ? g + momentum * velocity' : velocity' (g without "
               "momentum)")
-    .inputs({"param", "grad", "velocity"})
-    .required_attr("lr", hlir::AttrKind::kFloat, "the learning rate")
+    .inputs({"param", "grad", "velocity", "lr"})
     .attr("momentum", 0.0, "the velocity's decay")
     .attr("dampening", 0.0, "the share of the gradient left out of the velocity")
     .attr("weight_decay", 0.0, "L2 penalty added to the gradient")
@@ -40,7 +48,8 @@ CINN_REGISTER_OP(sgd_update)
     .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
       check_state("sgd_update", in, {"param", "grad", "velocity"});
       Value *p = in[0], *v = in[2];
-      double lr = attr<double>(a, "lr"), mu = attr<double>(a, "momentum");
+      Value* lr = float_scalar(b, "sgd_update", in[3], "lr", p);
+      double mu = attr<double>(a, "momentum");
       Value* g = decayed(b, in[1], p, attr<double>(a, "weight_decay"));
       Value* d = g;
       if (mu != 0.0) {
@@ -51,7 +60,7 @@ CINN_REGISTER_OP(sgd_update)
       } else if (attr<bool>(a, "nesterov")) {
         RULE_THROW("sgd_update", Error) << "nesterov needs a momentum";
       }
-      return Values{b.sub(p, b.mul(d, scalar(b, lr, d))), v};
+      return Values{b.sub(p, b.mul(d, lr)), v};
     }));
 
 // Adam / AdamW with step t (the count including this step, a scalar input):
@@ -59,22 +68,19 @@ CINN_REGISTER_OP(sgd_update)
 //   p' = p (1 - lr wd for AdamW) - lr / (1 - b1^t) * m' / (sqrt(v') / sqrt(1 - b2^t) + eps)
 Values adam(NetBuilder& b, const char* op, const Values& in, const AttrMap& a, bool decoupled) {
   check_state(op, in, {"param", "grad", "m", "v"});
-  Value *p = in[0], *m = in[2], *v = in[3], *t = in[4];
-  if (!t->shape().empty() || !t->dtype().is_float()) {
-    RULE_THROW(op, DTypeError) << "step must be a float scalar (shape []), the step count "
-                               << "including this one; got " << t->type.to_string();
-  }
-  if (t->dtype() != p->dtype()) t = b.cast(t, p->dtype());
-  double lr = attr<double>(a, "lr"), b1 = attr<double>(a, "beta1"), b2 = attr<double>(a, "beta2");
+  Value *p = in[0], *m = in[2], *v = in[3];
+  Value* t = float_scalar(b, op, in[4], "step", p);
+  Value* lr = float_scalar(b, op, in[5], "lr", p);
+  double b1 = attr<double>(a, "beta1"), b2 = attr<double>(a, "beta2");
   double eps = attr<double>(a, "eps"), wd = attr<double>(a, "weight_decay");
   Value* g = decoupled ? in[1] : decayed(b, in[1], p, wd);
-  if (decoupled && wd != 0.0) p = b.mul(p, scalar(b, 1.0 - lr * wd, p));
+  if (decoupled && wd != 0.0) p = b.mul(p, b.sub(scalar(b, 1.0, lr), b.mul(lr, scalar(b, wd, lr))));
   m = b.add(b.mul(m, scalar(b, b1, m)), b.mul(g, scalar(b, 1.0 - b1, g)));
   v = b.add(b.mul(v, scalar(b, b2, v)), b.mul(b.mul(g, g), scalar(b, 1.0 - b2, g)));
   auto correction = [&](double beta) {  // 1 - beta^t
     return b.sub(scalar(b, 1.0, t), b.pow(scalar(b, beta, t), t));
   };
-  Value* step = b.div(scalar(b, lr, t), correction(b1));
+  Value* step = b.div(lr, correction(b1));
   Value* denom = b.add(b.div(b.sqrt(v), b.sqrt(correction(b2))), scalar(b, eps, v));
   return Values{b.sub(p, b.mul(step, b.div(m, denom))), m, v};
 }
@@ -83,8 +89,7 @@ hlir::OpInfo& adam_op(const char* name, const char* doc, double wd) {
   return hlir::OpRegistry::global()
       .add(name)
       .describe(doc)
-      .inputs({"param", "grad", "m", "v", "step"})
-      .required_attr("lr", hlir::AttrKind::kFloat, "the learning rate")
+      .inputs({"param", "grad", "m", "v", "step", "lr"})
       .attr("beta1", 0.9, "the first moment's decay")
       .attr("beta2", 0.999, "the second moment's decay")
       .attr("eps", 1e-8, "added to the denominator")
@@ -94,7 +99,8 @@ hlir::OpInfo& adam_op(const char* name, const char* doc, double wd) {
 [[maybe_unused]] auto& adam_update =
     adam_op("adam_update",
             "one Adam step (torch.optim.Adam): returns (param', m', v'); step is the float "
-            "step count including this one; weight_decay adds wd * param to the gradient",
+            "step count including this one, lr the learning rate (float scalars); "
+            "weight_decay adds wd * param to the gradient",
             0.0)
         .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
           return adam(b, "adam_update", in, a, false);
@@ -103,7 +109,8 @@ hlir::OpInfo& adam_op(const char* name, const char* doc, double wd) {
 [[maybe_unused]] auto& adamw_update =
     adam_op("adamw_update",
             "one AdamW step (torch.optim.AdamW): returns (param', m', v'); step is the float "
-            "step count including this one; the parameter decays by lr * weight_decay first",
+            "step count including this one, lr the learning rate (float scalars); the "
+            "parameter decays by lr * weight_decay first",
             0.01)
         .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
           return adam(b, "adamw_update", in, a, true);

@@ -91,9 +91,9 @@ TEST(TrainStep, SignatureAddsOptimizerStateAndAliasesIt) {
   Program step = train_step(p, p.from_built(loss), {p.from_built(w)}, Optimizer::adam(1e-3));
   std::vector<std::string> names;
   for (const Value* v : step.graph().inputs()) names.push_back(v->name);
-  EXPECT_EQ(names, (std::vector<std::string>{"x", "w", "w.exp_avg", "w.exp_avg_sq", "optimizer.step"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"x", "w", "w.exp_avg", "w.exp_avg_sq", "optimizer.lr", "optimizer.step"}));
   EXPECT_EQ(step.graph().outputs().size(), 5u);  // loss, w', m', v', step'
-  EXPECT_EQ(step.aliases(), (std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {4, 4}}));
+  EXPECT_EQ(step.aliases(), (std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {4, 5}}));
   EXPECT_THROW(train_step(p, p.from_built(loss), {p.from_built(loss)}, Optimizer::sgd(0.1)), Error);
   EXPECT_THROW(train_step(p, p.from_built(loss), {}, Optimizer::sgd(0.1)), Error);
 }

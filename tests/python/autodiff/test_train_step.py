@@ -57,9 +57,15 @@ def test_mlp_steps_match_torch_optim(rng, name, make, make_torch):
     pointers = {k: v.__array_interface__["data"][0] for k, v in live.items()}
     tp = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
     topt = make_torch(list(tp.values()))
+    base_lr = topt.param_groups[0]["lr"]
+    assert step.lr == pytest.approx(base_lr)
     for it in range(4):
         x = rng.standard_normal((N, D)).astype("f4")
         y = rng.integers(0, C, N).astype("int64")
+        if it >= 2:  # a schedule: the rate halves from the third step on, no recompiling
+            step.lr = base_lr * 0.5 ** (it - 1)
+            for group in topt.param_groups:
+                group["lr"] = base_lr * 0.5 ** (it - 1)
         loss_value, logits = step(x=x, y=y)
         topt.zero_grad()
         tl, tlogits = torch_mlp(tp, x, y)
@@ -173,6 +179,8 @@ def test_dropout_steps_match_torch_with_the_same_masks(rng):
     assert step.state["rng"] is key_array and list(key_array) == [seed, 4]
     for k in init:
         np.testing.assert_array_equal(step.params[k], replay.params[k])
+    with pytest.raises(cinn.Error, match="the learning rate must be a finite number >= 0, got nan"):
+        step.lr = float("nan")
     with pytest.raises(cinn.Error, match="train_step: the seed of the random key 'rng' must be an integer"):
         cinn.train_step(prog, loss, params=init, optimizer=cinn.optim.SGD(lr=0.1), rng={"rng": 0.5})
     with pytest.raises(cinn.DTypeError, match=r"train_step: the random key 'y' must be int64\[2\] \(seed, step\), "
