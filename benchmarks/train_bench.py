@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import best  # noqa: E402
 
 import cinn  # noqa: E402
+from cinn import models  # noqa: E402
 
 
 def rand(rng, *shape, scale=1.0):
@@ -90,7 +91,6 @@ def resnet_block(rng, quick):
 
 def encoder_layer(rng, quick):
     B, S, D, H, FF = (2, 32, 64, 2, 256) if quick else (8, 64, 128, 4, 512)
-    dh = D // H
     params = {}
     for nm in "qkvo":
         params["w" + nm] = rand(rng, D, D, scale=1 / math.sqrt(D))
@@ -102,30 +102,10 @@ def encoder_layer(rng, quick):
     data = {"x": rand(rng, B, S, D), "target": rand(rng, B, S, D)}
 
     def build(b, v):
-        x = v["x"]
-
-        def heads(t):
-            return b.transpose(b.reshape(t, [B, S, H, dh]), [0, 2, 1, 3])
-
-        q, k, val = (heads(b.linear(x, v["w" + nm], v["b" + nm])) for nm in "qkv")
-        a = b.reshape(b.transpose(b.scaled_dot_product_attention(q, k, val), [0, 2, 1, 3]), [B, S, D])
-        h = b.layer_norm(b.add(x, b.linear(a, v["wo"], v["bo"])), v["ln1_g"], v["ln1_b"])
-        f = b.linear(b.gelu(b.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
-        out = b.layer_norm(b.add(h, f), v["ln2_g"], v["ln2_b"])
-        return b.mse_loss(out, v["target"]), {}
+        return b.mse_loss(models.encoder_layer(b, v, H), v["target"]), {}
 
     def ref(v):
-        x = v["x"]
-
-        def heads(t):
-            return t.reshape(B, S, H, dh).transpose(1, 2)
-
-        q, k, val = (heads(F.linear(x, v["w" + nm], v["b" + nm])) for nm in "qkv")
-        s = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh), -1) @ val
-        a = s.transpose(1, 2).reshape(B, S, D)
-        h = F.layer_norm(x + F.linear(a, v["wo"], v["bo"]), (D,), v["ln1_g"], v["ln1_b"])
-        f = F.linear(F.gelu(F.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
-        return F.mse_loss(F.layer_norm(h + f, (D,), v["ln2_g"], v["ln2_b"]), v["target"])
+        return F.mse_loss(models.encoder_layer_torch(v, H), v["target"])
 
     return "encoder_layer", f"{B}x{S}x{D} h{H} ff{FF}", params, {}, data, build, ref, "adam"
 

@@ -58,15 +58,17 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
     if (v && !seen.insert(v).second) CINN_THROW(Error) << "train_step: the parameter '" << v->name << "' is listed twice";
     w.push_back(copy(v, "parameter"));
   }
-  std::vector<std::pair<Value*, Value*>> upd;
-  for (auto [in, value] : updates) {
-    if (p.graph().input_index(in) < 0) {
-      CINN_THROW(Error) << "train_step: the updated state '" << (in ? in->name : "null")
+  // Updated states and random keys: inputs of p, each in one role only.
+  auto claim = [&](const Value* v, const char* what, const char* again) {
+    if (p.graph().input_index(v) < 0) {
+      CINN_THROW(Error) << "train_step: the " << what << " '" << (v ? v->name : "null")
                         << "' is not an input of the program";
     }
-    if (!seen.insert(in).second) {
-      CINN_THROW(Error) << "train_step: '" << in->name << "' is both trained and updated, or updated twice";
-    }
+    if (!seen.insert(v).second) CINN_THROW(Error) << "train_step: '" << v->name << "' " << again;
+  };
+  std::vector<std::pair<Value*, Value*>> upd;
+  for (auto [in, value] : updates) {
+    claim(in, "updated state", "is both trained and updated, or updated twice");
     Value* nv = copy(value, "update");
     if (!(nv->type == in->type)) {
       CINN_THROW(ShapeError) << "train_step: the update of '" << in->name << "' must be "
@@ -76,14 +78,7 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
   }
   std::vector<Value*> keys;
   for (const Value* k : rng_keys) {
-    if (p.graph().input_index(k) < 0) {
-      CINN_THROW(Error) << "train_step: the random key '" << (k ? k->name : "null")
-                        << "' is not an input of the program";
-    }
-    if (!seen.insert(k).second) {
-      CINN_THROW(Error) << "train_step: '" << k->name << "' is a random key and also trained, "
-                        << "updated or listed twice";
-    }
+    claim(k, "random key", "is a random key and also trained, updated or listed twice");
     if (!(k->type == hlir::TensorType{{2}, common::Int(64)})) {
       CINN_THROW(DTypeError) << "train_step: the random key '" << k->name
                              << "' must be int64[2] (seed, step), got " << k->type.to_string();

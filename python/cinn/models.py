@@ -95,55 +95,84 @@ def resnet18_torch(weights, batch=1, image=224, classes=1000):
 
 # ---------------------------------------------------------------- BERT layer
 
+# The encoder layer's values by role, with the PyTorch-style names bert_layer gives them
+# (in the order the layer uses them).
+_ENCODER_ROLES = {
+    "wq": "attn.q.weight", "bq": "attn.q.bias", "wk": "attn.k.weight", "bk": "attn.k.bias",
+    "wv": "attn.v.weight", "bv": "attn.v.bias", "wo": "attn.out.weight", "bo": "attn.out.bias",
+    "ln1_g": "ln1.weight", "ln1_b": "ln1.bias", "w_ff1": "ffn.in.weight", "b_ff1": "ffn.in.bias",
+    "w_ff2": "ffn.out.weight", "b_ff2": "ffn.out.bias", "ln2_g": "ln2.weight", "ln2_b": "ln2.bias",
+}
+
+
+def encoder_layer(b, v, heads, epsilon=1e-5):
+    """A post-norm transformer encoder layer (torch.nn.TransformerEncoderLayer with GELU,
+    no dropout): x + attention -> layer_norm -> + GELU MLP -> layer_norm. ``v`` maps the
+    roles ``x`` ([batch, seq, hidden]) and those of ``_ENCODER_ROLES`` (wq, bq, ..., ln2_b:
+    weights [out, in] as in F.linear) to NetBuilder values."""
+    x = v["x"]
+    batch, seq, hidden = x.shape
+    d = hidden // heads
+
+    def split_heads(t):
+        return b.transpose(b.reshape(t, [batch, seq, heads, d]), [0, 2, 1, 3])
+
+    q, k, val = (split_heads(b.linear(x, v["w" + n], v["b" + n])) for n in "qkv")
+    a = b.reshape(b.transpose(b.scaled_dot_product_attention(q, k, val), [0, 2, 1, 3]), [batch, seq, hidden])
+    h = b.layer_norm(b.add(x, b.linear(a, v["wo"], v["bo"])), v["ln1_g"], v["ln1_b"], epsilon=epsilon)
+    f = b.linear(b.gelu(b.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
+    return b.layer_norm(b.add(h, f), v["ln2_g"], v["ln2_b"], epsilon=epsilon)
+
+
+def encoder_layer_torch(v, heads, epsilon=1e-5):
+    """encoder_layer in PyTorch, ``v`` mapping the same roles to tensors."""
+    import torch
+    import torch.nn.functional as F
+    x = v["x"]
+    batch, seq, hidden = x.shape
+    d = hidden // heads
+
+    def split_heads(t):
+        return t.reshape(batch, seq, heads, d).transpose(1, 2)
+
+    q, k, val = (split_heads(F.linear(x, v["w" + n], v["b" + n])) for n in "qkv")
+    # softmax(q k^T / sqrt(d)) v (torch 1.13 has no F.scaled_dot_product_attention)
+    att = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5, dim=-1)
+    a = (att @ val).transpose(1, 2).reshape(batch, seq, hidden)
+    h = F.layer_norm(x + F.linear(a, v["wo"], v["bo"]), (hidden,), v["ln1_g"], v["ln1_b"], epsilon)
+    f = F.linear(F.gelu(F.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
+    return F.layer_norm(h + f, (hidden,), v["ln2_g"], v["ln2_b"], epsilon)
+
+
+def _encoder_shapes(hidden, ffn):
+    shapes = {}
+    for n in "qkvo":
+        shapes["w" + n], shapes["b" + n] = ([hidden, hidden], "weight"), ([hidden], "bias")
+    shapes.update({"ln1_g": ([hidden], "scale"), "ln1_b": ([hidden], "bias"),
+                   "w_ff1": ([ffn, hidden], "weight"), "b_ff1": ([ffn], "bias"),
+                   "w_ff2": ([hidden, ffn], "weight"), "b_ff2": ([hidden], "bias"),
+                   "ln2_g": ([hidden], "scale"), "ln2_b": ([hidden], "bias")})
+    return shapes
+
 
 def bert_layer(b, batch=1, seq=128, hidden=768, heads=12, ffn=3072):
     """A BERT-base encoder layer (post-norm): multi-head self-attention, residual,
     layer_norm, GELU feed-forward, residual, layer_norm. Returns (output, params)."""
     p = _Params(b)
-    d = hidden // heads
-    x = p("input", [batch, seq, hidden], "input")
-
-    def linear(v, name, cin, cout):
-        return b.linear(v, p(f"{name}.weight", [cout, cin]), p(f"{name}.bias", [cout], "bias"))
-
-    def split_heads(v):
-        return b.transpose(b.reshape(v, [batch, seq, heads, d]), [0, 2, 1, 3])
-
-    q = split_heads(linear(x, "attn.q", hidden, hidden))
-    k = split_heads(linear(x, "attn.k", hidden, hidden))
-    v = split_heads(linear(x, "attn.v", hidden, hidden))
-    a = b.scaled_dot_product_attention(q, k, v)
-    a = b.reshape(b.transpose(a, [0, 2, 1, 3]), [batch, seq, hidden])
-    x1 = b.layer_norm(b.add(x, linear(a, "attn.out", hidden, hidden)),
-                      p("ln1.weight", [hidden], "scale"), p("ln1.bias", [hidden], "bias"), epsilon=1e-12)
-    f = linear(b.gelu(linear(x1, "ffn.in", hidden, ffn)), "ffn.out", ffn, hidden)
-    y = b.layer_norm(b.add(x1, f), p("ln2.weight", [hidden], "scale"), p("ln2.bias", [hidden], "bias"),
-                     epsilon=1e-12)
-    return y, p.shapes
+    v = {"x": p("input", [batch, seq, hidden], "input")}
+    shapes = _encoder_shapes(hidden, ffn)
+    for role, name in _ENCODER_ROLES.items():
+        v[role] = p(name, *shapes[role])
+    return encoder_layer(b, v, heads, epsilon=1e-12), p.shapes
 
 
 def bert_layer_torch(weights, batch=1, seq=128, hidden=768, heads=12, ffn=3072):
+    """bert_layer's PyTorch forward (a function) on ``weights``; the sizes are bert_layer's
+    arguments, taken for symmetry (the weights carry them)."""
     import torch
-    import torch.nn.functional as F
-    t = {k: torch.from_numpy(v) for k, v in weights.items()}
-    d = hidden // heads
-
-    def linear(v, name):
-        return F.linear(v, t[f"{name}.weight"], t[f"{name}.bias"])
-
-    def split_heads(v):
-        return v.reshape(batch, seq, heads, d).transpose(1, 2)
-
-    def forward():
-        x = t["input"]
-        q, k, v = (split_heads(linear(x, f"attn.{n}")) for n in "qkv")
-        # softmax(q k^T / sqrt(d)) v (torch 1.13 has no F.scaled_dot_product_attention)
-        att = torch.softmax(q @ k.transpose(-1, -2) / d ** 0.5, dim=-1)
-        a = (att @ v).transpose(1, 2).reshape(batch, seq, hidden)
-        x1 = F.layer_norm(x + linear(a, "attn.out"), (hidden,), t["ln1.weight"], t["ln1.bias"], 1e-12)
-        f = linear(F.gelu(linear(x1, "ffn.in")), "ffn.out")
-        return F.layer_norm(x1 + f, (hidden,), t["ln2.weight"], t["ln2.bias"], 1e-12)
-    return forward
+    v = {role: torch.from_numpy(weights[name]) for role, name in _ENCODER_ROLES.items()}
+    v["x"] = torch.from_numpy(weights["input"])
+    return lambda: encoder_layer_torch(v, heads, epsilon=1e-12)
 
 
 def random_weights(params, seed=0):

@@ -5,10 +5,10 @@ relative error at most 1e-4 per parameter (gradcheck.py)."""
 import math
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 
 import cinn
+from cinn import models
 from gradcheck import check_against_torch
 
 
@@ -66,37 +66,15 @@ def test_transformer_encoder_layer(rng):
     """Post-norm encoder layer (torch.nn.TransformerEncoderLayer with GELU, no dropout):
     x + attention -> layer_norm -> + GELU MLP -> layer_norm."""
     B, S, D, H, FF = 2, 5, 8, 2, 16
-    dh = D // H
     params = encoder_params(rng, D, FF)
     inputs = {"x": rand(rng, B, S, D), **params}
     names = list(inputs)
 
     def build(b, *vals):
-        v = dict(zip(names, vals))
-        x = v["x"]
-
-        def heads(t):
-            return b.transpose(b.reshape(t, [B, S, H, dh]), [0, 2, 1, 3])
-
-        q, k, val = (heads(b.linear(x, v["w" + n], v["b" + n])) for n in "qkv")
-        a = b.reshape(b.transpose(b.scaled_dot_product_attention(q, k, val), [0, 2, 1, 3]), [B, S, D])
-        h = b.layer_norm(b.add(x, b.linear(a, v["wo"], v["bo"])), v["ln1_g"], v["ln1_b"])
-        f = b.linear(b.gelu(b.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
-        return b.layer_norm(b.add(h, f), v["ln2_g"], v["ln2_b"])
+        return models.encoder_layer(b, dict(zip(names, vals)), H)
 
     def ref(*vals):
-        v = dict(zip(names, vals))
-        x = v["x"]
-
-        def heads(t):
-            return t.reshape(B, S, H, dh).transpose(1, 2)
-
-        q, k, val = (heads(F.linear(x, v["w" + n], v["b" + n])) for n in "qkv")
-        s = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh), -1) @ val
-        a = s.transpose(1, 2).reshape(B, S, D)
-        h = F.layer_norm(x + F.linear(a, v["wo"], v["bo"]), (D,), v["ln1_g"], v["ln1_b"])
-        f = F.linear(F.gelu(F.linear(h, v["w_ff1"], v["b_ff1"])), v["w_ff2"], v["b_ff2"])
-        return F.layer_norm(h + f, (D,), v["ln2_g"], v["ln2_b"])
+        return models.encoder_layer_torch(dict(zip(names, vals)), H)
 
     # The key bias shifts every score of a query row by the same amount, which softmax
     # ignores: its gradient is zero up to rounding, so it is checked on its own.
