@@ -43,6 +43,8 @@ struct LoopOptions {
   bool lower_math = true;
   // Turn kVectorized loops into Ramp/Broadcast (off for backends that print scalar code).
   bool vectorize = true;
+  // GPU kernels: compact local/shared buffers and place barriers (ir/transforms.h).
+  bool gpu = false;
   // Where to dump the IR after every loop pass; overrides $CINN_DUMP_DIR ("" turns it off).
   std::optional<std::string> dump_dir;
 };

@@ -13,10 +13,11 @@ ir::PassManager loop_passes(const LoopOptions& opts) {
   ir::PassManager pm(opts.dump_dir);
   pm.add("lower_thread_reductions", ir::lower_thread_reductions)
       .add("lower_schedule_blocks", ir::lower_schedule_blocks)
-      .add("simplify", simplify)
-      .add("loop_partition", ir::loop_partition)
-      .add("remove_unit_loops", ir::remove_unit_loops)
-      .add("flatten_storage", ir::flatten_storage)
+      .add("simplify", simplify);
+  if (opts.gpu) pm.add_func("compact_gpu_buffers", ir::compact_gpu_buffers);
+  pm.add("loop_partition", ir::loop_partition).add("remove_unit_loops", ir::remove_unit_loops);
+  if (opts.gpu) pm.add("insert_gpu_barriers", ir::insert_gpu_barriers);
+  pm.add("flatten_storage", ir::flatten_storage)
       .add("simplify", simplify)
       .add("lower_philox", [](const ir::Stmt& s) { return ir::lower_philox(s); });
   if (opts.lower_math)

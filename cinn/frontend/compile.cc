@@ -107,6 +107,25 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   copts.precise_math = options.precise_math;
   copts.dump_dir = options.dump_dir;
   backends::LoopOptions lopts = backend.loop_options(copts);
+  for (const auto& [name, value] : options.schedule_params) {
+    std::string known;
+    bool found = false;
+    for (auto kind : {backends::KernelKind::kElementWise, backends::KernelKind::kReduction,
+                      backends::KernelKind::kOutFusible, backends::KernelKind::kOpaque}) {
+      for (const backends::TuningKnob& k : backend.tuning_knobs(kind, target)) {
+        found = found || k.name == name;
+        if (known.find(" " + k.name + ",") == std::string::npos) known += " " + k.name + ",";
+      }
+    }
+    if (!found) {
+      CINN_THROW(ScheduleError) << "compile: backend '" << backend.name() << "' has no schedule parameter '"
+                                << name << "' (its knobs:" << (known.empty() ? " none" : known.substr(0, known.size() - 1))
+                                << ")";
+    }
+    if (value < 1) {
+      CINN_THROW(ScheduleError) << "compile: schedule parameter '" << name << "' must be at least 1, got " << value;
+    }
+  }
 
   runtime::ExecutablePlan plan;
   std::map<const hlir::Value*, int> buffer_of;
@@ -140,7 +159,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   for (const hlir::FusionGroup& fg : groups) {
     hlir::LoweredGroup lg = hlir::lower_group(fg);
     ir::IRSchedule sch(lg.func);
-    backend.schedule(sch, kernel_kind(fg.kind), target, {});
+    backend.schedule(sch, kernel_kind(fg.kind), target, options.schedule_params);
     // Intermediate buffers in global memory come from the executable's memory plan.
     ir::LoweredFunc lowered = ir::global_temps_to_args(backends::lower_to_loops(sch.func(), lopts));
     loop_ir << sch.func().to_string() << "\n";

@@ -1,6 +1,7 @@
 // Compiling a Program for a target: the whole pipeline of DESIGN.md section 3.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ struct CompileOptions {
   std::optional<std::string> dump_dir;
   // The compile cache directory; overrides $CINN_CACHE_DIR (compile_cache.h).
   std::optional<std::string> cache_dir;
+  // Values of the target backend's tuning knobs (Backend::tuning_knobs, e.g. "matmul_tm"
+  // on CUDA) for every kernel's default schedule; a knob a template does not read is
+  // ignored. An unknown name or a value below 1 is a ScheduleError.
+  std::map<std::string, int64_t> schedule_params;
 };
 
 struct CompiledKernelInfo {

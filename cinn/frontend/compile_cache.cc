@@ -135,6 +135,10 @@ std::string compile_cache_key(const Program& program, const common::Target& targ
   h.pod(options.opt_level);
   h.pod(options.precise_math);
   h.pod(options.fold_constants);
+  for (const auto& [name, value] : options.schedule_params) {
+    h.str(name);
+    h.pod(value);
+  }
   const hlir::Graph& g = program.graph();
   h.str(g.name());
   h.pod(static_cast<uint64_t>(g.inputs().size()));

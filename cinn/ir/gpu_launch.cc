@@ -7,6 +7,7 @@
 #include "cinn/common/error.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/visitor.h"
 
 namespace cinn::ir {
 
@@ -28,8 +29,19 @@ int gpu_axis(ForKind k) {
 
 namespace {
 
-// Walks statements keeping the set of GPU axes bound by enclosing loops.
-void walk(const Stmt& s, std::array<bool, 6>& open, LaunchDims& dims, const std::string& fn) {
+// Whether every store under `s` writes shared memory.
+bool stores_shared_only(const Stmt& s) {
+  bool ok = true;
+  post_order_visit(s, [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kStore) {
+      ok = ok && static_cast<const Store*>(n)->buffer.scope() == MemoryScope::kShared;
+    }
+  });
+  return ok;
+}
+
+// Walks statements keeping the extents of the GPU axes bound by enclosing loops (0: none).
+void walk(const Stmt& s, std::array<int64_t, 6>& open, LaunchDims& dims, const std::string& fn) {
   if (!s.defined()) return;
   switch (s.kind()) {
     case NodeKind::kFor: {
@@ -44,16 +56,23 @@ void walk(const Stmt& s, std::array<bool, 6>& open, LaunchDims& dims, const std:
                                   << " is not a positive constant";
       }
       if (open[slot]) {
-        CINN_THROW(ScheduleError) << "function '" << fn << "': loop '" << f->loop_var.var_name()
-                                  << "' is bound to " << for_kind_name(f->for_kind)
-                                  << " inside another loop bound to the same axis";
+        // A cooperative loop (IRSchedule::bind): the enclosing thread loop's threads share
+        // its iterations.
+        if (is_block_kind(f->for_kind) || *e > open[slot] || !stores_shared_only(f->body)) {
+          CINN_THROW(ScheduleError) << "function '" << fn << "': loop '" << f->loop_var.var_name()
+                                    << "' is bound to " << for_kind_name(f->for_kind)
+                                    << " inside another loop bound to the same axis (allowed only for a "
+                                       "thread loop no longer than the enclosing one that writes only "
+                                       "shared memory)";
+        }
+        return walk(f->body, open, dims, fn);
       }
       auto& d = is_block_kind(f->for_kind) ? dims.grid : dims.block;
       int axis = gpu_axis(f->for_kind);
       d[axis] = std::max(d[axis], *e);
-      open[slot] = true;
+      open[slot] = *e;
       walk(f->body, open, dims, fn);
-      open[slot] = false;
+      open[slot] = 0;
       return;
     }
     case NodeKind::kBlock:
@@ -77,7 +96,7 @@ void walk(const Stmt& s, std::array<bool, 6>& open, LaunchDims& dims, const std:
 
 LaunchDims gpu_launch_dims(const LoweredFunc& f, const common::Target& target) {
   LaunchDims dims;
-  std::array<bool, 6> open{};
+  std::array<int64_t, 6> open{};
   walk(f.body(), open, dims, f.name());
   if (target.max_threads_per_block > 0 && dims.threads_per_block() > target.max_threads_per_block) {
     CINN_THROW(ScheduleError) << "function '" << f.name() << "': " << dims.threads_per_block()

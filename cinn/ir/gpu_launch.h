@@ -18,8 +18,9 @@ struct LaunchDims {
 };
 
 // Throws ScheduleError when a bound loop's extent is not a constant, when a loop bound to an
-// axis is nested in another loop bound to the same axis, or when the block exceeds the
-// target's max_threads_per_block (if the target states it).
+// axis is nested in another loop bound to the same axis (except a cooperative thread loop,
+// IRSchedule::bind), or when the block exceeds the target's max_threads_per_block (if the
+// target states it).
 LaunchDims gpu_launch_dims(const LoweredFunc& f, const common::Target& target);
 
 // Whether loop kind `k` is bound to a block (grid) axis or a thread axis, and which one

@@ -153,4 +153,14 @@ bool is_gpu_block_reduce(const Call* c, NodeKind* combiner) {
   return false;
 }
 
+Expr make_gpu_sync_threads() {
+  return Call::make(common::Int(32), kGpuSyncThreads, {}, Call::Kind::kExtern);
+}
+
+bool is_gpu_sync_threads(const Call* c) {
+  return c->call_kind == Call::Kind::kExtern && c->name == kGpuSyncThreads;
+}
+
+bool is_gpu_barrier(const Call* c) { return is_gpu_block_reduce(c) || is_gpu_sync_threads(c); }
+
 }  // namespace cinn::ir

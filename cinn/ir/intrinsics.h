@@ -74,4 +74,13 @@ bool is_gpu_block_reduce(const Call* c, NodeKind* combiner = nullptr);
 // The element types a block reduction supports: float32/64, int32/64.
 bool gpu_block_reduce_supports(Type t);
 
+// gpu_sync_threads(): a barrier for the threads of a block (CUDA's __syncthreads): what any
+// of them wrote to shared memory before it is visible to all of them after it. Every thread
+// of the block must reach it. insert_gpu_barriers (transforms.h) places them.
+inline constexpr const char* kGpuSyncThreads = "cinn_gpu_sync_threads";
+Expr make_gpu_sync_threads();
+bool is_gpu_sync_threads(const Call* c);
+// A call that synchronizes the threads of a block: a block reduction or a barrier.
+bool is_gpu_barrier(const Call* c);
+
 }  // namespace cinn::ir

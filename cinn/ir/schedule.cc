@@ -397,26 +397,45 @@ void IRSchedule::set_kind(LoopRV loop, ForKind kind, const char* primitive) {
                               << " needs a constant extent (split it first)";
   }
   if (is_gpu_kind(kind)) {
-    // An axis is bound at most once on any path from the root to a block.
+    // An axis is bound at most once on any path from the root to a block, except for a
+    // cooperative loop: a thread loop inside another loop bound to the same thread axis,
+    // whose blocks all write shared memory, shares its iterations among the block's threads
+    // (each thread runs the iterations equal to its index), e.g. to load a tile.
     auto same_kind = [&](const IRNode* n) {
       return n != f && n->kind() == NodeKind::kFor &&
              static_cast<const For*>(n)->for_kind == kind;
     };
+    auto cooperative = [&](const For* outer, const For* inner) {
+      if (is_block_kind(kind)) return false;
+      const int64_t* eo = as_const_int(outer->extent);
+      const int64_t* ei = as_const_int(inner->extent);
+      if (!eo || !ei || *ei > *eo) return false;
+      bool shared_only = true, any = false;
+      for (const auto& site : sched::all_blocks(Stmt(inner))) {
+        any = true;
+        for (const BufferRegion& w : site.block->writes) {
+          shared_only = shared_only && w.buffer.scope() == MemoryScope::kShared;
+        }
+      }
+      return any && shared_only;
+    };
     const For* clash = nullptr;
     post_order_visit(f->body, [&](const IRNode* n) {
-      if (same_kind(n)) clash = static_cast<const For*>(n);
+      if (same_kind(n) && !cooperative(f, static_cast<const For*>(n))) clash = static_cast<const For*>(n);
     });
     for (const auto& site : sched::all_blocks(func_.body())) {
       auto loops = site.loops();
       if (std::find(loops.begin(), loops.end(), f) == loops.end()) continue;
       for (const For* l : loops) {
-        if (same_kind(l)) clash = l;
+        if (same_kind(l) && sched::contains(Stmt(l), f) && !cooperative(l, f)) clash = l;
       }
     }
     if (clash) {
       CINN_THROW(ScheduleError) << "bind: cannot bind " << loop_desc(f) << " to "
                                 << for_kind_name(kind) << ": " << loop_desc(clash)
-                                << " in the same loop nest is already bound to it";
+                                << " in the same loop nest is already bound to it (a thread loop "
+                                << "nested in one bound to the same axis must be no longer and "
+                                << "only write shared memory: a cooperative load)";
     }
   }
   Stmt loop_stmt = For::make(f->loop_var, f->min, f->extent, kind, f->body);

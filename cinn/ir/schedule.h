@@ -98,7 +98,10 @@ class IRSchedule {
   void vectorize(LoopRV loop);
   void unroll(LoopRV loop);
   // Binds a loop to a GPU axis: "blockIdx.x|y|z" or "threadIdx.x|y|z". An axis may be bound
-  // once per loop nest; the CUDA backend checks the extents against the device.
+  // once per loop nest; the CUDA backend checks the extents against the device. The one
+  // exception is a cooperative loop: a loop nested in one bound to the same threadIdx axis,
+  // no longer than it, whose blocks only write shared memory; the block's threads share its
+  // iterations (thread t runs iteration t). It loads a tile that all of them then read.
   void bind(LoopRV loop, const std::string& thread_axis);
   // Sets a key/value annotation on a block (read by later passes and backends).
   void annotate(BlockRV block, const std::string& key, const std::string& value);

@@ -7,11 +7,14 @@
 // and [m + min(d), m + max(d)] with d's bounds over the inner loops' ranges. When d does not
 // simplify to an expression of the inner loops alone, the bound is over every loop's range,
 // which is still a superset; when it is unbounded the region is the whole dimension. A
-// region that may reach outside the moved block's domain is guarded.
+// region that may reach outside the moved block's domain is guarded. compute_at of a block
+// writing shared memory also takes the union over the GPU thread loops around the target
+// loop: the threads of a block share the buffer.
 #include <algorithm>
 #include <optional>
 #include <set>
 
+#include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
 #include "cinn/ir/schedule.h"
@@ -23,64 +26,9 @@ namespace cinn::ir {
 namespace {
 
 using sched::BlockSite;
+using sched::DimRegion;
 using sched::loop_desc;
-
-// One dimension of a region: [min, min + extent). An undefined min means "the whole
-// dimension".
-struct DimRegion {
-  Expr min;
-  int64_t extent = 0;
-  bool whole() const { return !min.defined(); }
-};
-
-// Accumulates the union of accessed points per dimension.
-class RegionUnion {
- public:
-  explicit RegionUnion(size_t ndim) : base_(ndim), lo_(ndim), hi_(ndim), whole_(ndim) {}
-
-  // Adds the access `idx` (loop-variable indices) made under the loops `inner` (inside the
-  // target loop) of the path `all` (every loop around the access).
-  void add(const std::vector<Expr>& idx, const std::vector<const For*>& inner,
-           const std::vector<const For*>& all) {
-    VarRanges ranges = sched::loop_ranges(all);
-    VarMap to_min;
-    for (const For* f : inner) to_min[f->loop_var.as<Var>()] = f->min;
-    for (size_t k = 0; k < idx.size(); ++k) {
-      if (whole_[k]) continue;
-      Expr m = idx[k];
-      for (size_t it = 0; it <= inner.size(); ++it) m = substitute(m, to_min);
-      m = simplify(m);
-      Interval iv = bounds_of(simplify(idx[k] - m, ranges), ranges);
-      if (!iv.is_bounded()) {
-        whole_[k] = true;
-        continue;
-      }
-      if (!base_[k].defined()) {
-        base_[k] = m;
-        lo_[k] = *iv.min;
-        hi_[k] = *iv.max;
-        continue;
-      }
-      const int64_t* delta = as_const_int(simplify(m - base_[k]));
-      if (!delta) {
-        whole_[k] = true;
-        continue;
-      }
-      lo_[k] = std::min(lo_[k], *delta + *iv.min);
-      hi_[k] = std::max(hi_[k], *delta + *iv.max);
-    }
-  }
-
-  DimRegion dim(size_t k) const {
-    if (whole_[k] || !base_[k].defined()) return {};
-    return {simplify(base_[k] + Expr(lo_[k])), hi_[k] - lo_[k] + 1};
-  }
-
- private:
-  std::vector<Expr> base_;
-  std::vector<int64_t> lo_, hi_;
-  std::vector<bool> whole_;
-};
+using sched::RegionUnion;
 
 // Loops of `site` strictly inside `loop`.
 std::vector<const For*> loops_inside(const BlockSite& site, const For* loop) {
@@ -254,7 +202,17 @@ void IRSchedule::compute_at(BlockRV block, LoopRV loop) {
   std::vector<size_t> pos = store_dims(b, out, kP);
   RegionUnion u(out.ndim());
   for (const BlockSite& r : readers) {
-    for (const auto& idx : accesses_of(r, out, false)) u.add(idx, loops_inside(r, target), r.loops());
+    // One copy of a shared-memory buffer serves every thread of a GPU block: the region is
+    // the union over the thread loops around the target too.
+    std::vector<const For*> relaxed = loops_inside(r, target);
+    if (out.scope() == MemoryScope::kShared) {
+      for (const For* l : r.loops()) {
+        if (is_gpu_kind(l->for_kind) && !is_block_kind(l->for_kind) && sched::contains(Stmt(l), target)) {
+          relaxed.push_back(l);
+        }
+      }
+    }
+    for (const auto& idx : accesses_of(r, out, false)) u.add(idx, relaxed, r.loops());
   }
   std::vector<DimRegion> regions(b->iter_vars.size());
   for (size_t k = 0; k < pos.size(); ++k) regions[pos[k]] = u.dim(k);

@@ -110,4 +110,31 @@ VarMap block_bindings(const BlockSite& site);
 // Ranges of the loop variables of `loops` (bounds of their min/extent over the outer loops).
 VarRanges loop_ranges(const std::vector<const For*>& loops);
 
+// One dimension of a region: [min, min + extent). An undefined min means "the whole
+// dimension".
+struct DimRegion {
+  Expr min;
+  int64_t extent = 0;
+  bool whole() const { return !min.defined(); }
+};
+
+// The union of the points an access pattern touches, per dimension (compute_at and
+// compact_gpu_buffers): for an index `e`, m = e with the relaxed loops at their minimum and
+// [m + min(e - m), m + max(e - m)] over the loop ranges. Accesses whose m differ by a
+// non-constant make that dimension whole.
+class RegionUnion {
+ public:
+  explicit RegionUnion(size_t ndim) : base_(ndim), lo_(ndim), hi_(ndim), whole_(ndim) {}
+  // Adds the access `idx` (loop-variable indices) made under the loops `relaxed` (those
+  // whose iterations the region covers) of the path `all` (every loop around the access).
+  void add(const std::vector<Expr>& idx, const std::vector<const For*>& relaxed,
+           const std::vector<const For*>& all);
+  DimRegion dim(size_t k) const;
+
+ private:
+  std::vector<Expr> base_;
+  std::vector<int64_t> lo_, hi_;
+  std::vector<bool> whole_;
+};
+
 }  // namespace cinn::ir::sched

@@ -5,6 +5,7 @@
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
 #include "cinn/ir/schedule_internal.h"
+#include "cinn/ir/simplify.h"
 #include "cinn/ir/visitor.h"
 
 namespace cinn::ir::sched {
@@ -410,6 +411,42 @@ VarRanges loop_ranges(const std::vector<const For*>& loops) {
     r[f->loop_var.as<Var>()] = iv;
   }
   return r;
+}
+
+void RegionUnion::add(const std::vector<Expr>& idx, const std::vector<const For*>& relaxed,
+                      const std::vector<const For*>& all) {
+  VarRanges ranges = loop_ranges(all);
+  VarMap to_min;
+  for (const For* f : relaxed) to_min[f->loop_var.as<Var>()] = f->min;
+  for (size_t k = 0; k < idx.size(); ++k) {
+    if (whole_[k]) continue;
+    Expr m = idx[k];
+    for (size_t it = 0; it <= relaxed.size(); ++it) m = substitute(m, to_min);
+    m = simplify(m);
+    Interval iv = bounds_of(simplify(idx[k] - m, ranges), ranges);
+    if (!iv.is_bounded()) {
+      whole_[k] = true;
+      continue;
+    }
+    if (!base_[k].defined()) {
+      base_[k] = m;
+      lo_[k] = *iv.min;
+      hi_[k] = *iv.max;
+      continue;
+    }
+    const int64_t* delta = as_const_int(simplify(m - base_[k]));
+    if (!delta) {
+      whole_[k] = true;
+      continue;
+    }
+    lo_[k] = std::min(lo_[k], *delta + *iv.min);
+    hi_[k] = std::max(hi_[k], *delta + *iv.max);
+  }
+}
+
+DimRegion RegionUnion::dim(size_t k) const {
+  if (whole_[k] || !base_[k].defined()) return {};
+  return {simplify(base_[k] + Expr(lo_[k])), hi_[k] - lo_[k] + 1};
 }
 
 }  // namespace cinn::ir::sched

@@ -25,6 +25,25 @@ Stmt lower_schedule_blocks(const Stmt& s);
 // Other loops are returned unchanged.
 Stmt lower_thread_reductions(const Stmt& s);
 
+// GPU functions, after lower_schedule_blocks: shrinks every local and shared temporary to
+// the region that one copy serves -- a local buffer is private to a thread, a shared one is
+// common to the threads of a block -- so that a schedule can cache_write an accumulator
+// tile into registers or cache_read an operand tile into shared memory with the buffers'
+// full shapes. Each dimension becomes the extent of the region the accesses touch during
+// one iteration of the loops around all of them (the loops bound to blocks, and for local
+// buffers those bound to threads, count as around), and its indices are offset by the
+// region's start (an expression of those loops' variables). Dimensions whose region is not
+// a constant-size box keep their extent.
+LoweredFunc compact_gpu_buffers(const LoweredFunc& f);
+
+// GPU functions, after compact_gpu_buffers: a barrier (gpu_sync_threads) wherever the
+// threads of a block exchange data through shared memory -- before a statement that reads
+// a shared buffer written since the last barrier or writes one read since then,
+// and at the end of a loop body whose next iteration would conflict the same way (a tile
+// loaded per iteration of a reduction loop). A barrier is only placed where every thread
+// reaches it: not under a condition or inside a cooperative loop (ScheduleError there).
+Stmt insert_gpu_barriers(const Stmt& s);
+
 // Rewrites n-dimensional Loads/Stores into one row-major index per access.
 Stmt flatten_storage(const Stmt& s);
 

@@ -37,6 +37,7 @@ from ._cinn import (  # noqa: F401
     num_threads,
     nvrtc_available,
     set_num_threads,
+    tuning_knobs,
 )
 from . import lang  # noqa: F401
 from ._cinn import Program, Value  # noqa: F401
@@ -75,4 +76,5 @@ __all__ = [
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads", "nvrtc_available", "cuda_device_available",
+    "tuning_knobs",
 ]

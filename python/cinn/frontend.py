@@ -209,7 +209,7 @@ class Executable:
 
 
 def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
-            fold_constants=True, cache=True, cache_dir=None):
+            fold_constants=True, cache=True, cache_dir=None, schedule_params=None):
     """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU).
 
     ``fusion``: fuse ops into kernels (off: one kernel per primitive op).
@@ -218,9 +218,12 @@ def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
     else ``$XDG_CACHE_HOME/cinn``, else ``~/.cache/cinn``); a later compile of the same
     program, in any process, loads the result instead of compiling. Bypassed while IR dumps
     are on (``$CINN_DUMP_DIR``).
+    ``schedule_params``: values of the target backend's tuning knobs for the default
+    schedules of every kernel, e.g. ``{"matmul_tm": 8, "matmul_tn": 8}`` on CUDA
+    (:func:`cinn.tuning_knobs` lists them); an unknown name raises ScheduleError.
     """
     return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math,
-                                            fold_constants, cache, cache_dir))
+                                            fold_constants, cache, cache_dir, dict(schedule_params or {})))
 
 
 def load(dir):

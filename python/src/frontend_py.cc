@@ -1,9 +1,11 @@
 // Bindings of the graph compiler: NetBuilder, Program, compile, CompiledProgram.
+#include <map>
 #include <optional>
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include "cinn/backends/backend.h"
 #include "cinn/frontend/autodiff.h"
 #include "cinn/frontend/compile.h"
 #include "cinn/frontend/net_builder.h"
@@ -397,8 +399,35 @@ void bind_frontend(py::module_& m) {
     return CompiledPy(c);
   }, py::arg("dir"));
 
+  m.def("tuning_knobs", [](py::object target) {
+    common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
+    const backends::Backend& backend = backends::backend_for(t);
+    py::list out;
+    std::map<std::string, py::dict> by_name;
+    std::vector<std::string> order;
+    for (auto kind : {backends::KernelKind::kElementWise, backends::KernelKind::kReduction,
+                      backends::KernelKind::kOutFusible, backends::KernelKind::kOpaque}) {
+      for (const backends::TuningKnob& k : backend.tuning_knobs(kind, t)) {
+        if (!by_name.count(k.name)) {
+          py::dict d;
+          d["name"] = k.name;
+          d["candidates"] = k.candidates;
+          d["doc"] = k.doc;
+          d["kernels"] = py::list();
+          by_name[k.name] = d;
+          order.push_back(k.name);
+        }
+        by_name[k.name]["kernels"].cast<py::list>().append(backends::kernel_kind_name(kind));
+      }
+    }
+    for (const std::string& n : order) out.append(by_name[n]);
+    return out;
+  }, py::arg("target") = py::none(),
+     "The tuning knobs of the target's backend: name, candidate values, doc and the kernel kinds "
+     "whose schedules read it. Give values to compile(..., schedule_params=...).");
   m.def("compile_program", [](const frontend::Program& p, py::object target, bool fusion, int opt_level,
-                              bool precise_math, bool fold_constants, bool cache, py::object cache_dir) {
+                              bool precise_math, bool fold_constants, bool cache, py::object cache_dir,
+                              std::map<std::string, int64_t> schedule_params) {
     common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
     frontend::CompileOptions o;
     o.fusion = fusion;
@@ -407,6 +436,7 @@ void bind_frontend(py::module_& m) {
     o.fold_constants = fold_constants;
     o.cache = cache;
     if (!cache_dir.is_none()) o.cache_dir = py::str(cache_dir).cast<std::string>();
+    o.schedule_params = std::move(schedule_params);
     std::shared_ptr<frontend::CompiledProgram> c;
     {
       py::gil_scoped_release release;
@@ -415,7 +445,8 @@ void bind_frontend(py::module_& m) {
     return CompiledPy(c);
   }, py::arg("program"), py::arg("target") = py::none(), py::arg("fusion") = true,
      py::arg("opt_level") = 3, py::arg("precise_math") = false, py::arg("fold_constants") = true,
-     py::arg("cache") = true, py::arg("cache_dir") = py::none());
+     py::arg("cache") = true, py::arg("cache_dir") = py::none(),
+     py::arg("schedule_params") = std::map<std::string, int64_t>{});
 }
 
 }  // namespace cinn::python

@@ -162,6 +162,18 @@ std::string CodeGenC::extern_call(const ir::Call* op, const std::vector<CExpr>& 
     }
     return file_->helpers.block_reduce(combiner, op->type) + "(" + args[0].text + ")";
   }
+  if (ir::is_gpu_sync_threads(op)) {
+    if (!cuda()) {
+      CINN_THROW(UnsupportedOpError) << "C backend, function '" << func_.name()
+                                     << "': a barrier between GPU threads needs the CUDA backend";
+    }
+    if (guarded_thread_loops_ > 0) {
+      CINN_THROW(ScheduleError) << "CUDA backend, function '" << func_.name()
+                                << "': a barrier (__syncthreads) under a thread loop shorter than the block "
+                                << "(another loop bound to the same axis is longer): not every thread reaches it";
+    }
+    return "__syncthreads()";
+  }
   if (cuda()) {
     CINN_THROW(UnsupportedOpError) << "CUDA backend, function '" << func_.name()
                                    << "': extern call of '" << op->name

@@ -14,6 +14,7 @@ LoopOptions cuda_loop_options() {
   LoopOptions opts;
   opts.vectorize = false;
   opts.lower_math = false;
+  opts.gpu = true;
   return opts;
 }
 
@@ -40,7 +41,7 @@ CudaModule generate_cuda(const ir::Module& m, const std::string& kernel_prefix) 
   for (size_t i = 0; i < dims.size(); ++i) {
     bool barriers = false;
     ir::post_order_visit(split.functions[i].body(), [&](const ir::IRNode* n) {
-      if (n->kind() == ir::NodeKind::kCall) barriers = barriers || ir::is_gpu_block_reduce(static_cast<const ir::Call*>(n));
+      if (n->kind() == ir::NodeKind::kCall) barriers = barriers || ir::is_gpu_barrier(static_cast<const ir::Call*>(n));
     });
     out.kernels.push_back({split.functions[i].name(), dims[i], function_of[i], barriers});
   }

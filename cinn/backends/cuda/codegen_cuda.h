@@ -31,7 +31,8 @@ namespace cinn::backends::cuda {
 std::string codegen_cuda(const ir::Module& m);
 
 // The loop-pass options of the CUDA backend: no vectorization (scalar code), and CUDA's
-// own math functions instead of the approximations.
+// own math functions instead of the approximations; local/shared buffers compacted and
+// barriers placed (LoopOptions::gpu).
 LoopOptions cuda_loop_options();
 
 // One __global__ function: part `part` of module function `function`.
@@ -39,7 +40,7 @@ struct CudaKernel {
   std::string name;
   ir::LaunchDims dims;
   int function = 0;
-  bool barriers = false;  // the kernel synchronizes its block (a gpu_block_reduce call)
+  bool barriers = false;  // the kernel synchronizes its block (ir::is_gpu_barrier)
 };
 
 struct CudaModule {

@@ -45,33 +45,52 @@ int64_t extent_product(IRSchedule& sch, const std::vector<LoopRV>& loops, size_t
   return p;
 }
 
-// A reduction with few outputs and a long reduce range in two stages: the reduce loops,
-// fused and split by `lanes`, are rfactored into `lanes` partial results per output, each
-// computed by one thread over a strided (so coalesced) slice; then each output sums its
-// partial results.
+bool cross_thread_reducible(const ir::ScheduleBlock* b);
+
+// A reduction with too few outputs to fill the GPU and a long reduce range, in two stages:
+// the reduce loops, fused and split into `lanes` slices, are rfactored into `lanes` partial
+// results per output, each computed by one thread; then each output sums its partial
+// results. Rows (the reduce loop is the innermost index: a row sum) with fewer than 256
+// outputs take up to 2048 strided slices, so neighbouring threads read neighbouring
+// elements; columns (a sum over axis 0) with fewer than 32768 outputs take contiguous
+// slices of rows, the lanes outside the outputs, so neighbouring threads read neighbouring
+// columns; both aim at about 128K threads.
 bool schedule_two_stage_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   auto loops = sch.get_loops(b);
   size_t spatial = std::min<size_t>(num_spatial(sch.block_node(b)), loops.size());
   int64_t outputs = extent_product(sch, loops, 0, spatial);
   int64_t reduce = extent_product(sch, loops, spatial, loops.size());
-  if (outputs < 0 || reduce < 0 || outputs >= 256 || reduce < 4096 || spatial == loops.size()) return false;
+  if (outputs < 0 || reduce < 0 || spatial == loops.size()) return false;
+  bool rows = cross_thread_reducible(sch.block_node(b));
+  if (rows ? (outputs >= 256 || reduce < 4096) : (outputs >= 32768 || spatial == 0 || reduce < 256)) return false;
   int64_t lanes = 2048;
-  while (lanes * 16 > reduce) lanes /= 2;
+  while (lanes > 1 && (lanes * 16 > reduce || (!rows && lanes * outputs > (int64_t{1} << 17)))) lanes /= 2;
+  if (lanes < 2) return false;
   return attempt([&] {
     LoopRV r = loops[spatial];
     if (loops.size() - spatial > 1) {
       r = sch.fuse(std::vector<LoopRV>(loops.begin() + static_cast<std::ptrdiff_t>(spatial), loops.end()));
     }
-    auto parts = sch.split(r, {-1, lanes});
-    BlockRV rf = sch.rfactor(parts[1]);
-    auto rl = sch.get_loops(rf);
-    // rf loops: spatial..., outer reduce, lanes: the lanes go outside the serial loop.
-    sch.reorder({rl[rl.size() - 1], rl[rl.size() - 2]});
-    bind_leading(sch, rf, rl.size() - 1, threads);
+    if (rows) {
+      auto parts = sch.split(r, {-1, lanes});
+      BlockRV rf = sch.rfactor(parts[1]);
+      auto rl = sch.get_loops(rf);
+      // rf loops: spatial..., outer reduce, lanes: the lanes go outside the serial loop.
+      sch.reorder({rl[rl.size() - 1], rl[rl.size() - 2]});
+      bind_leading(sch, rf, rl.size() - 1, threads);
+    } else {
+      auto parts = sch.split(r, {lanes, -1});
+      BlockRV rf = sch.rfactor(parts[0], 0);
+      auto rl = sch.get_loops(rf);
+      // rf loops: spatial..., lanes, serial: the lanes go outside the outputs.
+      std::vector<LoopRV> order = {rl[spatial]};
+      order.insert(order.end(), rl.begin(), rl.begin() + static_cast<std::ptrdiff_t>(spatial));
+      sch.reorder(order);
+      bind_leading(sch, rf, spatial + 1, threads);
+    }
     bind_leading(sch, b, spatial, threads);
   });
 }
-
 
 // Threads for reducing `n` values across a block: a power of two from 32 up to `threads`,
 // no more than n needs.
@@ -198,30 +217,340 @@ bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads
   });
 }
 
+// A matmul-like reduction: out[batch..., i, j] = sum_k lhs[...] * rhs[...] where every index
+// of each operand load is an iter var, lhs uses i and k (not j), rhs k and j (not i), and
+// the loops are (batch..., i, j, k) with constant extents.
+struct MatmulBlock {
+  std::string out, lhs, rhs;
+  std::vector<int> lhs_dims, rhs_dims;  // the operand dimensions indexed by (i, k) / (k, j)
+  size_t lhs_ndim = 0, rhs_ndim = 0;
+  int64_t m = 0, n = 0, k = 0, batch = 1;
+};
+
+bool match_matmul(IRSchedule& sch, BlockRV b, MatmulBlock* mm) {
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  auto loops = sch.get_loops(b);
+  if (!is_reduction(node) || node->writes.size() != 1 || loops.size() < 3 || loops.size() != node->iter_vars.size() ||
+      num_spatial(node) + 1 != static_cast<int>(loops.size()) || !node->iter_vars.back().is_reduce()) {
+    return false;
+  }
+  auto values = sch.block_iter_values(b);
+  for (size_t d = 0; d < loops.size(); ++d) {
+    if (!values[d].same_as(sch.loop_var(loops[d])) || extent_of(sch, loops[d]) <= 0) return false;
+  }
+  size_t nb = loops.size() - 3;
+  const auto& iv = node->iter_vars;
+  ir::Expr vi = iv[nb].var, vj = iv[nb + 1].var, vk = iv[nb + 2].var;
+  mm->out = node->writes[0].buffer.name();
+  std::vector<const ir::Load*> loads;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* l = static_cast<const ir::Load*>(n);
+    if (l->buffer.name() != mm->out) loads.push_back(l);
+  });
+  if (loads.size() != 2) return false;
+  auto dims_of = [&](const ir::Load* l, const ir::Expr& a, const ir::Expr& c, const ir::Expr& absent,
+                     std::vector<int>* dims) {
+    int pa = -1, pc = -1;
+    for (size_t d = 0; d < l->indices.size(); ++d) {
+      const ir::Expr& e = l->indices[d];
+      if (e.same_as(a)) pa = static_cast<int>(d);
+      if (e.same_as(c)) pc = static_cast<int>(d);
+      if (e.same_as(absent)) return false;
+      bool iter = false;
+      for (const auto& v : iv) iter = iter || e.same_as(v.var);
+      if (!iter) return false;
+    }
+    *dims = {pa, pc};
+    return pa >= 0 && pc >= 0;
+  };
+  const ir::Load* lhs = loads[0];
+  const ir::Load* rhs = loads[1];
+  if (!dims_of(lhs, vi, vk, vj, &mm->lhs_dims)) std::swap(lhs, rhs);
+  if (!dims_of(lhs, vi, vk, vj, &mm->lhs_dims) || !dims_of(rhs, vk, vj, vi, &mm->rhs_dims)) return false;
+  if (lhs->buffer.same_as(rhs->buffer)) return false;
+  mm->lhs = lhs->buffer.name();
+  mm->rhs = rhs->buffer.name();
+  mm->lhs_ndim = lhs->indices.size();
+  mm->rhs_ndim = rhs->indices.size();
+  for (size_t d = 0; d < nb; ++d) mm->batch *= extent_of(sch, loops[d]);
+  mm->m = extent_of(sch, loops[nb]);
+  mm->n = extent_of(sch, loops[nb + 1]);
+  mm->k = extent_of(sch, loops[nb + 2]);
+  return true;
+}
+
+// The write-back of a register tile: the elementwise consumers of `out` inlined into the
+// cache_write copy block `w` (reverse_compute_inline, as long as one applies).
+void inline_epilogue(IRSchedule& s, BlockRV w, const std::string& out) {
+  for (bool inlined = true; inlined;) {
+    inlined = false;
+    for (BlockRV c : s.get_all_blocks()) {
+      const ir::ScheduleBlock* node = s.block_node(c);
+      if (is_reduction(node) || s.block_name(c) == s.block_name(w)) continue;
+      bool reads_out = false;
+      for (const auto& rd : node->reads) reads_out = reads_out || rd.buffer.name() == out;
+      if (reads_out && attempt([&] { s.reverse_compute_inline(c); })) {
+        inlined = true;
+        break;
+      }
+    }
+  }
+}
+
+// Shares the loops of block `c` inside loop `at` among `threads` threads: fused, split, the
+// inner part bound to threadIdx.x as a cooperative loop.
+void cooperative_load(IRSchedule& s, BlockRV c, LoopRV at, int64_t threads) {
+  auto cl = s.get_loops(c);
+  size_t k = 0;
+  while (k < cl.size() && !s.loop_var(cl[k]).same_as(s.loop_var(at))) ++k;
+  std::vector<LoopRV> inner(cl.begin() + static_cast<std::ptrdiff_t>(k + 1), cl.end());
+  LoopRV fused = inner.size() == 1 ? inner[0] : s.fuse(inner);
+  int64_t e = extent_of(s, fused);
+  auto parts = s.split(fused, {-1, std::min(e, threads)});
+  s.bind(parts[1], "threadIdx.x");
+}
+
+// Thread tiles (tm x tn outputs per thread) in order of preference.
+constexpr int64_t kMatmulThreadsY = 16, kMatmulThreadsX = 16;
+
+// A tiled matmul: a thread block of 16 x 16 threads computes a (16 tm) x (16 tn) tile of
+// the output, each thread a contiguous tm x tn sub-tile accumulated in registers
+// (cache_write "local", compacted to tm x tn by compact_gpu_buffers). The reduction runs in
+// steps of bk: each step the block loads a (16 tm) x bk tile of lhs and a bk x (16 tn) tile
+// of rhs into shared memory with cooperative loops (coalesced global reads), then every
+// thread does bk x tm x tn fused multiply-adds from them, unrolled. Shared layouts: lhs as
+// [k][i] (threads of a warp read one or two addresses: broadcasts), rhs as
+// [k][j % tn][j / tn] (a warp's threads read consecutive words: no bank conflicts).
+// Elementwise consumers of the result are inlined into the register tile's write-back.
+bool schedule_matmul_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams& p) {
+  MatmulBlock mm;
+  if (!match_matmul(sch, r, &mm)) return false;
+  if (mm.m % kMatmulThreadsY != 0 || mm.n % kMatmulThreadsX != 0) return false;
+  // The largest thread tile that divides the output and still gives the GPU enough blocks
+  // (one per SM of an H100), else the one with the most blocks.
+  int64_t tm = 0, tn = 0;
+  const std::vector<std::pair<int64_t, int64_t>> tiles = {{8, 8}, {8, 4}, {4, 8}, {4, 4}, {4, 2},
+                                                          {2, 4}, {2, 2}, {2, 1}, {1, 2}, {1, 1}};
+  for (auto [a, b] : tiles) {
+    if (p.matmul_tm > 0 && a != p.matmul_tm) continue;
+    if (p.matmul_tn > 0 && b != p.matmul_tn) continue;
+    if (mm.m % (kMatmulThreadsY * a) != 0 || mm.n % (kMatmulThreadsX * b) != 0) continue;
+    tm = a;
+    tn = b;
+    int64_t blocks = mm.batch * (mm.m / (kMatmulThreadsY * a)) * (mm.n / (kMatmulThreadsX * b));
+    if (blocks >= 132) break;
+  }
+  if (tm == 0) return false;
+  int64_t bk = p.matmul_bk > 0 ? p.matmul_bk : 8;
+  while (bk > 1 && mm.k % bk != 0) bk /= 2;
+  if (mm.k % bk != 0) return false;
+  const int64_t threads = kMatmulThreadsY * kMatmulThreadsX;
+  return attempt_all(sch, [&](IRSchedule& s) {
+    auto loops = s.get_loops(r);
+    size_t nb = loops.size() - 3;
+    auto is = s.split(loops[nb], {-1, kMatmulThreadsY, tm});
+    auto js = s.split(loops[nb + 1], {-1, kMatmulThreadsX, tn});
+    auto ks = s.split(loops[nb + 2], {-1, bk});
+    s.reorder({is[0], js[0], is[1], js[1], ks[0], ks[1], is[2], js[2]});
+    LoopRV t = s.fuse({is[1], js[1]});
+    s.bind(js[0], "blockIdx.x");
+    s.bind(is[0], "blockIdx.y");
+    if (nb > 0) {
+      std::vector<LoopRV> batch(loops.begin(), loops.begin() + static_cast<std::ptrdiff_t>(nb));
+      s.bind(nb == 1 ? batch[0] : s.fuse(batch), "blockIdx.z");
+    }
+    s.bind(t, "threadIdx.x");
+    BlockRV w = s.cache_write(r, mm.out, ir::MemoryScope::kLocal);
+    inline_epilogue(s, w, mm.out);
+    s.reverse_compute_at(w, t);
+    BlockRV init = s.decompose_reduction(r, ks[0]);
+    for (LoopRV l : s.get_loops(init)) {
+      if (extent_of(s, l) > 1 && s.loop_node(l)->for_kind == ir::ForKind::kSerial) s.unroll(l);
+    }
+    auto operand = [&](const std::string& buffer, const std::vector<int>& dims, size_t ndim, bool is_lhs) {
+      BlockRV c = s.cache_read(r, buffer, ir::MemoryScope::kShared);
+      s.compute_at(c, ks[0]);
+      std::string shared = s.block_node(c)->writes[0].buffer.name();
+      std::vector<ir::Expr> vars, map;
+      for (size_t d = 0; d < ndim; ++d) vars.push_back(ir::Var::make("d" + std::to_string(d), common::Int(64)));
+      for (size_t d = 0; d < ndim; ++d) {
+        if (static_cast<int>(d) != dims[0] && static_cast<int>(d) != dims[1]) map.push_back(vars[d]);
+      }
+      if (is_lhs) {  // [k][i]
+        map.push_back(vars[static_cast<size_t>(dims[1])]);
+        map.push_back(vars[static_cast<size_t>(dims[0])]);
+      } else {  // [k][j % tn][j / tn]
+        ir::Expr j = vars[static_cast<size_t>(dims[1])];
+        map.push_back(vars[static_cast<size_t>(dims[0])]);
+        if (tn > 1) map.push_back(ir::Mod::make(j, ir::Expr(tn)));
+        map.push_back(tn > 1 ? ir::Div::make(j, ir::Expr(tn)) : j);
+      }
+      s.layout_transform(shared, vars, map);
+      cooperative_load(s, c, ks[0], threads);
+    };
+    operand(mm.lhs, mm.lhs_dims, mm.lhs_ndim, true);
+    operand(mm.rhs, mm.rhs_dims, mm.rhs_ndim, false);
+    auto rl = s.get_loops(r);
+    for (size_t d = rl.size() - 3; d < rl.size(); ++d) s.unroll(rl[d]);
+    for (LoopRV l : s.get_loops(w)) {
+      if (extent_of(s, l) > 1 && s.loop_node(l)->for_kind == ir::ForKind::kSerial) s.unroll(l);
+    }
+  });
+}
+
+// A direct NCHW convolution block out[n, f, y, x] += in[n, c, y + r, x + s] * w[f, c, r, s]
+// (groups = 1, stride 1; `in` the zero-padded staging buffer or the input itself), tiled
+// like the matmul: a block of 16 x 16 threads computes 16 tf output channels by 16 runs of
+// tp output columns; each thread a tf x tp register tile. The weights of each step of bk
+// input channels go to shared memory (cooperative loads); the input is read from global
+// memory through the L1 cache (the 16 channel groups of a block reuse every value).
+bool schedule_conv_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams& p) {
+  const ir::ScheduleBlock* node = sch.block_node(r);
+  auto loops = sch.get_loops(r);
+  if (!is_reduction(node) || loops.size() != 7 || num_spatial(node) != 4 || node->writes.size() != 1) return false;
+  auto values = sch.block_iter_values(r);
+  for (size_t d = 0; d < loops.size(); ++d) {
+    if (!values[d].same_as(sch.loop_var(loops[d])) || extent_of(sch, loops[d]) <= 0) return false;
+  }
+  // The weight load: w[f, c, r, s] with the block's iter vars in that order.
+  const auto& iv = node->iter_vars;
+  std::string weight;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* l = static_cast<const ir::Load*>(n);
+    if (l->indices.size() == 4 && l->indices[0].same_as(iv[1].var) && l->indices[1].same_as(iv[4].var) &&
+        l->indices[2].same_as(iv[5].var) && l->indices[3].same_as(iv[6].var)) {
+      weight = l->buffer.name();
+    }
+  });
+  if (weight.empty()) return false;
+  int64_t nn = extent_of(sch, loops[0]), f = extent_of(sch, loops[1]), h = extent_of(sch, loops[2]),
+          w = extent_of(sch, loops[3]), c = extent_of(sch, loops[4]);
+  int64_t tf = p.conv_tf > 0 ? p.conv_tf : 4;
+  while (tf > 1 && f % (16 * tf) != 0) tf /= 2;
+  if (f % (16 * tf) != 0) return false;
+  int64_t tp = 0;
+  for (int64_t cand : {8, 7, 4, 2, 1}) {
+    if (p.conv_tp > 0 && cand != p.conv_tp) continue;
+    if (w % cand == 0 && (nn * h * (w / cand)) % 16 == 0) {
+      tp = cand;
+      break;
+    }
+  }
+  if (tp == 0) return false;
+  int64_t bk = 8;
+  while (bk > 1 && c % bk != 0) bk /= 2;
+  std::string out = node->writes[0].buffer.name();
+  const int64_t threads = 256;
+  return attempt_all(sch, [&](IRSchedule& s) {
+    auto l = s.get_loops(r);
+    auto fs = s.split(l[1], {-1, 16, tf});
+    auto xs = s.split(l[3], {-1, tp});
+    auto cs = s.split(l[4], {-1, bk});
+    // n, y, x-runs fused: the positions; 16 of them per block.
+    s.reorder({l[0], l[2], xs[0], fs[0], fs[1], cs[0], cs[1], l[5], l[6], fs[2], xs[1]});
+    LoopRV q = s.fuse({l[0], l[2], xs[0]});
+    auto qs = s.split(q, {-1, 16});
+    s.reorder({fs[0], qs[0], fs[1], qs[1]});
+    LoopRV t = s.fuse({fs[1], qs[1]});
+    s.bind(qs[0], "blockIdx.x");
+    s.bind(fs[0], "blockIdx.y");
+    s.bind(t, "threadIdx.x");
+    BlockRV wb = s.cache_write(r, out, ir::MemoryScope::kLocal);
+    inline_epilogue(s, wb, out);
+    s.reverse_compute_at(wb, t);
+    BlockRV init = s.decompose_reduction(r, cs[0]);
+    BlockRV wc = s.cache_read(r, weight, ir::MemoryScope::kShared);
+    s.compute_at(wc, cs[0]);
+    cooperative_load(s, wc, cs[0], threads);
+    auto rl = s.get_loops(r);
+    for (size_t d = rl.size() - 4; d < rl.size(); ++d) {
+      if (extent_of(s, rl[d]) > 1) s.unroll(rl[d]);
+    }
+    for (BlockRV b : {init, wb}) {
+      for (LoopRV lp : s.get_loops(b)) {
+        if (extent_of(s, lp) > 1 && s.loop_node(lp)->for_kind == ir::ForKind::kSerial) s.unroll(lp);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 CudaScheduleParams cuda_schedule_params(const ScheduleParams& params) {
+  auto get = [&](const char* name) {
+    auto it = params.find(name);
+    return it == params.end() ? int64_t{0} : it->second;
+  };
   CudaScheduleParams p;
-  auto it = params.find("threads");
-  if (it != params.end()) p.threads = it->second;
+  p.threads = get("threads");
+  p.matmul_tm = get("matmul_tm");
+  p.matmul_tn = get("matmul_tn");
+  p.matmul_bk = get("matmul_bk");
+  p.conv_tf = get("conv_tf");
+  p.conv_tp = get("conv_tp");
   return p;
 }
 
-std::vector<TuningKnob> cuda_tuning_knobs(KernelKind) {
-  return {{"threads", {64, 128, 256, 512, 1024}, "threads per block"}};
+std::vector<TuningKnob> cuda_tuning_knobs(KernelKind kind) {
+  std::vector<TuningKnob> knobs = {{"threads", {64, 128, 256, 512, 1024}, "threads per block"}};
+  if (kind == KernelKind::kOutFusible) {
+    knobs.push_back({"matmul_tm", {1, 2, 4, 8}, "matmul: output rows per thread"});
+    knobs.push_back({"matmul_tn", {1, 2, 4, 8}, "matmul: output columns per thread"});
+    knobs.push_back({"matmul_bk", {4, 8, 16, 32}, "matmul: reduction step loaded into shared memory"});
+    knobs.push_back({"conv_tf", {1, 2, 4, 8}, "conv2d: output channels per thread"});
+    knobs.push_back({"conv_tp", {1, 2, 4, 7, 8}, "conv2d: output columns per thread"});
+  }
+  return knobs;
 }
 
-void schedule_cuda(IRSchedule& sch, KernelKind, const common::Target& target,
+void schedule_cuda(IRSchedule& sch, KernelKind kind, const common::Target& target,
                    const CudaScheduleParams& params) {
   int64_t max_threads = target.max_threads_per_block > 0 ? target.max_threads_per_block : 1024;
   int64_t threads = std::min<int64_t>(params.threads > 0 ? params.threads : 256, max_threads);
 
-  // 1. Inline intermediate spatial blocks into their consumers.
-  inline_intermediates(sch, nullptr);
+  // 1. Inline intermediate spatial blocks into their consumers. A convolution's zero-padded
+  //    input (a staging block) stays its own nest for the tiled template, which then reads
+  //    it without bounds checks; it is inlined too when the template does not apply.
+  auto is_padding = [&](const ir::ScheduleBlock* node) {
+    auto it = node->annotations.find(ir::kStagingAnnotation);
+    return kind == KernelKind::kOutFusible && it != node->annotations.end() && it->second == "zero padding";
+  };
+  inline_intermediates(sch, is_padding);
   std::vector<BlockRV> blocks = sch.get_all_blocks();
   if (blocks.empty()) return;
 
-  // 2. Kernels computed per iteration of the leading loops of their last block: a thread
+  // 2. A matmul: shared-memory and register tiles; other nests of the kernel on their own.
+  if (kind == KernelKind::kOutFusible) {
+    bool tiled = false;
+    std::vector<std::string> reductions;
+    for (BlockRV b : blocks) {
+      if (is_reduction(sch.block_node(b))) reductions.push_back(sch.block_name(b));
+    }
+    for (const std::string& name : reductions) {
+      auto names = sch.block_names();
+      if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+      BlockRV b = sch.get_block(name);
+      if (schedule_matmul_tiled(sch, b, params) || schedule_conv_tiled(sch, b, params)) tiled = true;
+    }
+    if (!tiled) {
+      for (BlockRV b : sch.get_all_blocks()) {
+        if (is_padding(sch.block_node(b))) attempt([&] { sch.compute_inline(b); });
+      }
+      blocks = sch.get_all_blocks();
+    }
+    if (tiled) {
+      for (BlockRV b : sch.get_all_blocks()) {
+        bool bound = false;
+        for (LoopRV l : sch.get_loops(b)) bound = bound || ir::is_gpu_kind(sch.loop_node(l)->for_kind);
+        if (!bound) bind_leading(sch, b, static_cast<size_t>(num_spatial(sch.block_node(b))), threads);
+      }
+      return;
+    }
+  }
+
+  // 3. Kernels computed per iteration of the leading loops of their last block: a thread
   //    block per row when rows are long, else a thread per row.
   if (size_t depth = common_leading_depth(sch)) {
     if (compute_at_last(sch, depth)) {
@@ -232,7 +561,7 @@ void schedule_cuda(IRSchedule& sch, KernelKind, const common::Target& target,
     blocks = sch.get_all_blocks();
   }
 
-  // 3. Every nest on its own: its spatial loops bound.
+  // 4. Every nest on its own: its spatial loops bound.
   for (BlockRV b : blocks) {
     const ir::ScheduleBlock* node = sch.block_node(b);
     if (is_reduction(node) && schedule_two_stage_reduction(sch, b, threads)) continue;

@@ -66,3 +66,111 @@ def test_running_without_a_device_is_a_clear_error_or_matches_numpy():
     (out,) = exe(x=x)
     e = np.exp(x - x.max(1, keepdims=True))
     np.testing.assert_allclose(out, e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+def _emulated(prog, **params):
+    t = cinn.Target.cuda()
+    t.backend = "cuda_emulator"
+    return cinn.compile(prog, target=t, schedule_params=params)
+
+
+def _matmul_program(xs, ys, tx=False, ty=False, epilogue=False):
+    b = cinn.NetBuilder("mm")
+    x = b.input(list(xs), "float32", "x")
+    y = b.input(list(ys), "float32", "y")
+    out = b.matmul(x, y, transpose_x=tx, transpose_y=ty)
+    if epilogue:
+        bias = b.input([out.shape[-1]], "float32", "bias")
+        out = b.relu(b.add(out, bias))
+    return b.build(out)
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("xs,ys,tx,ty,epilogue", [
+    ((64, 48), (48, 32), False, False, False),
+    ((48, 64), (48, 32), True, False, True),      # lhs stored [K, M]
+    ((64, 40), (32, 40), False, True, True),      # rhs stored [N, K]: a linear layer
+    ((3, 32, 24), (3, 24, 48), False, False, False),  # batched: blockIdx.z
+    ((32, 7), (7, 16), False, False, False),      # K = 7: steps of one
+])
+def test_matmul_tiles_in_shared_memory_and_registers(rng, xs, ys, tx, ty, epilogue):
+    """The CUDA matmul schedule (shared-memory operand tiles, a register tile per thread,
+    barriers around each reduction step) computes the product on the emulator."""
+    prog = _matmul_program(xs, ys, tx, ty, epilogue)
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert src.count("__shared__ float") == 2 and src.count("__syncthreads();") == 2, src
+    assert "_local[" in src
+    x = rng.standard_normal(xs).astype("float32")
+    y = rng.standard_normal(ys).astype("float32")
+    args = dict(x=x, y=y)
+    want = np.matmul(np.swapaxes(x, -1, -2) if tx else x, np.swapaxes(y, -1, -2) if ty else y)
+    if epilogue:
+        args["bias"] = rng.standard_normal(want.shape[-1]).astype("float32")
+        want = np.maximum(want + args["bias"], 0)
+        # The epilogue is inlined into the register tile's write-back: one kernel, one store.
+        assert src.count("extern \"C\" __global__") == 1
+    (got,) = _emulated(prog)(**args)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("tm,tn,bk", [(1, 1, 4), (2, 4, 8), (4, 2, 16), (8, 8, 8)])
+def test_matmul_tile_parameters(rng, tm, tn, bk):
+    prog = _matmul_program((128, 64), (64, 128))
+    params = dict(matmul_tm=tm, matmul_tn=tn, matmul_bk=bk)
+    src = cinn.compile(prog, target=cinn.Target.cuda(), schedule_params=params).source()
+    assert f"grid ({128 // (16 * tn)}, {128 // (16 * tm)}, 1), block (256, 1, 1)" in src, src
+    assert f"__shared__ float x_shared[{16 * tm * bk}];" in src, src
+    assert f"_local[{tm * tn}];" in src, src
+    x = rng.standard_normal((128, 64)).astype("float32")
+    y = rng.standard_normal((64, 128)).astype("float32")
+    (got,) = _emulated(prog, **params)(x=x, y=y)
+    np.testing.assert_allclose(got, x @ y, rtol=1e-4, atol=1e-4)
+
+
+def test_schedule_params_are_checked():
+    knobs = {k["name"]: k for k in cinn.tuning_knobs(cinn.Target.cuda())}
+    assert {"threads", "matmul_tm", "matmul_tn", "matmul_bk"} <= set(knobs)
+    assert knobs["matmul_tm"]["kernels"] == ["out_fusible"]
+    assert "matmul_mr" in {k["name"] for k in cinn.tuning_knobs()}
+    prog = _matmul_program((32, 32), (32, 32))
+    with pytest.raises(cinn.ScheduleError, match="backend 'x86' has no schedule parameter 'matmul_tm'.*matmul_mr"):
+        cinn.compile(prog, schedule_params={"matmul_tm": 4})
+    with pytest.raises(cinn.ScheduleError, match="'matmul_tm' must be at least 1, got 0"):
+        cinn.compile(prog, target=cinn.Target.cuda(), schedule_params={"matmul_tm": 0})
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("n,c,h,w,f,params", [
+    (2, 16, 8, 8, 32, {}),
+    (2, 12, 8, 14, 16, {}),                   # 7 columns per thread, 12 channels: steps of 4
+    (2, 8, 6, 8, 32, {"conv_tf": 1, "conv_tp": 2}),
+])
+def test_conv2d_tiles_weights_in_shared_memory(rng, n, c, h, w, f, params):
+    """The CUDA convolution schedule (a register tile of channels x columns per thread,
+    weight tiles in shared memory, the padded input as its own kernel) on the emulator."""
+    import torch
+    b = cinn.NetBuilder("conv")
+    x = b.input([n, c, h, w], "float32", "x")
+    wt = b.input([f, c, 3, 3], "float32", "w")
+    prog = b.build(b.relu(b.conv2d(x, wt, stride=[1, 1], padding=[1, 1])))
+    src = cinn.compile(prog, target=cinn.Target.cuda(), schedule_params=params).source()
+    # A barrier after each weight tile; one more before the next step's tile when c > 8.
+    assert "__shared__ float w_shared" in src and src.count("__syncthreads();") == (2 if c > 8 else 1), src
+    xs = rng.standard_normal((n, c, h, w)).astype("float32")
+    ws = rng.standard_normal((f, c, 3, 3)).astype("float32")
+    want = torch.relu(torch.nn.functional.conv2d(torch.from_numpy(xs), torch.from_numpy(ws), padding=1)).numpy()
+    (got,) = _emulated(prog, **params)(x=xs, w=ws)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@needs_nvrtc
+def test_column_sum_runs_in_two_stages(rng):
+    b = cinn.NetBuilder("colsum")
+    x = b.input([4096, 64], "float32", "x")
+    prog = b.build(b.sum(x, [0]))
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert src.count("extern \"C\" __global__") == 2, src  # partial sums, then their sum
+    xs = rng.standard_normal((4096, 64)).astype("float32")
+    (got,) = _emulated(prog)(x=xs)
+    np.testing.assert_allclose(got, xs.astype("float64").sum(0), rtol=1e-4, atol=1e-3)
