@@ -169,8 +169,6 @@ bool touches_shared(const Stmt& s) {
 
 class BarrierInserter {
  public:
-  explicit BarrierInserter(const std::string& where) : where_(where) {}
-
   // `uniform`: every thread of the block runs `s` the same number of times, so a barrier
   // in it is reached by all of them.
   Stmt place(const Stmt& s, bool uniform) {
@@ -178,25 +176,22 @@ class BarrierInserter {
     switch (s.kind()) {
       case NodeKind::kFor: {
         const auto* f = s.as<For>();
-        bool inner_uniform = uniform;
+        Stmt body;
         if (is_thread_kind(f->for_kind)) {
+          // A thread loop inside one bound to the same axis is cooperative: each thread runs
+          // some of its iterations, so nothing under it is reached by all of them.
           int axis = gpu_axis(f->for_kind);
           bool cooperative = open_[axis];
-          if (cooperative) inner_uniform = false;
           open_[axis] = true;
           thread_vars_.insert(f->loop_var.get());
-          Stmt body = place(f->body, inner_uniform);
+          body = place(f->body, uniform && !cooperative);
           open_[axis] = cooperative;
-          return For::make(f->loop_var, f->min, f->extent, f->for_kind, body);
+        } else if (is_gpu_kind(f->for_kind)) {
+          body = place(f->body, uniform);
+        } else {
+          bool same_trips = !depends_on_threads(f->min) && !depends_on_threads(f->extent);
+          body = sequence(f->body, uniform && same_trips, /*loop_body=*/true);
         }
-        if (!is_gpu_kind(f->for_kind)) {
-          inner_uniform = uniform && !depends_on_threads(f->min) && !depends_on_threads(f->extent);
-        }
-        if (is_gpu_kind(f->for_kind)) {
-          Stmt body = place(f->body, inner_uniform);
-          return For::make(f->loop_var, f->min, f->extent, f->for_kind, body);
-        }
-        Stmt body = sequence(f->body, inner_uniform, /*loop_body=*/true);
         return For::make(f->loop_var, f->min, f->extent, f->for_kind, body);
       }
       case NodeKind::kIfThenElse: {
@@ -251,7 +246,7 @@ class BarrierInserter {
     };
     auto barrier = [&](const std::string& between) {
       if (!uniform) {
-        CINN_THROW(ScheduleError) << where_ << ": threads exchange data through shared memory " << between
+        CINN_THROW(ScheduleError) << "insert_gpu_barriers: threads exchange data through shared memory " << between
                                   << ", but not every thread of the block gets there (under a condition "
                                      "or a cooperative loop), so no barrier can be placed";
       }
@@ -266,8 +261,8 @@ class BarrierInserter {
     }
     if (loop_body) {
       // The next iteration's statements up to its first barrier run after these.
-      std::vector<Stmt> next = placed;
-      for (const Stmt& item : next) {
+      for (size_t i = 0, n = placed.size(); i < n; ++i) {
+        const Stmt item = placed[i];
         const auto* ev = item.as<Evaluate>();
         const auto* call = ev ? ev->value.as<Call>() : nullptr;
         if (call && is_gpu_sync_threads(call)) break;
@@ -284,13 +279,12 @@ class BarrierInserter {
     return Block::make(placed);
   }
 
-  std::string where_;
   std::array<bool, 3> open_{};  // thread axes bound by enclosing loops
   std::set<const IRNode*> thread_vars_;
 };
 
 }  // namespace
 
-Stmt insert_gpu_barriers(const Stmt& s) { return BarrierInserter("insert_gpu_barriers").place(s, true); }
+Stmt insert_gpu_barriers(const Stmt& s) { return BarrierInserter().place(s, true); }
 
 }  // namespace cinn::ir

@@ -45,7 +45,7 @@ int64_t extent_product(IRSchedule& sch, const std::vector<LoopRV>& loops, size_t
   return p;
 }
 
-bool cross_thread_reducible(const ir::ScheduleBlock* b);
+bool reduces_rows(const ir::ScheduleBlock* b);
 
 // A reduction with too few outputs to fill the GPU and a long reduce range, in two stages:
 // the reduce loops, fused and split into `lanes` slices, are rfactored into `lanes` partial
@@ -61,7 +61,7 @@ bool schedule_two_stage_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   int64_t outputs = extent_product(sch, loops, 0, spatial);
   int64_t reduce = extent_product(sch, loops, spatial, loops.size());
   if (outputs < 0 || reduce < 0 || spatial == loops.size()) return false;
-  bool rows = cross_thread_reducible(sch.block_node(b));
+  bool rows = reduces_rows(sch.block_node(b));
   if (rows ? (outputs >= 256 || reduce < 4096) : (outputs >= 32768 || spatial == 0 || reduce < 256)) return false;
   int64_t lanes = 2048;
   while (lanes > 1 && (lanes * 16 > reduce || (!rows && lanes * outputs > (int64_t{1} << 17)))) lanes /= 2;
@@ -100,13 +100,11 @@ int64_t reduce_threads(int64_t n, int64_t threads) {
   return std::max<int64_t>(32, std::min(t, threads / 32 * 32));
 }
 
-// Whether threads can cooperate on `b`'s reduction: a block reduction exists for its type,
-// and every load that varies with the reduce iter_vars has the innermost one in its last
-// index, so that consecutive threads read consecutive addresses.
-bool cross_thread_reducible(const ir::ScheduleBlock* b) {
-  if (!is_reduction(b) || b->writes.empty() || !ir::gpu_block_reduce_supports(b->writes[0].buffer.dtype())) {
-    return false;
-  }
+// Whether `b` reduces along rows: every load that varies with the reduce iter_vars has the
+// innermost one in its last index, so that consecutive reduce values are consecutive
+// addresses (a row sum; not a sum over a leading axis).
+bool reduces_rows(const ir::ScheduleBlock* b) {
+  if (!is_reduction(b) || b->writes.empty()) return false;
   ir::Expr inner;
   std::vector<ir::Expr> reduce_vars;
   for (const auto& iv : b->iter_vars) {
@@ -124,6 +122,12 @@ bool cross_thread_reducible(const ir::ScheduleBlock* b) {
     contiguous = contiguous && ir::uses_any_var(l->indices.back(), {inner});
   });
   return loads && contiguous;
+}
+
+// Whether threads can cooperate on `b`'s reduction: it reduces rows (consecutive threads
+// read consecutive addresses) and a block reduction exists for its type.
+bool cross_thread_reducible(const ir::ScheduleBlock* b) {
+  return reduces_rows(b) && ir::gpu_block_reduce_supports(b->writes[0].buffer.dtype());
 }
 
 // The loops of `b` that feed its reduce iter_values, when they are its innermost loops.
@@ -147,23 +151,13 @@ void bind_across_threads(IRSchedule& sch, const std::vector<LoopRV>& loops, int6
   sch.bind(parts[1], "threadIdx.x");
 }
 
-int64_t product_of_extents(IRSchedule& sch, const std::vector<LoopRV>& loops) {
-  int64_t p = 1;
-  for (LoopRV l : loops) {
-    int64_t e = extent_of(sch, l);
-    if (e <= 0) return -1;
-    p *= e;
-  }
-  return p;
-}
-
 // A reduction whose reduce loops are innermost and contiguous, one thread block per output:
 // its spatial loops fused and bound to blockIdx.x, its reduce loops spread over the block's
 // threads and combined with a block reduction.
 bool schedule_block_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   if (!cross_thread_reducible(sch.block_node(b))) return false;
   std::vector<LoopRV> reduce = trailing_reduce_loops(sch, b);
-  int64_t n = product_of_extents(sch, reduce);
+  int64_t n = extent_product(sch, reduce, 0, reduce.size());
   if (reduce.empty() || n < 32) return false;
   return attempt_all(sch, [&](IRSchedule& s) {
     auto loops = s.get_loops(b);
@@ -196,7 +190,7 @@ bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads
       // Threads would read elements other threads wrote: that needs a barrier.
       return false;
     }
-    int64_t n = product_of_extents(sch, own);
+    int64_t n = extent_product(sch, own, 0, own.size());
     if (own.empty() || n < 0) return false;
     row = std::max(row, n);
   }
@@ -311,8 +305,35 @@ void cooperative_load(IRSchedule& s, BlockRV c, LoopRV at, int64_t threads) {
   s.bind(parts[1], "threadIdx.x");
 }
 
-// Thread tiles (tm x tn outputs per thread) in order of preference.
-constexpr int64_t kMatmulThreadsY = 16, kMatmulThreadsX = 16;
+// The tiled templates use thread blocks of kTileSide x kTileSide threads, bound to
+// threadIdx.x, and want at least kMinBlocks thread blocks (one per SM of an H100).
+constexpr int64_t kTileSide = 16, kTileThreads = kTileSide * kTileSide, kMinBlocks = 132;
+
+// The largest power of two up to `want` that divides `extent` (1 at worst).
+int64_t dividing_step(int64_t extent, int64_t want) {
+  int64_t step = want;
+  while (step > 1 && extent % step != 0) step /= 2;
+  return step;
+}
+
+void unroll_serial_loops(IRSchedule& s, BlockRV b) {
+  for (LoopRV l : s.get_loops(b)) {
+    if (extent_of(s, l) > 1 && s.loop_node(l)->for_kind == ir::ForKind::kSerial) s.unroll(l);
+  }
+}
+
+// A register tile of the outputs of reduction `r` per thread of loop `t`: `r` accumulates
+// into a local buffer (compact_gpu_buffers makes it the thread's tile), initialized before
+// the reduction loop `step` and written back, with the elementwise consumers of `out`
+// inlined, at the end of `t`; init and write-back unrolled.
+void register_tile(IRSchedule& s, BlockRV r, const std::string& out, LoopRV t, LoopRV step) {
+  BlockRV w = s.cache_write(r, out, ir::MemoryScope::kLocal);
+  inline_epilogue(s, w, out);
+  s.reverse_compute_at(w, t);
+  BlockRV init = s.decompose_reduction(r, step);
+  unroll_serial_loops(s, init);
+  unroll_serial_loops(s, w);
+}
 
 // A tiled matmul: a thread block of 16 x 16 threads computes a (16 tm) x (16 tn) tile of
 // the output, each thread a contiguous tm x tn sub-tile accumulated in registers
@@ -326,7 +347,7 @@ constexpr int64_t kMatmulThreadsY = 16, kMatmulThreadsX = 16;
 bool schedule_matmul_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams& p) {
   MatmulBlock mm;
   if (!match_matmul(sch, r, &mm)) return false;
-  if (mm.m % kMatmulThreadsY != 0 || mm.n % kMatmulThreadsX != 0) return false;
+  if (mm.m % kTileSide != 0 || mm.n % kTileSide != 0) return false;
   // The largest thread tile that divides the output and still gives the GPU enough blocks
   // (one per SM of an H100), else the one with the most blocks.
   int64_t tm = 0, tn = 0;
@@ -335,22 +356,19 @@ bool schedule_matmul_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams&
   for (auto [a, b] : tiles) {
     if (p.matmul_tm > 0 && a != p.matmul_tm) continue;
     if (p.matmul_tn > 0 && b != p.matmul_tn) continue;
-    if (mm.m % (kMatmulThreadsY * a) != 0 || mm.n % (kMatmulThreadsX * b) != 0) continue;
+    if (mm.m % (kTileSide * a) != 0 || mm.n % (kTileSide * b) != 0) continue;
     tm = a;
     tn = b;
-    int64_t blocks = mm.batch * (mm.m / (kMatmulThreadsY * a)) * (mm.n / (kMatmulThreadsX * b));
-    if (blocks >= 132) break;
+    int64_t blocks = mm.batch * (mm.m / (kTileSide * a)) * (mm.n / (kTileSide * b));
+    if (blocks >= kMinBlocks) break;
   }
   if (tm == 0) return false;
-  int64_t bk = p.matmul_bk > 0 ? p.matmul_bk : 8;
-  while (bk > 1 && mm.k % bk != 0) bk /= 2;
-  if (mm.k % bk != 0) return false;
-  const int64_t threads = kMatmulThreadsY * kMatmulThreadsX;
+  int64_t bk = dividing_step(mm.k, p.matmul_bk > 0 ? p.matmul_bk : 8);
   return attempt_all(sch, [&](IRSchedule& s) {
     auto loops = s.get_loops(r);
     size_t nb = loops.size() - 3;
-    auto is = s.split(loops[nb], {-1, kMatmulThreadsY, tm});
-    auto js = s.split(loops[nb + 1], {-1, kMatmulThreadsX, tn});
+    auto is = s.split(loops[nb], {-1, kTileSide, tm});
+    auto js = s.split(loops[nb + 1], {-1, kTileSide, tn});
     auto ks = s.split(loops[nb + 2], {-1, bk});
     s.reorder({is[0], js[0], is[1], js[1], ks[0], ks[1], is[2], js[2]});
     LoopRV t = s.fuse({is[1], js[1]});
@@ -361,13 +379,7 @@ bool schedule_matmul_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams&
       s.bind(nb == 1 ? batch[0] : s.fuse(batch), "blockIdx.z");
     }
     s.bind(t, "threadIdx.x");
-    BlockRV w = s.cache_write(r, mm.out, ir::MemoryScope::kLocal);
-    inline_epilogue(s, w, mm.out);
-    s.reverse_compute_at(w, t);
-    BlockRV init = s.decompose_reduction(r, ks[0]);
-    for (LoopRV l : s.get_loops(init)) {
-      if (extent_of(s, l) > 1 && s.loop_node(l)->for_kind == ir::ForKind::kSerial) s.unroll(l);
-    }
+    register_tile(s, r, mm.out, t, ks[0]);
     auto operand = [&](const std::string& buffer, const std::vector<int>& dims, size_t ndim, bool is_lhs) {
       BlockRV c = s.cache_read(r, buffer, ir::MemoryScope::kShared);
       s.compute_at(c, ks[0]);
@@ -387,15 +399,12 @@ bool schedule_matmul_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams&
         map.push_back(tn > 1 ? ir::Div::make(j, ir::Expr(tn)) : j);
       }
       s.layout_transform(shared, vars, map);
-      cooperative_load(s, c, ks[0], threads);
+      cooperative_load(s, c, ks[0], kTileThreads);
     };
     operand(mm.lhs, mm.lhs_dims, mm.lhs_ndim, true);
     operand(mm.rhs, mm.rhs_dims, mm.rhs_ndim, false);
     auto rl = s.get_loops(r);
     for (size_t d = rl.size() - 3; d < rl.size(); ++d) s.unroll(rl[d]);
-    for (LoopRV l : s.get_loops(w)) {
-      if (extent_of(s, l) > 1 && s.loop_node(l)->for_kind == ir::ForKind::kSerial) s.unroll(l);
-    }
   });
 }
 
@@ -425,53 +434,42 @@ bool schedule_conv_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams& p
     }
   });
   if (weight.empty()) return false;
-  int64_t nn = extent_of(sch, loops[0]), f = extent_of(sch, loops[1]), h = extent_of(sch, loops[2]),
-          w = extent_of(sch, loops[3]), c = extent_of(sch, loops[4]);
-  int64_t tf = p.conv_tf > 0 ? p.conv_tf : 4;
-  while (tf > 1 && f % (16 * tf) != 0) tf /= 2;
-  if (f % (16 * tf) != 0) return false;
+  int64_t batch = extent_of(sch, loops[0]), channels = extent_of(sch, loops[1]),
+          height = extent_of(sch, loops[2]), width = extent_of(sch, loops[3]);
+  int64_t tf = dividing_step(channels / kTileSide, p.conv_tf > 0 ? p.conv_tf : 4);
+  if (channels % (kTileSide * tf) != 0) return false;
   int64_t tp = 0;
   for (int64_t cand : {8, 7, 4, 2, 1}) {
     if (p.conv_tp > 0 && cand != p.conv_tp) continue;
-    if (w % cand == 0 && (nn * h * (w / cand)) % 16 == 0) {
+    if (width % cand == 0 && (batch * height * (width / cand)) % kTileSide == 0) {
       tp = cand;
       break;
     }
   }
   if (tp == 0) return false;
-  int64_t bk = 8;
-  while (bk > 1 && c % bk != 0) bk /= 2;
+  int64_t bk = dividing_step(extent_of(sch, loops[4]), 8);
   std::string out = node->writes[0].buffer.name();
-  const int64_t threads = 256;
   return attempt_all(sch, [&](IRSchedule& s) {
     auto l = s.get_loops(r);
-    auto fs = s.split(l[1], {-1, 16, tf});
+    auto fs = s.split(l[1], {-1, kTileSide, tf});
     auto xs = s.split(l[3], {-1, tp});
     auto cs = s.split(l[4], {-1, bk});
-    // n, y, x-runs fused: the positions; 16 of them per block.
+    // n, y, x-runs fused: the positions; kTileSide of them per block.
     s.reorder({l[0], l[2], xs[0], fs[0], fs[1], cs[0], cs[1], l[5], l[6], fs[2], xs[1]});
     LoopRV q = s.fuse({l[0], l[2], xs[0]});
-    auto qs = s.split(q, {-1, 16});
+    auto qs = s.split(q, {-1, kTileSide});
     s.reorder({fs[0], qs[0], fs[1], qs[1]});
     LoopRV t = s.fuse({fs[1], qs[1]});
     s.bind(qs[0], "blockIdx.x");
     s.bind(fs[0], "blockIdx.y");
     s.bind(t, "threadIdx.x");
-    BlockRV wb = s.cache_write(r, out, ir::MemoryScope::kLocal);
-    inline_epilogue(s, wb, out);
-    s.reverse_compute_at(wb, t);
-    BlockRV init = s.decompose_reduction(r, cs[0]);
+    register_tile(s, r, out, t, cs[0]);
     BlockRV wc = s.cache_read(r, weight, ir::MemoryScope::kShared);
     s.compute_at(wc, cs[0]);
-    cooperative_load(s, wc, cs[0], threads);
+    cooperative_load(s, wc, cs[0], kTileThreads);
     auto rl = s.get_loops(r);
     for (size_t d = rl.size() - 4; d < rl.size(); ++d) {
       if (extent_of(s, rl[d]) > 1) s.unroll(rl[d]);
-    }
-    for (BlockRV b : {init, wb}) {
-      for (LoopRV lp : s.get_loops(b)) {
-        if (extent_of(s, lp) > 1 && s.loop_node(lp)->for_kind == ir::ForKind::kSerial) s.unroll(lp);
-      }
     }
   });
 }
