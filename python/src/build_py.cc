@@ -1,6 +1,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "cinn/backends/build.h"
@@ -23,6 +25,17 @@ using ir::Expr;
 py::dtype numpy_dtype(common::Type t) {
   if (t.is_bfloat()) CINN_THROW(DTypeError) << "bfloat16 buffers cannot be exchanged with numpy";
   return py::dtype(t.to_string());
+}
+
+py::array empty_aligned(common::Type dtype, const std::vector<int64_t>& shape) {
+  py::dtype dt = numpy_dtype(dtype);
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  size_t bytes = (std::max<int64_t>(n * dt.itemsize(), 1) + 63) / 64 * 64;
+  void* data = std::aligned_alloc(64, bytes);
+  if (!data) CINN_THROW(ExecutionError) << "out of memory allocating " << bytes << " bytes";
+  py::capsule owner(data, [](void* p) { std::free(p); });
+  return py::array(dt, shape, data, owner);
 }
 
 py::array checked_array(py::handle h, const std::string& what, common::Type dtype) {
@@ -113,7 +126,7 @@ class KernelPy {
         }
       }
       if (!present[i]) {
-        arrays[i] = py::array(numpy_dtype(a.buffer.dtype()), shape);
+        arrays[i] = empty_aligned(a.buffer.dtype(), shape);
       } else {
         for (int d = 0; d < a.buffer.ndim(); ++d) {
           if (arrays[i].shape(d) != shape[d]) {

@@ -173,7 +173,7 @@ class CompiledPy {
         outs.append(arr);
         continue;
       }
-      py::array arr(numpy_dtype(spec.dtype), spec.shape);
+      py::array arr = empty_aligned(spec.dtype, spec.shape);
       out_ptrs.push_back(arr.mutable_data());
       outs.append(arr);
     }

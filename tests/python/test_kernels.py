@@ -212,6 +212,60 @@ def test_vectorized_loop_emits_512_bit_vectors_on_avx512():
     np.testing.assert_allclose(kern(a), a * 3 + 1, rtol=1e-6, atol=1e-6)  # FMA may contract
 
 
+def _streaming_kernel(n):
+    A = lang.placeholder((n,), "float32", "A")
+    B = lang.placeholder((n,), "float32", "B")
+    C = lang.compute((n,), lambda i: A[i] * B[i] + lang.tanh(A[i]), "C")
+    sch = cinn.Schedule(lang.lower("stream", [A, B, C]))
+    (i,) = sch.get_loops("C")
+    io, ii = sch.split(i, [None, 16])
+    sch.vectorize(ii)
+    sch.parallel(io)
+    return cinn.build(sch, target=cinn.Target.x86())
+
+
+def test_large_outputs_use_nontemporal_stores(rng):
+    """An output of >= 32 MiB written with 64-byte vectors and never read back is streamed
+    (non-temporal stores where the address is line-aligned, then sfence); a small one is not.
+    Both paths are checked numerically: the runtime's outputs are 64-byte aligned, an output
+    passed at numpy's 16-byte alignment takes the plain stores."""
+    n = 8 << 20  # 32 MiB of float32
+    kern = _streaming_kernel(n)
+    ir = kern.source()
+    assert "!nontemporal" in ir and "llvm.x86.sse.sfence" in ir
+    assert "!nontemporal" not in _streaming_kernel(4096).source()
+    a, b = rand(rng, (n,), "float32"), rand(rng, (n,), "float32")
+    want = a * b + np.tanh(a)
+    got = kern(a, b)
+    assert got.ctypes.data % 64 == 0
+    np.testing.assert_allclose(got, want, 1e-5, 1e-5)
+    raw = np.zeros(n + 16, "float32")
+    off = (16 - (raw.ctypes.data % 64) // 4) % 16 + 4  # 16 bytes past a line boundary
+    out = raw[off:off + n]
+    assert out.ctypes.data % 64 == 16
+    kern(a, b, out)
+    np.testing.assert_allclose(out, want, 1e-5, 1e-5)
+
+
+def test_outputs_read_by_the_kernel_are_not_streamed(rng):
+    """A column sum accumulates into its output with 64-byte vector stores: the output is
+    read back, so its stores stay in the cache."""
+    n = 8 << 20
+    A = lang.placeholder((2, n), "float32", "A")
+    k = lang.reduce_axis(2, "k")
+    C = lang.compute((n,), lambda i: lang.sum(A[k, i], axis=k), "C")
+    sch = cinn.Schedule(lang.lower("colsum", [A, C]))
+    i, kk = sch.get_loops("C")
+    sch.reorder(kk, i)
+    io, ii = sch.split(i, [None, 16])
+    sch.vectorize(ii)
+    kern = cinn.build(sch, target=cinn.Target.x86())
+    ir = kern.source()
+    assert "store <16 x float>" in ir and "!nontemporal" not in ir
+    a = rand(rng, (2, n), "float32")
+    np.testing.assert_allclose(kern(a), a.sum(0), 1e-5, 1e-5)
+
+
 def test_c_source_compiles_and_matches(tmp_path, rng):
     """The C backend's source of a scheduled kernel compiles with the system compiler."""
     import ctypes

@@ -4,6 +4,7 @@
 #include <llvm/IR/DerivedTypes.h>
 #include <llvm/IR/Function.h>
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/MDBuilder.h>
 
 #include <set>
@@ -70,6 +71,45 @@ llvm::AllocaInst* CodeGenLLVM::entry_alloca(llvm::Type* t, llvm::Value* n,
 // ---------------------------------------------------------------------------------------
 // Functions
 
+namespace {
+
+// An output is written with non-temporal (streaming) stores when it is an argument the
+// function writes and never reads, larger than this: such a buffer leaves the caches before
+// anyone reads it again, so allocating its lines in the cache on write (a read of memory
+// per line) only costs bandwidth. The size is that of a large last-level cache slice.
+constexpr int64_t kStreamingStoreMinBytes = int64_t{32} << 20;
+// Only whole, aligned cache lines are streamed.
+constexpr unsigned kCacheLineBytes = 64;
+
+std::set<const BufferNode*> streaming_buffers(const LoweredFunc& f) {
+  std::set<const BufferNode*> loaded, stored;
+  post_order_visit(f.body(), [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kLoad) loaded.insert(static_cast<const Load*>(n)->buffer.get());
+    if (n->kind() == NodeKind::kStore) stored.insert(static_cast<const Store*>(n)->buffer.get());
+  });
+  std::set<const BufferNode*> out;
+  for (const auto& a : f.args()) {
+    const BufferNode* b = a.buffer.get();
+    if (!stored.count(b) || loaded.count(b)) continue;
+    int64_t bytes = a.buffer.dtype().bytes();
+    for (const Expr& e : a.buffer.shape()) {
+      const int64_t* c = as_const_int(e);
+      bytes = c ? bytes * *c : 0;
+    }
+    if (bytes >= kStreamingStoreMinBytes) out.insert(b);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Non-temporal stores are weakly ordered: make them visible before the function (or a
+// parallel task, whose completion another thread observes) returns.
+void CodeGenLLVM::fence_streaming_stores() {
+  if (!emitted_streaming_) return;
+  b_->CreateCall(llvm::Intrinsic::getDeclaration(module_, llvm::Intrinsic::x86_sse_sfence));
+}
+
 void CodeGenLLVM::add_function(const LoweredFunc& f) {
   func_name_ = f.name();
   parallel_count_ = 0;
@@ -77,6 +117,8 @@ void CodeGenLLVM::add_function(const LoweredFunc& f) {
   buffers_.clear();
   heap_allocated_.clear();
   alias_md_.clear();
+  streaming_ = streaming_buffers(f);
+  emitted_streaming_ = false;
 
   // One alias scope per buffer the function reads or writes.
   std::vector<const BufferNode*> accessed;
@@ -125,6 +167,7 @@ void CodeGenLLVM::add_function(const LoweredFunc& f) {
   func_ = body_fn;
   b_->SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", body_fn));
   codegen(f.body());
+  fence_streaming_stores();
   b_->CreateRetVoid();
 
   // The ABI wrapper: void name(void** args, const int64_t* sizes).
@@ -578,8 +621,12 @@ void CodeGenLLVM::emit_parallel_for(const For* op) {
   llvm::Value* min = body_fn->getArg(2);
   for (size_t i = 0; i < cap_vars.size(); ++i) vars_[cap_vars[i]] = body_fn->getArg(3 + i);
   for (size_t i = 0; i < cap_bufs.size(); ++i) buffers_[cap_bufs[i]] = body_fn->getArg(first_buf + i);
+  bool saved_streaming = emitted_streaming_;
+  emitted_streaming_ = false;
   emit_loop(op->loop_var, b_->CreateAdd(min, body_fn->getArg(0)),
             b_->CreateAdd(min, body_fn->getArg(1)), op->body, nullptr);
+  fence_streaming_stores();
+  emitted_streaming_ = saved_streaming || emitted_streaming_;
   b_->CreateRetVoid();
   func_ = saved_func;
   vars_ = std::move(saved_vars);
@@ -626,6 +673,27 @@ void CodeGenLLVM::visit_Store(const Store* op) {
   if (vptrs) {
     llvm::Value* mask = llvm::ConstantInt::getTrue(llvm::FixedVectorType::get(b_->getInt1Ty(), t.lanes()));
     annotate_alias(b_->CreateMaskedScatter(v, vptrs, llvm::Align(align), mask), op->buffer.get());
+  } else if (contiguous && streaming_.count(op->buffer.get()) &&
+             t.bytes() == static_cast<int>(kCacheLineBytes)) {
+    // A whole cache line of a streaming output: a non-temporal store where the address is
+    // line-aligned (always, for outputs the runtime allocates), a plain one otherwise.
+    llvm::Value* misaligned = b_->CreateAnd(b_->CreatePtrToInt(p, b_->getInt64Ty()),
+                                            b_->getInt64(kCacheLineBytes - 1));
+    llvm::BasicBlock* nt_bb = llvm::BasicBlock::Create(ctx_, "stream", func_);
+    llvm::BasicBlock* plain_bb = llvm::BasicBlock::Create(ctx_, "store", func_);
+    llvm::BasicBlock* end_bb = llvm::BasicBlock::Create(ctx_, "stored", func_);
+    b_->CreateCondBr(b_->CreateICmpEQ(misaligned, b_->getInt64(0)), nt_bb, plain_bb);
+    b_->SetInsertPoint(nt_bb);
+    llvm::StoreInst* nt = b_->CreateAlignedStore(v, p, llvm::Align(kCacheLineBytes));
+    nt->setMetadata(llvm::LLVMContext::MD_nontemporal,
+                    llvm::MDNode::get(ctx_, {llvm::ConstantAsMetadata::get(b_->getInt32(1))}));
+    annotate_alias(nt, op->buffer.get());
+    b_->CreateBr(end_bb);
+    b_->SetInsertPoint(plain_bb);
+    annotate_alias(b_->CreateAlignedStore(v, p, llvm::Align(align)), op->buffer.get());
+    b_->CreateBr(end_bb);
+    b_->SetInsertPoint(end_bb);
+    emitted_streaming_ = true;
   } else {
     annotate_alias(b_->CreateAlignedStore(v, p, llvm::Align(align)), op->buffer.get());
   }

@@ -6,6 +6,7 @@
 #include <llvm/IR/Module.h>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,11 @@ class CodeGenLLVM : public ir::IRVisitor {
   std::map<const ir::Var*, llvm::Value*> vars_;
   std::map<const ir::BufferNode*, llvm::Value*> buffers_;
   std::map<const ir::BufferNode*, bool> heap_allocated_;
+  // Arguments written with non-temporal stores (see streaming_buffers in the .cc), and
+  // whether the function being emitted has issued one (it then ends with an sfence).
+  std::set<const ir::BufferNode*> streaming_;
+  bool emitted_streaming_ = false;
+  void fence_streaming_stores();
   // Per buffer of the current function: its scope list and the list of all other scopes.
   std::map<const ir::BufferNode*, std::pair<llvm::MDNode*, llvm::MDNode*>> alias_md_;
 };
