@@ -78,3 +78,11 @@ __all__ = [
     "InternalError", "set_num_threads", "num_threads", "nvrtc_available", "cuda_device_available",
     "tuning_knobs",
 ]
+
+
+def __getattr__(name):
+    # cinn.onnx is imported on first use (it imports the onnx package).
+    if name == "onnx":
+        import importlib  # noqa: PLC0415
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'cinn' has no attribute '{name}'")

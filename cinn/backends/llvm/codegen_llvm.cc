@@ -306,6 +306,22 @@ void CodeGenLLVM::visit_Cast(const Cast* op) {
                              : b_->CreateICmpNE(v, llvm::Constant::getNullValue(v->getType()));
   } else if (from.is_bool()) {
     value_ = to.is_float() ? b_->CreateUIToFP(v, lt) : b_->CreateZExt(v, lt);
+  } else if (from.is_float() && to.is_float() && from.bits() == 64 && to.bits() == 16) {
+    // No double -> half instruction, and the JIT has no __truncdfhf2: round to float with
+    // round-to-odd (the RNE result moved toward zero, its last bit set when inexact; float
+    // keeps 13 more bits than half, so the second rounding is then exact), then to half.
+    llvm::Type* f32 = llvm_type(common::Float(32, to.lanes()));
+    llvm::Type* i32 = llvm_type(common::Int(32, to.lanes()));
+    llvm::Value* f = b_->CreateFPTrunc(v, f32);
+    llvm::Value* back = b_->CreateFPExt(f, v->getType());
+    llvm::Value* fabs_back = b_->CreateUnaryIntrinsic(llvm::Intrinsic::fabs, back);
+    llvm::Value* fabs_v = b_->CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
+    llvm::Value* bits = b_->CreateBitCast(f, i32);
+    llvm::Value* one = llvm::ConstantInt::get(i32, 1);
+    llvm::Value* trunc = b_->CreateSelect(b_->CreateFCmpOGT(fabs_back, fabs_v),
+                                          b_->CreateSub(bits, one), bits);
+    llvm::Value* odd = b_->CreateSelect(b_->CreateFCmpONE(back, v), b_->CreateOr(trunc, one), bits);
+    value_ = b_->CreateFPTrunc(b_->CreateBitCast(odd, f32), lt);
   } else if (from.is_float() && to.is_float()) {
     value_ = b_->CreateFPCast(v, lt);
   } else if (from.is_float()) {

@@ -1,0 +1,124 @@
+"""Bad ONNX input is a clear cinn error naming what is wrong, never a crash (issue 7,
+acceptance 4)."""
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import cinn
+import cinn.onnx
+
+
+def _model(nodes, inputs, outputs, initializers=(), opset=13):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _relu_model(shape=(2, 3), opset=13):
+    return _model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
+                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(shape))], opset=opset)
+
+
+def test_a_valid_model_runs():
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype("float32")
+    (y,) = cinn.onnx.compile(_relu_model())(x)
+    np.testing.assert_array_equal(y, np.maximum(x, 0))
+
+
+def test_truncated_file(tmp_path):
+    data = _relu_model().SerializeToString()
+    path = tmp_path / "cut.onnx"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(cinn.Error, match="not a valid ONNX model"):
+        cinn.onnx.load(str(path))
+
+
+def test_corrupted_bytes():
+    with pytest.raises(cinn.Error, match="not a valid ONNX model|holds no graph"):
+        cinn.onnx.load(b"\xff\x00garbage\x13\x37" * 10)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(cinn.Error, match="cannot read"):
+        cinn.onnx.load(str(tmp_path / "nope.onnx"))
+
+
+def test_wrong_initializer_type():
+    w = numpy_helper.from_array(np.ones((3,), "float32"), "w")
+    w.data_type = TensorProto.STRING
+    m = _model([helper.make_node("Add", ["x", "w"], ["y"])],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])], [w])
+    with pytest.raises(cinn.DTypeError, match="initializer 'w'.*STRING"):
+        cinn.onnx.load(m)
+
+
+def test_initializer_with_wrong_byte_count():
+    w = numpy_helper.from_array(np.ones((3,), "float32"), "w")
+    w.raw_data = w.raw_data[:-4]
+    m = _model([helper.make_node("Add", ["x", "w"], ["y"])],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])], [w])
+    with pytest.raises((cinn.DTypeError, cinn.ShapeError), match="initializer 'w'"):
+        cinn.onnx.load(m)
+
+
+def test_unknown_operator_names_node_and_opset():
+    m = _model([helper.make_node("FooBar", ["x"], ["y"], name="mystery")],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
+    with pytest.raises(cinn.UnsupportedOpError, match=r"'mystery' \(FooBar, opset 13\).*'FooBar'"):
+        cinn.onnx.load(m)
+
+
+def test_operator_of_another_domain():
+    m = _model([helper.make_node("Gelu", ["x"], ["y"], domain="com.microsoft")],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
+    with pytest.raises(cinn.UnsupportedOpError, match="com.microsoft"):
+        cinn.onnx.load(m)
+
+
+def test_unsupported_opsets():
+    for opset in (5, 18):
+        with pytest.raises(cinn.UnsupportedOpError, match=f"opset {opset}.*7 to 17"):
+            cinn.onnx.load(_relu_model(opset=opset))
+
+
+def test_dynamic_dimension_needs_a_value():
+    m = _relu_model(shape=("batch", 3))
+    with pytest.raises(cinn.ShapeError, match="'x' has a dynamic dimension 0.*input_shapes"):
+        cinn.onnx.load(m)
+    prog, info = cinn.onnx.load(m, input_shapes={"x": [5, 3]})
+    assert info.inputs == [("x", [5, 3], "float32")]
+    with pytest.raises(cinn.ShapeError, match="does not match"):
+        cinn.onnx.load(m, input_shapes={"x": [5, 4]})
+    with pytest.raises(cinn.ShapeError, match="names no graph input"):
+        cinn.onnx.load(m, input_shapes={"x": [5, 3], "z": [1]})
+
+
+def test_shape_computed_at_run_time():
+    m = _model([helper.make_node("Reshape", ["x", "s"], ["y"], name="r")],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6]),
+                helper.make_tensor_value_info("s", TensorProto.INT64, [2])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    with pytest.raises(cinn.ShapeError, match=r"'r' \(Reshape.*'shape' must be known"):
+        cinn.onnx.load(m)
+    (y,) = cinn.onnx.compile(m, freeze={"s": np.array([2, 3])})(np.arange(6, dtype="float32"))
+    np.testing.assert_array_equal(y, np.arange(6, dtype="float32").reshape(2, 3))
+
+
+def test_wrong_input_shape_at_call_time():
+    exe = cinn.onnx.compile(_relu_model())
+    with pytest.raises(cinn.Error, match="input"):
+        exe(np.zeros((3, 2), "float32"))
+
+
+def test_graph_not_in_topological_order():
+    m = _model([helper.make_node("Relu", ["t"], ["y"]), helper.make_node("Relu", ["x"], ["t"])],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
+    with pytest.raises(cinn.Error, match="produced by no earlier node"):
+        cinn.onnx.load(m)

@@ -1,0 +1,104 @@
+"""The ONNX operator reference cases shipped in the onnx package (onnx.backend.test.case.node:
+each a one-node model with inputs and numpy-computed outputs), for every case whose
+operators cinn.onnx converts and whose opset is within 7-17.
+
+A case either matches its expected outputs, or it is listed in EXPECTED_ERRORS (an
+operator variant CINN does not cover) and must raise that cinn error, never anything else.
+The cases pass shape-like arguments (Reshape's shape, Slice's starts, ...) as graph
+inputs; CINN compiles static shapes, so those are frozen into constants (load(freeze=)).
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import cinn
+import cinn.onnx
+
+# onnx 1.12's case generators use aliases numpy 1.24 removed.
+for _alias, _type in (("float", float), ("int", int), ("bool", bool), ("object", object)):
+    if _alias not in np.__dict__:
+        setattr(np, _alias, _type)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from onnx.backend.test.case.node import collect_testcases
+
+# Inputs that carry shapes, axes, bounds or flags: frozen, not program inputs.
+SHAPE_ARGS = {"Reshape": [1], "Slice": [1, 2, 3, 4], "Squeeze": [1], "Unsqueeze": [1],
+              "Tile": [1], "Expand": [1], "Pad": [1, 2, 3], "Split": [1], "ReduceSum": [1],
+              "ConstantOfShape": [0], "Range": [0, 1, 2], "Clip": [1, 2], "Dropout": [1, 2],
+              "Resize": [1, 2, 3], "Upsample": [1]}
+
+EXPECTED_ERRORS = [
+    # (case name pattern, error, why)
+    (r"test_resize_.*(linear|cubic|crop_and_resize|align_corners|round_prefer_ceil_asymmetric"
+     r"|ceil_half_pixel).*", cinn.UnsupportedOpError, "Resize: only nearest, integer factors"),
+    (r"test_resize_(downsample_.*nearest|upsample_sizes_nearest)$", cinn.UnsupportedOpError,
+     "Resize: non-integer or downsampling factors"),
+    (r".*uint16.*|.*(STRING|BFLOAT16).*", cinn.DTypeError, "uint16, string, bfloat16 values"),
+    (r"test_(blackman|hamming|hann)window.*expanded", cinn.ShapeError,
+     "Range over values computed at run time"),
+    (r"test_training_dropout.*|test_batchnorm_.*training_mode", cinn.UnsupportedOpError,
+     "training-mode Dropout / BatchNormalization (export in eval mode)"),
+    (r"test_(max|average)pool_3d_.*|test_maxpool_2d_dilations|test_maxpool_with_argmax_.*",
+     cinn.UnsupportedOpError, "3-D pooling, dilated pooling, MaxPool indices"),
+    (r"test_(edge|reflect)_pad", cinn.UnsupportedOpError, "Pad modes other than constant"),
+    (r"test_identity_(sequence|opt)", cinn.UnsupportedOpError, "sequence / optional values"),
+    (r"test_constantofshape_int_shape_zero|test_reshape_allowzero_reordered"
+     r"|test_slice_start_out_of_bounds|test_split_zero_size_splits", cinn.ShapeError,
+     "empty tensors"),
+]
+
+
+def _opset(model):
+    return max([i.version for i in model.opset_import if i.domain in ("", "ai.onnx")] or [1])
+
+
+def _cases():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        every = collect_testcases(None)
+    ops = set(cinn.onnx.supported_ops())
+    return [c for c in every
+            if all(n.op_type in ops for n in c.model.graph.node) and _opset(c.model) >= 7]
+
+
+CASES = _cases()
+
+
+def _expected_error(name):
+    for pattern, error, why in EXPECTED_ERRORS:
+        if re.fullmatch(pattern, name):
+            return error, why
+    return None, None
+
+
+def test_the_reference_cases_cover_the_operators():
+    names = {n.op_type for c in CASES for n in c.model.graph.node}
+    assert len(CASES) > 500 and len(names) > 80, (len(CASES), sorted(names))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_reference_case(case):
+    names = [i.name for i in case.model.graph.input]
+    frozen = {n.input[k] for n in case.model.graph.node
+              for k in SHAPE_ARGS.get(n.op_type, []) if k < len(n.input)}
+    error, why = _expected_error(case.name)
+    for inputs, outputs in case.data_sets:
+        freeze = {n: v for n, v in zip(names, inputs) if n in frozen}
+        if error is not None:
+            with pytest.raises(error):
+                exe = cinn.onnx.compile(case.model, freeze=freeze, cache=False)
+                exe(*[v for n, v in zip(names, inputs) if n not in frozen])
+            return
+        exe = cinn.onnx.compile(case.model, freeze=freeze, cache=False)
+        got = exe(*[v for n, v in zip(names, inputs) if n not in frozen])
+        assert len(got) == len(outputs)
+        for g, w in zip(got, outputs):
+            assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
+            if w.dtype.kind in "fc":
+                np.testing.assert_allclose(g, w, rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-6))
+            else:
+                np.testing.assert_array_equal(g, w)
