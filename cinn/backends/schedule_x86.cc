@@ -84,6 +84,10 @@ void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n) {
   attempt([&] { sch.parallel(loops[0]); });
 }
 
+bool reads_along_reduction(const ir::ScheduleBlock* node);
+bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes);
+bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes);
+
 void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
   auto loops = sch.get_loops(b);
   if (loops.size() < 3) return;
@@ -93,7 +97,14 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
   int64_t mr = p.matmul_mr > 0 ? p.matmul_mr : 8;
   int64_t kc = p.matmul_kc > 0 ? p.matmul_kc : 256;
   if (extent_of(sch, j) < nr || extent_of(sch, i) < mr) {
-    parallelize_outer(sch, b, nb + 1);
+    // Too few rows or columns for a register tile (a matrix-vector product, a linear
+    // layer at batch 1): a dot product per output, vectorized along k, when both operands
+    // are contiguous along k (x @ W^T); otherwise vectors of outputs along j accumulated
+    // over k, reading rows of the right operand.
+    const ir::ScheduleBlock* node = sch.block_node(b);
+    bool done = reads_along_reduction(node) ? schedule_row_reduction(sch, b, lanes)
+                                            : schedule_column_reduction(sch, b, lanes);
+    if (!done) parallelize_outer(sch, b, nb + 1);
     return;
   }
   attempt([&] {
@@ -182,6 +193,33 @@ bool reads_columns(const ir::ScheduleBlock* node) {
     }
   });
   return column > 0 && row == 0;
+}
+
+// Whether every input the reduction indexes with a reduce iter var is contiguous along one:
+// its last index is a reduce iter var (both operands of x @ W^T; not W of x @ W).
+bool reads_along_reduction(const ir::ScheduleBlock* node) {
+  std::set<const ir::Var*> reduce_vars;
+  for (const auto& iv : node->iter_vars) {
+    if (iv.is_reduce()) reduce_vars.insert(iv.var.as<ir::Var>());
+  }
+  std::string out = node->writes.empty() ? "" : node->writes[0].buffer.name();
+  bool along = true;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* load = static_cast<const ir::Load*>(n);
+    if (load->buffer.name() == out || load->indices.empty()) return;
+    bool uses_reduce = false;
+    for (const ir::Expr& e : load->indices) {
+      ir::post_order_visit(e, [&](const ir::IRNode* m) {
+        if (m->kind() == ir::NodeKind::kVar && reduce_vars.count(static_cast<const ir::Var*>(m))) {
+          uses_reduce = true;
+        }
+      });
+    }
+    const ir::Var* last = load->indices.back().as<ir::Var>();
+    if (uses_reduce && !(last && reduce_vars.count(last))) along = false;
+  });
+  return along;
 }
 
 // Column strategy: the reduction loops move outside a tile of `u` vectors of outputs along

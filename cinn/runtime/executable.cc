@@ -1,6 +1,7 @@
 #include "cinn/runtime/executable.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -327,10 +328,22 @@ class DeviceMemory {
 
 void Executable::run(const std::vector<const void*>& inputs,
                      const std::vector<void*>& outputs) const {
+  run_impl(inputs, outputs, nullptr);
+}
+
+std::vector<double> Executable::run_profiled(const std::vector<const void*>& inputs,
+                                             const std::vector<void*>& outputs) const {
+  std::vector<double> seconds;
+  run_impl(inputs, outputs, &seconds);
+  return seconds;
+}
+
+void Executable::run_impl(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+                          std::vector<double>* launch_seconds) const {
   check_arity(inputs.size(), outputs.size());
   Device& dev = module_->device();
   if (dev.is_host()) {
-    execute(inputs, outputs);
+    execute(inputs, outputs, launch_seconds);
     return;
   }
   DeviceMemory mem(dev);
@@ -343,7 +356,7 @@ void Executable::run(const std::vector<const void*>& inputs,
     d_in.push_back(p);
   }
   for (size_t i = 0; i < outputs.size(); ++i) d_out.push_back(mem.alloc(plan_.buffers[plan_.outputs[i]].bytes()));
-  execute(d_in, d_out);
+  execute(d_in, d_out, launch_seconds);
   for (size_t i = 0; i < outputs.size(); ++i) {
     dev.copy(outputs[i], d_out[i], plan_.buffers[plan_.outputs[i]].bytes(), Device::Copy::kDeviceToHost);
   }
@@ -358,7 +371,8 @@ void Executable::run_on_device(const std::vector<const void*>& inputs,
 }
 
 void Executable::execute(const std::vector<const void*>& inputs,
-                         const std::vector<void*>& outputs) const {
+                         const std::vector<void*>& outputs,
+                         std::vector<double>* launch_seconds) const {
   Device& dev = module_->device();
   Device::Copy d2d = dev.is_host() ? Device::Copy::kHostToDevice : Device::Copy::kDeviceToDevice;
   std::vector<void*> ptr(plan_.buffers.size(), nullptr);
@@ -379,10 +393,16 @@ void Executable::execute(const std::vector<const void*>& inputs,
     if (plan_.buffers[b].kind == BufferSpec::Kind::kTemp) ptr[b] = arena + plan_.buffers[b].offset;
   }
   std::vector<void*> args;
+  if (launch_seconds) launch_seconds->assign(plan_.launches.size(), 0.0);
   for (size_t k = 0; k < plan_.launches.size(); ++k) {
     args.clear();
     for (int a : plan_.launches[k].args) args.push_back(ptr[a]);
+    auto start = std::chrono::steady_clock::now();
     module_->launch(kernel_of_launch_[k], args.data(), kNoSizes);
+    if (launch_seconds) {
+      dev.synchronize();
+      (*launch_seconds)[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     int b = plan_.outputs[i];

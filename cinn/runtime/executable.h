@@ -100,10 +100,18 @@ class Executable {
   // The same with inputs and outputs already in the module's device memory; returns when
   // the outputs are written.
   void run_on_device(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const;
+  // `run` that also times each launch (seconds, in launch order): the device is
+  // synchronized after every launch, so kernels do not overlap; a profile, not a benchmark
+  // of the whole run.
+  std::vector<double> run_profiled(const std::vector<const void*>& inputs,
+                                   const std::vector<void*>& outputs) const;
 
  private:
   void check_arity(size_t inputs, size_t outputs) const;
-  void execute(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) const;
+  void run_impl(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+                std::vector<double>* launch_seconds) const;
+  void execute(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
+               std::vector<double>* launch_seconds = nullptr) const;
   // Device copies of the constants (the host data itself on the host), made on first use.
   const std::vector<void*>& device_constants() const;
 

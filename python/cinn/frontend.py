@@ -140,6 +140,22 @@ class Executable:
             raise _cinn.ExecutionError(f"missing input '{missing[0]}'")
         return self._c.run([kwargs[n] for n in self.input_names])
 
+    def profile(self, *args, repeat=10):
+        """Times every kernel launch: runs ``repeat`` times on the inputs (by position) and
+        returns one dict per launch, in launch order: ``kernel`` (name), ``ms`` (fastest
+        time), ``ops`` (the fused ops) and ``share`` (of the summed times). The device is
+        synchronized after each launch; time whole runs with ``exe(...)``."""
+        if len(args) != len(self.input_names):
+            raise _cinn.ExecutionError(
+                f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
+        if repeat < 1:
+            raise _cinn.ExecutionError(f"profile: repeat must be at least 1, got {repeat}")
+        seconds = self._c.run(list(args), None, repeat)
+        ops = {g["name"]: g["ops"] for g in self._c.kernels}
+        total = sum(seconds) or 1.0
+        return [{"kernel": k, "ms": s * 1e3, "ops": ops.get(k, []), "share": s / total}
+                for k, s in zip(self._c.launches, seconds)]
+
     @property
     def fusion_groups(self):
         """The kernels: a list of dicts with name, pattern, ops, inputs, outputs."""

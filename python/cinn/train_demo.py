@@ -146,9 +146,19 @@ def run(steps=200, batch=32, lr=0.05, momentum=0.9, plot=None, report_every=20):
     if plot:
         plot_png(plot, {"cinn": ours, "torch": theirs}, f"small CNN: training loss, cinn vs PyTorch ({steps} steps)")
         print(f"loss curves written to {plot}")
-    # float32 with another summation order: the curves drift apart slowly.
-    ok = max(diffs) <= 1e-3 and ours[-1] < 0.5 * ours[0]
-    return ok, dict(cinn=ours, torch=theirs, param_err=param_err)
+    # Both run in float32 with different summation orders, and this training is chaotic:
+    # PyTorch against itself with initial weights perturbed by 1e-6 (relative) drifts apart
+    # by 1e-4 to 8e-2 within 40 steps (a max-pool window changing its winner changes the
+    # gradient discretely). So the curves must agree closely over the first steps, before
+    # rounding differences are amplified, and on average over the last quarter.
+    early = max(diffs[:10])
+    tail = max(len(ours) // 4, 1)
+    mean_ours, mean_theirs = np.mean(ours[-tail:]), np.mean(theirs[-tail:])
+    tail_diff = abs(mean_ours - mean_theirs) / mean_theirs
+    print(f"first {min(10, steps)} steps: max rel diff {early:.1e}; mean loss of the last {tail} steps: "
+          f"cinn {mean_ours:.4f}, torch {mean_theirs:.4f} ({tail_diff:.1e} rel)")
+    ok = early <= 1e-5 and tail_diff <= 0.1 and ours[-1] < 0.5 * ours[0]
+    return ok, dict(cinn=ours, torch=theirs, param_err=param_err, early_diff=early, tail_diff=tail_diff)
 
 
 if __name__ == "__main__":

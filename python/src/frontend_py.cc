@@ -129,7 +129,10 @@ class CompiledPy {
   // those given in `outputs` (None entries get new arrays). A given output array must be
   // C-contiguous, writeable and of the output's exact dtype and shape; passing an input's
   // array as the output aliased to it (a training step's parameter) updates it in place.
-  py::list run(const std::vector<py::object>& inputs, const std::optional<std::vector<py::object>>& outputs) const {
+  // With profile_repeat > 0: runs that many times and returns each launch's fastest time in
+  // seconds (a list in launch order) instead of the outputs.
+  py::list run(const std::vector<py::object>& inputs, const std::optional<std::vector<py::object>>& outputs,
+               int profile_repeat) const {
     const runtime::Executable& exe = *c_->executable;
     if (inputs.size() != exe.num_inputs()) {
       CINN_THROW(ExecutionError) << "expected " << exe.num_inputs() << " inputs, got " << inputs.size();
@@ -176,6 +179,20 @@ class CompiledPy {
       py::array arr = empty_aligned(spec.dtype, spec.shape);
       out_ptrs.push_back(arr.mutable_data());
       outs.append(arr);
+    }
+    if (profile_repeat > 0) {
+      std::vector<double> best;
+      {
+        py::gil_scoped_release release;
+        for (int r = 0; r < profile_repeat; ++r) {
+          std::vector<double> t = exe.run_profiled(in_ptrs, out_ptrs);
+          if (best.empty()) best = t;
+          for (size_t k = 0; k < t.size(); ++k) best[k] = std::min(best[k], t[k]);
+        }
+      }
+      py::list times;
+      for (double t : best) times.append(t);
+      return times;
     }
     {
       py::gil_scoped_release release;
@@ -355,7 +372,13 @@ void bind_frontend(py::module_& m) {
      "default, has_default, doc).");
 
   py::class_<CompiledPy>(m, "CompiledProgram")
-      .def("run", &CompiledPy::run, py::arg("inputs"), py::arg("outputs") = py::none())
+      .def("run", &CompiledPy::run, py::arg("inputs"), py::arg("outputs") = py::none(),
+           py::arg("profile_repeat") = 0)
+      .def_property_readonly("launches", [](const CompiledPy& c) {
+        py::list names;
+        for (const auto& l : c.c_->executable->plan().launches) names.append(l.kernel);
+        return names;
+      })
       .def_property_readonly("aliases", [](const CompiledPy& c) { return c.c_->executable->plan().aliases; })
       .def_property_readonly("aliases_in_place", [](const CompiledPy& c) {
         return c.c_->executable->aliases_in_place();

@@ -73,8 +73,11 @@ bool register_all() {
         size_t nb = d.batch.size();
         // A transposed right operand is first packed into [.., k, n] (`<out>_pack`, a
         // staging block: the schedules keep it as its own nest) so that the n loop reads it
-        // contiguously.
-        if (ty) {
+        // contiguously. Not with fewer than kMinPackRows rows: the copy would cost about as
+        // much as the product (a linear layer at batch 1 reads each weight once), and both
+        // operands are then contiguous along k, which a dot-product schedule wants.
+        constexpr int64_t kMinPackRows = 16;
+        if (ty && d.m >= kMinPackRows) {
           Shape ps = ys;
           std::swap(ps[ps.size() - 1], ps[ps.size() - 2]);
           lang::Tensor src = y;

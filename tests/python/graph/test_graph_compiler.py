@@ -301,3 +301,41 @@ def test_row_reduction_is_one_parallel_nest(rng, shape, axes):
         assert "r2_r3_fused" in ir, ir
     xv = rng.standard_normal(shape).astype("float32")
     np.testing.assert_allclose(exe(x=xv)[0], xv.sum(tuple(axes)), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("m,k,n,transpose_y", [(1, 300, 70, True), (3, 64, 1000, True), (1, 129, 40, False),
+                                               (5, 32, 48, False)])
+def test_small_m_matmul_is_a_vectorized_reduction(rng, m, k, n, transpose_y):
+    # Fewer rows than a register tile (a linear layer at batch 1): no packed copy of the
+    # weights; x @ W^T becomes vectorized dot products along k, x @ W vectors of outputs
+    # along n accumulated over k.
+    b = cinn.NetBuilder("gemv")
+    x = b.input([m, k], "float32", "x")
+    w = b.input([n, k] if transpose_y else [k, n], "float32", "w")
+    exe = cinn.compile(b.build(b.matmul(x, w, transpose_y=transpose_y)), cache=False)
+    ir = exe.loop_ir
+    assert "_pack" not in ir, ir
+    assert "parallel for" in ir and "vectorized for" in ir, ir
+    xv = rng.standard_normal((m, k)).astype("float32")
+    wv = rng.standard_normal((n, k) if transpose_y else (k, n)).astype("float32")
+    ref = xv.astype("float64") @ (wv.T if transpose_y else wv).astype("float64")
+    np.testing.assert_allclose(exe(x=xv, w=wv)[0], ref, rtol=1e-4, atol=1e-4)
+
+
+def test_profile_times_every_launch(rng):
+    b = cinn.NetBuilder("prof")
+    x = b.input([64, 128], "float32", "x")
+    w = b.input([128, 32], "float32", "w")
+    y = b.softmax(b.relu(b.matmul(x, w)))
+    exe = cinn.compile(b.build(y))
+    xv = rng.standard_normal((64, 128)).astype("float32")
+    wv = rng.standard_normal((128, 32)).astype("float32")
+    prof = exe.profile(xv, wv, repeat=3)
+    assert [p["kernel"] for p in prof] == [g["name"] for g in exe.fusion_groups]
+    assert all(p["ms"] > 0 and p["ops"] for p in prof), prof
+    assert abs(sum(p["share"] for p in prof) - 1.0) < 1e-9
+    assert any("matmul" in p["ops"] for p in prof)
+    with pytest.raises(cinn.ExecutionError, match="expected 2 inputs"):
+        exe.profile(xv)
+    with pytest.raises(cinn.ExecutionError, match="repeat must be at least 1"):
+        exe.profile(xv, wv, repeat=0)
