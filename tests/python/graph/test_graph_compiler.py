@@ -339,3 +339,22 @@ def test_profile_times_every_launch(rng):
         exe.profile(xv)
     with pytest.raises(cinn.ExecutionError, match="repeat must be at least 1"):
         exe.profile(xv, wv, repeat=0)
+
+
+@pytest.mark.parametrize("shape,bias_shape,fused", [((4, 8, 28, 28), (1, 8, 1, 1), True),
+                                                    ((2, 3, 2, 4, 2), (1, 3, 1, 1, 1), True),
+                                                    ((4, 8, 28, 28), (28,), False)])
+def test_short_rows_fuse_into_full_vectors(rng, shape, bias_shape, fused):
+    # Rows of 28 would give 4-lane vectors: the trailing loops fuse into one contiguous loop
+    # (28 x 28 = 49 x 16) when every access reads them as one run; a bias along the last
+    # axis alone does not, and the rows stay as they are.
+    b = cinn.NetBuilder("rows")
+    x = b.input(list(shape), "float32", "x")
+    c = b.input(list(bias_shape), "float32", "c")
+    exe = cinn.compile(b.build(b.relu(b.mul(b.add(x, c), 0.5))), cache=False)
+    ir = exe.loop_ir
+    vec = [line.strip() for line in ir.splitlines() if line.strip().startswith("vectorized for")]
+    assert vec and all(v.endswith(", 0, 16) {") for v in vec) == fused, ir
+    xv = rng.standard_normal(shape).astype("float32")
+    cv = rng.standard_normal(bias_shape).astype("float32")
+    np.testing.assert_allclose(exe(x=xv, c=cv)[0], np.maximum((xv + cv) * 0.5, 0), rtol=1e-6, atol=1e-6)
