@@ -36,6 +36,11 @@ struct TuningKnob {
   std::string doc;
 };
 using ScheduleParams = std::map<std::string, int64_t>;
+// The value set for `name`, or 0 ("the template's default") when absent.
+inline int64_t schedule_param(const ScheduleParams& params, const std::string& name) {
+  auto it = params.find(name);
+  return it == params.end() ? int64_t{0} : it->second;
+}
 
 // Options of the loop passes between scheduling and code generation (build.h).
 struct LoopOptions {

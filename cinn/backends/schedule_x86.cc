@@ -444,16 +444,12 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
 }
 
 X86TileParams x86_tile_params(const ScheduleParams& params) {
-  auto get = [&](const char* name) {
-    auto it = params.find(name);
-    return it == params.end() ? int64_t{0} : it->second;
-  };
   X86TileParams p;
-  p.matmul_mr = get("matmul_mr");
-  p.matmul_nr = get("matmul_nr");
-  p.matmul_kc = get("matmul_kc");
-  p.conv_xv = get("conv_xv");
-  p.conv_fr = get("conv_fr");
+  p.matmul_mr = schedule_param(params, "matmul_mr");
+  p.matmul_nr = schedule_param(params, "matmul_nr");
+  p.matmul_kc = schedule_param(params, "matmul_kc");
+  p.conv_xv = schedule_param(params, "conv_xv");
+  p.conv_fr = schedule_param(params, "conv_fr");
   return p;
 }
 

@@ -477,17 +477,13 @@ bool schedule_conv_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams& p
 }  // namespace
 
 CudaScheduleParams cuda_schedule_params(const ScheduleParams& params) {
-  auto get = [&](const char* name) {
-    auto it = params.find(name);
-    return it == params.end() ? int64_t{0} : it->second;
-  };
   CudaScheduleParams p;
-  p.threads = get("threads");
-  p.matmul_tm = get("matmul_tm");
-  p.matmul_tn = get("matmul_tn");
-  p.matmul_bk = get("matmul_bk");
-  p.conv_tf = get("conv_tf");
-  p.conv_tp = get("conv_tp");
+  p.threads = schedule_param(params, "threads");
+  p.matmul_tm = schedule_param(params, "matmul_tm");
+  p.matmul_tn = schedule_param(params, "matmul_tn");
+  p.matmul_bk = schedule_param(params, "matmul_bk");
+  p.conv_tf = schedule_param(params, "conv_tf");
+  p.conv_tp = schedule_param(params, "conv_tp");
   return p;
 }
 
