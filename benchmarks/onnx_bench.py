@@ -9,24 +9,19 @@ benchmarks/results/.
 
 import argparse
 import io
+import os
+import sys
 import time
 
 import numpy as np
 import torch
 import torchvision
 
-import cinn
-import cinn.onnx
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from schedules_bench import best  # noqa: E402
 
-
-def best(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+import cinn  # noqa: E402
+import cinn.onnx  # noqa: E402
 
 
 def main():

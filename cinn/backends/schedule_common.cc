@@ -105,4 +105,25 @@ bool compute_at_last(ir::IRSchedule& sch, size_t depth) {
   return true;
 }
 
+bool reduces_rows(const ir::ScheduleBlock* b) {
+  if (!is_reduction(b) || b->writes.empty()) return false;
+  ir::Expr inner;
+  std::vector<ir::Expr> reduce_vars;
+  for (const auto& iv : b->iter_vars) {
+    if (iv.is_reduce()) reduce_vars.push_back(inner = iv.var);
+  }
+  bool contiguous = true, loads = false;
+  ir::post_order_visit(b->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* l = static_cast<const ir::Load*>(n);
+    if (l->buffer.same_as(b->writes[0].buffer) || l->indices.empty()) return;
+    bool varies = false;  // loads the same value for every reduce value: not a stream
+    for (const ir::Expr& i : l->indices) varies = varies || ir::uses_any_var(i, reduce_vars);
+    if (!varies) return;
+    loads = true;
+    contiguous = contiguous && ir::uses_any_var(l->indices.back(), {inner});
+  });
+  return loads && contiguous;
+}
+
 }  // namespace cinn::backends

@@ -30,6 +30,10 @@ int num_spatial(const ir::ScheduleBlock* b);
 std::set<std::string> arg_buffers(const ir::LoweredFunc& f);
 // Whether `loop`'s variable feeds one of `b`'s reduce iter_values.
 bool feeds_reduce(ir::IRSchedule& sch, ir::BlockRV b, ir::LoopRV loop);
+// Whether reduction block `b` reads along rows: every load that varies with the reduce
+// iter_vars has the innermost one in its last index (a row sum, both operands of x @ W^T;
+// not a sum over a leading axis, nor W of x @ W).
+bool reduces_rows(const ir::ScheduleBlock* b);
 
 // Runs a sequence of schedule steps on a copy of `sch` and keeps the result only when every
 // step applies (no ScheduleError), so a template either applies whole or not at all.

@@ -154,7 +154,6 @@ void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n) {
   attempt([&] { sch.parallel(loops[0]); });
 }
 
-bool reads_along_reduction(const ir::ScheduleBlock* node);
 bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes);
 bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes);
 
@@ -172,7 +171,7 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
     // are contiguous along k (x @ W^T); otherwise vectors of outputs along j accumulated
     // over k, reading rows of the right operand.
     const ir::ScheduleBlock* node = sch.block_node(b);
-    bool done = reads_along_reduction(node) ? schedule_row_reduction(sch, b, lanes)
+    bool done = reduces_rows(node) ? schedule_row_reduction(sch, b, lanes)
                                             : schedule_column_reduction(sch, b, lanes);
     if (!done) parallelize_outer(sch, b, nb + 1);
     return;
@@ -269,33 +268,6 @@ bool reads_columns(const ir::ScheduleBlock* node) {
     }
   });
   return column > 0 && row == 0;
-}
-
-// Whether every input the reduction indexes with a reduce iter var is contiguous along one:
-// its last index is a reduce iter var (both operands of x @ W^T; not W of x @ W).
-bool reads_along_reduction(const ir::ScheduleBlock* node) {
-  std::set<const ir::Var*> reduce_vars;
-  for (const auto& iv : node->iter_vars) {
-    if (iv.is_reduce()) reduce_vars.insert(iv.var.as<ir::Var>());
-  }
-  std::string out = node->writes.empty() ? "" : node->writes[0].buffer.name();
-  bool along = true;
-  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
-    if (n->kind() != ir::NodeKind::kLoad) return;
-    const auto* load = static_cast<const ir::Load*>(n);
-    if (load->buffer.name() == out || load->indices.empty()) return;
-    bool uses_reduce = false;
-    for (const ir::Expr& e : load->indices) {
-      ir::post_order_visit(e, [&](const ir::IRNode* m) {
-        if (m->kind() == ir::NodeKind::kVar && reduce_vars.count(static_cast<const ir::Var*>(m))) {
-          uses_reduce = true;
-        }
-      });
-    }
-    const ir::Var* last = load->indices.back().as<ir::Var>();
-    if (uses_reduce && !(last && reduce_vars.count(last))) along = false;
-  });
-  return along;
 }
 
 // Column strategy: the reduction loops move outside a tile of `u` vectors of outputs along

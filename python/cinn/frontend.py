@@ -150,7 +150,7 @@ class Executable:
                 f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
         if repeat < 1:
             raise _cinn.ExecutionError(f"profile: repeat must be at least 1, got {repeat}")
-        seconds = self._c.run(list(args), None, repeat)
+        seconds = self._c.profile(list(args), repeat)
         ops = {g["name"]: g["ops"] for g in self._c.kernels}
         total = sum(seconds) or 1.0
         return [{"kernel": k, "ms": s * 1e3, "ops": ops.get(k, []), "share": s / total}

@@ -129,16 +129,51 @@ class CompiledPy {
   // those given in `outputs` (None entries get new arrays). A given output array must be
   // C-contiguous, writeable and of the output's exact dtype and shape; passing an input's
   // array as the output aliased to it (a training step's parameter) updates it in place.
-  // With profile_repeat > 0: runs that many times and returns each launch's fastest time in
-  // seconds (a list in launch order) instead of the outputs.
-  py::list run(const std::vector<py::object>& inputs, const std::optional<std::vector<py::object>>& outputs,
-               int profile_repeat) const {
+  py::list run(const std::vector<py::object>& inputs, const std::optional<std::vector<py::object>>& outputs) const {
+    Arguments a = arguments(inputs, outputs);
+    {
+      py::gil_scoped_release release;
+      c_->executable->run(a.in_ptrs, a.out_ptrs);
+    }
+    return a.outs;
+  }
+
+  // Runs `repeat` times on `inputs` and returns each launch's fastest time in seconds (a
+  // list in launch order).
+  py::list profile(const std::vector<py::object>& inputs, int repeat) const {
+    Arguments a = arguments(inputs, std::nullopt);
+    std::vector<double> best;
+    {
+      py::gil_scoped_release release;
+      for (int r = 0; r < repeat; ++r) {
+        std::vector<double> t = c_->executable->run_profiled(a.in_ptrs, a.out_ptrs);
+        if (best.empty()) best = t;
+        for (size_t k = 0; k < t.size(); ++k) best[k] = std::min(best[k], t[k]);
+      }
+    }
+    py::list times;
+    for (double t : best) times.append(t);
+    return times;
+  }
+
+  std::shared_ptr<frontend::CompiledProgram> c_;
+
+ private:
+  // The checked input arrays (kept alive) and the output arrays, with their data pointers.
+  struct Arguments {
+    std::vector<py::array> keep;
+    std::vector<const void*> in_ptrs;
+    std::vector<void*> out_ptrs;
+    py::list outs;
+  };
+
+  Arguments arguments(const std::vector<py::object>& inputs,
+                      const std::optional<std::vector<py::object>>& outputs) const {
     const runtime::Executable& exe = *c_->executable;
+    Arguments args;
     if (inputs.size() != exe.num_inputs()) {
       CINN_THROW(ExecutionError) << "expected " << exe.num_inputs() << " inputs, got " << inputs.size();
     }
-    std::vector<py::array> keep;
-    std::vector<const void*> in_ptrs;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const runtime::BufferSpec& spec = exe.input(i);
       py::array arr = checked_array(inputs[i], "input '" + spec.name + "'", spec.dtype);
@@ -151,14 +186,12 @@ class CompiledPy {
                                << hlir::shape_to_string(got);
       }
       arr = py::array::ensure(arr, py::array::c_style);
-      keep.push_back(arr);
-      in_ptrs.push_back(arr.data());
+      args.keep.push_back(arr);
+      args.in_ptrs.push_back(arr.data());
     }
     if (outputs && outputs->size() != exe.num_outputs()) {
       CINN_THROW(ExecutionError) << "expected " << exe.num_outputs() << " output arrays, got " << outputs->size();
     }
-    py::list outs;
-    std::vector<void*> out_ptrs;
     for (size_t i = 0; i < exe.num_outputs(); ++i) {
       const runtime::BufferSpec& spec = exe.output(i);
       if (outputs && !(*outputs)[i].is_none()) {
@@ -172,36 +205,16 @@ class CompiledPy {
                                      << spec.dtype.to_string() << " array of shape "
                                      << hlir::shape_to_string(spec.shape) << ", got " << std::string(py::repr(o));
         }
-        out_ptrs.push_back(arr.mutable_data());
-        outs.append(arr);
+        args.out_ptrs.push_back(arr.mutable_data());
+        args.outs.append(arr);
         continue;
       }
       py::array arr = empty_aligned(spec.dtype, spec.shape);
-      out_ptrs.push_back(arr.mutable_data());
-      outs.append(arr);
+      args.out_ptrs.push_back(arr.mutable_data());
+      args.outs.append(arr);
     }
-    if (profile_repeat > 0) {
-      std::vector<double> best;
-      {
-        py::gil_scoped_release release;
-        for (int r = 0; r < profile_repeat; ++r) {
-          std::vector<double> t = exe.run_profiled(in_ptrs, out_ptrs);
-          if (best.empty()) best = t;
-          for (size_t k = 0; k < t.size(); ++k) best[k] = std::min(best[k], t[k]);
-        }
-      }
-      py::list times;
-      for (double t : best) times.append(t);
-      return times;
-    }
-    {
-      py::gil_scoped_release release;
-      exe.run(in_ptrs, out_ptrs);
-    }
-    return outs;
+    return args;
   }
-
-  std::shared_ptr<frontend::CompiledProgram> c_;
 };
 
 std::string type_name(py::handle h) { return py::str(h.get_type().attr("__name__")).cast<std::string>(); }
@@ -372,8 +385,8 @@ void bind_frontend(py::module_& m) {
      "default, has_default, doc).");
 
   py::class_<CompiledPy>(m, "CompiledProgram")
-      .def("run", &CompiledPy::run, py::arg("inputs"), py::arg("outputs") = py::none(),
-           py::arg("profile_repeat") = 0)
+      .def("run", &CompiledPy::run, py::arg("inputs"), py::arg("outputs") = py::none())
+      .def("profile", &CompiledPy::profile, py::arg("inputs"), py::arg("repeat"))
       .def_property_readonly("launches", [](const CompiledPy& c) {
         py::list names;
         for (const auto& l : c.c_->executable->plan().launches) names.append(l.kernel);

@@ -45,7 +45,6 @@ int64_t extent_product(IRSchedule& sch, const std::vector<LoopRV>& loops, size_t
   return p;
 }
 
-bool reduces_rows(const ir::ScheduleBlock* b);
 
 // A reduction with too few outputs to fill the GPU and a long reduce range, in two stages:
 // the reduce loops, fused and split into `lanes` slices, are rfactored into `lanes` partial
@@ -98,30 +97,6 @@ int64_t reduce_threads(int64_t n, int64_t threads) {
   int64_t t = 32;
   while (t < threads && t < n) t *= 2;
   return std::max<int64_t>(32, std::min(t, threads / 32 * 32));
-}
-
-// Whether `b` reduces along rows: every load that varies with the reduce iter_vars has the
-// innermost one in its last index, so that consecutive reduce values are consecutive
-// addresses (a row sum; not a sum over a leading axis).
-bool reduces_rows(const ir::ScheduleBlock* b) {
-  if (!is_reduction(b) || b->writes.empty()) return false;
-  ir::Expr inner;
-  std::vector<ir::Expr> reduce_vars;
-  for (const auto& iv : b->iter_vars) {
-    if (iv.is_reduce()) reduce_vars.push_back(inner = iv.var);
-  }
-  bool contiguous = true, loads = false;
-  ir::post_order_visit(b->body, [&](const ir::IRNode* n) {
-    if (n->kind() != ir::NodeKind::kLoad) return;
-    const auto* l = static_cast<const ir::Load*>(n);
-    if (l->buffer.same_as(b->writes[0].buffer) || l->indices.empty()) return;
-    bool varies = false;  // loads the same value for every reduce value: not a stream
-    for (const ir::Expr& i : l->indices) varies = varies || ir::uses_any_var(i, reduce_vars);
-    if (!varies) return;
-    loads = true;
-    contiguous = contiguous && ir::uses_any_var(l->indices.back(), {inner});
-  });
-  return loads && contiguous;
 }
 
 // Whether threads can cooperate on `b`'s reduction: it reduces rows (consecutive threads

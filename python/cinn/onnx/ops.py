@@ -39,6 +39,13 @@ def _shape(x):
     return list(x.shape)
 
 
+def _reshaped(ctx, x, new):
+    """x reshaped to `new`: folded for a constant (numpy) value, else a reshape node."""
+    if isinstance(x, np.ndarray):
+        return x.reshape(new)
+    return ctx.b.reshape(x, shape=new)
+
+
 def _rank(x):
     return len(x.shape)
 
@@ -403,9 +410,7 @@ def _reshape(ctx, inputs, attrs):
     old = _shape(x)
     allowzero = attrs.get("allowzero", 0)
     new = [old[i] if d == 0 and not allowzero else d for i, d in enumerate(shape)]
-    if isinstance(x, np.ndarray):
-        return x.reshape(new)
-    return ctx.b.reshape(x, shape=new)
+    return _reshaped(ctx, x, new)
 
 
 folder("Reshape")(_reshape)
@@ -417,9 +422,7 @@ def _flatten(ctx, inputs, attrs):
     s = _shape(x)
     axis = _axis(attrs.get("axis", 1), len(s))
     new = [int(np.prod(s[:axis])), int(np.prod(s[axis:]))]
-    if isinstance(x, np.ndarray):
-        return x.reshape(new)
-    return ctx.b.reshape(x, shape=new)
+    return _reshaped(ctx, x, new)
 
 
 folder("Flatten")(_flatten)
@@ -439,9 +442,7 @@ def _squeeze(ctx, inputs, attrs):
         if s[a] != 1:
             raise ctx.error(_cinn.ShapeError, f"cannot squeeze axis {a} of size {s[a]}")
     new = [d for i, d in enumerate(s) if i not in axes]
-    if isinstance(x, np.ndarray):
-        return x.reshape(new)
-    return ctx.b.reshape(x, shape=new)
+    return _reshaped(ctx, x, new)
 
 
 folder("Squeeze")(_squeeze)
@@ -456,9 +457,7 @@ def _unsqueeze(ctx, inputs, attrs):
     new = list(_shape(x))
     for a in axes:
         new.insert(a, 1)
-    if isinstance(x, np.ndarray):
-        return x.reshape(new)
-    return ctx.b.reshape(x, shape=new)
+    return _reshaped(ctx, x, new)
 
 
 folder("Unsqueeze")(_unsqueeze)
