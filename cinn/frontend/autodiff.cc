@@ -157,6 +157,51 @@ std::vector<Value*> append_gradients(Builder& b, Value* loss, const std::vector<
   return out;
 }
 
+std::vector<Value*> append_vjp(Builder& b, const std::string& op,
+                               const std::vector<Value*>& inputs, const hlir::AttrMap& attrs,
+                               const std::vector<Value*>& cotangents) {
+  hlir::Graph& g = b.graph();
+  size_t first = g.nodes().size();
+  std::vector<Value*> outs = b.call(op, inputs, attrs);
+  if (cotangents.size() != outs.size()) {
+    CINN_THROW(Error) << "vjp of op '" << op << "': " << cotangents.size()
+                      << " cotangents given for its " << outs.size() << " result(s)";
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    Value* c = cotangents[i];
+    if (!c) continue;
+    if (c->dtype() != outs[i]->dtype()) {
+      CINN_THROW(DTypeError) << "vjp of op '" << op << "': cotangent " << i << " has dtype "
+                             << c->dtype() << ", the result has " << outs[i]->dtype();
+    }
+    if (c->shape() != outs[i]->shape()) {
+      CINN_THROW(ShapeError) << "vjp of op '" << op << "': cotangent " << i << " is "
+                             << c->type.to_string() << ", the result is "
+                             << outs[i]->type.to_string();
+    }
+  }
+  // The nodes call() appended: the op itself, or broadcasts inserted before it.
+  std::vector<Node*> nodes;
+  for (size_t k = first; k < g.nodes().size(); ++k) nodes.push_back(g.nodes()[k].get());
+  Backprop bp(b);
+  for (Value* v : inputs) {
+    if (v && v->dtype().is_float()) bp.activate(v);
+  }
+  bp.propagate_activity(nodes);
+  for (size_t i = 0; i < outs.size(); ++i) bp.accumulate(outs[i], cotangents[i], nullptr);
+  bp.run(nodes);
+  std::vector<Value*> grads;
+  for (Value* v : inputs) {
+    if (!v || !v->dtype().is_float()) {
+      grads.push_back(nullptr);
+      continue;
+    }
+    Value* gv = bp.gradient(v);
+    grads.push_back(gv ? gv : b.full(v->type, 0.0));
+  }
+  return grads;
+}
+
 GraphCopy::GraphCopy(const Program& p, std::string fn) : fn_(std::move(fn)) {
   graph = hlir::rewrite_graph(p.graph(), nullptr, false, &map_);
 }

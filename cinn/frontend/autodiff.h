@@ -43,6 +43,17 @@ namespace cinn::frontend {
 // the graph (Error, DTypeError). UnsupportedOpError for an op on the path without a rule.
 std::vector<Value*> append_gradients(hlir::Builder& b, Value* loss, const std::vector<Value*>& wrt);
 
+// The vector-Jacobian product of one op application, appended to the graph of `b`: the op
+// `op` applied to `inputs` with `attrs` (a new node; dead code if only its gradients are
+// used), then its rule (or its decomposition's rules) applied to `cotangents`, one per
+// result of the op (null: zero). Returns one gradient per input: null for an integer or
+// boolean input, zeros for a floating-point input the results do not depend on. This is
+// how a framework's backward ops (a captured `convolution_backward`) reuse CINN's rules.
+// ShapeError / DTypeError when a cotangent's type differs from its result's.
+std::vector<Value*> append_vjp(hlir::Builder& b, const std::string& op,
+                               const std::vector<Value*>& inputs, const hlir::AttrMap& attrs,
+                               const std::vector<Value*>& cotangents);
+
 // A copy of p's graph to extend (grad, train_step), and the map from p's values to the
 // copy's: copy(v, what) is v's counterpart, Error "<fn>: the <what> 'v' is not a value of
 // the program" for a value of another graph.

@@ -38,6 +38,17 @@ class NetBuilder:
         """Applies op ``op`` by name; returns the list of its results."""
         return self._core.call(op, list(inputs), attrs)
 
+    def vjp(self, op, inputs, cotangents, **attrs):
+        """The vector-Jacobian product of op ``op`` (by name) applied to ``inputs`` with
+        ``attrs``: the gradients of its inputs given ``cotangents``, one per result of the
+        op (``None``: zero). Returns one value per input, ``None`` for integer and boolean
+        inputs. The op's registered gradient rule builds them (a composite without one is
+        differentiated through its decomposition), exactly as :func:`cinn.grad` would; the
+        forward application is added too and removed as dead code if nothing reads it.
+        Importers map a framework's backward ops onto this, e.g.
+        ``dx, dw = b.vjp("conv2d", [x, w], [dy], stride=[2, 2], padding=[1, 1])``."""
+        return self._core.vjp(op, list(inputs), list(cotangents), attrs)
+
     def _constant(self, value, like):
         c = self._core.call("fill_constant", [], {"shape": [], "value": float(value), "dtype": like.dtype})
         return c[0]

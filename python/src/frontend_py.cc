@@ -269,6 +269,24 @@ const hlir::Value* program_output(const frontend::Program& p, py::handle h, cons
 
 }  // namespace
 
+namespace {
+
+// The graph values of `values`, which must come from builder `b`: Error naming `what`
+// otherwise (a value of another NetBuilder).
+std::vector<hlir::Value*> own_values(const std::shared_ptr<NetBuilder>& b,
+                                     const std::vector<ValuePy>& values, const std::string& what) {
+  std::vector<hlir::Value*> out;
+  for (const auto& v : values) {
+    if (v.builder != b) {
+      CINN_THROW(Error) << what << ": '" << v.value->name << "' belongs to another NetBuilder";
+    }
+    out.push_back(v.value);
+  }
+  return out;
+}
+
+}  // namespace
+
 void bind_frontend(py::module_& m) {
   py::class_<ValuePy>(m, "Value", "A value of a program under construction (a tensor).")
       .def_property_readonly("shape", [](const ValuePy& v) { return v.value->shape(); })
@@ -351,14 +369,7 @@ void bind_frontend(py::module_& m) {
       .def("call", [](std::shared_ptr<NetBuilder> b, const std::string& name,
                       const std::vector<ValuePy>& inputs, py::dict attrs) {
         const hlir::OpInfo& op = hlir::OpRegistry::global().get(name);
-        std::vector<hlir::Value*> ins;
-        for (const auto& v : inputs) {
-          if (v.builder != b) {
-            CINN_THROW(Error) << "op '" << name << "': input '" << v.value->name
-                              << "' belongs to another NetBuilder";
-          }
-          ins.push_back(v.value);
-        }
+        std::vector<hlir::Value*> ins = own_values(b, inputs, "op '" + name + "': input");
         hlir::AttrMap am;
         for (auto [k, v] : attrs) {
           std::string key = k.cast<std::string>();
@@ -368,13 +379,32 @@ void bind_frontend(py::module_& m) {
         for (hlir::Value* v : b->call(name, ins, am)) outs.append(ValuePy{b, v});
         return outs;
       })
-      .def("build", [](std::shared_ptr<NetBuilder> b, const std::vector<ValuePy>& outputs) {
-        std::vector<hlir::Value*> outs;
-        for (const auto& v : outputs) {
-          if (v.builder != b) CINN_THROW(Error) << "build: output '" << v.value->name << "' belongs to another NetBuilder";
-          outs.push_back(v.value);
+      .def("vjp", [](std::shared_ptr<NetBuilder> b, const std::string& name,
+                     const std::vector<ValuePy>& inputs, py::list cotangents, py::dict attrs) {
+        const hlir::OpInfo& op = hlir::OpRegistry::global().get(name);
+        std::vector<hlir::Value*> ins = own_values(b, inputs, "vjp of op '" + name + "': input");
+        std::vector<hlir::Value*> cots;
+        for (py::handle h : cotangents) {
+          if (h.is_none()) {
+            cots.push_back(nullptr);
+            continue;
+          }
+          cots.push_back(own_values(b, {h.cast<ValuePy>()}, "vjp of op '" + name + "': cotangent")[0]);
         }
-        return b->build(outs);
+        hlir::AttrMap am;
+        for (auto [k, v] : attrs) {
+          std::string key = k.cast<std::string>();
+          am[key] = to_attr(op, key, v);
+        }
+        py::list grads;
+        for (hlir::Value* g : frontend::append_vjp(*b, name, ins, am, cots)) {
+          if (g) grads.append(ValuePy{b, g});
+          else grads.append(py::none());
+        }
+        return grads;
+      })
+      .def("build", [](std::shared_ptr<NetBuilder> b, const std::vector<ValuePy>& outputs) {
+        return b->build(own_values(b, outputs, "build: output"));
       });
 
   m.def("op_schemas", [] {
