@@ -66,66 +66,75 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
 void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n);
 
 // A spatial block: the innermost loop vectorized, the loops around it fused and parallel.
+// Whether every load and store of block `b` indexes the iter vars bound to `loops` (in
+// order) as one row-major run (`..., y, x` over dims of the loops' extents) or not at all:
+// then fusing the loops keeps every access contiguous.
+bool indexed_as_run(IRSchedule& sch, BlockRV b, const std::vector<LoopRV>& loops) {
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  std::vector<Expr> values = sch.block_iter_values(b);
+  std::vector<const ir::Var*> group;
+  std::vector<int64_t> extents;
+  for (LoopRV l : loops) {
+    const ir::Var* v = nullptr;
+    for (size_t t = 0; t < values.size() && t < node->iter_vars.size(); ++t) {
+      if (values[t].same_as(sch.loop_var(l))) v = node->iter_vars[t].var.as<ir::Var>();
+    }
+    if (!v) return false;
+    group.push_back(v);
+    extents.push_back(extent_of(sch, l));
+  }
+  bool ok = true;
+  auto check = [&](const ir::Buffer& buf, const std::vector<Expr>& idx) {
+    size_t used = 0;
+    for (const Expr& e : idx) {
+      ir::post_order_visit(e, [&](const ir::IRNode* m) {
+        if (m->kind() != ir::NodeKind::kVar) return;
+        for (const ir::Var* v : group) used += static_cast<const ir::Var*>(m) == v ? 1 : 0;
+      });
+    }
+    if (used == 0) return;
+    auto first = std::find_if(idx.begin(), idx.end(), [&](const Expr& e) { return e.as<ir::Var>() == group[0]; });
+    size_t d0 = static_cast<size_t>(first - idx.begin());
+    if (used != group.size() || d0 + group.size() > idx.size()) {
+      ok = false;
+      return;
+    }
+    for (size_t t = 0; t < group.size(); ++t) {
+      const int64_t* dim = ir::as_const_int(buf.shape()[d0 + t]);
+      if (idx[d0 + t].as<ir::Var>() != group[t] || (t > 0 && !(dim && *dim == extents[t]))) ok = false;
+    }
+  };
+  ir::post_order_visit(node->body, [&](const ir::IRNode* m) {
+    if (m->kind() == ir::NodeKind::kLoad) {
+      const auto* l = static_cast<const ir::Load*>(m);
+      check(l->buffer, l->indices);
+    } else if (m->kind() == ir::NodeKind::kStore) {
+      const auto* st = static_cast<const ir::Store*>(m);
+      check(st->buffer, st->indices);
+    }
+  });
+  return ok;
+}
+
 // How many trailing loops of spatial block `b` to fuse so that the innermost extent is a
 // multiple of `lanes` (28 x 28 -> 784 = 49 x 16 instead of 4-lane vectors along 28), or 1 if
-// none: only loops whose iter vars every access indexes as one row-major run (`..., y, x`
-// over dims of the loops' extents) or not at all, so the fused loop stays contiguous.
+// none: only loops that every access indexes as one run (indexed_as_run), so the fused loop
+// stays contiguous.
 size_t contiguous_trailing_loops(IRSchedule& sch, BlockRV b, int lanes) {
   auto loops = sch.get_loops(b);
   const ir::ScheduleBlock* node = sch.block_node(b);
-  std::vector<Expr> values = sch.block_iter_values(b);
   size_t n = loops.size();
-  if (n < 2 || node->iter_vars.size() != n || values.size() != n) return 1;
-  std::vector<int64_t> extents;
+  if (n < 2 || node->iter_vars.size() != n) return 1;
   for (size_t k = 0; k < n; ++k) {
-    const ir::For* f = sch.loop_node(loops[k]);
-    if (node->iter_vars[k].is_reduce() || !values[k].same_as(f->loop_var)) return 1;
-    extents.push_back(extent_of(sch, loops[k]));
+    if (node->iter_vars[k].is_reduce()) return 1;
   }
-  if (extents.back() % lanes == 0) return 1;
-  // Whether every access indexes iter vars [k, n) as one run over dims of their extents.
-  auto runs = [&](size_t k) {
-    std::vector<const ir::Var*> group;
-    for (size_t t = k; t < n; ++t) group.push_back(node->iter_vars[t].var.as<ir::Var>());
-    auto is_group_var = [&](const Expr& e, size_t t) { return e.as<ir::Var>() == group[t]; };
-    bool ok = true;
-    auto check = [&](const ir::Buffer& buf, const std::vector<Expr>& idx) {
-      size_t used = 0;
-      for (const Expr& e : idx) {
-        ir::post_order_visit(e, [&](const ir::IRNode* m) {
-          if (m->kind() != ir::NodeKind::kVar) return;
-          for (const ir::Var* v : group) used += static_cast<const ir::Var*>(m) == v ? 1 : 0;
-        });
-      }
-      if (used == 0) return;
-      auto first = std::find_if(idx.begin(), idx.end(), [&](const Expr& e) { return is_group_var(e, 0); });
-      size_t d0 = static_cast<size_t>(first - idx.begin());
-      if (used != group.size() || d0 + group.size() > idx.size()) {
-        ok = false;
-        return;
-      }
-      for (size_t t = 0; t < group.size(); ++t) {
-        const int64_t* dim = ir::as_const_int(buf.shape()[d0 + t]);
-        if (!is_group_var(idx[d0 + t], t) || (t > 0 && !(dim && *dim == extents[k + t]))) {
-          ok = false;
-        }
-      }
-    };
-    ir::post_order_visit(node->body, [&](const ir::IRNode* m) {
-      if (m->kind() == ir::NodeKind::kLoad) {
-        const auto* l = static_cast<const ir::Load*>(m);
-        check(l->buffer, l->indices);
-      } else if (m->kind() == ir::NodeKind::kStore) {
-        const auto* st = static_cast<const ir::Store*>(m);
-        check(st->buffer, st->indices);
-      }
-    });
-    return ok;
-  };
-  int64_t fused = extents.back();
+  int64_t fused = extent_of(sch, loops.back());
+  if (fused % lanes == 0) return 1;
   for (size_t k = n - 1; k-- > 0;) {
-    fused *= extents[k];
-    if (!runs(k)) return 1;
+    fused *= extent_of(sch, loops[k]);
+    if (!indexed_as_run(sch, b, std::vector<LoopRV>(loops.begin() + static_cast<std::ptrdiff_t>(k), loops.end()))) {
+      return 1;
+    }
     if (fused % lanes == 0) return n - k;
   }
   return 1;
@@ -157,34 +166,57 @@ void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n) {
 bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes);
 bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes);
 
+// A matmul block (batch..., i, j | k...): an mr x nr register tile of outputs (nr along j,
+// vectorized) accumulated over the reduction, the batch loops and j's tiles fused and
+// parallel. One reduce loop is split into steps of kc; several (a convolution's weight
+// gradient over n, y, x) all run inside the tile.
 void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
   auto loops = sch.get_loops(b);
-  if (loops.size() < 3) return;
-  size_t nb = loops.size() - 3;
-  LoopRV i = loops[nb], j = loops[nb + 1], k = loops[nb + 2];
+  size_t ns = std::min<size_t>(num_spatial(sch.block_node(b)), loops.size());
+  if (ns < 2 || ns == loops.size()) return;
+  size_t nb = ns - 2;
+  LoopRV i = loops[nb], j = loops[nb + 1];
+  std::vector<LoopRV> ks(loops.begin() + static_cast<std::ptrdiff_t>(ns), loops.end());
   int64_t nr = p.matmul_nr > 0 ? p.matmul_nr : 2 * lanes;
   int64_t mr = p.matmul_mr > 0 ? p.matmul_mr : 8;
   int64_t kc = p.matmul_kc > 0 ? p.matmul_kc : 256;
-  if (extent_of(sch, j) < nr || extent_of(sch, i) < mr) {
+  // Without tile parameters: one vector of columns when j has too few for two; rows in
+  // tiles of a divisor of i's extent from 8 down to 4 where one exists (21 -> 7), else a
+  // guarded tail.
+  int64_t ie = extent_of(sch, i), je = extent_of(sch, j);
+  if (p.matmul_nr <= 0 && je < nr && je % lanes == 0) nr = lanes;
+  if (p.matmul_mr <= 0 && ie >= mr && ie % mr != 0) {
+    for (int64_t d = mr - 1; d >= 4; --d) {
+      if (ie % d == 0) {
+        mr = d;
+        break;
+      }
+    }
+  }
+  if (je < nr || ie < mr) {
     // Too few rows or columns for a register tile (a matrix-vector product, a linear
     // layer at batch 1): a dot product per output, vectorized along k, when both operands
     // are contiguous along k (x @ W^T); otherwise vectors of outputs along j accumulated
     // over k, reading rows of the right operand.
     const ir::ScheduleBlock* node = sch.block_node(b);
     bool done = reduces_rows(node) ? schedule_row_reduction(sch, b, lanes)
-                                            : schedule_column_reduction(sch, b, lanes);
+                                   : schedule_column_reduction(sch, b, lanes);
     if (!done) parallelize_outer(sch, b, nb + 1);
     return;
   }
   attempt([&] {
     auto io = sch.split(i, {-1, mr});
     auto jo = sch.split(j, {-1, nr});
-    std::vector<LoopRV> ko = {k};
-    if (extent_of(sch, k) > kc) ko = sch.split(k, {-1, kc});
+    std::vector<LoopRV> ko;
+    if (ks.size() == 1 && extent_of(sch, ks[0]) > kc) ko = sch.split(ks[0], {-1, kc});
     std::vector<LoopRV> order = {jo[0]};
-    if (ko.size() == 2) order.push_back(ko[0]);
+    if (!ko.empty()) order.push_back(ko[0]);
     order.push_back(io[0]);
-    order.push_back(ko.back());
+    if (!ko.empty()) {
+      order.push_back(ko[1]);
+    } else {
+      order.insert(order.end(), ks.begin(), ks.end());
+    }
     order.push_back(io[1]);
     order.push_back(jo[1]);
     sch.reorder(order);
@@ -197,6 +229,21 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
   });
 }
 
+// Whether block (n, f, y, x | c, r, s) reads weights w[f, c, r, s]: a convolution, not
+// another nest of 4 spatial and 3 reduce loops (a depthwise weight gradient's dot products).
+bool reads_conv_weights(const ir::ScheduleBlock* node) {
+  const auto& iv = node->iter_vars;
+  bool found = false;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* l = static_cast<const ir::Load*>(n);
+    found = found || (l->indices.size() == 4 && l->indices[0].same_as(iv[1].var) &&
+                      l->indices[1].same_as(iv[4].var) && l->indices[2].same_as(iv[5].var) &&
+                      l->indices[3].same_as(iv[6].var));
+  });
+  return found;
+}
+
 // A direct NCHW convolution block (n, f, y, x | c, r, s): an x-vector by `fr` output
 // channels of results accumulated over the whole reduction (c, r, s outside the register
 // tile), the leading spatial loops fused and parallel. The vector width is the largest
@@ -204,7 +251,7 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
 bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
   auto loops = sch.get_loops(b);
   const ir::ScheduleBlock* node = sch.block_node(b);
-  if (loops.size() != 7 || num_spatial(node) != 4) return false;
+  if (loops.size() != 7 || num_spatial(node) != 4 || !reads_conv_weights(node)) return false;
   LoopRV n = loops[0], f = loops[1], y = loops[2], x = loops[3];
   int64_t xe = extent_of(sch, x), fe = extent_of(sch, f);
   if (xe < 2 || fe < 1) return false;
@@ -309,14 +356,18 @@ bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes) {
   if (ns == 0 || ns >= loops.size() || extent_of(sch, loops.back()) < lanes) return false;
   parallelize_outer(sch, b, ns);
   // Rows shorter than a multiple of the vector (56 of a 56x56 plane) fuse with the reduce
-  // loop around them, which is contiguous when the reduced axes are (h, w of NCHW).
+  // loop around them where every access reads the two as one run (h, w of NCHW; not a
+  // window's rows).
   for (auto l = sch.get_loops(b); l.size() >= 3 && extent_of(sch, l.back()) % lanes != 0;
        l = sch.get_loops(b)) {
-    if (l.size() - 2 < 1 || !attempt([&] { sch.fuse({l[l.size() - 2], l.back()}); })) break;
+    std::vector<LoopRV> pair = {l[l.size() - 2], l.back()};
+    if (!indexed_as_run(sch, b, pair) || !attempt([&] { sch.fuse(pair); })) break;
   }
-  // Up to 4 vectors of partial sums: independent accumulators hide the add latency.
+  // Up to 4 vectors of partial sums: independent accumulators hide the add latency. A
+  // narrower vector that divides the extent beats a guarded (scalar) tail.
   int64_t e = extent_of(sch, sch.get_loops(b).back());
   int64_t width = lanes;
+  if (int64_t w = dividing_vector(e, lanes); e % lanes != 0 && w > 0) width = w;
   for (int64_t w : {4 * lanes, 2 * lanes}) {
     if (e % w == 0) {
       width = w;
@@ -376,7 +427,8 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
     for (BlockRV b : blocks) {
       const ir::ScheduleBlock* node = sch.block_node(b);
       if (is_reduction(node)) {
-        if (!schedule_conv(sch, b, lanes, params)) schedule_matmul(sch, b, lanes, params);
+        bool outer_product = node->annotations.count(ir::kOuterProductAnnotation) > 0;
+        if (outer_product || !schedule_conv(sch, b, lanes, params)) schedule_matmul(sch, b, lanes, params);
       } else if (!(is_staging(node) && schedule_transpose(sch, b, lanes))) {
         schedule_spatial(sch, b, lanes);
       }

@@ -147,6 +147,14 @@ class NetBuilder : public hlir::Builder {
                  {{"stride", stride}, {"padding", padding}, {"dilation", dilation},
                   {"groups", groups}});
   }
+  Value* conv2d_weight_grad(Value* x, Value* dy, const std::vector<int64_t>& kernel,
+                            const std::vector<int64_t>& stride = {1, 1},
+                            const std::vector<int64_t>& padding = {0, 0},
+                            const std::vector<int64_t>& dilation = {1, 1}, int64_t groups = 1) {
+    return call1("conv2d_weight_grad", {x, dy},
+                 {{"kernel", kernel}, {"stride", stride}, {"padding", padding},
+                  {"dilation", dilation}, {"groups", groups}});
+  }
 
   // ---- Composites (frontend/composite/): each a decomposition rule into primitives; the
   // registry's description of each op gives its formula. Defaults mirror the registry's.

@@ -253,6 +253,13 @@ struct IterVar {
 // loop nest instead of inlining it back into the consumer.
 inline constexpr const char* kStagingAnnotation = "staging";
 
+// The annotation of a reduction block shaped like a matmul over several reduce loops (a
+// convolution's weight gradient): its innermost spatial loop indexes one operand's rows
+// contiguously and no other operand. Default schedules register-tile it as a matmul
+// (outer products accumulated over every reduce loop) instead of matching it by its loop
+// count, which a convolution shares.
+inline constexpr const char* kOuterProductAnnotation = "outer_product";
+
 struct ScheduleBlock : StmtNodeBase<ScheduleBlock> {
   std::string name;
   std::vector<IterVar> iter_vars;

@@ -1,4 +1,4 @@
-// Windowed NCHW primitives: pool2d and conv2d.
+// Windowed NCHW primitives: pool2d, conv2d and conv2d's weight gradient.
 #include <cmath>
 
 #include "cinn/hlir/ops/op_util.h"
@@ -76,32 +76,63 @@ int64_t window_extent(const OpCall& c, int64_t n, int64_t pad, int64_t span, int
 struct ConvParams {
   std::vector<int64_t> stride, padding, dilation;
   int64_t groups = 1;
+  std::vector<int64_t> kernel;  // [kh, kw]
 };
 
-ConvParams conv_params(const OpCall& c) {
+// The window attributes of a convolution of x (input 0, NCHW) producing `out_channels`.
+ConvParams window_params(const OpCall& c, int64_t out_channels) {
   require_rank4(c, 0, "x", "NCHW");
-  require_rank4(c, 1, "w", "OIHW");
   ConvParams p;
   p.stride = pair_attr(c, "stride", 1);
   p.padding = pair_attr(c, "padding", 0);
   p.dilation = pair_attr(c, "dilation", 1);
   p.groups = c.attr<int64_t>("groups");
   const Shape& xs = c.inputs[0].shape;
-  const Shape& ws = c.inputs[1].shape;
-  if (p.groups < 1 || xs[1] % p.groups != 0 || ws[0] % p.groups != 0) {
+  if (p.groups < 1 || xs[1] % p.groups != 0 || out_channels % p.groups != 0) {
     OP_THROW(c, ShapeError) << "groups=" << p.groups << " must divide the input channels ("
-                            << xs[1] << ") and the output channels (" << ws[0] << ")";
+                            << xs[1] << ") and the output channels (" << out_channels << ")";
   }
+  return p;
+}
+
+// conv2d(x, w).
+ConvParams conv_params(const OpCall& c) {
+  require_rank4(c, 1, "w", "OIHW");
+  const Shape& xs = c.inputs[0].shape;
+  const Shape& ws = c.inputs[1].shape;
+  ConvParams p = window_params(c, ws[0]);
   if (ws[1] != xs[1] / p.groups) {
     OP_THROW(c, ShapeError) << "w " << shape_to_string(ws) << " has " << ws[1]
                             << " input channels per group, expected " << xs[1] / p.groups
                             << " (x " << shape_to_string(xs) << " with groups=" << p.groups << ")";
   }
+  p.kernel = {ws[2], ws[3]};
   return p;
 }
 
-// ---- Gradients. Both rules see the padded input xp through its kernel taps: tap (i, j)
-// is the strided slice of xp that the taps at window offset (i dh, j dw) read, one element
+// conv2d_weight_grad(x, dy): dy must have the shape of conv2d's result for x and the kernel.
+ConvParams weight_grad_params(const OpCall& c) {
+  require_rank4(c, 1, "dy", "NCHW");
+  const Shape& xs = c.inputs[0].shape;
+  const Shape& ds = c.inputs[1].shape;
+  ConvParams p = window_params(c, ds[1]);
+  p.kernel = pair_attr(c, "kernel", 1);
+  Shape want{xs[0], ds[1], 0, 0};
+  for (int d = 0; d < 2; ++d) {
+    int64_t span = p.dilation[d] * (p.kernel[d] - 1) + 1;
+    want[2 + d] = window_extent(c, xs[2 + d], p.padding[d], span, p.stride[d]);
+  }
+  if (ds != want) {
+    OP_THROW(c, ShapeError) << "dy " << shape_to_string(ds) << " is not the shape of the "
+                            << "convolution's result for x " << shape_to_string(xs)
+                            << " and a " << p.kernel[0] << "x" << p.kernel[1]
+                            << " kernel: expected " << shape_to_string(want);
+  }
+  return p;
+}
+
+// ---- Gradients. Pooling's rule sees the padded input xp through its window taps: tap
+// (i, j) is the strided slice of xp that the taps at window offset (i, j) read, one element
 // per output position; its adjoint (unslice) puts a value per output position back there.
 
 using Ints = std::vector<int64_t>;
@@ -189,14 +220,13 @@ std::vector<Value*> pool2d_vjp(Builder& b, const Node& n, const std::vector<Valu
 // the kernel flipped and its two channel axes swapped within each group.
 // dw: per tap (i, j), dw[o, c, i, j] = sum over n and output positions of g[n, o] times
 // tap (i, j) of x[n, c]: a matmul per group batched over n, summed over n.
-std::vector<Value*> conv2d_vjp(Builder& b, const Node& n, const std::vector<Value*>& g) {
-  ConvParams p = conv_params(node_call(n));
-  Value *x = n.inputs[0], *w = n.inputs[1], *d = g[0];
-  const Shape& xs = x->shape();
+// The gradient of conv2d(x, w) with respect to x given the result's gradient d: a stride-1
+// convolution of d (dilated by the stride and padded) with w flipped and its channel axes
+// swapped per group.
+Value* conv2d_input_grad(Builder& b, const Shape& xs, Value* w, Value* d, const ConvParams& p) {
   const Shape& ws = w->shape();
   const Shape& ys = d->shape();
-  int64_t groups = p.groups, O = ws[0], og = O / groups, cg = ws[1], C = xs[1];
-
+  int64_t groups = p.groups, og = ws[0] / groups, cg = ws[1], C = xs[1];
   Value* wt = b.call1("reshape", {w}, {{"shape", Ints{groups, og, cg, ws[2], ws[3]}}});
   wt = b.call1("transpose", {wt}, {{"perm", Ints{0, 2, 1, 3, 4}}});
   wt = b.call1("reshape", {wt}, {{"shape", Ints{C, og, ws[2], ws[3]}}});
@@ -216,24 +246,30 @@ std::vector<Value*> conv2d_vjp(Builder& b, const Node& n, const std::vector<Valu
     pads[2 * axis + 1] = xs[axis] - span + p.padding[e];
   }
   gd = b.call1("pad", {gd}, {{"pads", pads}});
-  Value* dx = b.call1("conv2d", {gd, wt}, {{"dilation", p.dilation}, {"groups", groups}});
+  return b.call1("conv2d", {gd, wt}, {{"dilation", p.dilation}, {"groups", groups}});
+}
 
-  Value* xp = pad_hw(b, x, p.padding[0], p.padding[1]);
-  int64_t positions = ys[2] * ys[3];
-  Value* g4 = b.call1("reshape", {d}, {{"shape", Ints{xs[0], groups, og, positions}}});
-  std::vector<Value*> taps;
-  for (int64_t i = 0; i < ws[2]; ++i) {
-    for (int64_t j = 0; j < ws[3]; ++j) {
-      Value* v = tap(b, xp, i * p.dilation[0], j * p.dilation[1], p.stride, ys);
-      v = b.call1("reshape", {v}, {{"shape", Ints{xs[0], groups, cg, positions}}});
-      Value* m = b.call1("matmul", {g4, v}, {{"transpose_y", true}});
-      Value* s = b.call1("reduce", {m}, {{"kind", std::string("sum")}, {"axis", Ints{0}}});
-      taps.push_back(b.call1("reshape", {s}, {{"shape", Ints{O, cg, 1}}}));
-    }
-  }
-  Value* dw = taps.size() == 1 ? taps[0] : b.call1("concat", taps, {{"axis", int64_t{2}}});
-  dw = b.call1("reshape", {dw}, {{"shape", ws}});
-  return {dx, dw};
+hlir::AttrMap conv_attrs(const ConvParams& p) {
+  return {{"stride", p.stride}, {"padding", p.padding}, {"dilation", p.dilation},
+          {"groups", p.groups}};
+}
+
+std::vector<Value*> conv2d_vjp(Builder& b, const Node& n, const std::vector<Value*>& g) {
+  ConvParams p = conv_params(node_call(n));
+  Value *x = n.inputs[0], *w = n.inputs[1], *d = g[0];
+  hlir::AttrMap attrs = conv_attrs(p);
+  attrs["kernel"] = p.kernel;
+  Value* dw = b.call1("conv2d_weight_grad", {x, d}, attrs);
+  return {conv2d_input_grad(b, x->shape(), w, d, p), dw};
+}
+
+// conv2d_weight_grad(x, d) = dw is linear in each operand: <gw, dw> = <d, conv2d(x, gw)>,
+// so d's gradient is conv2d(x, gw) and x's is conv2d's input gradient with weights gw.
+std::vector<Value*> conv2d_weight_grad_vjp(Builder& b, const Node& n, const std::vector<Value*>& g) {
+  ConvParams p = weight_grad_params(node_call(n));
+  Value *x = n.inputs[0], *d = n.inputs[1], *gw = g[0];
+  Value* gd = b.call1("conv2d", {x, gw}, conv_attrs(p));
+  return {conv2d_input_grad(b, x->shape(), gw, d, p), gd};
 }
 
 bool register_all() {
@@ -396,6 +432,115 @@ bool register_all() {
         return std::vector<lang::Tensor>{out};
       })
       .vjp(conv2d_vjp);
+
+  OpRegistry::global()
+      .add("conv2d_weight_grad")
+      .describe("the gradient of conv2d(x, w) with respect to its OIHW weights w given the "
+                "result's gradient dy: dw[o, c, r, s] = sum_{n, i, j} dy[n, o, i, j] * "
+                "x[n, g*C/groups + c, i*sh - ph + r*dh, j*sw - pw + s*dw] with g = o / "
+                "(O/groups), zero padding (PyTorch's torch.nn.grad.conv2d_weight)")
+      .inputs({"x", "dy"})
+      .required_attr("kernel", AttrKind::kInts, "the weights' window [kh, kw]")
+      .attr("stride", std::vector<int64_t>{1, 1}, "[sh, sw]")
+      .attr("padding", std::vector<int64_t>{0, 0}, "zero padding [ph, pw] on both sides")
+      .attr("dilation", std::vector<int64_t>{1, 1}, "[dh, dw]: spacing of the kernel taps")
+      .attr("groups", int64_t{1}, "channel groups; divides C and O")
+      .pattern(OpPattern::kOutFusible)
+      .infer_shape([](const OpCall& c) {
+        ConvParams p = weight_grad_params(c);
+        return std::vector<Shape>{{c.inputs[1].shape[1], c.inputs[0].shape[1] / p.groups,
+                                   p.kernel[0], p.kernel[1]}};
+      })
+      .infer_dtype([](const OpCall& c) {
+        if (c.inputs[0].dtype.is_bool()) OP_THROW(c, DTypeError) << "expects numbers, got bool";
+        return same_dtype(c);
+      })
+      .compute([](const ComputeCall& c) {
+        ConvParams p = weight_grad_params(c.call);
+        const Shape& xs = c.call.inputs[0].shape;
+        const Shape& ds = c.call.inputs[1].shape;
+        const Shape& out = c.outputs[0].shape;
+        int64_t O = out[0], cg = out[1], og = O / p.groups;
+        common::Type t = c.outputs[0].dtype;
+        lang::Tensor x = c.inputs[0], dy = c.inputs[1];
+        bool padded = p.padding[0] > 0 || p.padding[1] > 0;
+        lang::ReduceAxis rn = lang::reduce_axis(Expr(ds[0]), "rn");
+        lang::ReduceAxis ri = lang::reduce_axis(Expr(ds[2]), "ri");
+        lang::ReduceAxis rj = lang::reduce_axis(Expr(ds[3]), "rj");
+        // The padded input row and column that tap (r, s) reads for output position (i, j).
+        auto row = [&](Expr r) { return ri.var * Expr(p.stride[0]) + r * Expr(p.dilation[0]); };
+        auto col = [&](Expr s) { return rj.var * Expr(p.stride[1]) + s * Expr(p.dilation[1]); };
+        // Operands staged channels-last and zero-padded (`<out>_nhwc`, a staging block).
+        auto channels_last = [&](const lang::Tensor& v, const Shape& vs, int64_t ph, int64_t pw,
+                                 const std::string& suffix) {
+          return lang::compute(
+              to_exprs(Shape{vs[0], vs[2] + 2 * ph, vs[3] + 2 * pw, vs[1]}),
+              [&](const std::vector<Expr>& a) {
+                return padded_load(v, {a[0], a[3], a[1] - Expr(ph), a[2] - Expr(pw)}, vs[2], vs[3],
+                                   ph > 0 || pw > 0, ir::make_zero(t));
+              },
+              c.output_names[0] + suffix, {}, {{ir::kStagingAnnotation, "channels last"}});
+        };
+        // Per tap (r, s), dw is a matmul over the positions k = (n, i, j):
+        // dw[o, c] = sum_k dy[k, o] * x[k, c]. Its register-tiled form (kOuterProductAnnotation)
+        // wants one operand's rows contiguous along the tile's vector, the other read as
+        // scalars; so the result is computed as [r, s, o, c] (vector along c, x staged
+        // channels-last) when a group has at least kVector input channels, else as
+        // [r, (s, c), o] (vector along o, dy staged channels-last too; groups = 1). A grouped
+        // convolution with few channels either way (depthwise) sums dot products along the
+        // output rows instead, x staged zero-padded NCHW. The result is transposed to OIHW.
+        constexpr int64_t kVector = 16;
+        lang::Tensor dw;
+        if (cg >= kVector || (p.groups == 1 && O >= kVector)) {
+          bool along_c = cg >= kVector;
+          lang::Tensor xt = channels_last(x, xs, p.padding[0], p.padding[1], "_nhwc");
+          lang::Tensor dt = along_c ? dy : channels_last(dy, ds, 0, 0, "_dy_nhwc");
+          // Along o, the tile's rows are the (s, c) pairs (a 7x7 window over 3 channels:
+          // 21 rows rather than 3).
+          Shape ts = along_c ? Shape{p.kernel[0], p.kernel[1], O, cg} : Shape{p.kernel[0], p.kernel[1] * cg, O};
+          lang::Tensor taps = lang::compute(
+              to_exprs(ts),
+              [&](const std::vector<Expr>& a) {
+                Expr s = along_c ? a[1] : a[1] / Expr(cg);
+                Expr o = a[2], ci = along_c ? a[3] : a[1] % Expr(cg);
+                Expr ch = p.groups == 1 ? ci : o / Expr(og) * Expr(cg) + ci;
+                Expr dv = along_c ? dy(rn.var, o, ri.var, rj.var) : dt(rn.var, ri.var, rj.var, o);
+                return lang::sum(dv * xt(rn.var, row(a[0]), col(s), ch), {rn, ri, rj});
+              },
+              c.output_names[0] + "_taps", {}, {{ir::kOuterProductAnnotation, "conv2d weight gradient"}});
+          dw = lang::compute(
+              to_exprs(out),
+              [&](const std::vector<Expr>& a) {
+                return along_c ? taps(a[2], a[3], a[0], a[1])
+                               : taps(a[2], a[3] * Expr(cg) + a[1], a[0]);
+              },
+              c.output_names[0]);
+        } else {
+          lang::Tensor xp = x;
+          if (padded) {
+            Shape ps = xs;
+            ps[2] += 2 * p.padding[0];
+            ps[3] += 2 * p.padding[1];
+            xp = lang::compute(
+                to_exprs(ps),
+                [&](const std::vector<Expr>& a) {
+                  return padded_load(x, {a[0], a[1], a[2] - Expr(p.padding[0]), a[3] - Expr(p.padding[1])},
+                                     xs[2], xs[3], true, ir::make_zero(t));
+                },
+                c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "zero padding"}});
+          }
+          dw = lang::compute(
+              to_exprs(out),
+              [&](const std::vector<Expr>& a) {
+                Expr ch = a[0] / Expr(og) * Expr(cg) + a[1];
+                return lang::sum(dy(rn.var, a[0], ri.var, rj.var) * xp(rn.var, ch, row(a[2]), col(a[3])),
+                                 {rn, ri, rj});
+              },
+              c.output_names[0]);
+        }
+        return std::vector<lang::Tensor>{dw};
+      })
+      .vjp(conv2d_weight_grad_vjp);
   return true;
 }
 

@@ -194,6 +194,17 @@ def test_conv2d(xs, ws, stride, padding, dilation, groups, rng):
                              {"x": f64(rng, *xs), "w": f64(rng, *ws)}, ["x", "w"], rng)
 
 
+@pytest.mark.parametrize("xs,ds,kernel,stride,padding,dilation,groups", [
+    ((2, 3, 6, 6), (4, 6, 6), [3, 3], [1, 1], [1, 1], [1, 1], 1),
+    ((1, 4, 7, 6), (6, 3, 4), [3, 2], [2, 2], [0, 1], [1, 1], 2),
+    ((1, 2, 7, 7), (3, 5, 7), [2, 3], [1, 1], [0, 1], [2, 1], 1),
+])
+def test_conv2d_weight_grad(xs, ds, kernel, stride, padding, dilation, groups, rng):
+    check_finite_differences(
+        lambda b, x, d: b.conv2d_weight_grad(x, d, kernel, stride, padding, dilation, groups),
+        {"x": f64(rng, *xs), "d": f64(rng, xs[0], *ds)}, ["x", "d"], rng)
+
+
 def test_every_primitive_has_a_gradient_rule():
     schemas = cinn._cinn.op_schemas()
     missing = [s["name"] for s in schemas if not s["composite"] and not s.get("has_vjp")]

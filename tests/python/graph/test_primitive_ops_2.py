@@ -305,6 +305,71 @@ def test_conv2d_errors():
         b.conv2d(x, b.input([6, 4, 9, 3], "float32", "wb"))
 
 
+# ---------------------------------------------------------------- conv2d_weight_grad
+# The three forms of the compute: a group of >= 16 input channels (register tile along
+# them), few channels and groups = 1 (along the output channels, the (s, c) pairs as rows),
+# grouped with few channels (dot products along the output rows: depthwise).
+@pytest.mark.parametrize("xshape,dshape,kernel,stride,padding,dilation,groups", [
+    ((2, 16, 12, 12), (32, 12, 12), [3, 3], [1, 1], [1, 1], [1, 1], 1),
+    ((2, 32, 11, 9), (16, 6, 5), [3, 3], [2, 2], [1, 1], [1, 1], 1),
+    ((1, 32, 10, 10), (48, 8, 10), [2, 3], [1, 1], [0, 1], [2, 1], 1),
+    ((2, 64, 8, 8), (32, 8, 8), [1, 1], [1, 1], [0, 0], [1, 1], 1),
+    ((2, 32, 8, 8), (32, 8, 8), [3, 3], [1, 1], [1, 1], [1, 1], 2),
+    ((2, 3, 23, 23), (32, 12, 12), [7, 7], [2, 2], [3, 3], [1, 1], 1),
+    ((1, 5, 9, 8), (16, 7, 6), [3, 3], [1, 1], [0, 0], [1, 1], 1),
+    ((2, 8, 10, 10), (8, 10, 10), [3, 3], [1, 1], [1, 1], [1, 1], 8),   # depthwise
+    ((1, 6, 9, 9), (12, 5, 5), [3, 3], [2, 2], [1, 1], [1, 1], 3),
+    ((1, 4, 7, 6), (3, 5, 4), [3, 3], [1, 1], [0, 0], [1, 1], 1),
+])
+def test_conv2d_weight_grad(rng, xshape, dshape, kernel, stride, padding, dilation, groups):
+    x, d = rand(rng, *xshape), rand(rng, xshape[0], *dshape)
+    out = run(lambda b, xv, dv: b.conv2d_weight_grad(xv, dv, kernel, stride, padding, dilation, groups),
+              x=x, d=d)
+    wshape = (dshape[0], xshape[1] // groups, *kernel)
+    ref = torch.nn.grad.conv2d_weight(torch.from_numpy(x).double(), wshape, torch.from_numpy(d).double(),
+                                      stride=stride, padding=padding, dilation=dilation, groups=groups)
+    np.testing.assert_allclose(out, ref.numpy(), rtol=1e-4, atol=1e-4 * np.abs(ref.numpy()).max())
+
+
+def test_conv2d_weight_grad_is_one_register_tiled_kernel():
+    """conv2d's weight gradient is one kernel: x staged channels-last, the product
+    register-tiled (a vectorized loop of 32 channels inside the loops over n, y, x)."""
+    b = cinn.NetBuilder("t")
+    x = b.input([2, 32, 14, 14], "float32", "x")
+    d = b.input([2, 64, 14, 14], "float32", "d")
+    exe = cinn.compile(b.build([b.conv2d_weight_grad(x, d, [3, 3], padding=[1, 1])]), cache=False)
+    assert [g["ops"] for g in exe.fusion_groups] == [["conv2d_weight_grad"]]
+    lines = [line.strip() for line in exe.loop_ir.splitlines()]
+    assert any(line.startswith("block v") and "_nhwc(" in line for line in lines), exe.loop_ir
+    # The reduction over n, y, x runs outside an unrolled tile of output channels by a
+    # vector of 32 input channels.
+    nest = []
+    for line in lines:
+        if line.startswith("block") and "_taps(" in line:
+            break
+        nest.append(line)
+    nest = nest[max(i for i, line in enumerate(nest) if line.startswith("parallel for")):]
+    heads = [line.split("(")[0] + "(" + line.split("(")[1].split(",")[0] for line in nest if "for (" in line]
+    assert heads[-5:] == ["for (rn", "for (ri", "for (rj", "unrolled for (k_1", "vectorized for (l_1"], heads
+    assert nest[-1].startswith("vectorized for (l_1, 0, 32)"), nest
+
+
+def test_conv2d_weight_grad_errors():
+    b = cinn.NetBuilder("t")
+    x = b.input([1, 4, 8, 8], "float32", "x")
+    d = b.input([1, 6, 6, 6], "float32", "d")
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d_weight_grad'.*not the shape of the convolution's result"):
+        b.conv2d_weight_grad(x, d, [3, 3], padding=[1, 1])
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d_weight_grad'.*groups=4 must divide"):
+        b.conv2d_weight_grad(x, d, [3, 3], groups=4)
+    with pytest.raises(cinn.ShapeError, match="op 'conv2d_weight_grad'.*4-D NCHW"):
+        b.conv2d_weight_grad(x, b.input([6, 6, 6], "float32", "d3"), [3, 3])
+    with pytest.raises(cinn.DTypeError, match="op 'conv2d_weight_grad'"):
+        b.conv2d_weight_grad(x, b.input([1, 6, 6, 6], "float64", "d64"), [3, 3])
+    with pytest.raises(cinn.Error, match="op 'conv2d_weight_grad'.*kernel"):
+        b.conv2d_weight_grad(x, d)
+
+
 def test_conv2d_epilogue_and_slice_concat_fuse(rng):
     """conv2d + bias + relu is one OutFusible kernel; slice, mul and concat one Injective."""
     x, w = rand(rng, 2, 3, 10, 9), rand(rng, 4, 3, 3, 3)
