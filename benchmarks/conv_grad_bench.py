@@ -1,0 +1,75 @@
+"""Times conv2d's weight gradient (the `conv2d_weight_grad` primitive) against PyTorch's
+`torch.nn.grad.conv2d_weight` on the same threads, over the convolutions of ResNet and
+MobileNet training steps.
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/conv_grad_bench.py [--repeat 15]
+
+Prints the best of `repeat` runs of each, interleaved (cinn, torch, cinn, ...), the ratio
+torch/cinn and the relative error against torch; copy the table into benchmarks/results/
+with the date and the machine.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from schedules_bench import best  # noqa: E402
+
+import cinn  # noqa: E402
+
+# (batch, in channels, out channels, input size, kernel, stride, padding, groups)
+CASES = [
+    (8, 64, 64, 28, 3, 1, 1, 1),     # the ResNet block of train_bench
+    (8, 64, 64, 56, 3, 1, 1, 1),
+    (8, 128, 128, 14, 3, 1, 1, 1),
+    (8, 256, 256, 7, 3, 1, 1, 1),
+    (8, 64, 128, 56, 3, 2, 1, 1),
+    (8, 64, 256, 56, 1, 1, 0, 1),
+    (4, 3, 64, 224, 7, 2, 3, 1),     # resnet's first layer
+    (8, 96, 96, 56, 3, 1, 1, 96),    # depthwise
+    (8, 64, 64, 28, 3, 1, 1, 4),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
+    torch.set_num_threads(threads)
+    cinn.set_num_threads(threads)
+    print(f"threads: {threads}, best of {args.repeat}")
+    print("| x | dy | kernel | stride | groups | cinn ms | torch ms | torch/cinn | rel err |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rng = np.random.default_rng(0)
+    for n, c, o, hw, k, s, p, g in CASES:
+        out = (hw + 2 * p - k) // s + 1
+        x = rng.standard_normal((n, c, hw, hw)).astype("float32")
+        dy = rng.standard_normal((n, o, out, out)).astype("float32")
+        b = cinn.NetBuilder("dw")
+        xv, dv = b.input(x.shape, name="x"), b.input(dy.shape, name="dy")
+        exe = cinn.compile(b.build([b.conv2d_weight_grad(xv, dv, [k, k], [s, s], [p, p], groups=g)]))
+        tx, td = torch.from_numpy(x), torch.from_numpy(dy)
+        shape = (o, c // g, k, k)
+
+        def peer():
+            return torch.nn.grad.conv2d_weight(tx, shape, td, stride=s, padding=p, groups=g)
+
+        (got,) = exe(x, dy)
+        ref = peer().numpy()
+        err = float(np.abs(got - ref).max() / np.abs(ref).max())
+        tc, tt = [], []
+        for _ in range(3):
+            tc.append(best(lambda: exe(x, dy), args.repeat))
+            tt.append(best(peer, args.repeat))
+        tc, tt = min(tc) * 1e3, min(tt) * 1e3
+        print(f"| {n}x{c}x{hw}x{hw} | {o}x{out}x{out} | {k}x{k} | {s} | {g} | {tc:.2f} | {tt:.2f} | "
+              f"{tt / tc:.2f}x | {err:.1e} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
