@@ -3,6 +3,8 @@ printing, and the clear errors of build and run time."""
 
 import math
 
+import re
+
 import numpy as np
 import pytest
 
@@ -319,6 +321,23 @@ def test_small_m_matmul_is_a_vectorized_reduction(rng, m, k, n, transpose_y):
     xv = rng.standard_normal((m, k)).astype("float32")
     wv = rng.standard_normal((n, k) if transpose_y else (k, n)).astype("float32")
     ref = xv.astype("float64") @ (wv.T if transpose_y else wv).astype("float64")
+    np.testing.assert_allclose(exe(x=xv, w=wv)[0], ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("m,k,n", [(64, 96, 49), (40, 64, 81), (24, 32, 113)])
+def test_matmul_column_tails_are_power_of_two_vectors(rng, m, k, n):
+    # A register tile of 32 columns over 49 leaves a tail of 17: the loop partition gives
+    # it its own vector loop, emitted as 16 lanes + 1 rather than an odd <17 x float>
+    # that LLVM legalizes element by element.
+    b = cinn.NetBuilder("tail")
+    x = b.input([m, k], "float32", "x")
+    w = b.input([k, n], "float32", "w")
+    exe = cinn.compile(b.build(b.matmul(x, w)), cache=False)
+    widths = {int(v) for v in re.findall(r"<(\d+) x float>", exe.source())}
+    assert widths and all(v & (v - 1) == 0 or v <= 16 for v in widths), widths
+    xv = rng.standard_normal((m, k)).astype("float32")
+    wv = rng.standard_normal((k, n)).astype("float32")
+    ref = xv.astype("float64") @ wv.astype("float64")
     np.testing.assert_allclose(exe(x=xv, w=wv)[0], ref, rtol=1e-4, atol=1e-4)
 
 
