@@ -6,6 +6,8 @@
 #include <set>
 
 #include "cinn/ir/ir_operators.h"
+#include "cinn/ir/simplify.h"
+#include "cinn/ir/substitute.h"
 #include "cinn/ir/visitor.h"
 
 namespace cinn::backends {
@@ -83,8 +85,17 @@ bool indexed_as_run(IRSchedule& sch, BlockRV b, const std::vector<LoopRV>& loops
     group.push_back(v);
     extents.push_back(extent_of(sch, l));
   }
+  // Iter vars of one value (a 1x1 window's r, s) read as that value: `y + r` is `y`.
+  ir::VarMap unit;
+  for (const ir::IterVar& iv : node->iter_vars) {
+    const int64_t* e = ir::as_const_int(iv.range.extent);
+    if (e && *e == 1) unit[iv.var.as<ir::Var>()] = iv.range.min;
+  }
   bool ok = true;
-  auto check = [&](const ir::Buffer& buf, const std::vector<Expr>& idx) {
+  auto check = [&](const ir::Buffer& buf, std::vector<Expr> idx) {
+    if (!unit.empty()) {
+      for (Expr& e : idx) e = ir::simplify(ir::substitute(e, unit));
+    }
     size_t used = 0;
     for (const Expr& e : idx) {
       ir::post_order_visit(e, [&](const ir::IRNode* m) {
@@ -168,12 +179,14 @@ bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes);
 
 // A matmul block (batch..., i, j | k...): an mr x nr register tile of outputs (nr along j,
 // vectorized) accumulated over the reduction, the batch loops and j's tiles fused and
-// parallel. One reduce loop is split into steps of kc; several (a convolution's weight
-// gradient over n, y, x) all run inside the tile.
-void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
+// parallel. A single reduce loop of more than one iteration is split into steps of kc;
+// with several (a convolution's weight gradient over n, y, x) all run inside the tile.
+// `ns`: the number of leading spatial loops (-1: the block's spatial iter vars).
+void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p, int ns_loops = -1) {
   auto loops = sch.get_loops(b);
-  size_t ns = std::min<size_t>(num_spatial(sch.block_node(b)), loops.size());
-  if (ns < 2 || ns == loops.size()) return;
+  size_t ns = ns_loops >= 0 ? static_cast<size_t>(ns_loops)
+                            : std::min<size_t>(num_spatial(sch.block_node(b)), loops.size());
+  if (ns < 2 || ns >= loops.size()) return;
   size_t nb = ns - 2;
   LoopRV i = loops[nb], j = loops[nb + 1];
   std::vector<LoopRV> ks(loops.begin() + static_cast<std::ptrdiff_t>(ns), loops.end());
@@ -204,26 +217,38 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
     if (!done) parallelize_outer(sch, b, nb + 1);
     return;
   }
+  // The reduce loop to split by kc: the only one of more than one iteration.
+  int long_k = -1;
+  for (size_t t = 0; t < ks.size(); ++t) {
+    if (extent_of(sch, ks[t]) > 1) long_k = long_k == -1 ? static_cast<int>(t) : -2;
+  }
+  // Fewer than kMinTasks column tiles (a 1x1 convolution over 7x7 positions: 2) leave
+  // threads idle: then the row tiles are the parallel loop instead, and k is not blocked
+  // (the right operand, a few columns wide, stays in cache anyway).
+  constexpr int64_t kMinTasks = 8;
+  int64_t tasks = (je + nr - 1) / nr;
+  for (size_t t = 0; t < nb; ++t) tasks *= extent_of(sch, loops[t]);
+  bool rows_parallel = tasks < kMinTasks;
   attempt([&] {
     auto io = sch.split(i, {-1, mr});
     auto jo = sch.split(j, {-1, nr});
     std::vector<LoopRV> ko;
-    if (ks.size() == 1 && extent_of(sch, ks[0]) > kc) ko = sch.split(ks[0], {-1, kc});
-    std::vector<LoopRV> order = {jo[0]};
+    if (!rows_parallel && long_k >= 0 && extent_of(sch, ks[long_k]) > kc) ko = sch.split(ks[long_k], {-1, kc});
+    // Row tiles parallel: outside the column tiles, whose loop keeps its tail guard linear
+    // (a loop partition peels it).
+    std::vector<LoopRV> order = rows_parallel ? std::vector<LoopRV>{io[0], jo[0]} : std::vector<LoopRV>{jo[0]};
     if (!ko.empty()) order.push_back(ko[0]);
-    order.push_back(io[0]);
-    if (!ko.empty()) {
-      order.push_back(ko[1]);
-    } else {
-      order.insert(order.end(), ks.begin(), ks.end());
+    if (!rows_parallel) order.push_back(io[0]);
+    for (size_t t = 0; t < ks.size(); ++t) {
+      order.push_back(!ko.empty() && static_cast<int>(t) == long_k ? ko[1] : ks[t]);
     }
     order.push_back(io[1]);
     order.push_back(jo[1]);
     sch.reorder(order);
     sch.unroll(io[1]);
     sch.vectorize(jo[1]);
-    std::vector<LoopRV> outer(loops.begin(), loops.begin() + nb);
-    outer.push_back(jo[0]);
+    std::vector<LoopRV> outer(loops.begin(), loops.begin() + static_cast<std::ptrdiff_t>(nb));
+    outer.push_back(rows_parallel ? io[0] : jo[0]);
     LoopRV par = outer.size() > 1 ? sch.fuse(outer) : outer[0];
     sch.parallel(par);
   });
@@ -287,6 +312,27 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p
     if (fs.size() == 2) sch.unroll(fs[1]);
     if (xv > 1) sch.vectorize(xs.back());
     sch.parallel(sch.fuse({n, fs[0], y}));
+  });
+}
+
+// A 1x1 convolution block (n, f, y, x | c, r, s) with r, s of one iteration whose accesses
+// read (y, x) as one run (stride 1, no padding) is a matmul per image, w[f, c] @ x[c, y x]:
+// y and x fuse into one loop of positions and the matmul's register tile (8 channels by
+// 32 positions, accumulated over c) replaces the conv tile, whose row vector is only as
+// wide as the image (7 at 7x7). Needs a tile's worth of channels and positions.
+bool schedule_pointwise_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p) {
+  auto loops = sch.get_loops(b);
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  if (loops.size() != 7 || num_spatial(node) != 4 || !reads_conv_weights(node)) return false;
+  if (extent_of(sch, loops[5]) != 1 || extent_of(sch, loops[6]) != 1) return false;
+  if (p.conv_xv > 0 || p.conv_fr > 0) return false;  // conv tile parameters: the conv tile
+  if (extent_of(sch, loops[1]) < 8 || extent_of(sch, loops[2]) * extent_of(sch, loops[3]) < 2 * lanes) {
+    return false;
+  }
+  if (!indexed_as_run(sch, b, {loops[2], loops[3]})) return false;
+  return attempt([&] {
+    sch.fuse({loops[2], loops[3]});
+    schedule_matmul(sch, b, lanes, p, 3);
   });
 }
 
@@ -428,7 +474,10 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
       const ir::ScheduleBlock* node = sch.block_node(b);
       if (is_reduction(node)) {
         bool outer_product = node->annotations.count(ir::kOuterProductAnnotation) > 0;
-        if (outer_product || !schedule_conv(sch, b, lanes, params)) schedule_matmul(sch, b, lanes, params);
+        if (outer_product || (!schedule_pointwise_conv(sch, b, lanes, params) &&
+                              !schedule_conv(sch, b, lanes, params))) {
+          schedule_matmul(sch, b, lanes, params);
+        }
       } else if (!(is_staging(node) && schedule_transpose(sch, b, lanes))) {
         schedule_spatial(sch, b, lanes);
       }
