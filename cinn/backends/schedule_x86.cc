@@ -224,7 +224,7 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
   }
   // Fewer than kMinTasks column tiles (a 1x1 convolution over 7x7 positions: 2) leave
   // threads idle: then the row tiles are the parallel loop instead, and k is not blocked
-  // (the right operand, a few columns wide, stays in cache anyway).
+  // unless matmul_kc says so (the right operand, a few columns wide, stays in cache).
   constexpr int64_t kMinTasks = 8;
   int64_t tasks = (je + nr - 1) / nr;
   for (size_t t = 0; t < nb; ++t) tasks *= extent_of(sch, loops[t]);
@@ -233,7 +233,8 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
     auto io = sch.split(i, {-1, mr});
     auto jo = sch.split(j, {-1, nr});
     std::vector<LoopRV> ko;
-    if (!rows_parallel && long_k >= 0 && extent_of(sch, ks[long_k]) > kc) ko = sch.split(ks[long_k], {-1, kc});
+    bool block_k = !rows_parallel || p.matmul_kc > 0;
+    if (block_k && long_k >= 0 && extent_of(sch, ks[long_k]) > kc) ko = sch.split(ks[long_k], {-1, kc});
     // Row tiles parallel: outside the column tiles, whose loop keeps its tail guard linear
     // (a loop partition peels it).
     std::vector<LoopRV> order = rows_parallel ? std::vector<LoopRV>{io[0], jo[0]} : std::vector<LoopRV>{jo[0]};
