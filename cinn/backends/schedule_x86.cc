@@ -222,11 +222,17 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
   for (size_t t = 0; t < ks.size(); ++t) {
     if (extent_of(sch, ks[t]) > 1) long_k = long_k == -1 ? static_cast<int>(t) : -2;
   }
-  // Fewer than kMinTasks column tiles (a 1x1 convolution over 7x7 positions: 2) leave
-  // threads idle: then the row tiles are the parallel loop instead, and k is not blocked
-  // unless matmul_kc says so (the right operand, a few columns wide, stays in cache).
+  // The parallel loop: the batch loops fused with the column tiles. Not with the column
+  // tiles when j has a tail and there are batch loops: in a fused loop the tail's guard is
+  // no longer linear in a loop variable, no loop partition peels it, and the whole vector
+  // loop stays guarded (scalar). With fewer than kMinTasks parallel iterations (a 1x1
+  // convolution over 7x7 positions: 2 column tiles) threads would idle: then the row
+  // tiles are parallel (after the batch loops, outside the column tiles), and k is not
+  // blocked unless matmul_kc says so (the right operand, a few columns wide, stays in
+  // cache).
   constexpr int64_t kMinTasks = 8;
-  int64_t tasks = (je + nr - 1) / nr;
+  bool cols_parallel = je % nr == 0 || nb == 0;
+  int64_t tasks = cols_parallel ? (je + nr - 1) / nr : 1;
   for (size_t t = 0; t < nb; ++t) tasks *= extent_of(sch, loops[t]);
   bool rows_parallel = tasks < kMinTasks;
   attempt([&] {
@@ -235,8 +241,6 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
     std::vector<LoopRV> ko;
     bool block_k = !rows_parallel || p.matmul_kc > 0;
     if (block_k && long_k >= 0 && extent_of(sch, ks[long_k]) > kc) ko = sch.split(ks[long_k], {-1, kc});
-    // Row tiles parallel: outside the column tiles, whose loop keeps its tail guard linear
-    // (a loop partition peels it).
     std::vector<LoopRV> order = rows_parallel ? std::vector<LoopRV>{io[0], jo[0]} : std::vector<LoopRV>{jo[0]};
     if (!ko.empty()) order.push_back(ko[0]);
     if (!rows_parallel) order.push_back(io[0]);
@@ -249,7 +253,11 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
     sch.unroll(io[1]);
     sch.vectorize(jo[1]);
     std::vector<LoopRV> outer(loops.begin(), loops.begin() + static_cast<std::ptrdiff_t>(nb));
-    outer.push_back(rows_parallel ? io[0] : jo[0]);
+    if (rows_parallel) {
+      outer.push_back(io[0]);
+    } else if (cols_parallel) {
+      outer.push_back(jo[0]);
+    }
     LoopRV par = outer.size() > 1 ? sch.fuse(outer) : outer[0];
     sch.parallel(par);
   });

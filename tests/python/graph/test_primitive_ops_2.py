@@ -290,18 +290,23 @@ def test_conv2d_and_matmul_stage_their_operands():
 @pytest.mark.parametrize("xshape,wshape,stride", [
     ((1, 64, 7, 7), (32, 64, 1, 1), 1),
     ((2, 48, 14, 14), (40, 48, 1, 1), 1),
+    ((4, 32, 7, 7), (64, 32, 1, 1), 1),
     ((1, 16, 9, 9), (16, 16, 1, 1), 2),
 ])
 def test_pointwise_conv2d_is_a_matmul_over_positions(rng, xshape, wshape, stride):
     """A stride-1 1x1 convolution fuses the output rows and columns into one loop of
     positions and takes the matmul's register tile (32 positions by 8 channels); a strided
-    one keeps the conv tile."""
+    one keeps the conv tile. The tile's vectors stay vectors with a tail of positions and
+    a batch (the column tiles are then not fused into the parallel loop, whose guard a loop
+    partition could not peel)."""
     x, w = rand(rng, *xshape), rand(rng, *wshape)
     b = cinn.NetBuilder("t")
     xv, wv = b.input(list(x.shape), "float32", "x"), b.input(list(w.shape), "float32", "w")
     exe = cinn.compile(b.build([b.relu(b.conv2d(xv, wv, stride=[stride, stride]))]), cache=False)
     fused = "vectorized for (k_l_fused_1, 0, 32)" in exe.loop_ir
     assert fused == (stride == 1), exe.loop_ir
+    if fused:
+        assert "<32 x float>" in exe.source()
     (out,) = exe(x=x, w=w)
     ref = F.relu(F.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=stride))
     np.testing.assert_allclose(out, ref.numpy(), rtol=RTOL, atol=1e-4)
