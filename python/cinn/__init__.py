@@ -81,8 +81,8 @@ __all__ = [
 
 
 def __getattr__(name):
-    # cinn.onnx is imported on first use (it imports the onnx package).
-    if name == "onnx":
+    # cinn.onnx and cinn.torch are imported on first use (they import onnx / torch).
+    if name in ("onnx", "torch"):
         import importlib  # noqa: PLC0415
-        return importlib.import_module(".onnx", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'cinn' has no attribute '{name}'")

@@ -1,0 +1,201 @@
+"""Training through cinn.torch: forward and backward graphs captured with functorch's
+AOTAutograd and compiled like inference graphs.
+
+AOTAutograd traces the module (its parameters and buffers passed as inputs) into one
+joint forward-backward aten graph, splits it into a forward graph (which also returns the
+tensors the backward needs) and a backward graph, and calls ``fw_compiler`` /
+``bw_compiler`` with each. Both are partitioned and compiled by
+:func:`cinn.torch.runtime.compile_graph`; the results are wired into autograd by
+AOTAutograd (a ``torch.autograd.Function``), so ``loss.backward()`` runs the compiled
+backward and accumulates ``.grad`` of the module's parameters as eager PyTorch does.
+
+Backward ops that torch 1.13 can decompose into simpler aten ops are decomposed
+(:data:`DECOMPOSITIONS`); convolution and max/avg-pooling backward use CINN's own
+gradient rules (``NetBuilder.vjp``).
+
+Two fixes around torch 1.13's AOTAutograd: its ``aot_function`` keeps one trace whatever
+the input shapes, so one AOT callable is made per input signature; and tracing runs the
+module's Python code, which updates batch-norm buffers (``num_batches_tracked``) outside
+the graph, so buffers are restored after tracing and ``num_batches_tracked`` is advanced by
+one per training call, as eager mode does.
+"""
+
+import torch
+from functorch.compile import make_boxed_func
+from torch._decomp import get_decompositions
+
+from . import graph, runtime
+
+A = torch.ops.aten
+
+# Backward (and a few forward) ops replaced by their torch 1.13 decompositions into
+# simpler aten ops before the graphs reach cinn.torch.
+DECOMPOSITIONS = get_decompositions([
+    A.native_batch_norm_backward, A.native_layer_norm_backward, A._softmax_backward_data,
+    A._log_softmax_backward_data, A.gelu_backward, A.hardtanh_backward, A.sigmoid_backward,
+    A.tanh_backward, A.silu_backward, A.hardswish_backward, A.hardsigmoid_backward,
+    A.leaky_relu_backward, A.elu_backward, A.softplus_backward, A.mse_loss_backward,
+    A.native_dropout_backward, A.select_backward, A.slice_backward, A.nll_loss_forward,
+    A.nll_loss_backward, A.mse_loss, A.var_mean, A.addcmul, A.addcdiv,
+])
+
+
+def _effects(gm):
+    """In-place aten ops (schemas that write an argument) run in PyTorch, ordered between
+    the reads before and after them. native_batch_norm's running-statistics update is not
+    declared in its schema; its converter performs it."""
+    order = {n: i for i, n in enumerate(gm.graph.nodes)}
+    impure, deps = {}, {}
+    for n in gm.graph.nodes:
+        t = n.target
+        if n.op != "call_function" or not isinstance(t, torch._ops.OpOverload) or not t._schema.is_mutable:
+            continue
+        impure[n] = f"in-place op {t} (it writes one of its arguments)"
+        for a in n.all_input_nodes:
+            graph.order_around_write(n, a, order, deps)
+    return impure, deps
+
+
+class _Graphs:
+    """The compilers handed to AOTAutograd for one signature, and their reports."""
+
+    def __init__(self, engine, restore):
+        self.engine = engine
+        self.reports = []
+        self._restore = restore
+
+    def compiler(self, kind):
+        def compile_aten(gm, example_inputs):
+            if kind == "forward":
+                self._restore()  # undo what tracing the module's Python did to its buffers
+            try:
+                impure, deps = _effects(gm)
+                analysis = graph.Analysis(gm, "aten", graph.from_tensor_meta(gm), impure, deps)
+                split, report = runtime.compile_graph(analysis, f"{kind} (AOTAutograd)", False,
+                                                      self.engine.target, self.engine.options,
+                                                      prefix=f"cinn_{kind}")
+            except Exception as e:  # never take training down: PyTorch runs the aten graph
+                self.reports.append(runtime.GraphReport(f"{kind} (AOTAutograd)", [], [runtime.Fallback(
+                    "*", "the whole graph", f"compiling it failed ({type(e).__name__}: {e})")]))
+                return make_boxed_func(gm.forward)
+            self.reports.append(report)
+            return make_boxed_func(split.forward)
+        return compile_aten
+
+
+def _batch_norms(module):
+    return [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+            and m.training and m.track_running_stats and m.num_batches_tracked is not None]
+
+
+def compile_training(engine, signature, args, kwargs):
+    """An entry running the module / function through AOTAutograd with CINN compilers."""
+    from functorch.compile import aot_function, aot_module  # noqa: PLC0415
+    from .api import _Entry  # noqa: PLC0415
+
+    module = engine.module
+    saved = {}
+    if module is not None:
+        saved = {k: b.detach().clone() for k, b in module.named_buffers()}
+
+    def restore():
+        if module is not None:
+            with torch.no_grad():
+                for k, b in module.named_buffers():
+                    if k in saved:
+                        b.copy_(saved[k])
+
+    graphs = _Graphs(engine, restore)
+    kw = dict(fw_compiler=graphs.compiler("forward"), bw_compiler=graphs.compiler("backward"),
+              decompositions=DECOMPOSITIONS)
+    compiled = aot_module(module, **kw) if module is not None else aot_function(engine.fn, **kw)
+    state = {"traced": False}
+
+    def run(a, k):
+        bns = _batch_norms(module) if module is not None else []
+        counts = [int(m.num_batches_tracked) for m in bns]
+        try:
+            out = compiled(*a, **k)
+        except runtime.StaleRegion:
+            raise
+        except Exception as e:
+            if state["traced"]:
+                raise
+            # AOTAutograd could not capture the module: PyTorch runs it (and raises the
+            # model's own error if the inputs are wrong)
+            restore()
+            entry.report.mode = "eager"
+            entry.report.reason = f"AOTAutograd cannot capture it ({type(e).__name__}: {e})"
+            entry.run = lambda a2, k2: engine.fn(*a2, **k2)
+            return engine.fn(*a, **k)
+        if not state["traced"]:
+            state["traced"] = True
+            tensors = list(_flat((a, k)))
+            if module is not None:
+                tensors += list(module.parameters()) + list(module.buffers())
+            _forget_tracing(tensors)
+        with torch.no_grad():
+            for m, c in zip(bns, counts):
+                m.num_batches_tracked.fill_(c + 1)
+        return out
+
+    entry = _Entry(signature, "training", run)
+    entry.report.graphs = graphs.reports  # filled as AOTAutograd compiles forward and backward
+    return entry
+
+
+def _forget_tracing(tensors):
+    """Drops the tracing state torch 1.13's make_fx leaves in the __dict__ of traced
+    tensors (a weak-keyed map whose values keep their keys, the tracers, alive): with it,
+    ``copy.deepcopy`` of the module fails after the first training call."""
+    try:
+        from torch.fx.experimental.proxy_tensor import proxy_slot  # noqa: PLC0415
+    except ImportError:  # other torch versions: nothing to clean
+        return
+    for t in tensors:
+        if isinstance(t, torch.Tensor):
+            t.__dict__.pop(proxy_slot, None)
+
+
+def capture_training(engine, args, kwargs):
+    """Compiles a training signature for explain(): one forward and backward on copies of
+    the inputs; buffers, parameter gradients and the RNG state are restored afterwards."""
+    module = engine.module
+    params = list(module.parameters()) if module is not None else []
+    grads = [p.grad for p in params]
+    buffers = {k: b.detach().clone() for k, b in module.named_buffers()} if module is not None else {}
+
+    def copy(v):
+        if isinstance(v, torch.Tensor):
+            return v.detach().clone().requires_grad_(v.requires_grad)
+        if isinstance(v, (list, tuple)):
+            return type(v)(copy(x) for x in v)
+        if isinstance(v, dict):
+            return {k: copy(x) for k, x in v.items()}
+        return v
+
+    with torch.random.fork_rng(devices=[]):
+        try:
+            out = engine(*copy(args), **copy(kwargs))
+            outs = [o for o in _flat(out) if isinstance(o, torch.Tensor) and o.requires_grad]
+            if outs:
+                torch.autograd.backward(outs, [torch.ones_like(o) for o in outs])
+        finally:
+            for p, g in zip(params, grads):
+                p.grad = g
+            if module is not None:
+                with torch.no_grad():
+                    for k, b in module.named_buffers():
+                        if k in buffers:
+                            b.copy_(buffers[k])
+
+
+def _flat(v):
+    if isinstance(v, (list, tuple)):
+        for x in v:
+            yield from _flat(x)
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from _flat(x)
+    else:
+        yield v

@@ -1,0 +1,264 @@
+"""cinn.torch at run time: the compile cache per input signature, tensors crossing into
+CINN and back without copies, the CompiledModule wrapper, and clear errors."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+import cinn
+import cinn.torch
+from cinn.torch.runtime import CinnRegion
+from torch_helpers import seeded
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 4)
+
+    def forward(self, x, scale=1.0):
+        return self.fc2(torch.relu(self.fc1(x))) * scale
+
+
+def _regions(compiled):
+    return [m for g in compiled.explain().graphs for m in g.module.modules() if isinstance(m, CinnRegion)]
+
+
+# ---- the cache -----------------------------------------------------------------------------
+
+def test_same_signature_reuses_the_compiled_regions():
+    torch.manual_seed(0)
+    model = Mlp().eval()
+    fast = cinn.torch.compile(model)
+    with torch.no_grad():
+        outs = [fast(torch.randn(3, 8)) for _ in range(3)]
+    assert fast._engine.compiles == 1
+    (region,) = _regions(fast)
+    assert region.calls == 3
+    assert len(fast.explain().signatures) == 1
+    assert len({o.data_ptr() for o in outs}) == 3  # fresh results each call
+
+
+def test_new_signatures_recompile():
+    torch.manual_seed(0)
+    model = Mlp().eval()
+    fast = cinn.torch.compile(model)
+    x = torch.randn(3, 8)
+    with torch.no_grad():
+        fast(x)
+        fast(torch.randn(5, 8))               # new shape
+        fast(x.double().float())              # same signature again
+        fast(x, scale=2.0)                    # a new Python argument value
+        model.double()
+        got = fast(x.double())                # new dtype
+        torch.testing.assert_close(got, model(x.double()), rtol=1e-12, atol=1e-12)
+        model.float()
+    fast(x)                                   # gradients needed: AOTAutograd
+    model.train()
+    with torch.no_grad():
+        fast(x)                               # training mode
+    assert fast._engine.compiles == 6
+    modes = [s.mode for s in fast.explain().signatures]
+    assert modes == ["inference"] * 4 + ["training", "inference"]
+    text = str(fast.explain())
+    assert "Tensor[3, 8] float32" in text and "Tensor[5, 8] float32" in text and "scale=2.0" in text
+
+
+def test_a_parameter_changing_dtype_recompiles():
+    """Parameters are inputs of the regions: one converted in place (same input signature)
+    no longer fits the compiled region, which is rebuilt."""
+    class Cast(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.lin(x.to(self.lin.weight.dtype)).float()
+
+    torch.manual_seed(0)
+    model = Cast().eval()
+    fast = cinn.torch.compile(model)
+    x = torch.randn(2, 4)
+    with torch.no_grad():
+        fast(x)
+        model.double()
+        got = fast(x)
+        torch.testing.assert_close(got, model(x), rtol=1e-6, atol=1e-6)
+    assert fast._engine.compiles == 2
+    assert "recompiled" in str(fast.explain())
+
+
+def test_frozen_parameters_modified_in_place_recompile():
+    torch.manual_seed(0)
+    model = Mlp().eval()
+    fast = cinn.torch.compile(model, freeze=True)
+    x = torch.randn(3, 8)
+    with torch.no_grad():
+        fast(x)
+        (region,) = fast.explain().regions
+        assert region.inputs == 1  # only x: the weights are constants
+        model.fc2.bias.add_(1.0)
+        torch.testing.assert_close(fast(x), model(x), rtol=1e-5, atol=1e-5)
+    assert fast._engine.compiles == 2
+
+
+# ---- tensors without copies ---------------------------------------------------------------------
+
+class _Spy:
+    """Wraps a region's executable and records the arrays it is called with and returns."""
+
+    def __init__(self, exe):
+        self.exe = exe
+        self.calls = []
+
+    def __call__(self, *arrays):
+        outs = self.exe(*arrays)
+        self.calls.append((arrays, outs))
+        return outs
+
+    def __getattr__(self, name):
+        return getattr(self.exe, name)
+
+
+def test_contiguous_cpu_tensors_cross_without_copies():
+    gen = seeded()
+    fast = cinn.torch.compile(lambda x, y: x * y + 1)
+    x, y = torch.randn(64, 32, generator=gen), torch.randn(64, 32, generator=gen)
+    with torch.no_grad():
+        fast(x, y)
+        (region,) = _regions(fast)
+        spy = region.exe = _Spy(region.exe)
+        got = fast(x, y)
+    (arrays, outs), = spy.calls
+    assert arrays[0].ctypes.data == x.data_ptr() and arrays[1].ctypes.data == y.data_ptr()
+    assert got.data_ptr() == outs[0].ctypes.data
+    assert region.copies == 0
+    torch.testing.assert_close(got, x * y + 1)
+
+
+def test_non_contiguous_inputs_are_made_contiguous_and_counted():
+    gen = seeded()
+    fast = cinn.torch.compile(lambda x: x * 2)
+    x = torch.randn(16, 8, generator=gen).t()
+    assert not x.is_contiguous()
+    with torch.no_grad():
+        got = fast(x)
+    (region,) = _regions(fast)
+    assert region.copies == 1
+    assert fast.explain().graphs[0].contiguous_copies == 1
+    torch.testing.assert_close(got, x * 2)
+
+
+def test_results_are_ordinary_writable_tensors():
+    gen = seeded()
+    fast = cinn.torch.compile(lambda x: (x + 1, x.sum()))
+    with torch.no_grad():
+        a, s = fast(torch.randn(4, 4, generator=gen))
+    a.add_(1)  # writable, owned by the caller
+    assert s.dim() == 0 and isinstance(np.asarray(a), np.ndarray)
+
+
+# ---- the module wrapper --------------------------------------------------------------------------
+
+def test_compiled_module_is_the_module():
+    torch.manual_seed(0)
+    model = Mlp()
+    fast = cinn.torch.compile(model)
+    assert list(fast.state_dict()) == list(model.state_dict())
+    assert [id(p) for p in fast.parameters()] == [id(p) for p in model.parameters()]
+    assert [n for n, _ in fast.named_parameters()] == [n for n, _ in model.named_parameters()]
+    assert fast.fc1 is model.fc1 and fast.original is model
+    fast.eval()
+    assert not model.training and not model.fc1.training
+    other = copy.deepcopy(model)
+    with torch.no_grad():
+        for p in other.parameters():
+            p.mul_(0.5)
+    fast.load_state_dict(other.state_dict())
+    x = torch.randn(2, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), other(x), rtol=1e-6, atol=1e-6)
+    # an optimizer over the wrapper updates the weights the compiled regions read
+    fast.train()
+    opt = torch.optim.SGD(fast.parameters(), lr=0.5)
+    fast(x).sum().backward()
+    opt.step()
+    fast.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), model(x), rtol=1e-6, atol=1e-6)
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+
+def test_wrong_arguments_are_a_clear_error():
+    fast = cinn.torch.compile(Mlp().eval())
+    x = torch.randn(2, 8)
+    with pytest.raises(cinn.Error, match=r"Mlp takes \(x, scale=\.\.\.\), called with 3 positional"):
+        fast(x, 1.0, x)
+    with pytest.raises(cinn.Error, match="unexpected keyword argument 'bias'"):
+        fast(x, bias=1)
+    with pytest.raises(cinn.Error, match="called with 0 positional and 0 keyword"):
+        fast()
+
+
+def test_a_model_error_is_pytorchs():
+    """Inputs the model itself rejects raise PyTorch's error, as the original would."""
+    fast = cinn.torch.compile(Mlp().eval())
+    with torch.no_grad(), pytest.raises(RuntimeError, match="mat1 and mat2 shapes cannot be multiplied"):
+        fast(torch.randn(2, 7))
+
+
+def test_bad_compile_arguments():
+    with pytest.raises(cinn.Error, match="expected an nn.Module or a function, got int"):
+        cinn.torch.compile(3)
+    with pytest.raises(cinn.Error, match="target must be a cinn.Target, got str"):
+        cinn.torch.compile(Mlp(), target="x86")
+    with pytest.raises(cinn.Error, match="unknown option 'fuse'.*fusion"):
+        cinn.torch.compile(Mlp(), fuse=False)
+    with pytest.raises(cinn.Error, match="already compiled"):
+        cinn.torch.compile(cinn.torch.compile(Mlp()))
+
+
+def test_builtin_callables_run_eagerly_with_a_reason():
+    fast = cinn.torch.compile(torch.relu)
+    x = torch.randn(4)
+    assert torch.equal(fast(x), torch.relu(x))
+    assert "wrap it in a Python function" in fast.explain().signatures[0].reason
+
+
+def test_explain_before_any_call():
+    text = str(cinn.torch.compile(Mlp()).explain())
+    assert "nothing compiled yet" in text
+
+
+def test_options_reach_cinn_compile():
+    gen = seeded()
+    fast = cinn.torch.compile(lambda x: torch.relu(x) * 2 + 1, fusion=False)
+    with torch.no_grad():
+        fast(torch.randn(8, generator=gen))
+    (region,) = fast.explain().regions
+    assert len(region.kernels) >= 3  # one kernel per primitive op without fusion
+
+
+def test_a_region_that_fails_to_compile_runs_in_pytorch():
+    """cinn.compile rejecting a region (here: an unknown schedule knob) is not an error of
+    the model: PyTorch runs the region's ops and explain() says why."""
+    gen = seeded()
+    f = lambda x: torch.relu(x) * 2 + 1  # noqa: E731
+    fast = cinn.torch.compile(f, schedule_params={"no_such_knob": 4})
+    x = torch.randn(8, generator=gen)
+    with torch.no_grad():
+        assert torch.equal(fast(x), f(x))
+    report = fast.explain()
+    assert report.regions == [] and len(report.fallbacks) == 3
+    assert all("failed to compile" in fb.reason and "no_such_knob" in fb.reason for fb in report.fallbacks)
+
+
+def test_supported_ops_lists_the_converters():
+    ops = cinn.torch.supported_ops()
+    assert "nn.Conv2d" in ops["module"] and "Tensor.view" in ops["method"]
+    assert "torch.relu" in ops["function"] and "aten.convolution_backward" in ops["aten"]

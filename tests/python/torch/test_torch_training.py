@@ -1,0 +1,169 @@
+"""Training through cinn.torch (AOTAutograd forward and backward graphs compiled by CINN)
+matches PyTorch's autograd (issue 7, acceptance 2).
+
+Norm: the per-tensor relative L2 error ||g_cinn - g_torch|| / ||g_torch|| of every
+parameter's gradient. ResNet-18 runs in float64: in float32 its batch-4 gradients are
+ill-conditioned (ReLU masks after batch norm over 7x7 maps flip with rounding: PyTorch's
+own float32 gradients move by up to 0.5% per tensor when the input is perturbed by 1e-7
+relative), so float64 is where a comparison can be exact; there the bound is 1e-9. Small
+well-conditioned networks are compared in float32 within 1e-4."""
+
+import copy
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import cinn.torch
+from torch_helpers import seeded
+
+torchvision = pytest.importorskip("torchvision", reason="python3-torchvision provides the models")
+
+
+def _grad_errors(model, ref):
+    return {n: ((p.grad - q.grad).norm() / q.grad.norm()).item()
+            for (n, p), q in zip(model.named_parameters(), ref.parameters())}
+
+
+def test_resnet18_sgd_step_matches_pytorch():
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18().double().train()
+    ref = copy.deepcopy(model)
+    fast = cinn.torch.compile(model)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(4, 3, 224, 224, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 1000, (4,), generator=g)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+
+    loss = F.cross_entropy(fast(x), y)
+    loss.backward()
+    ref_loss = F.cross_entropy(ref(x), y)
+    ref_loss.backward()
+    assert abs(loss.item() - ref_loss.item()) <= 1e-12 * abs(ref_loss.item())
+    errors = _grad_errors(model, ref)
+    worst = max(errors, key=errors.get)
+    assert errors[worst] <= 1e-9, f"{worst} gradient off by {errors[worst]:.2e}"
+    for (name, b), c in zip(model.named_buffers(), ref.buffers()):
+        assert torch.allclose(b, c, rtol=1e-12, atol=1e-12), f"buffer {name}"
+    opt.step()
+    ref_opt.step()
+    # the next forward runs on the updated weights (parameters are inputs of the regions)
+    loss2 = F.cross_entropy(fast(x), y).item()
+    ref_loss2 = F.cross_entropy(ref(x), y).item()
+    assert abs(loss2 - ref_loss2) <= 1e-9 * abs(ref_loss2)
+    assert abs(loss2 - loss.item()) > 1e-3
+
+    report = fast.explain()
+    assert fast._engine.compiles == 1
+    (sig,) = report.signatures
+    assert sig.mode == "training"
+    assert [g.kind for g in sig.graphs] == ["forward (AOTAutograd)", "backward (AOTAutograd)"]
+    assert report.fallbacks == [], str(report)
+    assert [len(g.regions) for g in sig.graphs] == [1, 1]
+    bw_ops = {t for n, t in report.graphs[1].regions[0].nodes}
+    assert {"aten.convolution_backward.default", "aten.max_pool2d_with_indices_backward.default",
+            "aten.threshold_backward.default"} <= bw_ops
+
+
+class SmallNet(nn.Module):
+    """The ops of a small CNN plus a transformer-style head, for the aten converters."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=2)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.avg = nn.AvgPool2d(2)
+        self.fc = nn.Linear(8 * 2 * 2, 16)
+        self.ln = nn.LayerNorm(16)
+        self.out = nn.Linear(16, 5)
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = self.pool(h)
+        h = F.relu6(self.conv2(h) + F.adaptive_avg_pool2d(h, 4))
+        h = self.avg(h).flatten(1)
+        h = F.gelu(self.ln(self.fc(h)))
+        return self.out(torch.tanh(h) * torch.sigmoid(h) + h.softmax(-1))
+
+
+def test_small_network_float32_gradients():
+    torch.manual_seed(0)
+    model = SmallNet().train()
+    ref = copy.deepcopy(model)
+    fast = cinn.torch.compile(model)
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(8, 3, 16, 16, generator=g)
+    y = torch.randint(0, 5, (8,), generator=g)
+    F.cross_entropy(fast(x), y).backward()
+    F.cross_entropy(ref(x), y).backward()
+    errors = _grad_errors(model, ref)
+    worst = max(errors, key=errors.get)
+    assert errors[worst] <= 1e-4, f"{worst} gradient off by {errors[worst]:.2e}"
+    for (name, b), c in zip(model.named_buffers(), ref.buffers()):
+        assert torch.allclose(b.float(), c.float(), rtol=1e-5, atol=1e-6), name
+    report = fast.explain()
+    assert report.fallbacks == [], str(report)
+
+
+def test_function_gradients_flow_to_inputs():
+    """A function whose inputs require grad: AOTAutograd captures it (aot_function)."""
+    gen = seeded()
+    def f(x, w, b):
+        h = torch.matmul(x, w) + b
+        return (F.log_softmax(h, dim=-1) * h.exp().clamp(max=5.0)).sum() / x.shape[0]
+
+    fast = cinn.torch.compile(f)
+    x = torch.randn(6, 5, generator=gen)
+    w = torch.randn(5, 4, generator=gen, requires_grad=True)
+    b = torch.randn(4, generator=gen, requires_grad=True)
+    got = fast(x, w, b)
+    gw, gb = torch.autograd.grad(got, [w, b])
+    want = f(x, w, b)
+    ww, wb = torch.autograd.grad(want, [w, b])
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(gw, ww, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(gb, wb, rtol=1e-5, atol=1e-5)
+    report = fast.explain()
+    assert report.signatures[0].mode == "training" and report.fallbacks == [], str(report)
+
+
+def test_explain_captures_training_without_side_effects():
+    """explain(x) on a training signature compiles forward and backward by running them
+    once, and leaves gradients, buffers and the RNG state as they were."""
+    torch.manual_seed(0)
+    model = SmallNet().train()
+    fast = cinn.torch.compile(model)
+    x = torch.randn(4, 3, 16, 16)
+    before = copy.deepcopy(model.state_dict())
+    rng = torch.get_rng_state()
+    report = fast.explain(x)
+    assert [g.kind for g in report.graphs] == ["forward (AOTAutograd)", "backward (AOTAutograd)"]
+    assert all(p.grad is None for p in model.parameters())
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    assert torch.equal(torch.get_rng_state(), rng)
+    # the captured signature is the one a real call uses: no second compile
+    F.cross_entropy(fast(x), torch.zeros(4, dtype=torch.int64)).backward()
+    assert fast._engine.compiles == 1
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_eval_mode_with_gradients_enabled_is_differentiable():
+    """A model in eval mode called without no_grad keeps its autograd graph."""
+    torch.manual_seed(0)
+    model = SmallNet().eval()
+    fast = cinn.torch.compile(model)
+    x = torch.randn(2, 3, 16, 16)
+    ref = copy.deepcopy(model)
+    out = fast(x)
+    assert out.requires_grad
+    out.sum().backward()
+    ref(x).sum().backward()
+    copy.deepcopy(model)  # no tracing state left behind on the parameters
+    errors = _grad_errors(model, ref)
+    assert max(errors.values()) <= 1e-4, errors
+    assert fast.explain().signatures[0].mode == "training"
