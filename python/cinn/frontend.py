@@ -11,6 +11,8 @@ operand's dtype (``b.mul(x, 0.5)``).
 import inspect
 import numbers
 
+import numpy as np
+
 from . import _cinn
 
 
@@ -126,13 +128,30 @@ for _schema in _cinn.op_schemas():
         setattr(NetBuilder, _schema["name"], _make_method(_schema))
 
 
+def _as_array(name, a):
+    """Input `a` as a numpy array: arrays as they are; other host tensors that speak DLPack
+    (``__dlpack__``: torch CPU tensors, ...) as a numpy view of the same memory."""
+    if isinstance(a, np.ndarray) or not hasattr(a, "__dlpack__"):
+        return a
+    try:
+        return np.from_dlpack(a)
+    except (RuntimeError, TypeError, ValueError, BufferError) as e:
+        raise _cinn.ExecutionError(
+            f"input '{name}': cannot read this {type(a).__name__} as a host array through DLPack "
+            f"({e}); pass a CPU tensor that does not require grad (tensor.detach().cpu())") from None
+
+
 class Executable:
-    """A compiled program. Call it with the inputs as keyword arguments (numpy arrays);
-    it returns the list of outputs."""
+    """A compiled program. Call it with the inputs by position or as keyword arguments
+    (numpy arrays, or CPU tensors of other libraries through DLPack, without copies); it
+    returns the list of outputs (numpy arrays)."""
 
     def __init__(self, compiled):
         self._c = compiled
         self.input_names = list(compiled.input_names)
+
+    def _arrays(self, args):
+        return [_as_array(n, a) for n, a in zip(self.input_names, args)]
 
     def __call__(self, *args, **kwargs):
         if args and kwargs:
@@ -141,7 +160,7 @@ class Executable:
             if len(args) != len(self.input_names):
                 raise _cinn.ExecutionError(
                     f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
-            return self._c.run(list(args))
+            return self._c.run(self._arrays(args))
         unknown = [k for k in kwargs if k not in self.input_names]
         if unknown:
             raise _cinn.ExecutionError(
@@ -149,7 +168,7 @@ class Executable:
         missing = [n for n in self.input_names if n not in kwargs]
         if missing:
             raise _cinn.ExecutionError(f"missing input '{missing[0]}'")
-        return self._c.run([kwargs[n] for n in self.input_names])
+        return self._c.run(self._arrays([kwargs[n] for n in self.input_names]))
 
     def profile(self, *args, repeat=10):
         """Times every kernel launch: runs ``repeat`` times on the inputs (by position) and
@@ -161,7 +180,7 @@ class Executable:
                 f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
         if repeat < 1:
             raise _cinn.ExecutionError(f"profile: repeat must be at least 1, got {repeat}")
-        seconds = self._c.profile(list(args), repeat)
+        seconds = self._c.profile(self._arrays(args), repeat)
         ops = {g["name"]: g["ops"] for g in self._c.kernels}
         total = sum(seconds) or 1.0
         return [{"kernel": k, "ms": s * 1e3, "ops": ops.get(k, []), "share": s / total}

@@ -377,3 +377,26 @@ def test_short_rows_fuse_into_full_vectors(rng, shape, bias_shape, fused):
     xv = rng.standard_normal(shape).astype("float32")
     cv = rng.standard_normal(bias_shape).astype("float32")
     np.testing.assert_allclose(exe(x=xv, c=cv)[0], np.maximum((xv + cv) * 0.5, 0), rtol=1e-6, atol=1e-6)
+
+
+def test_executable_takes_dlpack_tensors(rng):
+    # Host tensors of other libraries (torch CPU tensors here) come in through DLPack as
+    # numpy views of their memory; tensors DLPack cannot hand over are a clear error.
+    torch = pytest.importorskip("torch")
+    b = cinn.NetBuilder("dl")
+    x = b.input([4, 8], "float32", "x")
+    y = b.input([8], "float32", "y")
+    exe = cinn.compile(b.build([b.relu(b.add(x, y))]), cache=False)
+    t, u = torch.randn(4, 8), torch.randn(8)
+    ref = torch.relu(t + u).numpy()
+    np.testing.assert_allclose(exe(t, u)[0], ref, rtol=1e-6)
+    np.testing.assert_allclose(exe(x=t, y=u.numpy())[0], ref, rtol=1e-6)
+    tt = torch.randn(8, 4).T  # a strided view
+    np.testing.assert_allclose(exe(tt, u)[0], torch.relu(tt + u).numpy(), rtol=1e-6)
+    assert len(exe.profile(t, u, repeat=1)) == 1
+    with pytest.raises(cinn.ExecutionError, match="input 'x'.*require"):
+        exe(torch.randn(4, 8, requires_grad=True), u)
+    with pytest.raises(cinn.ExecutionError, match="input 'y'.*DLPack"):
+        exe(t, torch.empty(8, device="meta"))
+    with pytest.raises(cinn.DTypeError, match="input 'x'"):
+        exe(t.double(), u)
