@@ -35,6 +35,22 @@ Expr padded_load(const lang::Tensor& x, std::vector<Expr> idx, int64_t H, int64_
   return ir::select(inside, x(idx), pad);
 }
 
+// x (NCHW, shape xs) zero-padded by [ph, pw] on both sides, staged as its own block `name`
+// (ir::kStagingAnnotation) so that window loads read it without bounds checks.
+lang::Tensor zero_padded(const lang::Tensor& x, const Shape& xs, const std::vector<int64_t>& padding,
+                         common::Type t, const std::string& name) {
+  Shape ps = xs;
+  ps[2] += 2 * padding[0];
+  ps[3] += 2 * padding[1];
+  return lang::compute(
+      to_exprs(ps),
+      [&](const std::vector<Expr>& a) {
+        return padded_load(x, {a[0], a[1], a[2] - Expr(padding[0]), a[3] - Expr(padding[1])}, xs[2],
+                           xs[3], true, ir::make_zero(t));
+      },
+      name, {}, {{ir::kStagingAnnotation, "zero padding"}});
+}
+
 struct PoolParams {
   bool is_max = true, exclusive = true;
   std::vector<int64_t> kernel, stride, padding;
@@ -403,16 +419,7 @@ bool register_all() {
               },
               c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "phase split"}});
         } else if (padded) {
-          Shape ps = xs;
-          ps[2] += 2 * p.padding[0];
-          ps[3] += 2 * p.padding[1];
-          x = lang::compute(
-              to_exprs(ps),
-              [&](const std::vector<Expr>& a) {
-                return padded_load(x, {a[0], a[1], a[2] - Expr(p.padding[0]), a[3] - Expr(p.padding[1])},
-                                   xs[2], xs[3], true, ir::make_zero(t));
-              },
-              c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "zero padding"}});
+          x = zero_padded(x, xs, p.padding, t, c.output_names[0] + "_pad");
         }
         lang::Tensor out = lang::compute(
             to_exprs(c.outputs[0].shape),
@@ -516,19 +523,7 @@ bool register_all() {
               },
               c.output_names[0]);
         } else {
-          lang::Tensor xp = x;
-          if (padded) {
-            Shape ps = xs;
-            ps[2] += 2 * p.padding[0];
-            ps[3] += 2 * p.padding[1];
-            xp = lang::compute(
-                to_exprs(ps),
-                [&](const std::vector<Expr>& a) {
-                  return padded_load(x, {a[0], a[1], a[2] - Expr(p.padding[0]), a[3] - Expr(p.padding[1])},
-                                     xs[2], xs[3], true, ir::make_zero(t));
-                },
-                c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "zero padding"}});
-          }
+          lang::Tensor xp = padded ? zero_padded(x, xs, p.padding, t, c.output_names[0] + "_pad") : x;
           dw = lang::compute(
               to_exprs(out),
               [&](const std::vector<Expr>& a) {
