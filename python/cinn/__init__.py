@@ -81,8 +81,9 @@ __all__ = [
 
 
 def __getattr__(name):
-    # cinn.onnx and cinn.torch are imported on first use (they import onnx / torch).
-    if name in ("onnx", "torch"):
+    # cinn.onnx, cinn.torch and cinn.mlir are imported on first use (the first two import
+    # onnx / torch).
+    if name in ("onnx", "torch", "mlir"):
         import importlib  # noqa: PLC0415
         return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'cinn' has no attribute '{name}'")

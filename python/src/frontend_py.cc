@@ -8,6 +8,7 @@
 #include "cinn/backends/backend.h"
 #include "cinn/frontend/autodiff.h"
 #include "cinn/frontend/compile.h"
+#include "cinn/frontend/mlir/import.h"
 #include "cinn/frontend/net_builder.h"
 #include "cinn/frontend/train_step.h"
 #include "cinn/runtime/artifact.h"
@@ -406,6 +407,11 @@ void bind_frontend(py::module_& m) {
       .def("build", [](std::shared_ptr<NetBuilder> b, const std::vector<ValuePy>& outputs) {
         return b->build(own_values(b, outputs, "build: output"));
       });
+
+  m.def("import_tosa", &frontend::mlir::import_tosa, py::arg("text"), py::arg("source_name"),
+        py::arg("entry"), "The Program of an MLIR module's TOSA function (cinn.mlir).");
+  m.def("mlir_supported_ops", &frontend::mlir::supported_ops,
+        "The MLIR operations the TOSA importer maps, sorted.");
 
   m.def("op_schemas", [] {
     py::list l;
