@@ -97,20 +97,33 @@ std::pair<size_t, size_t> divmod_measure(const LinearForm& f) {
   return {n, f.terms.size()};
 }
 
-// k * c * (x / c) == k * x - k * (x % c) for floor division by a constant c > 1. Applied when
-// it lowers divmod_measure: `x / 8 * 8 + x % 8` -> `x`, `x - x / 8 * 8` -> `x % 8`.
+// Re-linearizes indices that a fused loop was split back into (fuse's div/mod bindings,
+// flattened storage), for a constant c > 1 and a term k * c * atom:
+//   atom = x / c:        k * c * (x / c)       == k * x         - k * (x % c)
+//   atom = (x / c) % n:  k * c * ((x / c) % n) == k * (x % c*n) - k * (x % c)    (n > 0)
+// (floor division and modulo). Applied when it lowers divmod_measure:
+// `x / 8 * 8 + x % 8` -> `x`, `x - x / 8 * 8` -> `x % 8`, and the flat index of a fused
+// loop, `x / 196 * 196 + x / 14 % 14 * 14 + x % 14` -> `x`.
 bool combine_div_mod(LinearForm* f) {
   for (const auto& [atom, d] : f->terms) {
-    const auto* div = atom.as<Div>();
+    const auto* mod = atom.as<Mod>();
+    const int64_t* n = mod ? as_const_int(mod->b) : nullptr;
+    const auto* div = (n && *n > 0) ? mod->a.as<Div>() : atom.as<Div>();
     const int64_t* c = div ? as_const_int(div->b) : nullptr;
     if (!c || *c <= 1 || d % *c != 0) continue;
     const i128 k = d / *c;
     LinearForm g = *f;
     g.add_term(atom, -static_cast<i128>(d));
-    g.add_expr(div->a, k);
+    if (mod) {
+      const i128 cn = static_cast<i128>(*c) * *n;
+      if (!intmath::fits_in(f->type, cn)) continue;
+      g.add_term(Mod::make(div->a, make_int(f->type, cn)), k);
+    } else {
+      g.add_expr(div->a, k);
+    }
     g.add_term(Mod::make(div->a, div->b), -k);
     g.normalize();
-    if (divmod_measure(g) < divmod_measure(*f)) {
+    if (!g.overflowed && divmod_measure(g) < divmod_measure(*f)) {
       *f = std::move(g);
       return true;
     }

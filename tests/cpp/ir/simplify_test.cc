@@ -152,6 +152,15 @@ TEST_F(SimplifyTest, LinearCombinesDivAndMod) {
   EXPECT_EQ(s((x + y) / 4 * 4 + (x + y) % 4), "x + y");
   EXPECT_EQ(s((x + y) / 4 * 4 - x - y), "0 - (x + y) % 4");
   EXPECT_EQ(s(x / 8 * 8 + y), "x / 8 * 8 + y");
+  // A loop fused over [n, 384, 14, 14] and indexed back through div/mod: the flat index
+  // of a contiguous buffer is the fused variable (vectorized, a ramp instead of a gather).
+  EXPECT_EQ(s(x / 14 % 14 * 14 + x % 14), "x % 196");
+  EXPECT_EQ(s(x / 196 * 196 + x / 14 % 14 * 14 + x % 14), "x");
+  EXPECT_EQ(s(((x / 75264 * 384 + x / 196 % 384) * 14 + x / 14 % 14) * 14 + x % 14), "x");
+  EXPECT_EQ(s((x * 16 + y) / 14 % 14 * 28 + (x * 16 + y) % 14 * 2), "(x * 16 + y) % 196 * 2");
+  // Not a split of one variable: left alone.
+  EXPECT_EQ(s(x / 14 % 14 * 14 + y % 14), "x / 14 % 14 * 14 + y % 14");
+  EXPECT_EQ(s(x / 14 % 14 * 7 + x % 14), "x / 14 % 14 * 7 + x % 14");
 }
 
 TEST_F(SimplifyTest, LinearWrapsCoefficients) {
