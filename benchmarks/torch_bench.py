@@ -1,7 +1,8 @@
 """cinn.torch against PyTorch eager on the same threads (issue 7, acceptance 5):
-torchvision resnet18, resnet50 and mobilenet_v2 inference at batch 1 (random weights, eval
-mode, torch.no_grad), and one resnet18 SGD training step at batch 4 (forward, loss,
-backward, optimizer step).
+torchvision resnet18, resnet50, mobilenet_v2 and shufflenet_v2_x0_5 inference at batch 1
+(random weights, eval mode, torch.no_grad), and one resnet18 SGD training step at batch 4
+(forward, loss, backward, optimizer step). ShuffleNet V2 is captured by make_fx (torch.fx
+cannot trace its ``x.size()`` unpacking); the ``capture`` column says which capture ran.
 
 Inference runs through ``cinn.torch.compile(model, freeze=True)`` (parameters baked in as
 constants, so batch norm folds into the convolutions) and, for comparison, the default
@@ -35,8 +36,9 @@ def rel_err(got, want):
 
 
 def inference(names, repeat):
-    print("| model | freeze | compile s | cinn ms | torch ms | torch/cinn | max rel err | kernels | PyTorch ops |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | capture | freeze | compile s | cinn ms | torch ms | torch/cinn | max rel err | kernels | "
+          "PyTorch ops |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         torch.manual_seed(0)
         model = getattr(torchvision.models, name)().eval()
@@ -54,9 +56,9 @@ def inference(names, repeat):
                     fast(x)
                 t_cinn = best(lambda: fast(x), repeat)
             report = fast.explain()
-            print(f"| {name} | {freeze} | {compile_s:.1f} | {t_cinn * 1e3:.2f} | {t_torch * 1e3:.2f} | "
-                  f"{t_torch / t_cinn:.2f}x | {rel_err(got, want):.1e} | {len(report.kernels)} | "
-                  f"{len(report.fallbacks)} |", flush=True)
+            print(f"| {name} | {report.signatures[0].capture} | {freeze} | {compile_s:.1f} | "
+                  f"{t_cinn * 1e3:.2f} | {t_torch * 1e3:.2f} | {t_torch / t_cinn:.2f}x | "
+                  f"{rel_err(got, want):.1e} | {len(report.kernels)} | {len(report.fallbacks)} |", flush=True)
 
 
 def training(repeat, batch=4):
@@ -98,7 +100,7 @@ def training(repeat, batch=4):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=20)
-    ap.add_argument("--models", default="resnet18,resnet50,mobilenet_v2")
+    ap.add_argument("--models", default="resnet18,resnet50,mobilenet_v2,shufflenet_v2_x0_5")
     ap.add_argument("--no-training", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(cinn.num_threads())

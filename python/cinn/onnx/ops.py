@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .. import _cinn
+from .. import _cinn, _pooling
 
 CONVERTERS = {}
 FOLDERS = {}
@@ -687,15 +687,7 @@ def _spatial_pads(ctx, attrs, in_hw, kernel, strides, dilations, ceil_mode=False
     if ceil_mode:
         for d in range(n):
             lo, hi = out[d]
-            eff = (kernel[d] - 1) * dilations[d] + 1
-            span = in_hw[d] + lo + hi - eff
-            if span % strides[d]:
-                o = -(-span // strides[d]) + 1
-                # a last window must start inside the input or the left padding
-                if (o - 1) * strides[d] >= in_hw[d] + lo:
-                    o -= 1
-                hi = max(hi, (o - 1) * strides[d] + eff - in_hw[d] - lo)
-            out[d] = (lo, hi)
+            out[d] = (lo, hi + _pooling.ceil_extra(in_hw[d], kernel[d], strides[d], (lo, hi), dilations[d]))
     return out
 
 
@@ -782,21 +774,15 @@ def _pool(ctx, inputs, attrs, kind):
         # explicitly and pool without padding. An average divides the window sums by the
         # window counts of what it may count: the input (exclusive), or the input and the
         # explicit pads but not ceil_mode's extension (count_include_pad, as the
-        # specification's reference does). The counts are a constant the compiler folds.
+        # specification's reference does): a constant factor (cinn._pooling).
         hw_pads = [0, 0, 0, 0, full[0][0], full[0][1], full[1][0], full[1][1]]
         value = -math.inf if kind == "max" else 0.0
         xp = b.pad(x, pads=hw_pads, value=value)
         y = b.pool2d(xp, kind, kernel=kernel, stride=strides, padding=[0, 0], exclusive=False)
         if kind == "avg":
-            ones_shape = [1, 1] + list(hw)
-            if include:
-                ones_shape = [1, 1, hw[0] + pads[0][0] + pads[0][1], hw[1] + pads[1][0] + pads[1][1]]
-                hw_pads = [0, 0, 0, 0, full[0][0] - pads[0][0], full[0][1] - pads[0][1],
-                           full[1][0] - pads[1][0], full[1][1] - pads[1][1]]
-            ones = ctx.value(np.ones(ones_shape, dtype=dtype))
-            counts = b.pool2d(b.pad(ones, pads=hw_pads, value=0.0), "avg", kernel=kernel,
-                              stride=strides, padding=[0, 0], exclusive=False)
-            y = b.div(y, counts)
+            out = _shape(y)[2:]
+            factor = _pooling.avg_factors(out, kernel, strides, hw, pads, include)
+            y = b.mul(y, ctx.value(factor.reshape([1, 1] + out).astype(dtype)))
     if _dtype(y) != dtype:
         y = b.cast(y, dtype)
     if squeeze:

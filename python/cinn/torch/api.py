@@ -184,22 +184,21 @@ class Engine:
         traceable = self.module is not None or inspect.isfunction(self.fn) or inspect.ismethod(self.fn)
         if t is None and not traceable:
             t = (f"torch.fx traces Python functions and nn.Modules, and {self.name} is a "
-                 f"{type(self.fn).__name__}; wrap it in a Python function")
+                 f"{type(self.fn).__name__}")
         if t is None:
             try:
                 gm = graph.trace(self.fn)
                 impure, deps = graph.functionalize(gm)
                 t = (gm, impure, deps)
             except Exception as e:  # fx raises many kinds (TraceError, TypeError, ...)
-                t = f"torch.fx cannot trace it ({type(e).__name__}: {e}); dynamic control flow or " \
-                    "Python values computed from tensors need eager PyTorch"
+                t = f"torch.fx cannot trace it ({type(e).__name__}: {e})"
             self._traces[state] = t
         return t
 
     def _compile_inference(self, signature, args, kwargs):
         traced = self._trace()
         if isinstance(traced, str):
-            return self._eager(signature, traced)
+            return self._compile_make_fx(signature, args, kwargs, traced)
         gm, impure, deps = traced
         try:
             meta = graph.record(gm, args, kwargs)
@@ -214,6 +213,36 @@ class Engine:
         frozen = [(t, t._version) for m in split.modules() if isinstance(m, runtime.CinnRegion)
                   for _, t in m.frozen]
         entry = _Entry(signature, "inference", lambda a, k: split(*a, **k), [report], frozen=frozen)
+        entry.report.capture = "torch.fx"
+        if self.freeze and not freeze:
+            entry.report.notes.append("freeze=True ignored: the module is in training mode")
+        return entry
+
+    def _compile_make_fx(self, signature, args, kwargs, fx_failure):
+        """The inference entry when torch.fx cannot trace: make_fx on these inputs (see
+        :mod:`cinn.torch.aten_capture`), or eager PyTorch when that fails too."""
+        from . import aten_capture  # noqa: PLC0415 (imports functorch)
+        from .training import DECOMPOSITIONS  # noqa: PLC0415
+        try:
+            cap = aten_capture.capture(self.fn, self.module, args, kwargs, DECOMPOSITIONS)
+        except Exception as e:  # make_fx raises many kinds; the model's own errors too
+            why = str(e) if isinstance(e, aten_capture.CaptureError) else f"{type(e).__name__}: {e}"
+            return self._eager(signature, f"{fx_failure}, and make_fx cannot capture it either ({why}); "
+                               "data-dependent control flow and Python values computed from tensors "
+                               "need eager PyTorch")
+        freeze = self.freeze and (self.module is None or not self.module.training)
+        try:
+            split, report = runtime.compile_graph(cap.analysis, "inference (make_fx)", freeze, self.target,
+                                                  self.options)
+        except _cinn.Error as e:
+            return self._eager(signature, f"{fx_failure}; its make_fx graph cannot be run in parts ({e})")
+        frozen = [(t, t._version) for m in split.modules() if isinstance(m, runtime.CinnRegion)
+                  for _, t in m.frozen]
+        entry = _Entry(signature, "inference", lambda a, k: split(*cap.inputs(a, k)), [report],
+                       frozen=frozen)
+        entry.report.capture = "make_fx"
+        entry.report.notes.append(f"{fx_failure}: captured with make_fx instead, an aten graph "
+                                  "specialized to this input signature")
         if self.freeze and not freeze:
             entry.report.notes.append("freeze=True ignored: the module is in training mode")
         return entry

@@ -292,7 +292,8 @@ def _match(ctx, out, meta):
             raise ctx.unsupported(f"its result is on {meta.device} (cinn.torch exchanges CPU tensors)")
         return out
     if isinstance(meta, tuple):
-        if not isinstance(out, (tuple, list)) or len(out) != len(meta):
+        complete = getattr(meta, "complete", True)
+        if not isinstance(out, (tuple, list)) or len(out) < len(meta) or (complete and len(out) != len(meta)):
             raise ctx.unsupported(f"the converter returned {type(out).__name__} where PyTorch returns "
                                   f"{len(meta)} results")
         return tuple(None if m is None else _match(ctx, o, m) for o, m in zip(out, meta))

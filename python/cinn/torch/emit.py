@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from .. import _cinn
+from .. import _cinn, _pooling
 
 # torch dtype <-> cinn dtype. bfloat16 and complex have no numpy type to exchange through.
 DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
@@ -617,15 +617,6 @@ def conv_nd(ctx, x, w, bias, stride, padding, dilation, groups, nd):
     return y
 
 
-def pool_out(size, k, s, p, d, ceil_mode):
-    """PyTorch's pooling output size."""
-    span = size + 2 * p - d * (k - 1) - 1
-    o = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (o - 1) * s >= size + p:
-        o -= 1
-    return o
-
-
 def pool2d(ctx, x, kind, kernel, stride=None, padding=0, dilation=1, ceil_mode=False,
            count_include_pad=True, divisor_override=None):
     """max / avg pooling with PyTorch's output sizes (ceil_mode) and divisors
@@ -643,13 +634,14 @@ def pool2d(ctx, x, kind, kernel, stride=None, padding=0, dilation=1, ceil_mode=F
     if d != [1, 1]:
         raise ctx.unsupported(f"{kind} pooling with dilation {d}")
     hw = shape(x)[2:]
-    out = [pool_out(hw[i], k[i], s[i], p[i], 1, ceil_mode) for i in range(2)]
-    extra = [(out[i] - 1) * s[i] + k[i] - hw[i] - 2 * p[i] for i in range(2)]
-    simple = all(e <= 0 for e in extra) and all(2 * p[i] <= k[i] for i in range(2))
+    pads = [(p[i], p[i]) for i in range(2)]
+    out = [_pooling.output_size(hw[i], k[i], s[i], pads[i], 1, ceil_mode) for i in range(2)]
+    extra = [_pooling.ceil_extra(hw[i], k[i], s[i], pads[i]) if ceil_mode else 0 for i in range(2)]
+    simple = not any(extra) and all(2 * p[i] <= k[i] for i in range(2))
     if simple and divisor_override is None:
         y = b.pool2d(x, kind, kernel=k, stride=s, padding=p, exclusive=not count_include_pad)
     else:
-        hi = [p[i] + max(extra[i], 0) for i in range(2)]
+        hi = [p[i] + extra[i] for i in range(2)]
         fill = -math.inf if kind == "max" else 0.0
         xp = b.pad(x, pads=[0, 0, 0, 0, p[0], hi[0], p[1], hi[1]], value=fill)
         y = b.pool2d(xp, kind, kernel=k, stride=s, padding=[0, 0], exclusive=False)
@@ -657,29 +649,13 @@ def pool2d(ctx, x, kind, kernel, stride=None, padding=0, dilation=1, ceil_mode=F
             if divisor_override:
                 factor = np.full(out, k[0] * k[1] / float(divisor_override))
             else:
-                factor = np.empty(out)
-                for i in range(out[0]):
-                    for j in range(out[1]):
-                        factor[i, j] = k[0] * k[1] / _window_count(i, j, k, s, p, hw, count_include_pad)
+                factor = _pooling.avg_factors(out, k, s, hw, pads, count_include_pad)
             y = b.mul(y, ctx.constant(factor.reshape([1, 1] + out).astype(y.dtype)))
     if shape(y)[2:] != out:
         y = b.slice(y, axes=[2, 3], starts=[0, 0], ends=out)
     if unbatched:
         y = reshape(ctx, y, shape(y)[1:])
     return y
-
-
-def _window_count(i, j, k, s, p, hw, include_pad):
-    n = 1
-    for o, d in ((i, 0), (j, 1)):
-        start = o * s[d] - p[d]
-        end = min(start + k[d], hw[d] + p[d])
-        if not include_pad:
-            start, end = max(start, 0), min(end, hw[d])
-        else:
-            start = max(start, -p[d])
-        n *= max(end - start, 1)
-    return n
 
 
 def max_pool_indices(ctx, x, y, kernel, stride, padding):

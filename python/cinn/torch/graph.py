@@ -99,9 +99,12 @@ class Results(tuple):
     """The results of a multi-result op (TensorMeta or None each), and the type PyTorch
     returns them in (a tuple, a list or a ``torch.return_types`` structseq)."""
 
-    def __new__(cls, items, kind=tuple):
+    def __new__(cls, items, kind=tuple, complete=True):
         self = super().__new__(cls, items)
         self.kind = kind
+        # False when only the leading results are known (an aten op returning a list,
+        # whose unused trailing results have no getitem node to describe them)
+        self.complete = complete
         return self
 
 
@@ -135,6 +138,9 @@ class Analysis:
         self.meta = meta            # node -> TensorMeta | tuple | PyValue | None
         self.impure = dict(impure or {})
         self.order_deps = {k: set(v) for k, v in (order_deps or {}).items()}
+        # storage offsets of the graph's inputs when traced (aten.as_strided reads them)
+        self.storage_offsets = {}
+        self.layouts = {}           # node -> (sizes, strides, offset): cinn.torch.strided.layout
         # Nodes whose result shape depends on tensor data (and everything downstream): their
         # recorded shapes hold for the recording run only, so they run in PyTorch and
         # their shapes are not constants. A fixpoint: a shape that stops being static makes
@@ -356,6 +362,31 @@ def functionalize(gm):
     return impure, deps
 
 
+def aten_effects(gm):
+    """(impure, order_deps) of an aten graph: in-place aten ops (schemas that write an
+    argument) run in PyTorch, ordered between the reads before and after them.
+    native_batch_norm's running-statistics update is not declared in its schema; its
+    converter performs it."""
+    order = {n: i for i, n in enumerate(gm.graph.nodes)}
+    impure, deps = {}, {}
+    for n in gm.graph.nodes:
+        t = n.target
+        if n.op != "call_function" or not isinstance(t, torch._ops.OpOverload) or not t._schema.is_mutable:
+            continue
+        written = [a for a, arg in zip(n.args, t._schema.arguments)
+                   if arg.alias_info is not None and arg.alias_info.is_write and isinstance(a, torch.fx.Node)]
+        if written and written[0].op == "placeholder":
+            what = f"it writes the input '{written[0].name}'"
+        elif written and written[0].op == "get_attr":
+            what = f"it writes '{written[0].target}'"
+        else:
+            what = "it writes one of its arguments"
+        impure[n] = f"in-place op {t}: {what}"
+        for a in n.all_input_nodes:
+            order_around_write(n, a, order, deps)
+    return impure, deps
+
+
 class _Recorder(torch.fx.Interpreter):
     """Runs an fx graph once and records each node's result, without side effects: module
     buffers are replaced by copies for the call, attributes that the graph modifies are
@@ -422,10 +453,21 @@ def from_tensor_meta(gm):
         if len(items) != len(n.users):
             continue
         count = max(items) + 1
+        complete = True
         if isinstance(n.target, torch._ops.OpOverload):
-            count = max(count, len(n.target._schema.returns))
-        meta[n] = tuple(items.get(i) for i in range(count))
+            returns = n.target._schema.returns
+            count = max(count, len(returns))
+            complete = not (len(returns) == 1 and isinstance(returns[0].type, torch.ListType))
+        meta[n] = Results([items.get(i) for i in range(count)], tuple, complete)
     return meta
+
+
+def storage_offsets(gm, example_inputs):
+    """Storage offsets of a graph's placeholders, from the tensors it was traced with
+    (aten.as_strided with an explicit offset needs its input's)."""
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    return {n: int(t.storage_offset()) for n, t in zip(placeholders, example_inputs)
+            if isinstance(t, torch.Tensor)}
 
 
 def _tm(tm):

@@ -8,7 +8,8 @@ ones ``cinn.grad`` uses.
 
 import torch
 
-from . import emit
+from .. import _pooling
+from . import emit, strided
 from .convert import aten
 
 A = torch.ops.aten
@@ -210,15 +211,55 @@ def _view(ctx, x, size):
     return emit.reshape(ctx, x, emit.ints(size))
 
 
+def _layout(ctx, n):
+    lay = strided.layout(ctx.analysis, n)
+    if lay is None:
+        raise ctx.unsupported(f"the memory layout of its input '{n.name}' is not recorded")
+    return lay
+
+
 @aten(A._reshape_alias)
 def _reshape_alias(ctx, x, size, stride):
-    size, stride = emit.ints(size), emit.ints(stride)
-    expect = 1
-    for d, st in reversed(list(zip(size, stride))):
-        if d != 1 and st != expect:
-            raise ctx.unsupported(f"a strided alias (strides {stride} for sizes {size})")
-        expect *= d
-    return emit.reshape(ctx, x, size)
+    """x.as_strided(size, stride) at x's own offset (what reshape returns when it can
+    make a view); see cinn.torch.strided."""
+    _, x_stride, _ = _layout(ctx, ctx.node.args[0])
+    return strided.as_strided(ctx, x, x_stride, emit.ints(size), emit.ints(stride), 0)
+
+
+@aten(A.as_strided)
+def _as_strided(ctx, x, size, stride, storage_offset=None):
+    _, x_stride, offset = _layout(ctx, ctx.node.args[0])
+    base = 0
+    if storage_offset is not None:
+        if offset is None:
+            raise ctx.unsupported(f"as_strided with storage offset {storage_offset} of a view whose "
+                                  "own storage offset is not known")
+        base = int(storage_offset) - offset
+    return strided.as_strided(ctx, x, x_stride, emit.ints(size), emit.ints(stride), base)
+
+
+@aten(A.as_strided_scatter)
+def _as_strided_scatter(ctx, x, src, size, stride, storage_offset=None):
+    _, x_stride, offset = _layout(ctx, ctx.node.args[0])
+    base = 0
+    if storage_offset is not None:
+        if offset is None:
+            raise ctx.unsupported(f"as_strided_scatter with storage offset {storage_offset} into a "
+                                  "view whose own storage offset is not known")
+        base = int(storage_offset) - offset
+    return strided.as_strided_scatter(ctx, x, src, x_stride, emit.ints(size), emit.ints(stride), base)
+
+
+@aten(A.slice_scatter)
+def _slice_scatter(ctx, x, src, dim=0, start=None, end=None, step=1):
+    return strided.slice_scatter(ctx, x, src, emit.axis(ctx, dim, emit.rank(x)), start, end, step)
+
+
+@aten(A.select_scatter)
+def _select_scatter(ctx, x, src, dim, index):
+    d = emit.axis(ctx, dim, emit.rank(x))
+    i = int(index) + (emit.shape(x)[d] if int(index) < 0 else 0)
+    return strided.slice_scatter(ctx, x, emit.unsqueeze(ctx, src, d), d, i, i + 1, 1)
 
 
 @aten(A.t)
@@ -304,6 +345,11 @@ def _repeat(ctx, x, repeats):
 def _check_device(ctx, device):
     if device is not None and torch.device(device).type != "cpu":
         raise ctx.unsupported(f"a tensor created on {device}")
+
+
+@aten(A.zero)
+def _zero(ctx, x):
+    return emit.full(ctx, emit.shape(x), 0.0, ctx.out_dtype)
 
 
 @aten(A.zeros_like, A.ones_like, A.empty_like)
@@ -471,8 +517,7 @@ def _simple_window(ctx, x, kernel, stride, padding, dilation, ceil_mode, what):
         raise ctx.unsupported(f"{what} with dilation {d}")
     hw = emit.shape(x)[2:]
     for i in range(2):
-        o = emit.pool_out(hw[i], k[i], s[i], p[i], 1, ceil_mode)
-        if (o - 1) * s[i] + k[i] > hw[i] + 2 * p[i] or 2 * p[i] > k[i]:
+        if (ceil_mode and _pooling.ceil_extra(hw[i], k[i], s[i], (p[i], p[i]))) or 2 * p[i] > k[i]:
             raise ctx.unsupported(f"{what} with ceil_mode windows past the padding")
     return k, s, p
 

@@ -135,6 +135,7 @@ def partition(analysis, supported):
         unit_of[n] = unit
         if unit.region:
             last_region = unit
+        preds = {unit_of[i] for i in inputs}  # units merged just now are `unit`
         for p in preds:
             if p is not unit:
                 p.succs.add(unit)

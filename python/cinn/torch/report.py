@@ -4,14 +4,16 @@ from .runtime import Fallback, GraphReport, RegionInfo  # noqa: F401
 
 
 class SignatureReport:
-    """What was compiled for one input signature: ``mode`` ("inference" through torch.fx,
-    "training" through AOTAutograd, or "eager" when the whole call runs in PyTorch),
-    ``reason`` (why eager), and the ``graphs`` (:class:`GraphReport`: inference; or
-    forward and, once a backward ran, backward)."""
+    """What was compiled for one input signature: ``mode`` ("inference", "training", or
+    "eager" when the whole call runs in PyTorch), ``capture`` (how the graph was captured:
+    "torch.fx" or "make_fx" for inference, "AOTAutograd" for training; None when eager),
+    ``reason`` (why eager), ``notes`` (why make_fx, recompiles, ...), and the ``graphs``
+    (:class:`GraphReport`: inference; or forward and, once a backward ran, backward)."""
 
-    def __init__(self, signature, mode, graphs, reason=None, notes=()):
+    def __init__(self, signature, mode, graphs, reason=None, notes=(), capture=None):
         self.signature = signature
         self.mode = mode
+        self.capture = capture
         self.graphs = list(graphs)
         self.reason = reason
         self.notes = list(notes)
@@ -52,7 +54,8 @@ class Report:
         if not self.signatures:
             lines.append("  nothing compiled yet: call the model, or pass inputs to explain()")
         for s in self.signatures:
-            lines.append(f"- {s.signature}: {s.mode}")
+            how = f" (captured by {s.capture})" if s.capture else ""
+            lines.append(f"- {s.signature}: {s.mode}{how}")
             if s.mode == "eager":
                 lines.append(f"    runs in PyTorch: {s.reason}")
             for note in s.notes:

@@ -20,6 +20,7 @@ import torch.fx
 
 from .. import _cinn
 from ..frontend import compile as _compile
+from . import strided
 from .convert import Context, convert, support_reason, target_name
 from .graph import Empty
 from .partition import CALLS, partition
@@ -208,7 +209,19 @@ def _split_graph(analysis, units, built):
     for u in units:
         if not u.region:
             n = u.nodes[0]
-            env[n] = g.node_copy(n, load)
+            if n.target in strided.LAYOUT_SENSITIVE:
+                # its input may come from a region (contiguous) or be laid out unlike the
+                # traced tensor: give it the traced layout back
+                try:
+                    stride, offset = strided.restride_args(analysis, n)
+                except LookupError as e:
+                    raise _cinn.UnsupportedOpError(f"cinn.torch: PyTorch cannot run node '{n.name}' "
+                                                   f"({n.target}) apart from its input: {e}") from None
+                src = n.args[0]
+                fixed = g.call_function(strided.restride, (load(src), tuple(stride), offset))
+                env[n] = g.node_copy(n, lambda m, src=src, fixed=fixed: fixed if m is src else load(m))
+            else:
+                env[n] = g.node_copy(n, load)
             if n.op == "call_module":
                 attrs[n.target] = root.get_submodule(n.target)
             continue

@@ -40,22 +40,6 @@ DECOMPOSITIONS = get_decompositions([
 ])
 
 
-def _effects(gm):
-    """In-place aten ops (schemas that write an argument) run in PyTorch, ordered between
-    the reads before and after them. native_batch_norm's running-statistics update is not
-    declared in its schema; its converter performs it."""
-    order = {n: i for i, n in enumerate(gm.graph.nodes)}
-    impure, deps = {}, {}
-    for n in gm.graph.nodes:
-        t = n.target
-        if n.op != "call_function" or not isinstance(t, torch._ops.OpOverload) or not t._schema.is_mutable:
-            continue
-        impure[n] = f"in-place op {t} (it writes one of its arguments)"
-        for a in n.all_input_nodes:
-            graph.order_around_write(n, a, order, deps)
-    return impure, deps
-
-
 class _Graphs:
     """The compilers handed to AOTAutograd for one signature, and their reports."""
 
@@ -69,8 +53,9 @@ class _Graphs:
             if kind == "forward":
                 self._restore()  # undo what tracing the module's Python did to its buffers
             try:
-                impure, deps = _effects(gm)
+                impure, deps = graph.aten_effects(gm)
                 analysis = graph.Analysis(gm, "aten", graph.from_tensor_meta(gm), impure, deps)
+                analysis.storage_offsets = graph.storage_offsets(gm, example_inputs)
                 split, report = runtime.compile_graph(analysis, f"{kind} (AOTAutograd)", False,
                                                       self.engine.target, self.engine.options,
                                                       prefix=f"cinn_{kind}")
@@ -125,6 +110,7 @@ def compile_training(engine, signature, args, kwargs):
             # model's own error if the inputs are wrong)
             restore()
             entry.report.mode = "eager"
+            entry.report.capture = None
             entry.report.reason = f"AOTAutograd cannot capture it ({type(e).__name__}: {e})"
             entry.run = lambda a2, k2: engine.fn(*a2, **k2)
             return engine.fn(*a, **k)
@@ -140,6 +126,7 @@ def compile_training(engine, signature, args, kwargs):
         return out
 
     entry = _Entry(signature, "training", run)
+    entry.report.capture = "AOTAutograd"
     entry.report.graphs = graphs.reports  # filled as AOTAutograd compiles forward and backward
     return entry
 

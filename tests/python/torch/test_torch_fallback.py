@@ -33,6 +33,23 @@ def test_unsupported_op_between_two_regions():
     assert "2 region(s)" in text and "PyTorch runs node 'cumsum' (torch.cumsum)" in text
 
 
+def test_two_regions_merged_by_a_later_node():
+    """sigmoid and tanh each follow a PyTorch node, so they start separate regions; the
+    final add joins both into one (a merge that used to leave a stale region behind and
+    make the partition report a cycle)."""
+    def f(x):
+        a = torch.relu(x)
+        b = torch.sigmoid(torch.cumsum(a, 0))
+        c = torch.tanh(torch.cumsum(a * 2, 1))
+        return b + c
+
+    x = torch.randn(3, 4, generator=seeded())
+    got, report, _ = run_compiled(f, x, allow_fallback=True)
+    torch.testing.assert_close(got, f(x), rtol=1e-6, atol=1e-6)
+    assert [[t for _, t in r.nodes] for r in report.regions] == [
+        ["torch.relu", "operator.mul"], ["torch.sigmoid", "torch.tanh", "operator.add"]]
+
+
 def _branchy(x):
     if x.sum() > 0:  # data-dependent: torch.fx cannot trace it
         return x * 2

@@ -223,11 +223,17 @@ def test_bad_compile_arguments():
         cinn.torch.compile(cinn.torch.compile(Mlp()))
 
 
-def test_builtin_callables_run_eagerly_with_a_reason():
+def test_builtin_callables_are_captured_by_make_fx():
+    """torch.fx traces Python code only; a builtin is captured by make_fx, and the
+    report says why."""
     fast = cinn.torch.compile(torch.relu)
-    x = torch.randn(4)
-    assert torch.equal(fast(x), torch.relu(x))
-    assert "wrap it in a Python function" in fast.explain().signatures[0].reason
+    x = torch.randn(4, generator=seeded())
+    with torch.no_grad():
+        assert torch.equal(fast(x), torch.relu(x))
+    sig = fast.explain().signatures[0]
+    assert sig.mode == "inference" and sig.capture == "make_fx"
+    assert "torch.fx traces Python functions and nn.Modules, and relu is a builtin" in sig.notes[0]
+    assert [t for _, t in fast.explain().regions[0].nodes] == ["aten.relu.default"]
 
 
 def test_explain_before_any_call():
