@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best  # noqa: E402
+from schedules_bench import best, keep_freed_memory  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -39,6 +39,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
+    keep_freed_memory()
     threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
     torch.set_num_threads(threads)
     cinn.set_num_threads(threads)

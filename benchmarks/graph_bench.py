@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best  # noqa: E402
+from schedules_bench import best, keep_freed_memory  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -105,6 +105,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
+    keep_freed_memory()
     repeat = 3 if args.quick else 10
     threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
     torch.set_num_threads(threads)

@@ -18,7 +18,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best  # noqa: E402
+from schedules_bench import best, keep_freed_memory  # noqa: E402
 
 import cinn  # noqa: E402
 import cinn.onnx  # noqa: E402
@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--models", default="resnet18,resnet50,mobilenet_v2")
     args = ap.parse_args()
+    keep_freed_memory()
     torch.set_num_threads(cinn.num_threads())
     print(f"threads: {cinn.num_threads()}, batch {args.batch}, best of {args.repeat}")
     print("| model | compile s | cinn ms | torch ms | torch/cinn | max rel err |")

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best  # noqa: E402
+from schedules_bench import best, keep_freed_memory  # noqa: E402
 
 import cinn  # noqa: E402
 from cinn import models  # noqa: E402
@@ -154,6 +154,7 @@ if __name__ == "__main__":
     p.add_argument("--quick", action="store_true", help="small shapes")
     p.add_argument("--repeat", type=int, default=10)
     args = p.parse_args()
+    keep_freed_memory()
     torch.set_num_threads(cinn.num_threads())
     print(f"threads: {cinn.num_threads()} (cinn and torch); torch {torch.__version__}\n")
     print("| training step | shape | optimizer | kernels | compile s | cinn ms | torch ms | torch/cinn | loss rel err |")

@@ -80,6 +80,7 @@ std::unique_ptr<hlir::Graph> run_graph_passes(const hlir::Graph& g,
   pm.add("simplify", simplify);
   pm.add("cse", eliminate_common_subexpressions);
   if (options.fold_constants) {
+    pm.add("fold_conv_scales", fold_conv_scales);
     pm.add("fold_constants", [options](const hlir::Graph& x) {
       return fold_constants(x, [&](const hlir::Graph& c) { return evaluate_constants(c, options); });
     });

@@ -195,6 +195,85 @@ std::unique_ptr<Graph> simplify(const Graph& g) {
 
 namespace {
 
+// Whether a value is computed from constant ops only (no graph input reaches it).
+class ConstantValues {
+ public:
+  bool operator()(const Value* v) {
+    if (!v->producer) return false;
+    auto it = memo_.find(v);
+    if (it != memo_.end()) return it->second;
+    bool c = true;
+    for (const Value* in : v->producer->inputs) c = c && (*this)(in);
+    return memo_[v] = c;
+  }
+
+ private:
+  std::map<const Value*, bool> memo_;
+};
+
+// `s` with broadcast_to peeled off, if it varies along axis 1 of a rank-4 result only
+// (shape [], [k], [k, 1, 1] or [1, k, 1, 1] with k in {1, channels}): as [k, 1, 1, 1].
+Value* channel_scale(Builder& b, Value* s, int64_t channels) {
+  while (const Node* p = producer_of(s, "broadcast_to")) s = p->inputs[0];
+  std::vector<int64_t> shape = s->shape();
+  if (shape.size() > 4) return nullptr;
+  shape.insert(shape.begin(), 4 - shape.size(), 1);
+  if (shape[0] != 1 || shape[2] != 1 || shape[3] != 1) return nullptr;
+  if (shape[1] != 1 && shape[1] != channels) return nullptr;
+  return b.call1("reshape", {s}, {{"shape", std::vector<int64_t>{shape[1], 1, 1, 1}}});
+}
+
+}  // namespace
+
+std::unique_ptr<Graph> fold_conv_scales(const Graph& g) {
+  std::map<const Value*, int> uses;
+  for (const auto& n : g.nodes()) {
+    for (const Value* v : n->inputs) ++uses[v];
+  }
+  for (const Value* v : g.outputs()) ++uses[v];
+  ConstantValues constant;
+  return hlir::rewrite_graph(g, [&](Builder& b, const Node& n, const std::vector<Value*>& in)
+                                 -> std::optional<std::vector<Value*>> {
+    if (n.op_name() != "mul") return std::nullopt;
+    for (int side = 0; side < 2; ++side) {
+      const Value* old_x = n.inputs[side];
+      const Value* old_s = n.inputs[1 - side];
+      if (uses[old_x] != 1 || !constant(old_s)) continue;
+      // x = conv2d(...), or conv2d(...) +/- c with c constant.
+      const Node* conv = old_x->producer;
+      const Node* shift = nullptr;
+      if (conv && (conv->op_name() == "add" || conv->op_name() == "sub")) {
+        shift = conv;
+        const Value* a = shift->inputs[0];
+        conv = a->producer;
+        if (uses[a] != 1 || !constant(shift->inputs[1])) continue;
+      }
+      if (!conv || conv->op_name() != "conv2d" || !constant(conv->inputs[1])) continue;
+      Value* y = in[side];
+      Node* new_conv = shift ? y->producer->inputs[0]->producer : y->producer;
+      Value* w = new_conv->inputs[1];
+      if (w->dtype() != in[1 - side]->dtype()) continue;
+      Value* s = channel_scale(b, in[1 - side], w->shape()[0]);
+      if (!s) continue;
+      Value* out = b.call1("conv2d", {new_conv->inputs[0], b.call1("mul", {w, s})},
+                             new_conv->attrs);
+      if (shift) {
+        // c * s from the operands before broadcasting, so the literal stays small.
+        Value* c = y->producer->inputs[1];
+        Value* t = in[1 - side];
+        while (const Node* p = producer_of(c, "broadcast_to")) c = p->inputs[0];
+        while (const Node* p = producer_of(t, "broadcast_to")) t = p->inputs[0];
+        out = b.call1(shift->op_name(), {out, b.call1("mul", {c, t})});
+      }
+      if (!(out->type == n.outputs[0]->type)) continue;  // broadcasting made another shape
+      return std::vector<Value*>{out};
+    }
+    return std::nullopt;
+  });
+}
+
+namespace {
+
 // The element of a literal as a double, if that conversion is exact for its dtype.
 std::optional<double> element_as_double(const ConstData& d, size_t k) {
   std::optional<double> out;

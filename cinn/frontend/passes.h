@@ -36,6 +36,15 @@ std::unique_ptr<hlir::Graph> eliminate_common_subexpressions(const hlir::Graph& 
 // A rule only fires when the result keeps the node's exact type.
 std::unique_ptr<hlir::Graph> simplify(const hlir::Graph& g);
 
+// Folds per-output-channel scales computed from constants into the weights of the
+// convolution they scale (inference batch norm after a convolution, with frozen weights):
+//   conv2d(x, w) * s              -> conv2d(x, w * s[k])
+//   (conv2d(x, w) + c) * s        -> conv2d(x, w * s[k]) + c * s     (also with -)
+// when w and s are compile-time constants (computed from constant ops only), s varies
+// along the output channels only, and the convolution's (and the add's) result has no other
+// reader. fold_constants then computes w * s once; the kernel loses its epilogue multiply.
+std::unique_ptr<hlir::Graph> fold_conv_scales(const hlir::Graph& g);
+
 // Evaluates a graph without inputs, returning its outputs' values (compile() passes one that
 // compiles and runs the graph with this compiler).
 using ConstantEvaluator =

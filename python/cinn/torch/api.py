@@ -81,9 +81,19 @@ class Engine:
     # ---- calls ---------------------------------------------------------------------------
 
     def _state(self):
+        # Every submodule's training flag, walked over `_modules` directly: Module.modules()
+        # builds a qualified name per submodule, 0.6 ms per call for MobileNetV2's 213.
         if self.module is None:
             return ()
-        return tuple(m.training for m in self.module.modules())
+        flags, stack, seen = [], [self.module], set()
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            flags.append(m.training)
+            stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+        return tuple(flags)
 
     def _needs_grad(self, args, kwargs):
         if not torch.is_grad_enabled():

@@ -9,6 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
+import torch
 
 import cinn
 
@@ -112,6 +113,33 @@ def test_constant_folding_tensor(rng, n):
     ref = x + np.exp(np.where(np.tril(np.ones((n, n))) > 0, 0.0, -1.0)).astype("float32")
     np.testing.assert_allclose(exe(x=x)[0], ref, rtol=1e-6)
     assert exe.input_names == ["x"]
+
+
+@pytest.mark.parametrize("groups", [1, 4])
+def test_conv_scale_folds_into_constant_weights(rng, groups):
+    """Inference batch norm after a convolution with frozen weights: (conv(x, w) - m) * s + b
+    with w, m, s, b constants becomes conv(x, w * s) + (b - m * s): the kernel has no
+    multiply left, and the result matches within float32 rounding."""
+    x = rng.standard_normal((2, 8, 9, 9)).astype("float32")
+    w = rng.standard_normal((12, 8 // groups, 3, 3)).astype("float32")
+    m, s, bias = (rng.standard_normal((1, 12, 1, 1)).astype("float32") for _ in range(3))
+
+    def build(b, x):
+        c = lambda a: b.call("constant", [], value=a)[0]  # noqa: E731
+        y = b.conv2d(x, c(w), padding=[1, 1], groups=groups)
+        return b.relu(b.add(b.mul(b.sub(y, c(m)), c(s)), c(bias)))
+    exe = compile_one(build, {"x": [2, 8, 9, 9]})
+    assert "mul" not in ops_of(exe), exe.primitive_graph
+    ref = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1,
+                                     groups=groups).numpy()
+    np.testing.assert_allclose(exe(x=x)[0], np.maximum((ref - m) * s + bias, 0), rtol=1e-4,
+                               atol=1e-4)
+    # Weights that are inputs (training, freeze=False) keep the multiply.
+    b = cinn.NetBuilder("t")
+    xv, wv, sv = b.input([2, 8, 9, 9], "float32", "x"), b.input(list(w.shape), "float32", "w"), \
+        b.input([1, 12, 1, 1], "float32", "s")
+    exe = cinn.compile(b.build([b.mul(b.conv2d(xv, wv, groups=groups), sv)]), cache=False)
+    assert "mul" in ops_of(exe)
 
 
 def test_horizontal_fusion(rng):
