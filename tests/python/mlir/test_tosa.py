@@ -225,6 +225,19 @@ def test_arith_and_tensor_ops(rng):
     close(c, -x[:, 2, 1:4:2])
 
 
+def test_more_arith_and_tensor_ops(rng):
+    x, y = f32(rng, 2, 3), f32(rng, 2, 3, lo=0.5, hi=2.0)
+    a, b = run("shape.mlir", "arith_more", x, y)
+    want = np.minimum((x + y) / y, x)
+    close(a, want)
+    close(b, np.concatenate([want, y]))
+    xi = i32(rng, 5, 7)
+    yi = i32(rng, 5, 7, lo=1, hi=6) * rng.choice([-1, 1], (5, 7)).astype("int32")
+    (q,) = run("shape.mlir", "arith_int", xi, yi)
+    n = (xi + yi) * yi - xi
+    close(q, (np.abs(n) // np.abs(yi) * np.sign(n) * np.sign(yi)).astype("int32"))
+
+
 # ---- nn.mlir -------------------------------------------------------------------------
 def nchw(x):
     return t(x).permute(0, 3, 1, 2)
@@ -338,6 +351,14 @@ def test_supported_ops_lists_the_mapping():
                "tosa.transpose", "tosa.slice", "tosa.concat", "tosa.pad", "tosa.reduce_sum",
                "tosa.cast", "tosa.const"]:
         assert op in ops
+
+
+def test_every_mapped_op_is_in_a_test_input():
+    """Each op of supported_ops() appears in one of the MLIR files these tests run."""
+    text = "".join(open(os.path.join(INPUTS, f)).read() for f in os.listdir(INPUTS))
+    missing = [op for op in cinn.mlir.supported_ops()
+               if f"{op} " not in text and f'"{op}"' not in text]
+    assert not missing, missing
 
 
 def test_inputs_are_named_in_order_and_text_imports_too(rng):

@@ -84,4 +84,20 @@ module {
     %7 = arith.negf %6 : tensor<2x2xf32>
     return %3, %5, %7 : tensor<6x4xf32>, tensor<2x1x2x2xf32>, tensor<2x2xf32>
   }
+  func.func @arith_more(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<4x3xf32>) {
+    %0 = arith.addf %x, %y : tensor<2x3xf32>
+    %1 = arith.divf %0, %y : tensor<2x3xf32>
+    %2 = arith.minimumf %1, %x : tensor<2x3xf32>
+    %3 = tensor.cast %2 : tensor<2x3xf32> to tensor<2x3xf32>
+    %4 = tensor.concat dim(0) %3, %y : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+    return %3, %4 : tensor<2x3xf32>, tensor<4x3xf32>
+  }
+  // Integer arith; divsi rounds toward zero.
+  func.func @arith_int(%x: tensor<5x7xi32>, %y: tensor<5x7xi32>) -> tensor<5x7xi32> {
+    %0 = arith.addi %x, %y : tensor<5x7xi32>
+    %1 = arith.muli %0, %y : tensor<5x7xi32>
+    %2 = arith.subi %1, %x : tensor<5x7xi32>
+    %3 = arith.divsi %2, %y : tensor<5x7xi32>
+    return %3 : tensor<5x7xi32>
+  }
 }
