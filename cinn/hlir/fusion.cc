@@ -101,6 +101,44 @@ class Fuser {
     }
   }
 
+  // Recomputation across kernels: a value made by cheap elementwise/broadcast ops and read
+  // by other groups is computed again inside each of them (its producing chain is copied
+  // into their node lists) instead of being written to memory by its own group and read
+  // back, when every reading group can take the chain (the same rules as a merge into it)
+  // and the chain reads at most one value as large as the result, which its group does not
+  // have to write just for this. The typical case is training: the normalized activations
+  // and relu masks that backward kernels read are recomputed from the convolution result
+  // and the per-channel statistics.
+  void recompute() {
+    constexpr size_t kMaxChain = 16;
+    for (const auto& node : g_.nodes()) {
+      Node* p = node.get();
+      if (!is_cheap(p) || p->inputs.empty()) continue;
+      int home = find(p->id);
+      for (Value* v : p->outputs) {
+        if (g_.is_output(v)) continue;
+        std::vector<int> readers;
+        for (Node* u : users(v)) {
+          int h = find(u->id);
+          if (h != home && std::find(readers.begin(), readers.end(), h) == readers.end()) readers.push_back(h);
+        }
+        if (readers.empty()) continue;
+        std::vector<Node*> chain;
+        if (!collect_chain(p, home, kMaxChain, &chain)) continue;
+        if (!cheap_anchors(chain, home, num_elements(v->shape()))) continue;
+        bool all = true;
+        for (int h : readers) all = all && can_absorb(h, chain, v);
+        if (!all) continue;
+        for (int h : readers) {
+          auto& extra = recomputed_[h];
+          for (Node* n : chain) {
+            if (std::find(extra.begin(), extra.end(), n) == extra.end()) extra.push_back(n);
+          }
+        }
+      }
+    }
+  }
+
   std::vector<FusionGroup> groups() {
     std::map<int, FusionGroup> by_root;
     std::vector<int> first_seen;
@@ -108,6 +146,23 @@ class Fuser {
       int r = find(n->id);
       if (!by_root.count(r)) first_seen.push_back(r);
       by_root[r].nodes.push_back(n.get());
+    }
+    // Recomputed nodes join the groups that read them, in graph order.
+    std::map<const Node*, size_t> position;
+    for (const auto& n : g_.nodes()) position[n.get()] = position.size();
+    std::map<int, std::set<const Node*>> members_of;
+    for (auto& [r, fg] : by_root) {
+      auto it = recomputed_.find(r);
+      if (it != recomputed_.end()) {
+        fg.nodes.insert(fg.nodes.end(), it->second.begin(), it->second.end());
+        std::sort(fg.nodes.begin(), fg.nodes.end(),
+                  [&](const Node* a, const Node* b) { return position[a] < position[b]; });
+      }
+      members_of[r] = std::set<const Node*>(fg.nodes.begin(), fg.nodes.end());
+    }
+    std::map<const Node*, std::vector<int>> groups_of;  // the groups that run each node
+    for (const auto& [r, nodes] : members_of) {
+      for (const Node* n : nodes) groups_of[n].push_back(r);
     }
     // Launch order: every group after the groups it reads from. A group's first node can
     // precede a node of a group it depends on (conv2d, then the bias broadcast its epilogue
@@ -123,7 +178,9 @@ class Fuser {
       placing.insert(r);
       for (Node* n : by_root[r].nodes) {
         for (Value* v : n->inputs) {
-          if (v->producer && find(v->producer->id) != r) place(find(v->producer->id));
+          if (v->producer && find(v->producer->id) != r && !members_of[r].count(v->producer)) {
+            place(find(v->producer->id));
+          }
         }
       }
       placing.erase(r);
@@ -134,26 +191,34 @@ class Fuser {
     std::vector<FusionGroup> out;
     for (int r : order) {
       FusionGroup fg = by_root[r];
-      fg.id = static_cast<int>(out.size());
       fg.kind = info_[r].kind;
-      std::set<const Node*> members(fg.nodes.begin(), fg.nodes.end());
+      const std::set<const Node*>& members = members_of[r];
       std::set<const Value*> seen;
       for (Node* n : fg.nodes) {
         for (Value* v : n->inputs) {
           if ((!v->producer || !members.count(v->producer)) && seen.insert(v).second) fg.inputs.push_back(v);
         }
       }
+      // A group writes the values of its own nodes that a group without the producer reads.
       for (Node* n : fg.nodes) {
+        if (find(n->id) != r) continue;  // recomputed here: its own group decides
         for (Value* v : n->outputs) {
           bool outside = g_.is_output(v);
-          for (Node* u : users(v)) outside = outside || !members.count(u);
+          // Every group that runs a reader (its own, or one recomputing it) and not n.
+          for (Node* u : users(v)) {
+            for (int x : groups_of[u]) outside = outside || (x != r && !members_of[x].count(n));
+          }
           if (outside) fg.outputs.push_back(v);
         }
       }
+      // Every reader recomputes what this group made: nothing left to run.
+      if (fg.outputs.empty() && recomputed_by_others(fg)) continue;
+      fg.id = static_cast<int>(out.size());
       std::ostringstream name;
       name << "fn" << fg.id;
       std::set<std::string> ops;
       for (Node* n : fg.nodes) {
+        if (find(n->id) != r) continue;
         if (n->op->op_pattern >= OpPattern::kReduction || ops.size() < 3) {
           if (ops.insert(n->op_name()).second) name << "_" << n->op_name();
         }
@@ -294,6 +359,85 @@ class Fuser {
     return found;
   }
 
+  // Whether some node of the group is recomputed by another group.
+  bool recomputed_by_others(const FusionGroup& fg) const {
+    for (const auto& [h, nodes] : recomputed_) {
+      for (const Node* n : nodes) {
+        if (std::find(fg.nodes.begin(), fg.nodes.end(), n) != fg.nodes.end()) return true;
+      }
+    }
+    return false;
+  }
+
+  static bool is_cheap(const Node* n) {
+    return pattern_of(*n) <= OpPattern::kBroadcast;
+  }
+
+  // The cheap nodes of group `home` that compute `p`'s results from values made elsewhere
+  // (or by costly nodes of the group), `p` last; false if more than `limit`.
+  bool collect_chain(Node* p, int home, size_t limit, std::vector<Node*>* chain) {
+    std::set<const Node*> seen;
+    std::function<bool(Node*)> visit = [&](Node* n) {
+      if (!seen.insert(n).second) return true;
+      for (Value* v : n->inputs) {
+        Node* q = v->producer;
+        if (q && find(q->id) == home && is_cheap(q) && !visit(q)) return false;
+      }
+      chain->push_back(n);
+      return chain->size() <= limit;
+    };
+    return visit(p);
+  }
+
+  // Whether the chain's inputs cost less than the value it replaces: at most one as large
+  // as an eighth of it, and none that group `home` would write only for the chain.
+  bool cheap_anchors(const std::vector<Node*>& chain, int home, int64_t elements) {
+    std::set<const Node*> in_chain(chain.begin(), chain.end());
+    std::set<const Value*> anchors;
+    for (Node* n : chain) {
+      for (Value* v : n->inputs) {
+        if (!v->producer || !in_chain.count(v->producer)) anchors.insert(v);
+      }
+    }
+    int large = 0;
+    for (const Value* a : anchors) {
+      if (num_elements(a->shape()) * 8 <= elements) continue;
+      ++large;
+      if (a->producer && find(a->producer->id) == home && !g_.is_output(a)) {
+        bool written = false;
+        for (Node* u : users(a)) written = written || find(u->id) != home;
+        if (!written) return false;
+      }
+    }
+    return large <= 1;
+  }
+
+  // Whether group h can compute the chain making `v` (the rules of a merge into h).
+  bool can_absorb(int h, const std::vector<Node*>& chain, const Value* v) {
+    const GroupInfo& C = info_[h];
+    if (C.kind == OpPattern::kOpaque) return false;
+    if (is_light(C.kind)) return true;
+    auto all_outputs = [&](auto pred) {
+      for (Node* n : chain) {
+        for (Value* o : n->outputs) {
+          if (!pred(o->shape())) return false;
+        }
+      }
+      return true;
+    };
+    if (C.kind == OpPattern::kReduction) {
+      return all_outputs([&](const Shape& s) { return fits_reduction(C, s); });
+    }
+    if (C.kind == OpPattern::kOutFusible) {
+      for (Node* u : users(v)) {
+        if (find(u->id) == h && u->op->op_pattern == OpPattern::kOutFusible) return false;
+      }
+      int64_t limit = num_elements(C.master_out);
+      return all_outputs([&](const Shape& s) { return num_elements(s) <= limit; });
+    }
+    return false;
+  }
+
   void merge(int p, int c) {
     GroupInfo& P = info_[p];
     GroupInfo& C = info_[c];
@@ -319,6 +463,7 @@ class Fuser {
   std::map<const Value*, std::vector<Node*>> users_;  // consumers of each value, in order
   std::map<int, int> parent_;
   std::map<int, GroupInfo> info_;
+  std::map<int, std::vector<Node*>> recomputed_;  // group -> nodes of other groups it recomputes
 };
 
 }  // namespace
@@ -328,6 +473,7 @@ std::vector<FusionGroup> fuse_ops(const Graph& g, bool enable) {
   if (enable) {
     f.run();
     f.run_horizontal();
+    f.recompute();
   }
   return f.groups();
 }

@@ -156,6 +156,32 @@ def test_horizontal_fusion(rng):
     np.testing.assert_array_equal(m, x.max(1))
 
 
+def test_cheap_values_read_by_other_kernels_are_recomputed(rng):
+    """exp(x) feeds a row sum and a column max (two reduction kernels): the second kernel
+    computes exp(x) again instead of reading it from memory, so no kernel writes it. A value
+    that feeds a matmul's operand is still written (the matmul reads it repeatedly)."""
+    x = rng.standard_normal((32, 48)).astype("float32")
+    w = rng.standard_normal((48, 16)).astype("float32")
+
+    def build(b, x, w):
+        e = b.exp(x)
+        return (b.reduce(e, "sum", [1]), b.reduce(e, "max", [0]), b.matmul(b.tanh(x), w))
+    exe = compile_one(build, {"x": [32, 48], "w": [48, 16]})
+    groups = exe.fusion_groups
+    written = [o for g in groups for o in g["outputs"]]
+    exp_groups = [g for g in groups if "exp" in g["ops"]]
+    assert len(exp_groups) == 2, groups
+    assert not any(o in g2["inputs"] for g in exp_groups for g2 in groups for o in g["outputs"]
+                   if g is not g2 and "reduce" in g2["ops"]), groups
+    assert len(written) == len(set(written))
+    tanh_group = next(g for g in groups if "tanh" in g["ops"])
+    assert "matmul" not in tanh_group["ops"] and tanh_group["outputs"], groups
+    s, m, y = exe(x=x, w=w)
+    np.testing.assert_allclose(s, np.exp(x).sum(1), rtol=1e-5)
+    np.testing.assert_allclose(m, np.exp(x).max(0), rtol=1e-6)
+    np.testing.assert_allclose(y, np.tanh(x) @ w, rtol=1e-4, atol=1e-4)
+
+
 def test_inplace_elementwise_memory(rng):
     """Unfused, a chain of 4 elementwise kernels needs one intermediate buffer: each kernel
     writes over the input it consumes last."""
