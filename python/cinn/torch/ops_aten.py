@@ -226,27 +226,27 @@ def _reshape_alias(ctx, x, size, stride):
     return strided.as_strided(ctx, x, x_stride, emit.ints(size), emit.ints(stride), 0)
 
 
+def _strided_base(ctx, op, storage_offset):
+    """The input's strides and the view's first element relative to the input's (the
+    storage offset given minus the input's own)."""
+    _, x_stride, offset = _layout(ctx, ctx.node.args[0])
+    if storage_offset is None:
+        return x_stride, 0
+    if offset is None:
+        raise ctx.unsupported(f"{op} with storage offset {storage_offset} of a view whose own "
+                              "storage offset is not known")
+    return x_stride, int(storage_offset) - offset
+
+
 @aten(A.as_strided)
 def _as_strided(ctx, x, size, stride, storage_offset=None):
-    _, x_stride, offset = _layout(ctx, ctx.node.args[0])
-    base = 0
-    if storage_offset is not None:
-        if offset is None:
-            raise ctx.unsupported(f"as_strided with storage offset {storage_offset} of a view whose "
-                                  "own storage offset is not known")
-        base = int(storage_offset) - offset
+    x_stride, base = _strided_base(ctx, "as_strided", storage_offset)
     return strided.as_strided(ctx, x, x_stride, emit.ints(size), emit.ints(stride), base)
 
 
 @aten(A.as_strided_scatter)
 def _as_strided_scatter(ctx, x, src, size, stride, storage_offset=None):
-    _, x_stride, offset = _layout(ctx, ctx.node.args[0])
-    base = 0
-    if storage_offset is not None:
-        if offset is None:
-            raise ctx.unsupported(f"as_strided_scatter with storage offset {storage_offset} into a "
-                                  "view whose own storage offset is not known")
-        base = int(storage_offset) - offset
+    x_stride, base = _strided_base(ctx, "as_strided_scatter", storage_offset)
     return strided.as_strided_scatter(ctx, x, src, x_stride, emit.ints(size), emit.ints(stride), base)
 
 
