@@ -68,6 +68,34 @@ func.func @f(%x: tensor<1x10x9x4xf32>, %w: tensor<5x3x2x4xf32>, %b: tensor<5xf32
 func.func @f(%x: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
   return %x : tensor<4xcomplex<f32>>
 }""", r"argument 0 of function 'f' has element type complex<f32>"),
+    # Operands the ops reject, named with the TOSA op.
+    "bad_perm": (cinn.ShapeError, """
+func.func @f(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  %p = "tosa.const"() {value = dense<[1, 5]> : tensor<2xi32>} : () -> tensor<2xi32>
+  %0 = tosa.transpose %x, %p : (tensor<2x3xf32>, tensor<2xi32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}""", r"op 'tosa.transpose' at <string>:4:8: op 'transpose': axis 5 is out of range for rank 2"),
+    "slice_out_of_range": (cinn.ShapeError, """
+func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = tosa.slice %x {start = array<i64: 1, 1>, size = array<i64: 2, 3>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}""", r"op 'tosa.slice' at <string>:3:8: result 0 is declared tensor<2x3xf32> but its operands give"),
+    "pad_shape": (cinn.ShapeError, """
+func.func @f(%x: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  %p = "tosa.const"() {value = dense<[1, 1]> : tensor<2xi64>} : () -> tensor<2xi64>
+  %0 = tosa.pad %x, %p : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}""", r"op 'tosa.pad' at <string>:4:8: op 'pad': pads must have 2 entries per axis"),
+    "call": (cinn.UnsupportedOpError, """
+func.func private @g(tensor<2xf32>) -> tensor<2xf32>
+func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
+  %0 = func.call @g(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}""", r"op 'func.call' at <string>:4:8: no mapping"),
+    "returns_nothing": (cinn.Error, """
+func.func @f(%x: tensor<2xf32>) {
+  return
+}""", r"function 'f' returns nothing"),
     # Which function.
     "no_function": (cinn.Error, "module {}", r"defines 0 functions \(\); name the one"),
     "control_flow": (cinn.UnsupportedOpError, """
