@@ -211,10 +211,16 @@ class ConstantValues {
   std::map<const Value*, bool> memo_;
 };
 
-// `s` with broadcast_to peeled off, if it varies along axis 1 of a rank-4 result only
-// (shape [], [k], [k, 1, 1] or [1, k, 1, 1] with k in {1, channels}): as [k, 1, 1, 1].
+// `v` before the broadcast_to nodes that made it.
+Value* unbroadcast(Value* v) {
+  while (const Node* p = producer_of(v, "broadcast_to")) v = p->inputs[0];
+  return v;
+}
+
+// `s` before broadcasting, if it varies along axis 1 of a rank-4 result only (shape [],
+// [k], [k, 1, 1] or [1, k, 1, 1] with k in {1, channels}): as [k, 1, 1, 1].
 Value* channel_scale(Builder& b, Value* s, int64_t channels) {
-  while (const Node* p = producer_of(s, "broadcast_to")) s = p->inputs[0];
+  s = unbroadcast(s);
   std::vector<int64_t> shape = s->shape();
   if (shape.size() > 4) return nullptr;
   shape.insert(shape.begin(), 4 - shape.size(), 1);
@@ -259,11 +265,8 @@ std::unique_ptr<Graph> fold_conv_scales(const Graph& g) {
                              new_conv->attrs);
       if (shift) {
         // c * s from the operands before broadcasting, so the literal stays small.
-        Value* c = y->producer->inputs[1];
-        Value* t = in[1 - side];
-        while (const Node* p = producer_of(c, "broadcast_to")) c = p->inputs[0];
-        while (const Node* p = producer_of(t, "broadcast_to")) t = p->inputs[0];
-        out = b.call1(shift->op_name(), {out, b.call1("mul", {c, t})});
+        Value* c = unbroadcast(y->producer->inputs[1]);
+        out = b.call1(shift->op_name(), {out, b.call1("mul", {c, unbroadcast(in[1 - side])})});
       }
       if (!(out->type == n.outputs[0]->type)) continue;  // broadcasting made another shape
       return std::vector<Value*>{out};

@@ -212,7 +212,9 @@ class Fuser {
         }
       }
       // Every reader recomputes what this group made: nothing left to run.
-      if (fg.outputs.empty() && recomputed_by_others(fg)) continue;
+      bool recomputed = std::any_of(fg.nodes.begin(), fg.nodes.end(),
+                                    [&](const Node* n) { return groups_of[n].size() > 1; });
+      if (fg.outputs.empty() && recomputed) continue;
       fg.id = static_cast<int>(out.size());
       std::ostringstream name;
       name << "fn" << fg.id;
@@ -357,16 +359,6 @@ class Fuser {
       visit_successors(g);
     }
     return found;
-  }
-
-  // Whether some node of the group is recomputed by another group.
-  bool recomputed_by_others(const FusionGroup& fg) const {
-    for (const auto& [h, nodes] : recomputed_) {
-      for (const Node* n : nodes) {
-        if (std::find(fg.nodes.begin(), fg.nodes.end(), n) != fg.nodes.end()) return true;
-      }
-    }
-    return false;
   }
 
   static bool is_cheap(const Node* n) {

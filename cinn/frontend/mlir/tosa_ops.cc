@@ -16,6 +16,12 @@ namespace {
 using Ints = std::vector<int64_t>;
 using Values = std::vector<Value*>;
 
+Values operands(const Context& c) {
+  Values xs;
+  for (unsigned i = 0; i < c.op->getNumOperands(); ++i) xs.push_back(c.operand(i));
+  return xs;
+}
+
 Converter unary(const std::string& op) {
   return [op](Context& c) { return Values{c.b.call1(op, {c.operand(0)})}; };
 }
@@ -310,11 +316,7 @@ std::map<std::string, Converter> make_table() {
     }
     return Values{c.b.slice(c.operand(0), axes, start, ends)};
   };
-  t["tosa.concat"] = [](Context& c) {
-    Values xs;
-    for (unsigned i = 0; i < c.op->getNumOperands(); ++i) xs.push_back(c.operand(i));
-    return Values{c.b.concat(xs, c.integer("axis"))};
-  };
+  t["tosa.concat"] = [](Context& c) { return Values{c.b.concat(operands(c), c.integer("axis"))}; };
   // padding is an [rank, 2] constant of (before, after) pairs: CINN's `pads` order.
   t["tosa.pad"] = [](Context& c) {
     no_quantization(c);
@@ -415,11 +417,7 @@ std::map<std::string, Converter> make_table() {
     Value* s = c.b.slice(c.operand(0), axes, offsets, ends, strides);
     return Values{c.b.reshape(s, c.result_shape())};  // rank-reducing slices drop axes
   };
-  t["tensor.concat"] = [](Context& c) {
-    Values xs;
-    for (unsigned i = 0; i < c.op->getNumOperands(); ++i) xs.push_back(c.operand(i));
-    return Values{c.b.concat(xs, c.integer("dim"))};
-  };
+  t["tensor.concat"] = [](Context& c) { return Values{c.b.concat(operands(c), c.integer("dim"))}; };
   return t;
 }
 

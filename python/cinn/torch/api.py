@@ -42,14 +42,7 @@ def _readable(args, kwargs):
 
 
 def _tensors(v):
-    if isinstance(v, torch.Tensor):
-        yield v
-    elif isinstance(v, (list, tuple)):
-        for x in v:
-            yield from _tensors(x)
-    elif isinstance(v, dict):
-        for x in v.values():
-            yield from _tensors(x)
+    return (x for x in graph.leaves(v) if isinstance(x, torch.Tensor))
 
 
 class _Entry:

@@ -108,6 +108,18 @@ class Results(tuple):
         return self
 
 
+def leaves(v):
+    """The leaves of nested lists, tuples and dicts (dict values), in order."""
+    if isinstance(v, (list, tuple)):
+        for x in v:
+            yield from leaves(x)
+    elif isinstance(v, dict):
+        for x in v.values():
+            yield from leaves(x)
+    else:
+        yield v
+
+
 def describe_value(v):
     if isinstance(v, torch.Tensor):
         return TensorMeta.of(v)

@@ -116,7 +116,7 @@ def compile_training(engine, signature, args, kwargs):
             return engine.fn(*a, **k)
         if not state["traced"]:
             state["traced"] = True
-            tensors = list(_flat((a, k)))
+            tensors = list(graph.leaves((a, k)))
             if module is not None:
                 tensors += list(module.parameters()) + list(module.buffers())
             _forget_tracing(tensors)
@@ -164,7 +164,7 @@ def capture_training(engine, args, kwargs):
     with torch.random.fork_rng(devices=[]):
         try:
             out = engine(*copy(args), **copy(kwargs))
-            outs = [o for o in _flat(out) if isinstance(o, torch.Tensor) and o.requires_grad]
+            outs = [o for o in graph.leaves(out) if isinstance(o, torch.Tensor) and o.requires_grad]
             if outs:
                 torch.autograd.backward(outs, [torch.ones_like(o) for o in outs])
         finally:
@@ -175,14 +175,3 @@ def capture_training(engine, args, kwargs):
                     for k, b in module.named_buffers():
                         if k in buffers:
                             b.copy_(buffers[k])
-
-
-def _flat(v):
-    if isinstance(v, (list, tuple)):
-        for x in v:
-            yield from _flat(x)
-    elif isinstance(v, dict):
-        for x in v.values():
-            yield from _flat(x)
-    else:
-        yield v
