@@ -15,8 +15,9 @@ namespace cinn::backends {
 struct X86TileParams {
   // matmul: register tile of mr rows (unrolled) by nr columns (vectorized), k blocked by kc.
   int64_t matmul_mr = 0, matmul_nr = 0, matmul_kc = 0;
-  // conv2d: output-row vector width (divides the output width) by conv_fr output channels.
-  int64_t conv_xv = 0, conv_fr = 0;
+  // conv2d: output-row vector width (divides the output width) by conv_fr output channels
+  // by conv_yr output rows.
+  int64_t conv_xv = 0, conv_fr = 0, conv_yr = 0;
 };
 
 // Schedules `sch` in place:
@@ -27,7 +28,8 @@ struct X86TileParams {
 //  - matmul-like blocks (kOutFusible) get register tiling: i by 8, j by two vectors
 //    (vectorized), k by 256, the j tiles parallel;
 //  - conv2d blocks: an output-row vector (the widest divisor of the output width up to one
-//    vector) by 8 output channels (4 beyond one register), accumulated over the window;
+//    vector) by 8 output channels by 2 rows (see schedule_conv for the other shapes),
+//    accumulated over the window;
 //  - every other nest: its outermost loop parallel, innermost loop vectorized;
 //  - reductions: row strategy (vector partial sums by split + rfactor) or column strategy
 //    (reduce loops outside a tile of output vectors), see docs/graph_compiler.md.

@@ -24,7 +24,8 @@ class X86Backend final : public Backend {
                 {"matmul_nr", {lanes, 2 * lanes, 3 * lanes}, "matmul register tile columns (vectorized)"},
                 {"matmul_kc", {64, 128, 256, 512}, "matmul reduction block"},
                 {"conv_xv", {4, 8, lanes}, "conv2d output-row vector width"},
-                {"conv_fr", {4, 8, 16}, "conv2d output channels per register tile"}};
+                {"conv_fr", {4, 8, 16}, "conv2d output channels per register tile"},
+                {"conv_yr", {1, 2, 4, 7}, "conv2d output rows per register tile"}};
       default: return {};
     }
   }

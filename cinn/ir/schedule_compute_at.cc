@@ -281,6 +281,37 @@ void IRSchedule::reverse_compute_at(BlockRV block, LoopRV loop) {
     for (const BlockSite& w : inside) {
       for (const auto& idx : accesses_of(w, buf, true)) u.add(idx, loops_inside(w, target), w.loops());
     }
+    // The region is a bound on what one iteration writes; the consumer reads all of it, so
+    // it must be exactly what is written (a larger box would read values the loop has not
+    // produced yet): its size must be the number of points the producer's loops inside
+    // the target enumerate (their spatial bindings are one-to-one). A run of a fused and
+    // split loop (positions y*W + x in steps of 32) is not a box of y and x.
+    int64_t box = 1;
+    for (size_t k = 0; k < buf.shape().size() && box > 0; ++k) {
+      DimRegion d = u.dim(k);
+      const int64_t* e = d.whole() ? as_const_int(buf.shape()[k]) : &d.extent;
+      box = e ? box * *e : -1;
+    }
+    for (const BlockSite& w : inside) {
+      int64_t points = 1;
+      for (const For* f : loops_inside(w, target)) {
+        bool spatial = false;
+        for (size_t i = 0; i < w.block->iter_vars.size(); ++i) {
+          spatial = spatial || (!w.block->iter_vars[i].is_reduce() &&
+                                uses_any_var(w.realize->iter_values[i], {f->loop_var}));
+        }
+        const int64_t* e = as_const_int(f->extent);
+        if (spatial) points = e && points >= 0 ? points * *e : -1;
+      }
+      if (points < 0 || box != points) {
+        CINN_THROW(ScheduleError) << kP << ": one iteration of " << loop_desc(target) << " has block '"
+                                  << w.block->name << "' write "
+                                  << (points < 0 ? std::string("a region of unknown size")
+                                                 : std::to_string(points) + " elements")
+                                  << " of '" << buf.name() << "', not a box (its bound has " << box
+                                  << "): block '" << c->name << "' would read values not computed yet";
+      }
+    }
     // Each read of the buffer must be at iter_vars of the consumer, which then run over the
     // written region.
     post_order_visit(c->body, [&](const IRNode* n) {

@@ -119,6 +119,16 @@ void CodeGenLLVM::add_function(const LoweredFunc& f) {
   alias_md_.clear();
   streaming_ = streaming_buffers(f);
   emitted_streaming_ = false;
+  accumulated_.clear();
+  post_order_visit(f.body(), [&](const IRNode* n) {
+    if (n->kind() != NodeKind::kStore) return;
+    const auto* st = static_cast<const Store*>(n);
+    post_order_visit(st->value, [&](const IRNode* m) {
+      if (m->kind() == NodeKind::kLoad && static_cast<const Load*>(m)->buffer.same_as(st->buffer)) {
+        accumulated_.insert(st->buffer.get());
+      }
+    });
+  });
 
   // One alias scope per buffer the function reads or writes.
   std::vector<const BufferNode*> accessed;
@@ -462,6 +472,38 @@ llvm::Value* CodeGenLLVM::address(const Buffer& b, const Expr& index, bool* cont
   return nullptr;
 }
 
+// A contiguous vector access of `t` whose lane count is not a power of two (14: a row of 28
+// split in halves) is emitted as a masked access of the next power of two where the target
+// has masked vector loads and stores (AVX-512: one instruction; AVX: vmaskmov for 32- and
+// 64-bit lanes); LLVM would otherwise split it into power-of-two pieces and shuffle them
+// together (a 14-lane load as 8 + 4 + 2 lanes and two inserts). Not for accumulators (a
+// buffer stored with a value read from itself): LLVM keeps a plain load/store pair of an
+// accumulator in a register across a loop, not a masked one. Returns the padded lane
+// count, or 0 for a plain access.
+int CodeGenLLVM::masked_lanes(Type t) const {
+  int lanes = t.lanes();
+  if (lanes <= 2 || (lanes & (lanes - 1)) == 0 || t.is_bool()) return 0;
+  int padded = 1;
+  while (padded < lanes) padded *= 2;
+  bool wide = t.bytes() / lanes == 4 || t.bytes() / lanes == 8;
+  bool masked = target_.has_feature("avx512f") || (wide && target_.has_feature("avx"));
+  if (!masked || !(wide || target_.has_feature("avx512bw"))) return 0;
+  return padded * (t.bytes() / lanes) * 8 <= target_.vector_bits ? padded : 0;
+}
+
+// The mask <1 x lanes, 0 x (padded - lanes)> and the shuffle indices between the two widths.
+static llvm::Value* prefix_mask(llvm::IRBuilder<>& b, int lanes, int padded) {
+  std::vector<llvm::Constant*> bits;
+  for (int i = 0; i < padded; ++i) bits.push_back(b.getInt1(i < lanes));
+  return llvm::ConstantVector::get(bits);
+}
+
+static std::vector<int> lane_indices(int n, int valid) {
+  std::vector<int> idx;
+  for (int i = 0; i < n; ++i) idx.push_back(i < valid ? i : -1);
+  return idx;
+}
+
 void CodeGenLLVM::visit_Load(const Load* op) {
   CINN_CHECK(op->indices.size() == 1) << "LLVM codegen expects flattened loads: " << Expr(op);
   bool contiguous = false;
@@ -474,10 +516,16 @@ void CodeGenLLVM::visit_Load(const Load* op) {
   if (vptrs) {
     llvm::Value* mask = llvm::ConstantInt::getTrue(llvm::FixedVectorType::get(b_->getInt1Ty(), t.lanes()));
     v = b_->CreateMaskedGather(mt, vptrs, llvm::Align(align), mask);
+    annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
+  } else if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
+    auto* wide = llvm::FixedVectorType::get(mt->getScalarType(), padded);
+    llvm::Value* w = b_->CreateMaskedLoad(wide, p, llvm::Align(align), prefix_mask(*b_, t.lanes(), padded));
+    annotate_alias(llvm::cast<llvm::Instruction>(w), op->buffer.get());
+    v = b_->CreateShuffleVector(w, lane_indices(t.lanes(), t.lanes()));
   } else {
     v = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
+    annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
   }
-  annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
   value_ = t.is_bool() ? b_->CreateTrunc(v, llvm_type(t)) : v;
 }
 
@@ -710,6 +758,10 @@ void CodeGenLLVM::visit_Store(const Store* op) {
     b_->CreateBr(end_bb);
     b_->SetInsertPoint(end_bb);
     emitted_streaming_ = true;
+  } else if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
+    llvm::Value* w = b_->CreateShuffleVector(v, lane_indices(padded, t.lanes()));
+    annotate_alias(b_->CreateMaskedStore(w, p, llvm::Align(align), prefix_mask(*b_, t.lanes(), padded)),
+                   op->buffer.get());
   } else {
     annotate_alias(b_->CreateAlignedStore(v, p, llvm::Align(align)), op->buffer.get());
   }

@@ -39,6 +39,7 @@ class CodeGenLLVM : public ir::IRVisitor {
   llvm::Value* buffer_ptr(const ir::Buffer& b);
   llvm::Value* address(const ir::Buffer& b, const ir::Expr& index, bool* contiguous,
                         llvm::Value** vector_ptrs);
+  int masked_lanes(common::Type t) const;
   llvm::Value* call_math(const ir::Call* op, const std::vector<llvm::Value*>& args);
   llvm::Value* call_libm(const std::string& name, common::Type t, const std::vector<llvm::Value*>& args);
   llvm::Value* floor_div_mod(llvm::Value* a, llvm::Value* b, common::Type t, bool want_mod);
@@ -68,6 +69,8 @@ class CodeGenLLVM : public ir::IRVisitor {
   // whether the function being emitted has issued one (it then ends with an sfence).
   std::set<const ir::BufferNode*> streaming_;
   bool emitted_streaming_ = false;
+  // Buffers the current function stores values read from themselves into (see masked_lanes).
+  std::set<const ir::BufferNode*> accumulated_;
   void fence_streaming_stores();
   // Per buffer of the current function: its scope list and the list of all other scopes.
   std::map<const ir::BufferNode*, std::pair<llvm::MDNode*, llvm::MDNode*>> alias_md_;

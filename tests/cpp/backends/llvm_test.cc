@@ -98,6 +98,32 @@ TEST(LLVMBackend, VectorizedLoopUsesVectorTypes) {
   EXPECT_EQ(o[16], 0.0f);
 }
 
+// A 14-lane contiguous vector access is one masked access of 16 lanes where the target has
+// masked loads and stores: no lane past the 14th is read or written (the input ends right
+// after the last lane read, the output's lanes 14 and 15 keep their values).
+TEST(LLVMBackend, NonPowerOfTwoVectorsAreMaskedAccesses) {
+  Buffer in = Buffer::make("I", Float(32), {Expr(17)});
+  Buffer out = Buffer::make("O", Float(32), {Expr(16)});
+  Expr i = Var::make("i");
+  auto f = LoweredFunc::make(
+      "masked", {{in, Argument::Kind::kInput}, {out, Argument::Kind::kOutput}}, {}, {},
+      For::make(i, Expr(0), Expr(14), ForKind::kVectorized,
+                Store::make(out, Load::make(in, {i + 3}) * 2.0f, {i})));
+  common::Target target = common::Target::host_x86();
+  auto k = build(f, target);
+  if (target.has_feature("avx")) {
+    EXPECT_NE(k->source_unoptimized().find("llvm.masked.load.v16f32"), std::string::npos);
+    EXPECT_NE(k->source_unoptimized().find("llvm.masked.store.v16f32"), std::string::npos);
+  }
+  std::vector<float> iv(17), ov(16, -1.0f);
+  for (int v = 0; v < 17; ++v) iv[v] = static_cast<float>(v);
+  void* args[] = {iv.data(), ov.data()};
+  k->call(args, nullptr);
+  for (int v = 0; v < 14; ++v) EXPECT_EQ(ov[v], 2.0f * (v + 3)) << v;
+  EXPECT_EQ(ov[14], -1.0f);
+  EXPECT_EQ(ov[15], -1.0f);
+}
+
 TEST(LLVMBackend, TemporaryBuffersAndSelect) {
   // T = i - 8 (heap temporary); O = select(T < 0, -T, T)
   Buffer t = Buffer::make("T", Int(64), {Expr(16)});

@@ -74,11 +74,13 @@ TEST(ScheduleX86, ConvTileIsAParameter) {
   X86TileParams p;
   p.conv_xv = 7;
   p.conv_fr = 2;
+  p.conv_yr = 7;
   ir::IRSchedule sch(lang::lower("conv", {in, w, out}));
   schedule_x86(sch, KernelKind::kOutFusible, common::Target::host_x86(), p);
   std::string ir = sch.func().to_string();
   EXPECT_EQ(count(ir, R"(vectorized for \(\w+, 0, 7\))"), 1) << ir;
   EXPECT_EQ(count(ir, R"(unrolled for \(\w+, 0, 2\))"), 1) << ir;
+  EXPECT_EQ(count(ir, R"(unrolled for \(\w+, 0, 7\))"), 1) << ir;
   auto kern = build(sch.func(), common::Target::host_x86());
   std::vector<float> iv = random_vector(N * C * H * W, 3), wv = random_vector(F * C * R * R, 4);
   std::vector<float> ov(N * F * OH * OW);

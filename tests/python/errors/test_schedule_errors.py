@@ -188,6 +188,20 @@ def test_reverse_compute_at_inside_reduction():
         sch.reverse_compute_at("T", kk)
 
 
+def test_reverse_compute_at_region_that_is_not_a_box():
+    """A run of a fused and split loop (rows of 12 in steps of 8) writes part of two rows
+    per iteration; a consumer moved there would read the bounding box of both rows, values
+    the loop has not computed yet: refused."""
+    A = lang.placeholder((6, 12), "float32", "A")
+    B = lang.compute((6, 12), lambda i, j: A[i, j] + 1.0, "B")
+    C = lang.compute((6, 12), lambda i, j: B[i, j] * 2.0, "C")
+    sch = cinn.Schedule(lang.lower("f", [A, C]))
+    i, j = sch.get_loops("B")
+    fo, _ = sch.split(sch.fuse(i, j), [None, 8])
+    with pytest.raises(cinn.ScheduleError, match="reverse_compute_at.*block 'B' write 8 elements of 'B', not a box"):
+        sch.reverse_compute_at("C", fo)
+
+
 def test_layout_transform_not_one_to_one():
     sch = cinn.Schedule(matmul())
     sch.cache_read("C", "B", "global")

@@ -356,6 +356,29 @@ def test_conv2d_weight_grad(rng, xshape, dshape, kernel, stride, padding, dilati
     np.testing.assert_allclose(out, ref.numpy(), rtol=1e-4, atol=1e-4 * np.abs(ref.numpy()).max())
 
 
+@pytest.mark.parametrize("shape, kernel", [((2, 16, 14, 14), 3), ((1, 32, 16, 16), 1)])
+def test_conv2d_epilogue_runs_inside_the_register_tile(shape, kernel):
+    """A convolution's elementwise epilogue (bias, residual, relu) is computed inside the
+    convolution's parallel loop, on each register tile after its reduction, not in a second
+    pass over the output: one parallel loop besides the padding's."""
+    rng = np.random.default_rng(5)
+    n, c, h, w = shape
+    x, wt, bias, res = rand(rng, *shape), rand(rng, 32, c, kernel, kernel), rand(rng, 32), rand(rng, n, 32, h, w)
+    pad = kernel // 2
+    b = cinn.NetBuilder("t")
+    xv, wv, bv, rv = (b.input(list(a.shape), "float32", nm) for nm, a in
+                      (("x", x), ("w", wt), ("bias", bias), ("res", res)))
+    y = b.relu(b.add(b.add(b.conv2d(xv, wv, padding=[pad, pad]), b.reshape(bv, [1, 32, 1, 1])), rv))
+    exe = cinn.compile(b.build([y]), cache=False)
+    assert len(exe.fusion_groups) == 1
+    loops = [line.strip() for line in exe.loop_ir.splitlines() if "for (" in line]
+    assert sum(line.startswith("parallel for") for line in loops) == 1 + (pad > 0), exe.loop_ir
+    (got,) = exe(x=x, w=wt, bias=bias, res=res)
+    want = F.relu(F.conv2d(torch.from_numpy(x), torch.from_numpy(wt), torch.from_numpy(bias), padding=pad)
+                  + torch.from_numpy(res)).numpy()
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-4)
+
+
 def test_conv2d_weight_grad_is_one_register_tiled_kernel():
     """conv2d's weight gradient is one kernel: x staged channels-last, the product
     register-tiled (a vectorized loop of 32 channels inside the loops over n, y, x)."""
@@ -367,7 +390,8 @@ def test_conv2d_weight_grad_is_one_register_tiled_kernel():
     lines = [line.strip() for line in exe.loop_ir.splitlines()]
     assert any(line.startswith("block v") and "_nhwc(" in line for line in lines), exe.loop_ir
     # The reduction over n, y, x runs outside an unrolled tile of output channels by a
-    # vector of 32 input channels.
+    # vector of 32 input channels; n outside the loop over the output-channel tiles (the
+    # rows of one image serve every tile from cache), y and x inside it.
     nest = []
     for line in lines:
         if line.startswith("block") and "_taps(" in line:
@@ -375,7 +399,7 @@ def test_conv2d_weight_grad_is_one_register_tiled_kernel():
         nest.append(line)
     nest = nest[max(i for i, line in enumerate(nest) if line.startswith("parallel for")):]
     heads = [line.split("(")[0] + "(" + line.split("(")[1].split(",")[0] for line in nest if "for (" in line]
-    assert heads[-5:] == ["for (rn", "for (ri", "for (rj", "unrolled for (k_1", "vectorized for (l_1"], heads
+    assert heads[-6:] == ["for (rn", "for (k_0", "for (ri", "for (rj", "unrolled for (k_1", "vectorized for (l_1"], heads
     assert nest[-1].startswith("vectorized for (l_1, 0, 32)"), nest
 
 
