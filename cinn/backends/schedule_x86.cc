@@ -164,9 +164,25 @@ void schedule_spatial(IRSchedule& sch, BlockRV b, int lanes) {
   if (n > 0) parallelize_outer(sch, b, n);
 }
 
+// Whether block `b`'s nest has enough iterations to be worth a parallel loop: waking the
+// pool's threads and waiting for them costs microseconds, more than a nest of a few
+// thousand elements takes on one thread (a batch-norm kernel's per-channel statistics:
+// eleven parallel loops, seven of them over 64 values).
+bool worth_parallel(IRSchedule& sch, BlockRV b) {
+  constexpr int64_t kMinParallelWork = 16384;
+  int64_t work = 1;
+  for (LoopRV l : sch.get_loops(b)) {
+    int64_t e = extent_of(sch, l);
+    if (e < 0) return true;  // symbolic extent
+    work *= e;
+    if (work >= kMinParallelWork) return true;
+  }
+  return false;
+}
+
 void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n) {
   auto loops = sch.get_loops(b);
-  if (loops.empty()) return;
+  if (loops.empty() || !worth_parallel(sch, b)) return;
   n = std::min(n, loops.size());
   if (n > 1) {
     std::vector<LoopRV> lead(loops.begin(), loops.begin() + n);
@@ -448,7 +464,8 @@ bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes) {
     sch.vectorize(init_loops.back());
     std::vector<LoopRV> outer(loops.begin(), loops.begin() + ns - 1);
     outer.push_back(js[0]);
-    sch.parallel(outer.size() > 1 ? sch.fuse(outer) : outer[0]);
+    LoopRV par = outer.size() > 1 ? sch.fuse(outer) : outer[0];
+    if (worth_parallel(sch, b)) sch.parallel(par);
   });
 }
 

@@ -283,7 +283,10 @@ def test_column_reduction_accumulates_output_vectors(rng, shape):
     assert "_rf" not in ir, ir
     lines = [line.strip() for line in ir.splitlines()]
     r = next(i for i, line in enumerate(lines) if line.startswith("for (r0"))
-    assert any(line.startswith("parallel for") for line in lines[:r]), ir
+    # Nests of fewer than 16384 iterations run on one thread (a parallel loop's start-up
+    # costs more than they take).
+    parallel = any(line.startswith("parallel for") for line in lines[:r])
+    assert parallel == (np.prod(shape) >= 16384), ir
     assert any(line.startswith("vectorized for") for line in lines[r:]), ir
     xv = rng.standard_normal(shape).astype("float32")
     np.testing.assert_allclose(exe(x=xv)[0], xv.sum(0), rtol=1e-5, atol=1e-4)
@@ -296,7 +299,7 @@ def test_row_reduction_is_one_parallel_nest(rng, shape, axes):
     # iteration; the (h, w) rows of 56 fuse into one contiguous reduction loop.
     exe = _reduce_exe(shape, axes)
     ir = exe.loop_ir
-    assert ir.count("parallel for") == 1, ir
+    assert ir.count("parallel for") == (1 if np.prod(shape) >= 16384 else 0), ir
     if shape[-1] >= 16:
         assert "vectorized for" in ir, ir
     if shape == (4, 6, 56, 56):
@@ -317,7 +320,8 @@ def test_small_m_matmul_is_a_vectorized_reduction(rng, m, k, n, transpose_y):
     exe = cinn.compile(b.build(b.matmul(x, w, transpose_y=transpose_y)), cache=False)
     ir = exe.loop_ir
     assert "_pack" not in ir, ir
-    assert "parallel for" in ir and "vectorized for" in ir, ir
+    assert "vectorized for" in ir, ir
+    assert ("parallel for" in ir) == (m * k * n >= 16384), ir
     xv = rng.standard_normal((m, k)).astype("float32")
     wv = rng.standard_normal((n, k) if transpose_y else (k, n)).astype("float32")
     ref = xv.astype("float64") @ (wv.T if transpose_y else wv).astype("float64")
