@@ -19,6 +19,11 @@ using ir::Expr;
 using ir::IRSchedule;
 using ir::LoopRV;
 
+// Whether the target being scheduled has masked vector loads and stores of 32-bit lanes
+// for any width (set by schedule_x86; codegen_llvm emits a vector of 3-15 lanes as one
+// masked access).
+thread_local bool tls_masked_vectors = false;
+
 // The widest power-of-two vector of at most `lanes` and at least 4 lanes that divides
 // `extent` (a guard inside a vector loop keeps it scalar), or 0 if none does.
 int64_t dividing_vector(int64_t extent, int64_t lanes) {
@@ -58,7 +63,19 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
     attempt([&] { rfactor_vectorized(sch, b, lanes); });
     return;
   }
-  if (int64_t w = dividing_vector(e, lanes)) lanes = static_cast<int>(w);
+  int64_t w = dividing_vector(e, lanes);
+  // Where vectors of any width up to `lanes` are one masked access (AVX-512), the widest
+  // divisor above half a vector beats a narrower power of two and a guarded tail (rows of
+  // 30: 15 lanes rather than 16 with a guard, which keeps the loop scalar; 56: 14, not 8).
+  if (tls_masked_vectors && e % lanes != 0) {
+    for (int64_t d = lanes - 1; d > lanes / 2 && d > w; --d) {
+      if (e % d == 0) {
+        w = d;
+        break;
+      }
+    }
+  }
+  if (w) lanes = static_cast<int>(w);
   attempt([&] {
     auto parts = sch.split(inner, {-1, lanes});
     sch.vectorize(parts[1]);
@@ -532,6 +549,7 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes) {
 void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target,
                   const X86TileParams& params) {
   int lanes = std::max(4, target.vector_lanes(32));
+  tls_masked_vectors = target.has_feature("avx512f");
 
   // 1. Inline intermediate spatial blocks into their consumers. Staging blocks of
   // matmul/conv (ir::kStagingAnnotation) stay: inlined padding would put selects and

@@ -2,7 +2,6 @@
 printing, and the clear errors of build and run time."""
 
 import math
-
 import re
 
 import numpy as np
@@ -267,6 +266,20 @@ def test_input_names_that_are_not_identifiers(rng):
 
 # ---------------------------------------------------------------------------------------
 # Default x86 reduction strategies (checked through the scheduled loop IR)
+
+def test_rows_of_56_take_14_lane_vectors_with_masked_moves(rng):
+    """A nest whose innermost extent is not a multiple of the vector and cannot fuse with
+    the loop around it (a transpose of the last two axes) takes the widest divisor above
+    half a vector (56: 14 lanes, one masked access each) on AVX-512 hosts, rather than 8
+    lanes; elsewhere the widest power of two that divides it."""
+    b = cinn.NetBuilder("t")
+    x = b.input([2, 3, 56, 56], "float32", "x")
+    exe = cinn.compile(b.build([b.relu(b.transpose(x, [0, 1, 3, 2]))]), cache=False)
+    width = 14 if "avx512f" in cinn.Target.x86().features else 8
+    assert re.search(rf"vectorized for \(\w+, 0, {width}\)", exe.loop_ir), exe.loop_ir
+    xv = rng.standard_normal((2, 3, 56, 56)).astype("float32")
+    np.testing.assert_array_equal(exe(x=xv)[0], np.maximum(xv.transpose(0, 1, 3, 2), 0))
+
 
 def _reduce_exe(shape, axes, keepdim=False):
     b = cinn.NetBuilder("red")
