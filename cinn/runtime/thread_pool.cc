@@ -90,9 +90,11 @@ class ThreadPool {
     }
   }
 
-  void worker(int id) {
+  // `seen`: the task generation when the worker was started (under run_mu_, so no task is
+  // being posted): a worker started by resize() must not take the last task, long done,
+  // for a new one.
+  void worker(int id, uint64_t seen) {
     tls_in_parallel = true;
-    uint64_t seen = 0;
     for (;;) {
       spin_until([&] { return stop_.load(std::memory_order_acquire) ||
                               generation_.load(std::memory_order_acquire) != seen; });
@@ -113,7 +115,8 @@ class ThreadPool {
 
   void start_workers() {
     stop_ = false;
-    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i] { worker(i); });
+    uint64_t generation = generation_.load();
+    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, generation] { worker(i, generation); });
   }
   void stop_workers() {
     {

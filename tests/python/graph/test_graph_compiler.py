@@ -417,3 +417,24 @@ def test_executable_takes_dlpack_tensors(rng):
         exe(t, torch.empty(8, device="meta"))
     with pytest.raises(cinn.DTypeError, match="input 'x'"):
         exe(t.double(), u)
+
+
+def test_changing_the_thread_count_between_runs(rng):
+    """set_num_threads restarts the pool's workers; a worker started then must wait for the
+    next parallel loop, not run the last one again (its closure is gone: it crashed)."""
+    b = cinn.NetBuilder("threads")
+    x = b.input([4, 16, 20, 20], "float32", "x")
+    w = b.input([16, 16, 3, 3], "float32", "w")
+    exe = cinn.compile(b.build([b.relu(b.conv2d(x, w, padding=[1, 1]))]), cache=False)
+    xv = rng.standard_normal((4, 16, 20, 20)).astype("float32")
+    wv = rng.standard_normal((16, 16, 3, 3)).astype("float32")
+    (want,) = exe(x=xv, w=wv)
+    before = cinn.num_threads()
+    try:
+        for n in (3, 1, 4, 2):
+            cinn.set_num_threads(n)
+            assert cinn.num_threads() == n
+            for _ in range(3):
+                np.testing.assert_array_equal(exe(x=xv, w=wv)[0], want)
+    finally:
+        cinn.set_num_threads(before)
