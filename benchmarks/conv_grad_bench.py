@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best, keep_freed_memory  # noqa: E402
+from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -63,11 +63,7 @@ def main():
         (got,) = exe(x, dy)
         ref = peer().numpy()
         err = float(np.abs(got - ref).max() / np.abs(ref).max())
-        tc, tt = [], []
-        for _ in range(3):
-            tc.append(best(lambda: exe(x, dy), args.repeat))
-            tt.append(best(peer, args.repeat))
-        tc, tt = min(tc) * 1e3, min(tt) * 1e3
+        tc, tt = (t * 1e3 for t in best_interleaved([lambda: exe(x, dy), peer], args.repeat))
         print(f"| {n}x{c}x{hw}x{hw} | {o}x{out}x{out} | {k}x{k} | {s} | {g} | {tc:.2f} | {tt:.2f} | "
               f"{tt / tc:.2f}x | {err:.1e} |", flush=True)
 

@@ -49,6 +49,17 @@ def best(fn, repeat):
     return min(times)
 
 
+def best_interleaved(fns, repeat, rounds=3):
+    """The best time of each function over `rounds` interleaved rounds (a, b, a, b, ...) of
+    `repeat` calls: on a shared machine a process's timings drift by 10% from round to
+    round, and interleaving exposes both sides to the same drift."""
+    times = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            times[i] = min(times[i], best(fn, repeat))
+    return times
+
+
 def dnnl_sgemm():
     lib = ctypes.CDLL(ctypes.util.find_library("dnnl") or "libdnnl.so.2")
     f = lib.dnnl_sgemm

@@ -8,7 +8,8 @@ Three training graphs (issue 6): an MLP with cross-entropy (SGD with momentum), 
 basic block with batch_norm in training mode and a classifier head (SGD with momentum), a
 post-norm transformer encoder layer with a regression loss (Adam). Both sides start from
 the same weights and see the same batch; the first step's losses are checked to agree.
-Time: the best of 3 interleaved rounds of `repeat` steps each. Ratio: torch time / cinn time (above 1: cinn faster).
+Time: the best of 3 interleaved rounds of `repeat` steps each (cinn, torch, cinn, ...).
+Ratio: torch time / cinn time (above 1: cinn faster).
 Copy the table into benchmarks/results/ with the date and the machine.
 """
 
@@ -23,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best, keep_freed_memory  # noqa: E402
+from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
 
 import cinn  # noqa: E402
 from cinn import models  # noqa: E402
@@ -142,12 +143,7 @@ def run_case(case):
     ours = float(step(**data)[0])
     theirs = float(torch_step())
     err = abs(ours - theirs) / abs(theirs)
-    # Three interleaved rounds (cinn, torch, cinn, ...), the best of each: on a shared
-    # machine one process's timings drift by 10% from round to round.
-    t_cinn, t_torch = float("inf"), float("inf")
-    for _ in range(3):
-        t_cinn = min(t_cinn, best(lambda: step(**data), args.repeat))
-        t_torch = min(t_torch, best(torch_step, args.repeat))
+    t_cinn, t_torch = best_interleaved([lambda: step(**data), torch_step], args.repeat)
     print(f"| {name} | {shape} | {kind} | {len(step.executable.fusion_groups)} | {compile_s:.1f} | "
           f"{t_cinn * 1e3:.2f} | {t_torch * 1e3:.2f} | {t_torch / t_cinn:.2f}x | {err:.1e} |", flush=True)
     return err < 1e-4

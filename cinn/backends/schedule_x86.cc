@@ -19,11 +19,6 @@ using ir::Expr;
 using ir::IRSchedule;
 using ir::LoopRV;
 
-// Whether the target being scheduled has masked vector loads and stores of 32-bit lanes
-// for any width (set by schedule_x86; codegen_llvm emits a vector of 3-15 lanes as one
-// masked access).
-thread_local bool tls_masked_vectors = false;
-
 // The widest power-of-two vector of at most `lanes` and at least 4 lanes that divides
 // `extent` (a guard inside a vector loop keeps it scalar), or 0 if none does.
 int64_t dividing_vector(int64_t extent, int64_t lanes) {
@@ -43,8 +38,10 @@ BlockRV rfactor_vectorized(IRSchedule& sch, BlockRV b, int64_t width) {
 }
 
 // Splits the innermost loop by `lanes` and vectorizes it; for a reduction over that loop,
-// rfactors the partial results first so the vectorized loop is spatial.
-void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
+// rfactors the partial results first so the vectorized loop is spatial. `masked`: a vector
+// of any width up to `lanes` is one masked access (AVX-512; codegen_llvm emits 3-15 lanes
+// as a masked move of 16).
+void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
   auto loops = sch.get_loops(b);
   if (loops.empty()) return;
   LoopRV inner = loops.back();
@@ -64,10 +61,10 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes) {
     return;
   }
   int64_t w = dividing_vector(e, lanes);
-  // Where vectors of any width up to `lanes` are one masked access (AVX-512), the widest
-  // divisor above half a vector beats a narrower power of two and a guarded tail (rows of
-  // 30: 15 lanes rather than 16 with a guard, which keeps the loop scalar; 56: 14, not 8).
-  if (tls_masked_vectors && e % lanes != 0) {
+  // With masked vectors the widest divisor above half a vector beats a narrower power of
+  // two and a guarded tail (rows of 30: 15 lanes rather than 16 with a guard, which keeps
+  // the loop scalar; 56: 14, not 8).
+  if (masked && e % lanes != 0) {
     for (int64_t d = lanes - 1; d > lanes / 2 && d > w; --d) {
       if (e % d == 0) {
         w = d;
@@ -169,12 +166,12 @@ size_t contiguous_trailing_loops(IRSchedule& sch, BlockRV b, int lanes) {
   return 1;
 }
 
-void schedule_spatial(IRSchedule& sch, BlockRV b, int lanes) {
+void schedule_spatial(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
   if (size_t m = contiguous_trailing_loops(sch, b, lanes); m > 1) {
     auto loops = sch.get_loops(b);
     attempt([&] { sch.fuse(std::vector<LoopRV>(loops.end() - m, loops.end())); });
   }
-  vectorize_innermost(sch, b, lanes);
+  vectorize_innermost(sch, b, lanes, masked);
   auto loops = sch.get_loops(b);
   bool vectorized = !loops.empty() && sch.loop_node(loops.back())->for_kind == ir::ForKind::kVectorized;
   size_t n = vectorized ? loops.size() - 1 : loops.size();
@@ -549,7 +546,9 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes) {
 void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target,
                   const X86TileParams& params) {
   int lanes = std::max(4, target.vector_lanes(32));
-  tls_masked_vectors = target.has_feature("avx512f");
+  // Odd vector widths only where a masked move is one cheap instruction (AVX-512), not
+  // with AVX's vmaskmov.
+  bool masked = target.has_feature("avx512f");
 
   // 1. Inline intermediate spatial blocks into their consumers. Staging blocks of
   // matmul/conv (ir::kStagingAnnotation) stay: inlined padding would put selects and
@@ -578,11 +577,11 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
           schedule_matmul(sch, b, lanes, params, -1, &tile);
         }
       } else if (is_staging(node)) {
-        if (!schedule_transpose(sch, b, lanes)) schedule_spatial(sch, b, lanes);
+        if (!schedule_transpose(sch, b, lanes)) schedule_spatial(sch, b, lanes, masked);
       } else if (tile && attempt([&] { sch.reverse_compute_at(b, *tile); })) {
-        vectorize_innermost(sch, b, lanes);
+        vectorize_innermost(sch, b, lanes, masked);
       } else {
-        schedule_spatial(sch, b, lanes);
+        schedule_spatial(sch, b, lanes, masked);
       }
     }
     return;
@@ -595,7 +594,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
     depth = std::min(depth, sch.get_loops(last).size() - 1);
     if (compute_at_last(sch, depth)) {
       parallelize_outer(sch, last, depth);
-      for (BlockRV b : sch.get_all_blocks()) vectorize_innermost(sch, b, lanes);
+      for (BlockRV b : sch.get_all_blocks()) vectorize_innermost(sch, b, lanes, masked);
       return;
     }
     blocks = sch.get_all_blocks();
@@ -611,10 +610,10 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
                                       : schedule_row_reduction(sch, b, lanes);
       if (!done) {
         parallelize_outer(sch, b, spatial);
-        vectorize_innermost(sch, b, lanes);
+        vectorize_innermost(sch, b, lanes, masked);
       }
     } else {
-      schedule_spatial(sch, b, lanes);
+      schedule_spatial(sch, b, lanes, masked);
     }
   }
 }

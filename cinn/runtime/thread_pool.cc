@@ -45,7 +45,7 @@ class ThreadPool {
     }
     cv_.notify_all();
     tls_in_parallel = true;
-    run_chunk(0);
+    run_chunk(task_, 0);
     tls_in_parallel = false;
     if (spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) return;
     std::unique_lock<std::mutex> lk(mu_);
@@ -71,7 +71,6 @@ class ThreadPool {
     int64_t end = t.n * (c + 1) / t.chunks;
     if (begin < end) t.body(begin, end, t.closure);
   }
-  void run_chunk(int c) { run_chunk(task_, c); }
 
   // Kernels run their parallel loops back to back: a worker that has finished a loop, and
   // the caller waiting for the workers, spin for up to kSpin before blocking, so the next

@@ -1,5 +1,6 @@
 #include "cinn/backends/llvm/codegen_llvm.h"
 
+#include <llvm/Analysis/VectorUtils.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/DerivedTypes.h>
 #include <llvm/IR/Function.h>
@@ -485,23 +486,18 @@ int CodeGenLLVM::masked_lanes(Type t) const {
   if (lanes <= 2 || (lanes & (lanes - 1)) == 0 || t.is_bool()) return 0;
   int padded = 1;
   while (padded < lanes) padded *= 2;
-  bool wide = t.bytes() / lanes == 4 || t.bytes() / lanes == 8;
+  int elem_bytes = t.bytes() / lanes;
+  bool wide = elem_bytes == 4 || elem_bytes == 8;
   bool masked = target_.has_feature("avx512f") || (wide && target_.has_feature("avx"));
   if (!masked || !(wide || target_.has_feature("avx512bw"))) return 0;
-  return padded * (t.bytes() / lanes) * 8 <= target_.vector_bits ? padded : 0;
+  return padded * elem_bytes * 8 <= target_.vector_bits ? padded : 0;
 }
 
-// The mask <1 x lanes, 0 x (padded - lanes)> and the shuffle indices between the two widths.
+// The mask <1 x lanes, 0 x (padded - lanes)>.
 static llvm::Value* prefix_mask(llvm::IRBuilder<>& b, int lanes, int padded) {
   std::vector<llvm::Constant*> bits;
   for (int i = 0; i < padded; ++i) bits.push_back(b.getInt1(i < lanes));
   return llvm::ConstantVector::get(bits);
-}
-
-static std::vector<int> lane_indices(int n, int valid) {
-  std::vector<int> idx;
-  for (int i = 0; i < n; ++i) idx.push_back(i < valid ? i : -1);
-  return idx;
 }
 
 void CodeGenLLVM::visit_Load(const Load* op) {
@@ -521,7 +517,7 @@ void CodeGenLLVM::visit_Load(const Load* op) {
     auto* wide = llvm::FixedVectorType::get(mt->getScalarType(), padded);
     llvm::Value* w = b_->CreateMaskedLoad(wide, p, llvm::Align(align), prefix_mask(*b_, t.lanes(), padded));
     annotate_alias(llvm::cast<llvm::Instruction>(w), op->buffer.get());
-    v = b_->CreateShuffleVector(w, lane_indices(t.lanes(), t.lanes()));
+    v = b_->CreateShuffleVector(w, llvm::createSequentialMask(0, t.lanes(), 0));
   } else {
     v = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
     annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
@@ -759,7 +755,7 @@ void CodeGenLLVM::visit_Store(const Store* op) {
     b_->SetInsertPoint(end_bb);
     emitted_streaming_ = true;
   } else if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
-    llvm::Value* w = b_->CreateShuffleVector(v, lane_indices(padded, t.lanes()));
+    llvm::Value* w = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, t.lanes(), padded - t.lanes()));
     annotate_alias(b_->CreateMaskedStore(w, p, llvm::Align(align), prefix_mask(*b_, t.lanes(), padded)),
                    op->buffer.get());
   } else {
