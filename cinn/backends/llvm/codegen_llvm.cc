@@ -8,11 +8,13 @@
 #include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/MDBuilder.h>
 
+#include <optional>
 #include <set>
 
 #include "cinn/ir/intrinsics.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/simplify.h"
 
 namespace cinn::backends {
 
@@ -257,10 +259,44 @@ llvm::Value* CodeGenLLVM::floor_div_mod(llvm::Value* a, llvm::Value* b, Type t, 
   return b_->CreateSub(q, b_->CreateZExt(adj, q->getType()));
 }
 
+// Whether integer expression `e` is never negative: constants, loop variables counting up
+// from a non-negative start, and sums, products, quotients, minima and maxima of such values;
+// a floor modulo by a positive constant.
+bool CodeGenLLVM::nonnegative(const Expr& e) const {
+  if (const int64_t* c = as_const_int(e)) return *c >= 0;
+  if (const auto* v = e.as<Var>()) return nonnegative_vars_.count(v) > 0;
+  if (const auto* m = e.as<Mod>()) {
+    const int64_t* c = as_const_int(m->b);
+    return (c && *c > 0) || (nonnegative(m->a) && nonnegative(m->b));
+  }
+  auto both = [&](const Expr& a, const Expr& b) { return nonnegative(a) && nonnegative(b); };
+  if (const auto* n = e.as<Add>()) return both(n->a, n->b);
+  if (const auto* n = e.as<Mul>()) return both(n->a, n->b);
+  if (const auto* n = e.as<Div>()) return both(n->a, n->b);
+  if (const auto* n = e.as<Min>()) return both(n->a, n->b);
+  if (const auto* n = e.as<Max>()) return nonnegative(n->a) || nonnegative(n->b);
+  if (const auto* n = e.as<Ramp>()) return both(n->base, n->stride);
+  if (const auto* n = e.as<Broadcast>()) return nonnegative(n->value);
+  return false;
+}
+
+// Floor division and modulo by a positive constant of a non-negative value are the unsigned
+// ones, which need no sign fix-up (x86: a multiply and a shift instead of a dozen
+// instructions; the index arithmetic of fused loops is full of them).
 void CodeGenLLVM::visit_Div(const Div* op) {
+  const int64_t* c = as_const_int(op->b);
+  if (op->type.is_int() && c && *c > 0 && nonnegative(op->a)) {
+    value_ = b_->CreateUDiv(codegen(op->a), codegen(op->b));
+    return;
+  }
   value_ = floor_div_mod(codegen(op->a), codegen(op->b), op->type, false);
 }
 void CodeGenLLVM::visit_Mod(const Mod* op) {
+  const int64_t* c = as_const_int(op->b);
+  if (op->type.is_int() && c && *c > 0 && nonnegative(op->a)) {
+    value_ = b_->CreateURem(codegen(op->a), codegen(op->b));
+    return;
+  }
   value_ = floor_div_mod(codegen(op->a), codegen(op->b), op->type, true);
 }
 void CodeGenLLVM::visit_Min(const Min* op) {
@@ -301,7 +337,168 @@ CINN_CMP(GE, FCMP_OGE, ICMP_SGE, ICMP_UGE)
 void CodeGenLLVM::visit_And(const And* op) { value_ = b_->CreateAnd(codegen(op->a), codegen(op->b)); }
 void CodeGenLLVM::visit_Or(const Or* op) { value_ = b_->CreateOr(codegen(op->a), codegen(op->b)); }
 void CodeGenLLVM::visit_Not(const Not* op) { value_ = b_->CreateNot(codegen(op->a)); }
+namespace {
+
+// The value of one lane (`lane`, an index variable) of a vector index expression, as a
+// scalar expression: ramp(b, s, n) is b + s * lane, broadcast(v, n) is v.
+class LaneValue : public IRMutator {
+ public:
+  explicit LaneValue(Expr lane) : lane_(std::move(lane)) {}
+  Expr of(const Expr& e) { return mutate(e); }
+
+ protected:
+  Expr mutate_Ramp(const Ramp* op) override {
+    Expr base = mutate(op->base);
+    Expr lane = base.type() == lane_.type() ? lane_ : Cast::make(base.type(), lane_);
+    return base + mutate(op->stride) * lane;
+  }
+  Expr mutate_Broadcast(const Broadcast* op) override { return mutate(op->value); }
+
+ private:
+  Expr lane_;
+};
+
+// Removes the clamps max(e, lo) and min(e, hi) (a clamp into bounds: max(min(e, hi), lo)) of
+// an index where the conjuncts of a select's condition imply them: e >= lo (e <= hi) in every
+// lane where the condition holds. A conjunct `a >= b` is kept as g = a - b (g >= 0);
+// e >= lo follows from it when (e - lo) - g simplifies to a constant >= 0, per lane
+// (LaneValue).
+class StripImpliedClamps : public IRMutator {
+ public:
+  explicit StripImpliedClamps(const Expr& condition) : lane_(Var::make("lane")) {
+    std::vector<Expr> stack = {condition};
+    while (!stack.empty()) {
+      Expr c = stack.back();
+      stack.pop_back();
+      if (const auto* a = c.as<And>()) {
+        stack.push_back(a->a);
+        stack.push_back(a->b);
+      } else if (const auto* b = c.as<Broadcast>()) {
+        stack.push_back(b->value);
+      } else if (auto g = nonnegative_form(c)) {
+        facts_.push_back(lane(*g));
+      }
+    }
+  }
+  // `e` without the implied clamps; nullopt if it has none.
+  std::optional<Expr> strip(const Expr& e) {
+    Expr r = mutate(e);
+    return stripped_ ? std::optional<Expr>(r) : std::nullopt;
+  }
+
+ protected:
+  Expr mutate_Max(const Max* op) override {
+    Expr a = mutate(op->a), b = mutate(op->b);
+    if (follows(a, b) || follows(b, a)) {
+      stripped_ = true;
+      return follows(a, b) ? a : b;  // the larger one
+    }
+    return Max::make(a, b);
+  }
+  Expr mutate_Min(const Min* op) override {
+    Expr a = mutate(op->a), b = mutate(op->b);
+    if (follows(a, b) || follows(b, a)) {
+      stripped_ = true;
+      return follows(b, a) ? a : b;  // the smaller one
+    }
+    return Min::make(a, b);
+  }
+
+ private:
+  static bool integral(const Expr& e) { return e.type().is_int() || e.type().is_uint(); }
+  // The comparison as an expression that is >= 0 exactly when it holds (integers only).
+  static std::optional<Expr> nonnegative_form(const Expr& c) {
+    auto one = [](const Expr& like) { return lang_one(like); };
+    if (const auto* n = c.as<GE>(); n && integral(n->a)) return n->a - n->b;
+    if (const auto* n = c.as<GT>(); n && integral(n->a)) return n->a - n->b - one(n->a);
+    if (const auto* n = c.as<LE>(); n && integral(n->a)) return n->b - n->a;
+    if (const auto* n = c.as<LT>(); n && integral(n->a)) return n->b - n->a - one(n->a);
+    return std::nullopt;
+  }
+  // 1 of the type of `like` (a broadcast for a vector).
+  static Expr lang_one(const Expr& like) {
+    Type t = like.type().element_of();
+    Expr s = Cast::make(t, Expr(int64_t{1}));
+    return like.type().lanes() > 1 ? Broadcast::make(s, like.type().lanes()) : s;
+  }
+  Expr lane(const Expr& e) { return simplify(LaneValue(lane_).of(e)); }
+  // Whether the facts imply hi - lo >= 0 in every lane.
+  bool follows(const Expr& hi, const Expr& lo) {
+    if (!integral(hi) || hi.type() != lo.type()) return false;
+    Expr d = lane(hi - lo);
+    for (const Expr& g : facts_) {
+      if (g.type() != d.type()) continue;
+      const int64_t* k = as_const_int(simplify(d - g));
+      if (k && *k >= 0) return true;
+    }
+    return false;
+  }
+
+  Expr lane_;
+  std::vector<Expr> facts_;
+  bool stripped_ = false;
+};
+
+// The mask `m` (lanes i1) widened to `padded` lanes, the new ones false.
+llvm::Value* widen_mask(llvm::IRBuilder<>& b, llvm::Value* m, int lanes, int padded) {
+  std::vector<int> idx;
+  for (int i = 0; i < padded; ++i) idx.push_back(i < lanes ? i : lanes);
+  return b.CreateShuffleVector(m, llvm::Constant::getNullValue(m->getType()), idx);
+}
+
+}  // namespace
+
+// A padded read, select(c, x[i], v) where the index i clamps into x's bounds what c says
+// lies inside them (zero padding: select(0 <= h - 1 < H && ..., x[.. max(min(h - 1, H - 1),
+// 0) ..], 0)), is a masked load of x at the unclamped index: lanes where c is false are not
+// read and take v. Unclamped, a row's index is contiguous (one masked vector move) where the
+// clamped one is a gather. Returns nullptr where the pattern does not apply.
+llvm::Value* CodeGenLLVM::masked_select_load(const Select* op) {
+  const auto* load = op->true_value.as<Load>();
+  Type t = op->type;
+  if (!load || t.lanes() < 2 || t.is_bool() || load->indices.size() != 1 ||
+      accumulated_.count(load->buffer.get())) {
+    return nullptr;
+  }
+  std::optional<Expr> unclamped = StripImpliedClamps(op->condition).strip(load->indices[0]);
+  if (!unclamped) return nullptr;
+  Expr index = simplify(*unclamped);
+  llvm::Value* mask = codegen(op->condition);
+  if (op->condition.type().lanes() != t.lanes()) mask = b_->CreateVectorSplat(t.lanes(), mask);
+  llvm::Value* pass = codegen(op->false_value);
+  llvm::Type* mt = mem_type(t);
+  llvm::Type* et = mem_type(load->buffer.dtype());
+  llvm::Align align(load->buffer.dtype().bytes());
+  llvm::Value* base = buffer_ptr(load->buffer);
+  llvm::Instruction* access = nullptr;
+  llvm::Value* v = nullptr;
+  // Not inbounds: masked-off lanes may point before or past the buffer (the padding).
+  if (const auto* r = index.as<Ramp>(); r && is_one(r->stride)) {
+    llvm::Value* p = b_->CreateGEP(et, base, codegen(r->base));
+    if (int padded = masked_lanes(t)) {
+      auto* wide = llvm::FixedVectorType::get(mt->getScalarType(), padded);
+      llvm::Value* wpass = b_->CreateShuffleVector(pass, llvm::createSequentialMask(0, t.lanes(), padded - t.lanes()));
+      v = b_->CreateMaskedLoad(wide, p, align, widen_mask(*b_, mask, t.lanes(), padded), wpass);
+      access = llvm::cast<llvm::Instruction>(v);
+      v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, t.lanes(), 0));
+    } else {
+      v = b_->CreateMaskedLoad(mt, p, align, mask, pass);
+      access = llvm::cast<llvm::Instruction>(v);
+    }
+  } else {
+    v = b_->CreateMaskedGather(mt, b_->CreateGEP(et, base, gather_index(load->buffer, codegen(index))),
+                               align, mask, pass);
+    access = llvm::cast<llvm::Instruction>(v);
+  }
+  annotate_alias(access, load->buffer.get());
+  return v;
+}
+
 void CodeGenLLVM::visit_Select(const Select* op) {
+  if (llvm::Value* v = masked_select_load(op)) {
+    value_ = v;
+    return;
+  }
   llvm::Value* c = codegen(op->condition);
   llvm::Value* t = codegen(op->true_value);
   llvm::Value* f = codegen(op->false_value);
@@ -469,8 +666,23 @@ llvm::Value* CodeGenLLVM::address(const Buffer& b, const Expr& index, bool* cont
     *contiguous = true;
     return b_->CreateInBoundsGEP(et, base, codegen(r->base));
   }
-  *vector_ptrs = b_->CreateInBoundsGEP(et, base, codegen(index));
+  *vector_ptrs = b_->CreateInBoundsGEP(et, base, gather_index(b, codegen(index)));
   return nullptr;
+}
+
+// The vector of element offsets `index` of a gather or scatter on `b`, as 32-bit integers
+// where every offset into `b` fits (a buffer of fewer than 2^31 elements): x86 gathers take
+// 16 32-bit offsets per instruction, 8 64-bit ones.
+llvm::Value* CodeGenLLVM::gather_index(const Buffer& b, llvm::Value* index) {
+  int64_t n = 1;
+  for (const Expr& e : b.shape()) {
+    const int64_t* c = as_const_int(e);
+    if (!c) return index;
+    n *= *c;
+  }
+  auto* vt = llvm::dyn_cast<llvm::FixedVectorType>(index->getType());
+  if (!vt || vt->getElementType()->getIntegerBitWidth() <= 32 || n >= (int64_t{1} << 31)) return index;
+  return b_->CreateTrunc(index, llvm::FixedVectorType::get(b_->getInt32Ty(), vt->getNumElements()));
 }
 
 // A contiguous vector access of `t` whose lane count is not a power of two (14: a row of 28
@@ -548,13 +760,16 @@ void CodeGenLLVM::visit_Let(const Let* op) {
 // Statements
 
 void CodeGenLLVM::visit_LetStmt(const LetStmt* op) {
-  vars_[op->var.as<Var>()] = codegen(op->value);
+  const Var* v = op->var.as<Var>();
+  vars_[v] = codegen(op->value);
+  if (nonnegative(op->value)) nonnegative_vars_.insert(v);
   codegen(op->body);
-  vars_.erase(op->var.as<Var>());
+  vars_.erase(v);
+  nonnegative_vars_.erase(v);
 }
 
 void CodeGenLLVM::emit_loop(const Expr& var, llvm::Value* begin, llvm::Value* end,
-                            const Stmt& body, const char* metadata) {
+                            const Stmt& body, const char* metadata, bool nonnegative_start) {
   llvm::BasicBlock* pre = b_->GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, var.var_name() + ".header", func_);
   llvm::BasicBlock* body_bb = llvm::BasicBlock::Create(ctx_, var.var_name() + ".body", func_);
@@ -566,8 +781,10 @@ void CodeGenLLVM::emit_loop(const Expr& var, llvm::Value* begin, llvm::Value* en
   b_->CreateCondBr(b_->CreateICmpSLT(phi, end), body_bb, exit);
   b_->SetInsertPoint(body_bb);
   vars_[var.as<Var>()] = phi;
+  if (nonnegative_start) nonnegative_vars_.insert(var.as<Var>());
   codegen(body);
   vars_.erase(var.as<Var>());
+  nonnegative_vars_.erase(var.as<Var>());
   // A loop variable never overflows: it stays in [begin, end).
   llvm::Value* next = b_->CreateAdd(phi, b_->getInt64(1), "", /*HasNUW=*/false, /*HasNSW=*/true);
   llvm::BranchInst* back = b_->CreateBr(header);
@@ -598,7 +815,7 @@ void CodeGenLLVM::visit_For(const For* op) {
   const char* md = op->for_kind == ForKind::kUnrolled     ? "llvm.loop.unroll.enable"
                    : op->for_kind == ForKind::kVectorized ? "llvm.loop.vectorize.enable"
                                                           : nullptr;
-  emit_loop(op->loop_var, begin, end, op->body, md);
+  emit_loop(op->loop_var, begin, end, op->body, md, nonnegative(op->min));
 }
 
 // Outlines the loop body into @f.par<k>(begin, end, closure) and calls cinn_parallel_for.
@@ -684,7 +901,8 @@ void CodeGenLLVM::emit_parallel_for(const For* op) {
   bool saved_streaming = emitted_streaming_;
   emitted_streaming_ = false;
   emit_loop(op->loop_var, b_->CreateAdd(min, body_fn->getArg(0)),
-            b_->CreateAdd(min, body_fn->getArg(1)), op->body, nullptr);
+            b_->CreateAdd(min, body_fn->getArg(1)), op->body, nullptr,
+            nonnegative(op->min));  // cinn_parallel_for's chunks start at 0 or later
   fence_streaming_stores();
   emitted_streaming_ = saved_streaming || emitted_streaming_;
   b_->CreateRetVoid();
@@ -718,7 +936,82 @@ void CodeGenLLVM::visit_IfThenElse(const IfThenElse* op) {
 }
 
 void CodeGenLLVM::visit_Block(const Block* op) {
-  for (const Stmt& s : op->stmts) codegen(s);
+  for (size_t i = 0; i < op->stmts.size();) {
+    size_t n = transposed_stores(op->stmts, i);
+    if (n == 0) codegen(op->stmts[i]);
+    i += std::max<size_t>(n, 1);
+  }
+}
+
+// A run of K stores b[ramp(base + k, S, M)] = v_k (k = 0..K-1; a transposing copy whose
+// output loop was unrolled around its vectorized input loop, see schedule_transpose in
+// schedule_x86) writes M rows of K contiguous elements at stride S: row r is lane r of
+// every v_k. With K a power of two up to a vector and M <= K, the K x K matrix of the v_k is
+// transposed in registers, log2(K) rounds of two-source shuffles (each round swaps the
+// off-diagonal blocks of a size: bit t of the row index with bit t of the lane), and the
+// rows are stored as M contiguous vectors instead of K scatters. The values must not read
+// b (they are all computed before the first store) and the rows must not overlap (S >= K).
+// Returns the number of statements emitted (0: not such a run).
+size_t CodeGenLLVM::transposed_stores(const std::vector<Stmt>& stmts, size_t first) {
+  const auto* s0 = stmts[first].as<Store>();
+  if (!s0 || s0->indices.size() != 1 || accumulated_.count(s0->buffer.get())) return 0;
+  const auto* r0 = s0->indices[0].as<Ramp>();
+  Type t = s0->value.type();
+  if (!r0 || t.is_bool() || t.lanes() < 2) return 0;
+  const int64_t* stride = as_const_int(r0->stride);
+  int elem_bits = t.bits();
+  int64_t max_k = target_.vector_bits / elem_bits;
+  if (!stride || *stride < 4 || max_k < 4) return 0;
+  std::vector<const Store*> run;
+  for (size_t i = first; i < stmts.size() && static_cast<int64_t>(run.size()) < max_k; ++i) {
+    const auto* s = stmts[i].as<Store>();
+    const auto* r = s ? s->indices[0].as<Ramp>() : nullptr;
+    if (!r || s->buffer.get() != s0->buffer.get() || s->value.type() != t || !is_const_int(r->stride, *stride)) {
+      break;
+    }
+    if (!is_const_int(simplify(r->base - r0->base), static_cast<int64_t>(run.size()))) break;
+    bool reads_output = false;
+    post_order_visit(s->value, [&](const IRNode* n) {
+      reads_output = reads_output || (n->kind() == NodeKind::kLoad &&
+                                      static_cast<const Load*>(n)->buffer.get() == s0->buffer.get());
+    });
+    if (reads_output) break;
+    run.push_back(s);
+  }
+  int64_t k = 1;
+  while (k * 2 <= static_cast<int64_t>(run.size())) k *= 2;
+  int m = t.lanes();
+  if (k < 4 || m > k || *stride < k) return 0;
+  // The K values, widened to K lanes.
+  std::vector<llvm::Value*> rows;
+  for (int64_t i = 0; i < k; ++i) {
+    llvm::Value* v = codegen(run[i]->value);
+    if (m < k) v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, m, static_cast<unsigned>(k - m)));
+    rows.push_back(v);
+  }
+  for (int64_t d = 1; d < k; d *= 2) {
+    std::vector<int> lo, hi;
+    for (int64_t l = 0; l < k; ++l) {
+      bool low = (l & d) == 0;
+      lo.push_back(static_cast<int>(low ? l : k + l - d));
+      hi.push_back(static_cast<int>(low ? l + d : k + l));
+    }
+    for (int64_t i = 0; i < k; ++i) {
+      if (i & d) continue;
+      llvm::Value *a = rows[i], *b = rows[i + d];
+      rows[i] = b_->CreateShuffleVector(a, b, lo);
+      rows[i + d] = b_->CreateShuffleVector(a, b, hi);
+    }
+  }
+  llvm::Type* et = mem_type(s0->buffer.dtype());
+  llvm::Value* base = codegen(r0->base);
+  unsigned align = s0->buffer.dtype().bytes();
+  for (int r = 0; r < m; ++r) {
+    llvm::Value* off = b_->CreateAdd(base, llvm::ConstantInt::get(base->getType(), r * *stride));
+    llvm::Value* p = b_->CreateInBoundsGEP(et, buffer_ptr(s0->buffer), off);
+    annotate_alias(b_->CreateAlignedStore(rows[r], p, llvm::Align(align)), s0->buffer.get());
+  }
+  return static_cast<size_t>(k);
 }
 
 void CodeGenLLVM::visit_Store(const Store* op) {

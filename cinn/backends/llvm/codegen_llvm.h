@@ -40,12 +40,17 @@ class CodeGenLLVM : public ir::IRVisitor {
   llvm::Value* address(const ir::Buffer& b, const ir::Expr& index, bool* contiguous,
                         llvm::Value** vector_ptrs);
   int masked_lanes(common::Type t) const;
+  llvm::Value* gather_index(const ir::Buffer& b, llvm::Value* index);
+  llvm::Value* masked_select_load(const ir::Select* op);
+  size_t transposed_stores(const std::vector<ir::Stmt>& stmts, size_t first);
   llvm::Value* call_math(const ir::Call* op, const std::vector<llvm::Value*>& args);
   llvm::Value* call_libm(const std::string& name, common::Type t, const std::vector<llvm::Value*>& args);
   llvm::Value* floor_div_mod(llvm::Value* a, llvm::Value* b, common::Type t, bool want_mod);
   // for (var = begin; var < end; ++var) body, with optional loop metadata.
+  // `nonnegative_start`: begin >= 0, so the variable is never negative (see nonnegative).
   void emit_loop(const ir::Expr& var, llvm::Value* begin, llvm::Value* end, const ir::Stmt& body,
-                 const char* metadata);
+                 const char* metadata, bool nonnegative_start);
+  bool nonnegative(const ir::Expr& e) const;
   void emit_parallel_for(const ir::For* op);
   // Tags a load or store of buffer b with !alias.scope {b} and !noalias {every other buffer of
   // the function}: distinct buffers never overlap (function.h), and LLVM cannot always trace
@@ -63,6 +68,7 @@ class CodeGenLLVM : public ir::IRVisitor {
   int parallel_count_ = 0;
   llvm::Value* value_ = nullptr;
   std::map<const ir::Var*, llvm::Value*> vars_;
+  std::set<const ir::Var*> nonnegative_vars_;
   std::map<const ir::BufferNode*, llvm::Value*> buffers_;
   std::map<const ir::BufferNode*, bool> heap_allocated_;
   // Arguments written with non-temporal stores (see streaming_buffers in the .cc), and

@@ -124,6 +124,90 @@ TEST(LLVMBackend, NonPowerOfTwoVectorsAreMaskedAccesses) {
   EXPECT_EQ(ov[15], -1.0f);
 }
 
+// A zero-padded read, select(0 <= i - 1 < 16, I[max(min(i - 1, 15), 0)], -1), is one masked
+// load of I at i - 1: lane 0 (I[-1], before the buffer) is not read and takes -1. Where the
+// condition does not imply the clamp's bounds (i < 8 says nothing about i - 1 >= 0), the
+// clamp stays and so does its value (O[0] = I[0]).
+TEST(LLVMBackend, PaddedReadsAreMaskedLoadsOfTheUnclampedIndex) {
+  Buffer in = Buffer::make("I", Float(32), {Expr(16)});
+  Buffer out = Buffer::make("O", Float(32), {Expr(16)});
+  Expr i = Var::make("i");
+  Expr clamped = max(min(i - 1, Expr(15)), Expr(0));
+  for (bool implied : {true, false}) {
+    Expr cond = implied ? (i - 1 >= Expr(0)) && (i - 1 < Expr(16)) : i < Expr(8);
+    auto f = LoweredFunc::make(
+        implied ? "padded" : "clamped", {{in, Argument::Kind::kInput}, {out, Argument::Kind::kOutput}},
+        {}, {},
+        For::make(i, Expr(0), Expr(16), ForKind::kVectorized,
+                  Store::make(out, select(cond, Load::make(in, {clamped}), Expr(-1.0f)), {i})));
+    auto k = build(f, common::Target::host_x86());
+    const std::string& src = k->source_unoptimized();
+    EXPECT_EQ(src.find("llvm.masked.load") != std::string::npos, implied) << src;
+    EXPECT_EQ(src.find("llvm.masked.gather") != std::string::npos, !implied) << src;  // the clamped index
+    std::vector<float> iv(16), ov(16, 0.0f);
+    for (int v = 0; v < 16; ++v) iv[v] = static_cast<float>(v + 100);
+    void* args[] = {iv.data(), ov.data()};
+    k->call(args, nullptr);
+    for (int v = 0; v < 16; ++v) {
+      float want = implied ? (v == 0 ? -1.0f : iv[v - 1]) : (v < 8 ? iv[std::max(v - 1, 0)] : -1.0f);
+      EXPECT_EQ(ov[v], want) << (implied ? "padded " : "clamped ") << v;
+    }
+  }
+}
+
+// A transposing copy scheduled as an unrolled loop of strided vector stores,
+// O[c * 16 + r] = I[r * w + c] (r unrolled, c vectorized, w = 16 or 12 lanes), is emitted as a
+// transpose in registers (shuffles) and w contiguous rows, not as scatters.
+TEST(LLVMBackend, UnrolledStridedStoresAreATransposeInRegisters) {
+  for (int64_t w : {16, 12}) {
+    Buffer in = Buffer::make("I", Float(32), {Expr(16 * w)});
+    Buffer out = Buffer::make("O", Float(32), {Expr(16 * w)});
+    Expr r = Var::make("r"), c = Var::make("c");
+    Stmt body = For::make(r, Expr(0), Expr(16), ForKind::kUnrolled,
+                          For::make(c, Expr(0), Expr(w), ForKind::kVectorized,
+                                    Store::make(out, Load::make(in, {r * w + c}) + 1.0f, {c * 16 + r})));
+    auto f = LoweredFunc::make("transpose" + std::to_string(w),
+                               {{in, Argument::Kind::kInput}, {out, Argument::Kind::kOutput}}, {}, {}, body);
+    common::Target target = common::Target::host_x86();
+    auto k = build(f, target);
+    const std::string& src = k->source_unoptimized();
+    if (target.vector_bits >= 512) {
+      EXPECT_NE(src.find("shufflevector"), std::string::npos) << src;
+      EXPECT_EQ(src.find("llvm.masked.scatter"), std::string::npos) << src;
+    }
+    std::vector<float> iv(16 * w), ov(16 * w, 0.0f);
+    for (int64_t v = 0; v < 16 * w; ++v) iv[v] = static_cast<float>(v);
+    void* args[] = {iv.data(), ov.data()};
+    k->call(args, nullptr);
+    for (int64_t rr = 0; rr < 16; ++rr) {
+      for (int64_t cc = 0; cc < w; ++cc) EXPECT_EQ(ov[cc * 16 + rr], iv[rr * w + cc] + 1.0f) << w << " " << rr << " " << cc;
+    }
+  }
+}
+
+// Floor division and modulo of a loop variable counting up from 0 by a positive constant
+// are the unsigned instructions; from a negative start they keep floor semantics.
+TEST(LLVMBackend, IndexDivisionOfNonNegativeValuesIsUnsigned) {
+  for (int64_t lo : {0, -8}) {
+    Buffer out = Buffer::make("O", Int(64), {Expr(32)});
+    Expr i = Var::make("i");
+    Stmt body = For::make(i, Expr(lo), Expr(32), ForKind::kSerial,
+                          Store::make(out, i / 3 * 100 + i % 3, {i - lo}));
+    auto f = LoweredFunc::make(lo == 0 ? "udiv" : "sdiv", {{out, Argument::Kind::kOutput}}, {}, {}, body);
+    auto k = build(f, common::Target::host_x86());
+    const std::string& src = k->source_unoptimized();
+    EXPECT_EQ(src.find("udiv") != std::string::npos, lo == 0) << src;
+    EXPECT_EQ(src.find("sdiv") != std::string::npos, lo != 0) << src;
+    std::vector<int64_t> ov(32);
+    void* args[] = {ov.data()};
+    k->call(args, nullptr);
+    for (int64_t v = lo; v < lo + 32; ++v) {
+      int64_t q = v >= 0 ? v / 3 : -((-v + 2) / 3), m = v - 3 * q;
+      EXPECT_EQ(ov[v - lo], q * 100 + m) << v;
+    }
+  }
+}
+
 TEST(LLVMBackend, TemporaryBuffersAndSelect) {
   // T = i - 8 (heap temporary); O = select(T < 0, -T, T)
   Buffer t = Buffer::make("T", Int(64), {Expr(16)});
