@@ -15,6 +15,7 @@ ir::PassManager loop_passes(const LoopOptions& opts) {
       .add("lower_schedule_blocks", ir::lower_schedule_blocks)
       .add("simplify", simplify);
   if (opts.gpu) pm.add_func("compact_gpu_buffers", ir::compact_gpu_buffers);
+  if (!opts.gpu) pm.add("fuse_sibling_loops", ir::fuse_sibling_loops);
   pm.add("loop_partition", ir::loop_partition).add("remove_unit_loops", ir::remove_unit_loops);
   if (opts.gpu) pm.add("insert_gpu_barriers", ir::insert_gpu_barriers);
   pm.add("flatten_storage", ir::flatten_storage)

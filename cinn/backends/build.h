@@ -14,6 +14,7 @@ namespace cinn::backends {
 // The loop-level passes between scheduling and code generation (ir/transforms.h), in order:
 //    1. lower_schedule_blocks   blocks -> plain loops, reduction inits placed
 //    2. simplify
+//    2b. fuse_sibling_loops     adjacent loops over one range -> one loop (CPU only)
 //    3. loop_partition          guard-free main loops over full tiles, guarded tails
 //    4. remove_unit_loops       extent-1 loops (kept for the scheduler) -> their bodies
 //    5. simplify

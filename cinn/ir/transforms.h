@@ -60,6 +60,20 @@ Stmt vectorize_loops(const Stmt& s, int* failed = nullptr);
 // wants unit loops (every iter_var has one); code generation does not.
 Stmt remove_unit_loops(const Stmt& s);
 
+// Fuses adjacent loops with the same range and kind (the nests of one kernel over one
+// domain: the several outputs of a batch-norm gradient, sibling reductions over channels)
+// into one loop running both bodies per iteration; the bodies' adjacent loops fuse in turn.
+// Legal when nothing the second loop writes is touched by the first, and every buffer the
+// first writes and the second reads is written and read at one identical index (after
+// renaming the second loop's variables) that uses the loop variable: not an accumulator
+// whose reduction runs over this loop (it holds partial sums until the loop ends; reduce
+// variables never index a block's output). A lowered spatial block stores each element's
+// one value (recomputed copies included), so a read right after the write sees it.
+// Loops calling extern functions and GPU-bound loops are left alone. For CPU code: the
+// second loop then reads what the first wrote while it is in registers or L1, and one
+// parallel loop replaces two.
+Stmt fuse_sibling_loops(const Stmt& s);
+
 // Splits a loop whose body is guarded by a condition that holds on a prefix of the loop's
 // range into a guard-free main loop over that prefix and a tail that keeps the guard:
 //   for xo in [0, (N + 15) / 16) { vectorized for xi in [0, 16) { if (xo*16 + xi < N) S } }

@@ -1,4 +1,4 @@
-// Tests of the loop passes after scheduling (cinn/ir/remove_unit_loops.cc, loop_partition.cc,
+// Tests of the loop passes after scheduling (cinn/ir/fuse_sibling_loops.cc, remove_unit_loops.cc, loop_partition.cc,
 // unroll_loops.cc, hoist_loop_invariant.cc): each states an input loop nest and the
 // expected output, compared structurally after `simplify` (which the pipeline runs after
 // each of them, and which makes index arithmetic canonical on both sides).
@@ -52,6 +52,59 @@ class LoopPassesTest : public ::testing::Test {
                                IfThenElse::make(x < extent, scale(x))));
   }
 };
+
+// ---------------------------------------------------------------------------------------
+// fuse_sibling_loops
+
+// B[i] = A[i] * 2; C[i] = B[i] + 1 over the same range: one loop, and the vector loops inside
+// fuse as well.
+TEST_F(LoopPassesTest, SiblingLoopsOverOneRangeFuse) {
+  Buffer c = Buffer::make("C", Float(32), {Expr(1024)});
+  Expr i2 = Var::make("i2"), v = Var::make("v"), v2 = Var::make("v2");
+  Stmt first = For::make(i, Expr(0), Expr(64), ForKind::kParallel,
+                         For::make(v, Expr(0), Expr(16), ForKind::kVectorized, scale(i * 16 + v)));
+  Stmt second = For::make(
+      i2, Expr(0), Expr(64), ForKind::kParallel,
+      For::make(v2, Expr(0), Expr(16), ForKind::kVectorized,
+                Store::make(c, Load::make(b, {i2 * 16 + v2}) + 1.0f, {i2 * 16 + v2})));
+  Stmt expected = For::make(
+      i, Expr(0), Expr(64), ForKind::kParallel,
+      For::make(v, Expr(0), Expr(16), ForKind::kVectorized,
+                Block::make({scale(i * 16 + v), Store::make(c, Load::make(b, {i * 16 + v}) + 1.0f, {i * 16 + v})})));
+  EXPECT_TRUE(same_ir(fuse_sibling_loops(Block::make({first, second})), expected));
+}
+
+// Where fusing would change a value the loops stay apart: the second reads the first's
+// result at another index (C[i] = B[i + 1]), reads an accumulator (B[i] += A[j] over j, then
+// C[i] = B[i]: fusing the j loops would read partial sums), writes what the first reads, or
+// the ranges or kinds differ.
+TEST_F(LoopPassesTest, SiblingLoopsThatWouldChangeValuesStay) {
+  Buffer c = Buffer::make("C", Float(32), {Expr(1024)});
+  Expr i2 = Var::make("i2");
+  auto loop = [&](const Expr& var, int64_t extent, ForKind kind, Stmt body) {
+    return For::make(var, Expr(0), Expr(extent), kind, std::move(body));
+  };
+  Stmt first = loop(i, 64, ForKind::kSerial, scale(i));
+  Stmt shifted = loop(i2, 64, ForKind::kSerial, Store::make(c, Load::make(b, {i2 + 1}), {i2}));
+  Stmt overwrite = loop(i2, 64, ForKind::kSerial, Store::make(a, Expr(0.0f), {i2}));
+  Stmt longer = loop(i2, 65, ForKind::kSerial, Store::make(c, Load::make(b, {i2}), {i2}));
+  Stmt parallel = loop(i2, 64, ForKind::kParallel, Store::make(c, Load::make(b, {i2}), {i2}));
+  for (const Stmt& second : {shifted, overwrite, longer, parallel}) {
+    Stmt in = Block::make({first, second});
+    EXPECT_TRUE(fuse_sibling_loops(in).same_as(in)) << to_string(second);
+  }
+  // Accumulation over j into B[i], then C[i] = B[i] inside the same j range.
+  Expr j2 = Var::make("j2");
+  Stmt acc = loop(j, 64, ForKind::kSerial, Store::make(b, Load::make(b, {i}) + Load::make(a, {j}), {i}));
+  Stmt use = loop(j2, 64, ForKind::kSerial, Store::make(c, Load::make(b, {i}) * Load::make(a, {j2}), {j2}));
+  Stmt in = Block::make({acc, use});
+  EXPECT_TRUE(fuse_sibling_loops(in).same_as(in));
+  // Same index, but one that does not use the loop variable (written on every iteration).
+  Stmt bcast = loop(j, 64, ForKind::kSerial, Store::make(b, Load::make(a, {j}), {Expr(0)}));
+  Stmt read0 = loop(j2, 64, ForKind::kSerial, Store::make(c, Load::make(b, {Expr(0)}), {j2}));
+  in = Block::make({bcast, read0});
+  EXPECT_TRUE(fuse_sibling_loops(in).same_as(in));
+}
 
 // ---------------------------------------------------------------------------------------
 // remove_unit_loops
