@@ -406,6 +406,118 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p
   });
 }
 
+// The weights w[f, c, r, s] a convolution block reads (see reads_conv_weights), or nullptr.
+const ir::Load* conv_weights(const ir::ScheduleBlock* node) {
+  const auto& iv = node->iter_vars;
+  const ir::Load* found = nullptr;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() != ir::NodeKind::kLoad) return;
+    const auto* l = static_cast<const ir::Load*>(n);
+    if (l->indices.size() == 4 && l->indices[0].same_as(iv[1].var) && l->indices[1].same_as(iv[4].var) &&
+        l->indices[2].same_as(iv[5].var) && l->indices[3].same_as(iv[6].var)) {
+      found = l;
+    }
+  });
+  return found;
+}
+
+// A direct NCHW convolution block (n, f, y, x | c, r, s) whose output rows do not fill
+// vectors (28 wide: 14 of 16 lanes; 7, 14, 56 alike), vectorized along output channels
+// instead: a register tile of `fr` vectors of output channels by `xr` output columns
+// (14 x 2 vectors: 28 accumulators; per tap and input channel 2 weight vectors and 14
+// input broadcasts for 28 FMAs). The weights are copied first into [c, r, s, f] (cache_read
+// and layout_transform, so a tile's weight vectors are contiguous), and the tile
+// accumulates into a channels-last copy of the output (cache_write, [n, y, x, f]: each
+// accumulator is one contiguous vector LLVM keeps in a register), which is transposed
+// back into the NCHW output right after the tile (a copy block reverse_compute_at the tile
+// loop: unrolled strided stores that codegen_llvm turns into a register transpose).
+// Needs output channels in multiples of a vector. `tile` receives the loop around the tile.
+bool schedule_conv_channels(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p,
+                            std::optional<LoopRV>* tile) {
+  auto loops = sch.get_loops(b);
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  if (loops.size() != 7 || num_spatial(node) != 4 || p.conv_xv > 0 || p.conv_fr > 0 || p.conv_yr > 0) return false;
+  const ir::Load* w = conv_weights(node);
+  if (!w || node->writes.size() != 1 || w->buffer.dtype().bytes() != 4) return false;
+  // Every other load (the input) must not depend on the output channel: a grouped
+  // convolution's input channel does, and would be gathered along the vector.
+  bool per_channel_input = false;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* m) {
+    if (m->kind() != ir::NodeKind::kLoad || m == w) return;
+    const auto* l = static_cast<const ir::Load*>(m);
+    if (l->buffer.same_as(node->writes[0].buffer)) return;
+    for (const Expr& e : l->indices) per_channel_input = per_channel_input || ir::uses_any_var(e, {node->iter_vars[1].var});
+  });
+  if (per_channel_input) return false;
+  int64_t fe = extent_of(sch, loops[1]), xe = extent_of(sch, loops[3]);
+  int64_t taps = extent_of(sch, loops[5]) * extent_of(sch, loops[6]);
+  if (fe % lanes != 0 || xe % lanes == 0 || xe < 4 || taps < 2) return false;
+  // Only where the output has enough positions per weight to pay for the weight copy (a
+  // gather per element) and the tiles of a row: rows of 28 or more and at least 3136
+  // positions (measured on Zen 5, 2 threads: 3x3, 64 channels at 8x28x28 1.27 -> 1.18 ms,
+  // 1x56x56 0.82 -> 0.72; at 8x14x14 and 1x28x28, 6-11% slower than the row tile, and
+  // 1x256x14x14 3x slower, the copy of 590K weights dominating).
+  int64_t positions = extent_of(sch, loops[0]) * extent_of(sch, loops[2]) * xe;
+  if (xe < 28 || positions < 3136) return false;
+  // Columns per tile: the widest divisor of the row up to 14 (28 accumulators with two
+  // channel vectors, plus the weights and a broadcast: 31 of 32 registers).
+  int64_t fr = fe % (2 * lanes) == 0 ? 2 : 1;
+  int64_t xr = 0;
+  for (int64_t d = std::min<int64_t>(xe, fr == 2 ? 8 : 14); d >= 4 && !xr; --d) {
+    if (xe % d == 0) xr = d;
+  }
+  if (!xr) return false;
+  std::string wname = w->buffer.name(), oname = node->writes[0].buffer.name();
+  return attempt_all(sch, [&](IRSchedule& s) {
+    BlockRV wcopy = s.cache_read(b, wname, ir::MemoryScope::kGlobal);
+    std::string wp = s.block_node(wcopy)->writes[0].buffer.name();
+    Expr f = ir::Var::make("f"), c = ir::Var::make("c"), r = ir::Var::make("r"), q = ir::Var::make("q");
+    s.layout_transform(wp, {f, c, r, q}, {c, r, q, f});
+    BlockRV ocopy = s.cache_write(b, oname, ir::MemoryScope::kGlobal);
+    std::string op = s.block_node(b)->writes[0].buffer.name();
+    Expr n = ir::Var::make("n"), y = ir::Var::make("y"), x = ir::Var::make("x");
+    s.layout_transform(op, {n, f, y, x}, {n, y, x, f});
+    auto ls = s.get_loops(b);
+    auto fs = s.split(ls[1], {-1, fr, lanes});
+    auto xs = s.split(ls[3], {-1, xr});
+    // Input channels in blocks whose weights (kc channels x taps x fr vectors) stay in L1
+    // across the row's tiles; the accumulators are reloaded per block.
+    int64_t ce = extent_of(s, ls[4]);
+    int64_t kc = std::max<int64_t>(1, (16 << 10) / (taps * fr * lanes * 4));
+    while (kc > 1 && ce % kc != 0) --kc;
+    std::vector<LoopRV> cs = kc < ce ? s.split(ls[4], {-1, kc}) : std::vector<LoopRV>{ls[4]};
+    std::vector<LoopRV> order = {ls[0], fs[0], ls[2]};
+    if (cs.size() == 2) order.push_back(cs[0]);
+    order.insert(order.end(), {xs[0], cs.back(), ls[5], ls[6], xs[1], fs[1], fs[2]});
+    s.reorder(order);
+    s.unroll(xs[1]);
+    if (fr > 1) s.unroll(fs[1]);
+    s.vectorize(fs[2]);
+    // The transpose back, per output row of the tile's channels: loops (f, x) of the region.
+    s.reverse_compute_at(ocopy, cs.size() == 2 ? ls[2] : xs[0]);
+    auto cl = s.get_loops(ocopy);
+    size_t d = cs.size() == 2 ? 3 : 4;  // the loops the copy shares with the tile: n, fo, y(, xo)
+    std::vector<LoopRV> own(cl.begin() + static_cast<std::ptrdiff_t>(d), cl.end());
+    LoopRV cf, cx;
+    int found = 0;
+    for (LoopRV l : own) {
+      int64_t e = extent_of(s, l);
+      if (e == fr * lanes && !(found & 1)) cf = l, found |= 1;
+      else if (e == (cs.size() == 2 ? xe : xr) && !(found & 2)) cx = l, found |= 2;
+    }
+    if (found != 3) CINN_THROW(ScheduleError) << "conv channel tile: unexpected write-back loops";
+    auto cfs = s.split(cf, {-1, lanes});
+    s.reorder({cfs[0], cx, cfs[1]});
+    s.unroll(cx);
+    s.vectorize(cfs[1]);
+    LoopRV par = s.fuse({ls[0], fs[0], ls[2]});
+    s.parallel(par);
+    *tile = cs.size() == 2 ? par : xs[0];
+    // The weight copy: its own nest (a transposing copy).
+    schedule_spatial(s, wcopy, lanes, true);
+  });
+}
+
 // A 1x1 convolution block (n, f, y, x | c, r, s) with r, s of one iteration whose accesses
 // read (y, x) as one run (stride 1, no padding) is a matmul per image, w[f, c] @ x[c, y x]:
 // y and x fuse into one loop of positions and the matmul's register tile (8 channels by
@@ -633,6 +745,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
       if (is_reduction(node)) {
         bool outer_product = node->annotations.count(ir::kOuterProductAnnotation) > 0;
         if (outer_product || (!schedule_pointwise_conv(sch, b, lanes, params, &tile) &&
+                              !(masked && schedule_conv_channels(sch, b, lanes, params, &tile)) &&
                               !schedule_conv(sch, b, lanes, params, &tile))) {
           schedule_matmul(sch, b, lanes, params, -1, &tile);
         }

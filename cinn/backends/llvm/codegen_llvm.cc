@@ -387,24 +387,21 @@ class StripImpliedClamps : public IRMutator {
   }
 
  protected:
-  Expr mutate_Max(const Max* op) override {
-    Expr a = mutate(op->a), b = mutate(op->b);
-    if (follows(a, b) || follows(b, a)) {
-      stripped_ = true;
-      return follows(a, b) ? a : b;  // the larger one
-    }
-    return Max::make(a, b);
-  }
-  Expr mutate_Min(const Min* op) override {
-    Expr a = mutate(op->a), b = mutate(op->b);
-    if (follows(a, b) || follows(b, a)) {
-      stripped_ = true;
-      return follows(b, a) ? a : b;  // the smaller one
-    }
-    return Min::make(a, b);
-  }
+  Expr mutate_Max(const Max* op) override { return extreme(op->a, op->b, /*larger=*/true); }
+  Expr mutate_Min(const Min* op) override { return extreme(op->a, op->b, /*larger=*/false); }
 
  private:
+  // max(x, y) (min with !larger): the operand the facts prove the larger (smaller) one, or
+  // the node itself.
+  Expr extreme(const Expr& x, const Expr& y, bool larger) {
+    Expr a = mutate(x), b = mutate(y);
+    bool a_at_least_b = follows(a, b);
+    if (a_at_least_b || follows(b, a)) {
+      stripped_ = true;
+      return a_at_least_b == larger ? a : b;
+    }
+    return larger ? Max::make(a, b) : Min::make(a, b);
+  }
   static bool integral(const Expr& e) { return e.type().is_int() || e.type().is_uint(); }
   // The comparison as an expression that is >= 0 exactly when it holds (integers only).
   static std::optional<Expr> nonnegative_form(const Expr& c) {
@@ -946,12 +943,13 @@ void CodeGenLLVM::visit_Block(const Block* op) {
 // A run of K stores b[ramp(base + k, S, M)] = v_k (k = 0..K-1; a transposing copy whose
 // output loop was unrolled around its vectorized input loop, see schedule_transpose in
 // schedule_x86) writes M rows of K contiguous elements at stride S: row r is lane r of
-// every v_k. With K a power of two up to a vector and M <= K, the K x K matrix of the v_k is
-// transposed in registers, log2(K) rounds of two-source shuffles (each round swaps the
-// off-diagonal blocks of a size: bit t of the row index with bit t of the lane), and the
-// rows are stored as M contiguous vectors instead of K scatters. The values must not read
-// b (they are all computed before the first store) and the rows must not overlap (S >= K).
-// Returns the number of statements emitted (0: not such a run).
+// every v_k. The v_k, padded with poison lanes and rows to a P x P square (P the power of
+// two at or above K and M, at most a vector), are transposed in registers, log2(P) rounds of
+// two-source shuffles (each round swaps the off-diagonal blocks of a size: bit t of the row
+// index with bit t of the lane), and the rows are stored as M contiguous K-lane vectors
+// instead of K scatters. The values must not read b (they are all computed before the
+// first store) and the rows must not overlap (S >= K). Returns the number of statements
+// emitted (0: not such a run).
 size_t CodeGenLLVM::transposed_stores(const std::vector<Stmt>& stmts, size_t first) {
   const auto* s0 = stmts[first].as<Store>();
   if (!s0 || s0->indices.size() != 1 || accumulated_.count(s0->buffer.get())) return 0;
@@ -978,38 +976,54 @@ size_t CodeGenLLVM::transposed_stores(const std::vector<Stmt>& stmts, size_t fir
     if (reads_output) break;
     run.push_back(s);
   }
-  int64_t k = 1;
-  while (k * 2 <= static_cast<int64_t>(run.size())) k *= 2;
-  int m = t.lanes();
-  if (k < 4 || m > k || *stride < k) return 0;
-  // The K values, widened to K lanes.
+  // K rows of M lanes, padded to a P x P square (P a power of two) with poison lanes and rows.
+  int64_t k = static_cast<int64_t>(run.size()), m = t.lanes(), p = 1;
+  while (p < std::max(k, m)) p *= 2;
+  if (k < 4 || p > max_k || *stride < k) return 0;
   std::vector<llvm::Value*> rows;
-  for (int64_t i = 0; i < k; ++i) {
+  for (int64_t i = 0; i < p; ++i) {
+    if (i >= k) {
+      rows.push_back(llvm::PoisonValue::get(rows[0]->getType()));
+      continue;
+    }
     llvm::Value* v = codegen(run[i]->value);
-    if (m < k) v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, m, static_cast<unsigned>(k - m)));
+    if (m < p) v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, m, static_cast<unsigned>(p - m)));
     rows.push_back(v);
   }
-  for (int64_t d = 1; d < k; d *= 2) {
+  for (int64_t d = 1; d < p; d *= 2) {
     std::vector<int> lo, hi;
-    for (int64_t l = 0; l < k; ++l) {
+    for (int64_t l = 0; l < p; ++l) {
       bool low = (l & d) == 0;
-      lo.push_back(static_cast<int>(low ? l : k + l - d));
-      hi.push_back(static_cast<int>(low ? l + d : k + l));
+      lo.push_back(static_cast<int>(low ? l : p + l - d));
+      hi.push_back(static_cast<int>(low ? l + d : p + l));
     }
-    for (int64_t i = 0; i < k; ++i) {
+    for (int64_t i = 0; i < p; ++i) {
       if (i & d) continue;
       llvm::Value *a = rows[i], *b = rows[i + d];
       rows[i] = b_->CreateShuffleVector(a, b, lo);
       rows[i + d] = b_->CreateShuffleVector(a, b, hi);
     }
   }
+  // Row r (r < M) holds the K values of lane r: a K-lane store (masked where K is not a
+  // power of two and the target has masked moves).
   llvm::Type* et = mem_type(s0->buffer.dtype());
   llvm::Value* base = codegen(r0->base);
-  unsigned align = s0->buffer.dtype().bytes();
-  for (int r = 0; r < m; ++r) {
+  llvm::Align align(s0->buffer.dtype().bytes());
+  Type row_type = t.with_lanes(static_cast<int>(k));
+  int padded = masked_lanes(row_type);
+  for (int64_t r = 0; r < m; ++r) {
     llvm::Value* off = b_->CreateAdd(base, llvm::ConstantInt::get(base->getType(), r * *stride));
-    llvm::Value* p = b_->CreateInBoundsGEP(et, buffer_ptr(s0->buffer), off);
-    annotate_alias(b_->CreateAlignedStore(rows[r], p, llvm::Align(align)), s0->buffer.get());
+    llvm::Value* ptr = b_->CreateInBoundsGEP(et, buffer_ptr(s0->buffer), off);
+    llvm::Instruction* st;
+    if (k == p) {
+      st = b_->CreateAlignedStore(rows[r], ptr, align);
+    } else if (padded == p) {
+      st = b_->CreateMaskedStore(rows[r], ptr, align, prefix_mask(*b_, static_cast<int>(k), static_cast<int>(p)));
+    } else {
+      st = b_->CreateAlignedStore(b_->CreateShuffleVector(rows[r], llvm::createSequentialMask(0, static_cast<unsigned>(k), 0)),
+                                  ptr, align);
+    }
+    annotate_alias(st, s0->buffer.get());
   }
   return static_cast<size_t>(k);
 }

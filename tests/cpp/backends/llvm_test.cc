@@ -156,32 +156,37 @@ TEST(LLVMBackend, PaddedReadsAreMaskedLoadsOfTheUnclampedIndex) {
 }
 
 // A transposing copy scheduled as an unrolled loop of strided vector stores,
-// O[c * 16 + r] = I[r * w + c] (r unrolled, c vectorized, w = 16 or 12 lanes), is emitted as a
-// transpose in registers (shuffles) and w contiguous rows, not as scatters.
+// O[c * k + r] = I[r * w + c] (r unrolled over k rows, c vectorized over w lanes), is emitted
+// as a transpose in registers (shuffles, padded to a square of 16) and w contiguous rows of
+// k elements, not as scatters: k x w = 16 x 16, 16 x 12 and 12 x 16 (12-element rows: a
+// masked store, nothing written past them).
 TEST(LLVMBackend, UnrolledStridedStoresAreATransposeInRegisters) {
-  for (int64_t w : {16, 12}) {
-    Buffer in = Buffer::make("I", Float(32), {Expr(16 * w)});
-    Buffer out = Buffer::make("O", Float(32), {Expr(16 * w)});
+  for (auto [k, w] : {std::pair<int64_t, int64_t>{16, 16}, {16, 12}, {12, 16}}) {
+    Buffer in = Buffer::make("I", Float(32), {Expr(k * w)});
+    Buffer out = Buffer::make("O", Float(32), {Expr(k * w + 4)});
     Expr r = Var::make("r"), c = Var::make("c");
-    Stmt body = For::make(r, Expr(0), Expr(16), ForKind::kUnrolled,
+    Stmt body = For::make(r, Expr(0), Expr(k), ForKind::kUnrolled,
                           For::make(c, Expr(0), Expr(w), ForKind::kVectorized,
-                                    Store::make(out, Load::make(in, {r * w + c}) + 1.0f, {c * 16 + r})));
-    auto f = LoweredFunc::make("transpose" + std::to_string(w),
+                                    Store::make(out, Load::make(in, {r * w + c}) + 1.0f, {c * k + r})));
+    auto f = LoweredFunc::make("transpose" + std::to_string(k) + "x" + std::to_string(w),
                                {{in, Argument::Kind::kInput}, {out, Argument::Kind::kOutput}}, {}, {}, body);
     common::Target target = common::Target::host_x86();
-    auto k = build(f, target);
-    const std::string& src = k->source_unoptimized();
+    auto kern = build(f, target);
+    const std::string& src = kern->source_unoptimized();
     if (target.vector_bits >= 512) {
       EXPECT_NE(src.find("shufflevector"), std::string::npos) << src;
       EXPECT_EQ(src.find("llvm.masked.scatter"), std::string::npos) << src;
     }
-    std::vector<float> iv(16 * w), ov(16 * w, 0.0f);
-    for (int64_t v = 0; v < 16 * w; ++v) iv[v] = static_cast<float>(v);
+    std::vector<float> iv(k * w), ov(k * w + 4, -7.0f);
+    for (int64_t v = 0; v < k * w; ++v) iv[v] = static_cast<float>(v);
     void* args[] = {iv.data(), ov.data()};
-    k->call(args, nullptr);
-    for (int64_t rr = 0; rr < 16; ++rr) {
-      for (int64_t cc = 0; cc < w; ++cc) EXPECT_EQ(ov[cc * 16 + rr], iv[rr * w + cc] + 1.0f) << w << " " << rr << " " << cc;
+    kern->call(args, nullptr);
+    for (int64_t rr = 0; rr < k; ++rr) {
+      for (int64_t cc = 0; cc < w; ++cc) {
+        EXPECT_EQ(ov[cc * k + rr], iv[rr * w + cc] + 1.0f) << k << "x" << w << " " << rr << " " << cc;
+      }
     }
+    for (int64_t v = k * w; v < k * w + 4; ++v) EXPECT_EQ(ov[v], -7.0f) << k << "x" << w << " " << v;
   }
 }
 

@@ -358,6 +358,36 @@ def test_conv2d_weight_grad(rng, xshape, dshape, kernel, stride, padding, dilati
     np.testing.assert_allclose(out, ref.numpy(), rtol=1e-4, atol=1e-4 * np.abs(ref.numpy()).max())
 
 
+@pytest.mark.parametrize("shape, stride, epilogue", [((4, 16, 28, 28), 1, True), ((4, 16, 28, 28), 1, False),
+                                                    ((4, 8, 56, 56), 2, True)])
+def test_conv2d_rows_of_28_vectorize_along_output_channels(shape, stride, epilogue):
+    """On AVX-512 hosts a 3x3 convolution whose output rows do not fill vectors (28 wide) and
+    that has enough positions is tiled along output channels instead: weights copied to
+    [c, r, s, f], the tile accumulating into a channels-last copy of the output that is
+    transposed back per row, the epilogue after it inside the same parallel loop."""
+    rng = np.random.default_rng(11)
+    n, c, h, w = shape
+    o = 32
+    x, wt, bias, res = rand(rng, *shape), rand(rng, o, c, 3, 3), rand(rng, o), rand(rng, n, o, h // stride, w // stride)
+    b = cinn.NetBuilder("t")
+    xv, wv, bv, rv = (b.input(list(a.shape), "float32", nm) for nm, a in
+                      (("x", x), ("w", wt), ("bias", bias), ("res", res)))
+    y = b.conv2d(xv, wv, stride=[stride, stride], padding=[1, 1])
+    if epilogue:
+        y = b.relu(b.add(b.add(y, b.reshape(bv, [1, o, 1, 1])), rv))
+    exe = cinn.compile(b.build([y]), cache=False)
+    ir = exe.loop_ir
+    if "avx512f" in cinn.Target.x86().features:
+        assert re.search(rf"_global: float32\[{n}, 28, 28, {o}\]", ir), ir
+        nests = [line for line in ir.splitlines() if re.match(r"  (parallel )?for \(", line)]
+        assert len(nests) == 3, ir  # the padding, the weight copy, the convolution and its epilogue
+    (got,) = exe(**{k: v for k, v in dict(x=x, w=wt, bias=bias, res=res).items() if k in exe.input_names})
+    want = F.conv2d(torch.from_numpy(x), torch.from_numpy(wt), stride=stride, padding=1)
+    if epilogue:
+        want = F.relu(want + torch.from_numpy(bias).reshape(1, o, 1, 1) + torch.from_numpy(res))
+    np.testing.assert_allclose(got, want.numpy(), rtol=RTOL, atol=1e-4)
+
+
 @pytest.mark.parametrize("shape, kernel", [((2, 16, 14, 14), 3), ((1, 32, 16, 16), 1)])
 def test_conv2d_epilogue_runs_inside_the_register_tile(shape, kernel):
     """A convolution's elementwise epilogue (bias, residual, relu) is computed inside the
