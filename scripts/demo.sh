@@ -4,4 +4,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh" >/dev/null
-exec "$ROOT/.venv/bin/python" "$ROOT/python/cinn/demo.py" "$@"
+# As a module: run as a script, python/cinn would be first on sys.path and its `torch`
+# subpackage would shadow PyTorch.
+exec "$ROOT/.venv/bin/python" -m cinn.demo "$@"

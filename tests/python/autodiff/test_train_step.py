@@ -259,3 +259,22 @@ def test_saved_step_keeps_its_aliases(rng, tmp_path):
     loaded = cinn.load(tmp_path / "step")
     assert loaded._c.aliases == step.executable._c.aliases and len(loaded._c.aliases) == 6
     assert loaded._c.aliases_in_place == step.executable._c.aliases_in_place
+
+
+def test_demo_training_part_runs_as_the_main_job_runs_it(tmp_path):
+    """`./scripts/demo.sh` runs `python -m cinn.demo`; its training part imports PyTorch,
+    which a run of python/cinn/demo.py as a script would shadow with cinn.torch (its
+    directory first on sys.path). The short training part runs to the end and writes the
+    plot."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parents[3] / "scripts" / "demo.sh").read_text()
+    assert "-m cinn.demo" in script
+    plot = tmp_path / "curves.png"
+    out = subprocess.run([sys.executable, "-m", "cinn.demo", "--only", "training", "--small", "--plot", str(plot)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "loss curves written" in out.stdout, out.stdout
+    assert plot.stat().st_size > 0
