@@ -316,17 +316,19 @@ void schedule_matmul(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams&
   });
 }
 
-// Whether block (n, f, y, x | c, r, s) reads weights w[f, c, r, s]: a convolution, not
-// another nest of 4 spatial and 3 reduce loops (a depthwise weight gradient's dot products).
-bool reads_conv_weights(const ir::ScheduleBlock* node) {
+// The weights w[f, c, r, s] that block (n, f, y, x | c, r, s) reads by its iter vars, or
+// nullptr: a convolution, not another nest of 4 spatial and 3 reduce loops (a depthwise
+// weight gradient's dot products).
+const ir::Load* conv_weights(const ir::ScheduleBlock* node) {
   const auto& iv = node->iter_vars;
-  bool found = false;
+  const ir::Load* found = nullptr;
   ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
     if (n->kind() != ir::NodeKind::kLoad) return;
     const auto* l = static_cast<const ir::Load*>(n);
-    found = found || (l->indices.size() == 4 && l->indices[0].same_as(iv[1].var) &&
-                      l->indices[1].same_as(iv[4].var) && l->indices[2].same_as(iv[5].var) &&
-                      l->indices[3].same_as(iv[6].var));
+    if (l->indices.size() == 4 && l->indices[0].same_as(iv[1].var) && l->indices[1].same_as(iv[4].var) &&
+        l->indices[2].same_as(iv[5].var) && l->indices[3].same_as(iv[6].var)) {
+      found = l;
+    }
   });
   return found;
 }
@@ -339,7 +341,7 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p
                    std::optional<LoopRV>* tile) {
   auto loops = sch.get_loops(b);
   const ir::ScheduleBlock* node = sch.block_node(b);
-  if (loops.size() != 7 || num_spatial(node) != 4 || !reads_conv_weights(node)) return false;
+  if (loops.size() != 7 || num_spatial(node) != 4 || !conv_weights(node)) return false;
   LoopRV n = loops[0], f = loops[1], y = loops[2], x = loops[3];
   int64_t xe = extent_of(sch, x), fe = extent_of(sch, f), ye = extent_of(sch, y);
   if (xe < 2 || fe < 1) return false;
@@ -406,32 +408,18 @@ bool schedule_conv(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p
   });
 }
 
-// The weights w[f, c, r, s] a convolution block reads (see reads_conv_weights), or nullptr.
-const ir::Load* conv_weights(const ir::ScheduleBlock* node) {
-  const auto& iv = node->iter_vars;
-  const ir::Load* found = nullptr;
-  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
-    if (n->kind() != ir::NodeKind::kLoad) return;
-    const auto* l = static_cast<const ir::Load*>(n);
-    if (l->indices.size() == 4 && l->indices[0].same_as(iv[1].var) && l->indices[1].same_as(iv[4].var) &&
-        l->indices[2].same_as(iv[5].var) && l->indices[3].same_as(iv[6].var)) {
-      found = l;
-    }
-  });
-  return found;
-}
-
 // A direct NCHW convolution block (n, f, y, x | c, r, s) whose output rows do not fill
-// vectors (28 wide: 14 of 16 lanes; 7, 14, 56 alike), vectorized along output channels
-// instead: a register tile of `fr` vectors of output channels by `xr` output columns
-// (14 x 2 vectors: 28 accumulators; per tap and input channel 2 weight vectors and 14
-// input broadcasts for 28 FMAs). The weights are copied first into [c, r, s, f] (cache_read
-// and layout_transform, so a tile's weight vectors are contiguous), and the tile
+// vectors (28 wide: 14 of 16 lanes; 56 alike), vectorized along output channels instead: a
+// register tile of `fr` vectors of output channels by `xr` output columns (2 vectors by 7:
+// 14 accumulators; per tap and input channel 2 weight vectors and 7 input broadcasts for 14
+// FMAs, the broadcasts shared between the taps of a row). The weights are copied first into
+// [c, r, s, f] (cache_read and layout_transform, so a tile's weight vectors are
+// contiguous), input channels run in blocks whose weights stay in L1, and the tile
 // accumulates into a channels-last copy of the output (cache_write, [n, y, x, f]: each
-// accumulator is one contiguous vector LLVM keeps in a register), which is transposed
-// back into the NCHW output right after the tile (a copy block reverse_compute_at the tile
-// loop: unrolled strided stores that codegen_llvm turns into a register transpose).
-// Needs output channels in multiples of a vector. `tile` receives the loop around the tile.
+// accumulator is one contiguous vector LLVM keeps in a register), which is transposed back
+// into the NCHW output after each output row (a copy block reverse_compute_at the row:
+// unrolled strided stores that codegen_llvm turns into a register transpose). Needs output
+// channels in multiples of a vector. `tile` receives the loop after which the output is final.
 bool schedule_conv_channels(IRSchedule& sch, BlockRV b, int lanes, const X86TileParams& p,
                             std::optional<LoopRV>* tile) {
   auto loops = sch.get_loops(b);
@@ -459,8 +447,8 @@ bool schedule_conv_channels(IRSchedule& sch, BlockRV b, int lanes, const X86Tile
   // 1x256x14x14 3x slower, the copy of 590K weights dominating).
   int64_t positions = extent_of(sch, loops[0]) * extent_of(sch, loops[2]) * xe;
   if (xe < 28 || positions < 3136) return false;
-  // Columns per tile: the widest divisor of the row up to 14 (28 accumulators with two
-  // channel vectors, plus the weights and a broadcast: 31 of 32 registers).
+  // Columns per tile: the widest divisor of the row up to 8 with two channel vectors (16
+  // accumulators; 14 columns, 28 accumulators, made LLVM spill), up to 14 with one.
   int64_t fr = fe % (2 * lanes) == 0 ? 2 : 1;
   int64_t xr = 0;
   for (int64_t d = std::min<int64_t>(xe, fr == 2 ? 8 : 14); d >= 4 && !xr; --d) {
@@ -527,7 +515,7 @@ bool schedule_pointwise_conv(IRSchedule& sch, BlockRV b, int lanes, const X86Til
                              std::optional<LoopRV>* tile) {
   auto loops = sch.get_loops(b);
   const ir::ScheduleBlock* node = sch.block_node(b);
-  if (loops.size() != 7 || num_spatial(node) != 4 || !reads_conv_weights(node)) return false;
+  if (loops.size() != 7 || num_spatial(node) != 4 || !conv_weights(node)) return false;
   if (extent_of(sch, loops[5]) != 1 || extent_of(sch, loops[6]) != 1) return false;
   if (p.conv_xv > 0 || p.conv_fr > 0 || p.conv_yr > 0) return false;  // conv tile parameters: the conv tile
   if (extent_of(sch, loops[1]) < 8 || extent_of(sch, loops[2]) * extent_of(sch, loops[3]) < 2 * lanes) {

@@ -237,8 +237,15 @@ void CodeGenLLVM::visit_Mul(const Mul* op) {
   value_ = op->type.is_float() ? b_->CreateFMul(a, b) : b_->CreateMul(a, b);
 }
 
-// Floor division and modulo (ir.h): q = a / b rounded towards -inf, r = a - q * b.
-llvm::Value* CodeGenLLVM::floor_div_mod(llvm::Value* a, llvm::Value* b, Type t, bool want_mod) {
+// Floor division and modulo (ir.h): q = a / b rounded towards -inf, r = a - q * b. By a
+// positive constant, of a value that is never negative (see nonnegative), they are the
+// unsigned ones, which need no sign fix-up (x86: a multiply and a shift instead of a dozen
+// instructions; the index arithmetic of fused loops is full of them).
+llvm::Value* CodeGenLLVM::floor_div_mod(const Expr& x, const Expr& y, Type t, bool want_mod) {
+  llvm::Value *a = codegen(x), *b = codegen(y);
+  const int64_t* c = as_const_int(y);
+  bool non_negative = t.is_int() && c && *c > 0 && nonnegative(x);
+  if (t.is_uint() || non_negative) return want_mod ? b_->CreateURem(a, b) : b_->CreateUDiv(a, b);
   if (t.is_float()) {
     if (!want_mod) return b_->CreateFDiv(a, b);
     llvm::Value* r = b_->CreateFRem(a, b);
@@ -248,7 +255,6 @@ llvm::Value* CodeGenLLVM::floor_div_mod(llvm::Value* a, llvm::Value* b, Type t, 
                                                    b_->CreateFCmpOLT(b, zero)));
     return b_->CreateSelect(adj, b_->CreateFAdd(r, b), r);
   }
-  if (t.is_uint()) return want_mod ? b_->CreateURem(a, b) : b_->CreateUDiv(a, b);
   llvm::Value* q = b_->CreateSDiv(a, b);
   llvm::Value* r = b_->CreateSRem(a, b);
   llvm::Value* zero = llvm::Constant::getNullValue(r->getType());
@@ -280,25 +286,8 @@ bool CodeGenLLVM::nonnegative(const Expr& e) const {
   return false;
 }
 
-// Floor division and modulo by a positive constant of a non-negative value are the unsigned
-// ones, which need no sign fix-up (x86: a multiply and a shift instead of a dozen
-// instructions; the index arithmetic of fused loops is full of them).
-void CodeGenLLVM::visit_Div(const Div* op) {
-  const int64_t* c = as_const_int(op->b);
-  if (op->type.is_int() && c && *c > 0 && nonnegative(op->a)) {
-    value_ = b_->CreateUDiv(codegen(op->a), codegen(op->b));
-    return;
-  }
-  value_ = floor_div_mod(codegen(op->a), codegen(op->b), op->type, false);
-}
-void CodeGenLLVM::visit_Mod(const Mod* op) {
-  const int64_t* c = as_const_int(op->b);
-  if (op->type.is_int() && c && *c > 0 && nonnegative(op->a)) {
-    value_ = b_->CreateURem(codegen(op->a), codegen(op->b));
-    return;
-  }
-  value_ = floor_div_mod(codegen(op->a), codegen(op->b), op->type, true);
-}
+void CodeGenLLVM::visit_Div(const Div* op) { value_ = floor_div_mod(op->a, op->b, op->type, false); }
+void CodeGenLLVM::visit_Mod(const Mod* op) { value_ = floor_div_mod(op->a, op->b, op->type, true); }
 void CodeGenLLVM::visit_Min(const Min* op) {
   llvm::Value *a = codegen(op->a), *b = codegen(op->b);
   if (op->type.is_float()) {
@@ -405,15 +394,14 @@ class StripImpliedClamps : public IRMutator {
   static bool integral(const Expr& e) { return e.type().is_int() || e.type().is_uint(); }
   // The comparison as an expression that is >= 0 exactly when it holds (integers only).
   static std::optional<Expr> nonnegative_form(const Expr& c) {
-    auto one = [](const Expr& like) { return lang_one(like); };
     if (const auto* n = c.as<GE>(); n && integral(n->a)) return n->a - n->b;
-    if (const auto* n = c.as<GT>(); n && integral(n->a)) return n->a - n->b - one(n->a);
+    if (const auto* n = c.as<GT>(); n && integral(n->a)) return n->a - n->b - one_like(n->a);
     if (const auto* n = c.as<LE>(); n && integral(n->a)) return n->b - n->a;
-    if (const auto* n = c.as<LT>(); n && integral(n->a)) return n->b - n->a - one(n->a);
+    if (const auto* n = c.as<LT>(); n && integral(n->a)) return n->b - n->a - one_like(n->a);
     return std::nullopt;
   }
   // 1 of the type of `like` (a broadcast for a vector).
-  static Expr lang_one(const Expr& like) {
+  static Expr one_like(const Expr& like) {
     Type t = like.type().element_of();
     Expr s = Cast::make(t, Expr(int64_t{1}));
     return like.type().lanes() > 1 ? Broadcast::make(s, like.type().lanes()) : s;

@@ -45,7 +45,7 @@ class CodeGenLLVM : public ir::IRVisitor {
   size_t transposed_stores(const std::vector<ir::Stmt>& stmts, size_t first);
   llvm::Value* call_math(const ir::Call* op, const std::vector<llvm::Value*>& args);
   llvm::Value* call_libm(const std::string& name, common::Type t, const std::vector<llvm::Value*>& args);
-  llvm::Value* floor_div_mod(llvm::Value* a, llvm::Value* b, common::Type t, bool want_mod);
+  llvm::Value* floor_div_mod(const ir::Expr& x, const ir::Expr& y, common::Type t, bool want_mod);
   // for (var = begin; var < end; ++var) body, with optional loop metadata.
   // `nonnegative_start`: begin >= 0, so the variable is never negative (see nonnegative).
   void emit_loop(const ir::Expr& var, llvm::Value* begin, llvm::Value* end, const ir::Stmt& body,
