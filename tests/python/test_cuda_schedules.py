@@ -81,3 +81,27 @@ def test_block_reduction_under_a_shorter_thread_loop_is_a_schedule_error():
     sch.bind(kk, "threadIdx.x")
     with pytest.raises(cinn.ScheduleError, match="cross-thread reduction needs every thread of the block"):
         cinn.build(sch, target=emulator())
+
+
+@pytest.mark.parametrize("shift,vector", [(4, True), (1, False), (2, False)])
+def test_vectorized_copy_is_one_move_only_when_aligned(rng, shift, vector):
+    """A vectorized loop copying 4 consecutive floats becomes one 16-byte move when its first
+    element is a multiple of 4 (here: A[i, j + shift] with rows of 1032); otherwise it stays
+    a loop of scalar copies. Either way the emulated kernel is right."""
+    A = lang.placeholder((64, 1032), "float32", "A")
+    C = lang.compute((64, 1024), lambda i, j: A[i, j + shift] * 2.0, "C")
+    sch = cinn.Schedule(lang.lower("shifted", [A, C]))
+    i, j = sch.get_loops("C")
+    jo, v = sch.split(j, [None, 4])
+    sch.bind(i, "blockIdx.x")
+    sch.bind(jo, "threadIdx.x")
+    a_local = sch.cache_read("C", "A", "local")
+    sch.compute_at(a_local, jo)
+    sch.vectorize(sch.get_loops(a_local)[-1])
+    sch.unroll(v)
+    if NVRTC:
+        src = cinn.build(sch, target=cinn.Target.cuda()).source()
+        assert ("reinterpret_cast<const uint4*>(A +" in src) == vector, src
+        assert "__align__(16) float A_local[4];" in src
+    a = rng.standard_normal((64, 1032)).astype("float32")
+    np.testing.assert_array_equal(cinn.build(sch, target=emulator())(a), a[:, shift:shift + 1024] * 2)

@@ -49,10 +49,90 @@ static inline void* cinn_malloc(int64_t count, size_t elem_bytes) {
 }
 )";
 
+// float16: IEEE binary16 in 16 bits; conversions round to nearest, ties to even, like
+// CUDA's cvt.rn (used on the device) and numpy's astype.
+constexpr const char* kFloat16 =
+    R"(// float16 values are floats, rounded to binary16 after every operation; memory holds the bits.
+typedef struct { uint16_t bits; } cinn_float16;
+static inline float cinn_float16_to_float(cinn_float16 h) {
+#ifdef __CUDA_ARCH__
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h.bits));
+  return f;
+#else
+  uint32_t e = (h.bits >> 10) & 0x1fu, m = h.bits & 0x3ffu;
+  if (e == 0u) {  // zero or subnormal: m * 2^-24, exact in float
+    float f = (float)m * 5.9604644775390625e-8f;
+    return (h.bits & 0x8000u) ? -f : f;
+  }
+  union { uint32_t u; float f; } v;
+  v.u = ((uint32_t)(h.bits & 0x8000u) << 16) | (e == 0x1fu ? 0x7f800000u : (e + 112u) << 23) | (m << 13);
+  return v.f;
+#endif
+}
+static inline cinn_float16 cinn_float_to_float16(float f) {
+  cinn_float16 h;
+#ifdef __CUDA_ARCH__
+  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
+#else
+  union { float f; uint32_t u; } v;
+  v.f = f;
+  uint32_t a = v.u & 0x7fffffffu, q, rest, half;
+  if (a > 0x7f800000u) {  // nan: quiet, the payload's top bits kept
+    q = 0x7e00u | ((a >> 13) & 0x3ffu);
+  } else if (a >= 0x477ff000u) {  // 65520 and above (inf too) round to inf
+    q = 0x7c00u;
+  } else if (a >= 0x38800000u) {  // normal: the exponent rebiased, 13 bits rounded off
+    q = (a - 0x38000000u) >> 13;
+    rest = a & 0x1fffu;
+    q += (rest > 0x1000u || (rest == 0x1000u && (q & 1u))) ? 1u : 0u;
+  } else if (a > 0x33000000u) {  // subnormal result: the significand shifted by 14..24 bits
+    uint32_t shift = 126u - (a >> 23), sig = (a & 0x7fffffu) | 0x800000u;
+    q = sig >> shift;
+    rest = sig & ((1u << shift) - 1u);
+    half = 1u << (shift - 1u);
+    q += (rest > half || (rest == half && (q & 1u))) ? 1u : 0u;
+  } else {  // 2^-25 and below round to zero
+    q = 0u;
+  }
+  h.bits = (uint16_t)(((v.u >> 16) & 0x8000u) | q);
+#endif
+  return h;
+}
+static inline float cinn_round_float16(float f) { return cinn_float16_to_float(cinn_float_to_float16(f)); }
+)";
+
+// bfloat16: the top 16 bits of a float32, rounded to nearest, ties to even.
+constexpr const char* kBFloat16 =
+    R"(// bfloat16 values are floats, rounded to bfloat16 after every operation; memory holds the bits.
+typedef struct { uint16_t bits; } cinn_bfloat16;
+static inline float cinn_bfloat16_to_float(cinn_bfloat16 h) {
+  union { uint32_t u; float f; } v;
+  v.u = (uint32_t)h.bits << 16;
+  return v.f;
+}
+static inline cinn_bfloat16 cinn_float_to_bfloat16(float f) {
+  cinn_bfloat16 h;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
+#else
+  union { float f; uint32_t u; } v;
+  v.f = f;
+  if ((v.u & 0x7fffffffu) > 0x7f800000u) {
+    h.bits = (uint16_t)((v.u >> 16) | 0x40u);  // nan stays a quiet nan
+  } else {
+    h.bits = (uint16_t)((v.u + 0x7fffu + ((v.u >> 16) & 1u)) >> 16);
+  }
+#endif
+  return h;
+}
+static inline float cinn_round_bfloat16(float f) { return cinn_bfloat16_to_float(cinn_float_to_bfloat16(f)); }
+)";
+
 std::string instantiate(const std::string& text, Type t) {
   std::string ct = c_type(t);
   std::string ut = t.is_float() ? ct : c_type(common::UInt(t.bits()));
-  std::string fmod = t.bits() == 32 ? "fmodf" : "fmod";
+  std::string fmod = ct == "float" ? "fmodf" : "fmod";
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     char k = i + 1 < text.size() ? text[i + 1] : '\0';
@@ -107,6 +187,16 @@ std::string Helpers::abs(Type t) {
   check_int(t, "abs", true, 8);
   return add("cinn_abs_$S", kAbs, t);
 }
+
+std::string Helpers::half(Type t) {
+  if (!is_half_type(t)) CINN_THROW(InternalError) << "C backend: " << t << " is not float16 or bfloat16";
+  defs_.emplace(c_storage_type(t), t.is_bfloat() ? kBFloat16 : kFloat16);
+  return c_storage_type(t);
+}
+
+std::string Helpers::to_float(Type t) { return half(t) + "_to_float"; }
+std::string Helpers::from_float(Type t) { return "cinn_float_to_" + half(t).substr(5); }
+std::string Helpers::round(Type t) { return "cinn_round_" + half(t).substr(5); }
 
 std::string Helpers::malloc() {
   defs_.emplace("cinn_malloc", kMalloc);

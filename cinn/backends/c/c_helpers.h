@@ -22,6 +22,12 @@ class Helpers {
   std::string min(Type t);
   std::string max(Type t);
   std::string abs(Type t);
+  // float16 / bfloat16 (is_half_type): the storage struct (cinn_float16, cinn_bfloat16),
+  // its conversions from and to float, and rounding a float to the type.
+  std::string half(Type t);
+  std::string to_float(Type t);
+  std::string from_float(Type t);
+  std::string round(Type t);
   // cinn_malloc(count, elem_bytes): never NULL; aborts when memory runs out, since the kernel
   // ABI has no error channel.
   std::string malloc();

@@ -64,7 +64,7 @@ const Rule* find_rule(const std::string& name) {
 }
 
 std::string libm_name(const Rule& r, Type t) {
-  return std::string(r.c_name) + (t.bits() == 32 ? "f" : "");
+  return std::string(r.c_name) + (c_type(t) == "float" ? "f" : "");
 }
 
 std::string call_text(const std::string& fn, const std::vector<CExpr>& args) {
@@ -88,6 +88,10 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
                               << " argument(s), got " << call.args.size();
   }
   Type arg_t = call.args[0].type();
+  if (rule->form == Form::kReinterpret && (is_half_type(arg_t) || is_half_type(call.type))) {
+    CINN_THROW(UnsupportedOpError) << "C backend: intrinsic '" << call.name << "' from " << arg_t << " to "
+                                   << call.type << ": float16 / bfloat16 bits are not reinterpreted";
+  }
   if (rule->form == Form::kReinterpret) {
     // Reading another union member than the one last stored reinterprets the bytes (C99 TC3
     // footnote 82, C11 footnote 95, to 6.5.2.3); unlike memcpy it needs no <string.h>.
@@ -106,9 +110,8 @@ CExpr lower_intrinsic(const ir::Call& call, const std::vector<CExpr>& args, Help
     CINN_THROW(DTypeError) << "intrinsic '" << call.name << "' on " << arg_t << " returns "
                            << result_t << ", but the call has type " << call.type;
   }
-  c_type(arg_t);  // rejects float16, bfloat16 and vectors
   bool is_float = arg_t.is_float();
-  bool f32 = arg_t.bits() == 32;
+  bool f32 = c_type(arg_t) == "float";  // rejects vectors; float16 / bfloat16 compute in float
   std::string one = f32 ? "1.0f" : "1.0";
   switch (rule->form) {
     case Form::kLibm:

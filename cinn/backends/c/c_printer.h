@@ -110,10 +110,13 @@ class CodeGenC : public ir::IRVisitor {
   };
 
   // ---- expressions
-  CExpr print(const ir::Expr& e) {
+  CExpr print(const ir::Expr& e, bool round_half = true) {
     visit(e);
+    if (round_half && rounds_to_half(e)) result_ = {file_->helpers.round(e.type()) + "(" + result_.text + ")", Prec::kPrimary};
     return std::move(result_);
   }
+  // Whether the float computing `e` (of type float16 / bfloat16) must be rounded to the type.
+  bool rounds_to_half(const ir::Expr& e);
   void set(std::string text, Prec prec) { result_ = CExpr{std::move(text), prec}; }
   void set_literal(std::string text) {
     Prec p = (text[0] == '-' || text[0] == '(') ? Prec::kUnary : Prec::kPrimary;
@@ -131,7 +134,11 @@ class CodeGenC : public ir::IRVisitor {
   void emit_compare(const ir::Expr& a, const ir::Expr& b, const char* op, Prec prec);
   void emit_div_mod(const ir::Expr& a, const ir::Expr& b, Type t, bool is_div);
   void emit_min_max(const ir::Expr& a, const ir::Expr& b, Type t, bool is_min);
-  std::string index_text(const ir::Buffer& buffer, const std::vector<ir::Expr>& indices);
+  // The row-major flat index of an access (the index itself for flattened buffers).
+  static ir::Expr flat_index(const ir::Buffer& buffer, const std::vector<ir::Expr>& indices);
+  std::string index_text(const ir::Buffer& buffer, const std::vector<ir::Expr>& indices) {
+    return indices.empty() ? "0" : print(flat_index(buffer, indices)).text;
+  }
   std::string extern_call(const ir::Call* op, const std::vector<CExpr>& args);
 
   void emit(const ir::IntImm* op) { set_literal(c_int_literal(op->type, op->value)); }
@@ -226,6 +233,9 @@ class CodeGenC : public ir::IRVisitor {
   void open_cuda_kernel();
   // CUDA: a loop bound to a block or thread axis.
   void emit_gpu_loop(const ir::For* op);
+  // CUDA: a vectorized loop that copies consecutive, aligned elements, as one access of 4,
+  // 8 or 16 bytes; false (nothing printed) for any other loop.
+  bool emit_vector_copy(const ir::For* op);
 
   FileContext* file_;
   const ir::LoweredFunc& func_;

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,7 +29,39 @@ bool prints_as_c_int(const Expr& e) {
 
 Prec tighter(Prec p) { return static_cast<Prec>(static_cast<int>(p) + 1); }
 
+// Whether double `v` is a value of float16 (bfloat: bfloat16), so its literal needs no rounding.
+bool is_half_value(double v, bool bfloat) {
+  if (std::isnan(v) || std::isinf(v) || v == 0) return true;
+  if (static_cast<double>(static_cast<float>(v)) != v) return false;
+  int e;
+  double m = std::frexp(std::fabs(v), &e);  // v = m * 2^e, m in [0.5, 1)
+  if (bfloat) return std::ldexp(m, 8) == std::floor(std::ldexp(m, 8));
+  if (std::fabs(v) > 65504.0) return false;
+  int bits = e >= -13 ? 11 : 11 - (-13 - e);  // subnormals keep fewer significant bits
+  return bits > 0 && std::ldexp(m, bits) == std::floor(std::ldexp(m, bits));
+}
+
+
 }  // namespace
+
+bool CodeGenC::rounds_to_half(const Expr& e) {
+  if (!is_half_type(e.type())) return false;
+  switch (e.kind()) {
+    case ir::NodeKind::kAdd:
+    case ir::NodeKind::kSub:
+    case ir::NodeKind::kMul:
+    case ir::NodeKind::kDiv:
+    case ir::NodeKind::kMod:
+    case ir::NodeKind::kCall:
+      return true;
+    case ir::NodeKind::kCast:
+      return e.as<ir::Cast>()->value.type() != e.type();
+    case ir::NodeKind::kFloatImm:
+      return !is_half_value(e.as<ir::FloatImm>()->value, e.type().is_bfloat());
+    default:
+      return false;  // loads, lets, selects, min / max: values of the type already
+  }
+}
 
 void CodeGenC::vector_node(const char* kind, const ir::ExprNode* op) {
   CINN_THROW(UnsupportedOpError) << "C backend, function '" << func_.name() << "': " << kind
@@ -210,9 +243,9 @@ void CodeGenC::emit(const ir::Call* op) {
   }
 }
 
-std::string CodeGenC::index_text(const ir::Buffer& buffer, const std::vector<Expr>& indices) {
-  if (indices.empty()) return "0";
-  if (indices.size() == 1) return print(indices[0]).text;
+Expr CodeGenC::flat_index(const ir::Buffer& buffer, const std::vector<Expr>& indices) {
+  if (indices.empty()) return Expr(int64_t{0});
+  if (indices.size() == 1) return indices[0];
   // Row-major: ((i0 * d1 + i1) * d2 + i2) ...
   const Type index_t = common::IndexType();
   Expr flat = ir::cast(index_t, indices[0]);
@@ -221,7 +254,7 @@ std::string CodeGenC::index_text(const ir::Buffer& buffer, const std::vector<Exp
     if (!ir::is_one(extent)) flat = ir::Mul::make(flat, extent);
     flat = ir::Add::make(flat, ir::cast(index_t, indices[d]));
   }
-  return print(flat).text;
+  return flat;
 }
 
 void CodeGenC::emit(const ir::Load* op) {
@@ -230,7 +263,9 @@ void CodeGenC::emit(const ir::Load* op) {
   ++b->uses;
   ++b->loads;
   std::string access = b->text + "[" + index + "]";
-  if (op->buffer.dtype().is_bool()) {
+  if (is_half_type(op->buffer.dtype())) {
+    set(file_->helpers.to_float(op->buffer.dtype()) + "(" + access + ")", Prec::kPrimary);
+  } else if (op->buffer.dtype().is_bool()) {
     set(access + " != 0", Prec::kEquality);
   } else {
     set(access, Prec::kPrimary);

@@ -6,6 +6,8 @@
 #include "cinn/backends/c/c_printer.h"
 #include "cinn/ir/gpu_launch.h"
 #include "cinn/ir/ir_operators.h"
+#include "cinn/ir/simplify.h"
+#include "cinn/ir/substitute.h"
 
 namespace cinn::backends::c {
 
@@ -122,8 +124,87 @@ void CodeGenC::emit_gpu_loop(const ir::For* op) {
   close_block();
 }
 
+namespace {
+
+// The largest power of two (up to 2^30) that divides every value of integer expression `e`.
+// Integer arithmetic wraps modulo 2^bits, which keeps divisibility by powers of two, so no
+// bounds are needed (the simplifier's Mod rules need them).
+int64_t power_of_two_factor(const Expr& e) {
+  constexpr int64_t kCap = int64_t{1} << 30;
+  switch (e.kind()) {
+    case ir::NodeKind::kIntImm: {
+      int64_t c = e.as<ir::IntImm>()->value;
+      return c == 0 ? kCap : std::min(kCap, c & -c);
+    }
+    case ir::NodeKind::kAdd:
+      return std::min(power_of_two_factor(e.as<ir::Add>()->a), power_of_two_factor(e.as<ir::Add>()->b));
+    case ir::NodeKind::kSub:
+      return std::min(power_of_two_factor(e.as<ir::Sub>()->a), power_of_two_factor(e.as<ir::Sub>()->b));
+    case ir::NodeKind::kMul:
+      return std::min(kCap, power_of_two_factor(e.as<ir::Mul>()->a) * power_of_two_factor(e.as<ir::Mul>()->b));
+    case ir::NodeKind::kCast: {
+      const auto* c = e.as<ir::Cast>();
+      bool wide_int = c->type.is_int() || c->type.is_uint();
+      return wide_int && c->type.bits() >= 32 && (c->value.type().is_int() || c->value.type().is_uint())
+                 ? power_of_two_factor(c->value)
+                 : 1;
+    }
+    default:
+      return 1;
+  }
+}
+
+}  // namespace
+
+// A vectorized loop `for v in [0, L): dst[a + v] = src[b + v]` where L elements are 4, 8 or
+// 16 bytes and a, b are multiples of L: one unsigned / uint2 / uint4 move. Alignment:
+// global buffers come 64-byte aligned from the runtime (device allocations, the arena's
+// offsets), and the kernel's own arrays are declared __align__(16) (allocate).
+bool CodeGenC::emit_vector_copy(const ir::For* op) {
+  const int64_t* lanes = ir::as_const_int(op->extent);
+  // A guard that does not depend on the loop (a partial last thread block) goes around it.
+  const auto* guard = op->body.as<ir::IfThenElse>();
+  if (guard && (guard->else_case.defined() || mentions(guard->condition, op->loop_var))) return false;
+  const auto* store = (guard ? guard->then_case : op->body).as<ir::Store>();
+  const auto* load = store ? store->value.as<ir::Load>() : nullptr;
+  if (!lanes || *lanes < 2 || !ir::is_zero(op->min) || !load || load->buffer.dtype() != store->buffer.dtype()) {
+    return false;
+  }
+  int64_t bytes = *lanes * store->buffer.dtype().bytes();
+  const char* vector_type = bytes == 16 ? "uint4" : bytes == 8 ? "uint2" : bytes == 4 ? "unsigned" : nullptr;
+  if (!vector_type) return false;
+  const ir::Var* v = op->loop_var.as<ir::Var>();
+  // The first element's index, when the access runs over consecutive, aligned elements.
+  auto first = [&](const ir::Buffer& buf, const std::vector<Expr>& indices) -> Expr {
+    Expr flat = ir::cast(common::IndexType(), flat_index(buf, indices));
+    Expr base = ir::simplify(ir::substitute(flat, {{v, Expr(int64_t{0})}}));
+    Expr step = ir::simplify(ir::Sub::make(ir::Sub::make(flat, base), ir::cast(common::IndexType(), op->loop_var)));
+    return ir::is_zero(step) && power_of_two_factor(base) % *lanes == 0 ? base : Expr();
+  };
+  Expr dst_first = first(store->buffer, store->indices), src_first = first(load->buffer, load->indices);
+  if (!dst_first.defined() || !src_first.defined()) return false;
+  Binding* dst = buffer_binding(store->buffer, "store");
+  Binding* src = buffer_binding(load->buffer, "load");
+  CExpr cond = guard ? print(guard->condition) : CExpr{};
+  CExpr d = print(dst_first), s = print(src_first);
+  flush();
+  if (guard) open_block("if (" + cond.text + ") {");
+  ++dst->uses;
+  ++src->uses;
+  ++src->loads;
+  std::string type = vector_type;
+  auto address = [](const Binding* b, const Expr& first, const CExpr& offset) {
+    return ir::is_zero(first) ? b->text : b->text + " + " + operand(offset, Prec::kAdditive);
+  };
+  line("*reinterpret_cast<" + type + "*>(" + address(dst, dst_first, d) + ") = *reinterpret_cast<const " + type +
+       "*>(" + address(src, src_first, s) + ");  // " + std::to_string(*lanes) + " elements");
+  if (guard) close_block();
+  return true;
+}
+
 void CodeGenC::emit(const ir::For* op) {
   if (ir::is_gpu_kind(op->for_kind) && cuda()) return emit_gpu_loop(op);
+  if (cuda() && op->for_kind == ir::ForKind::kVectorized && emit_vector_copy(op)) return;
   if (ir::is_gpu_kind(op->for_kind)) {
     CINN_THROW(UnsupportedOpError)
         << "C backend, function '" << func_.name() << "': loop '" << op->loop_var.var_name()
@@ -209,16 +290,19 @@ void CodeGenC::emit(const ir::IfThenElse* op) {
 
 void CodeGenC::emit(const ir::Store* op) {
   Binding* b = buffer_binding(op->buffer, "store");
-  CExpr value = print(op->value);
+  // A float16 / bfloat16 value is stored by its conversion, which rounds it already.
+  CExpr value = print(op->value, /*round_half=*/false);
   std::string index = index_text(op->buffer, op->indices);
   ++b->uses;
   flush();
-  line(b->text + "[" + index + "] = " + value.text + ";");
+  Type t = op->buffer.dtype();
+  std::string stored = is_half_type(t) ? file_->helpers.from_float(t) + "(" + value.text + ")" : value.text;
+  line(b->text + "[" + index + "] = " + stored + ";");
 }
 
 void CodeGenC::allocate(const ir::Buffer& buf) {
   Type t = buf.dtype();
-  std::string elem = c_storage_type(t);
+  std::string elem = is_half_type(t) ? file_->helpers.half(t) : c_storage_type(t);
   int64_t count = 1;
   bool constant = true;
   for (const Expr& d : buf.shape()) {
@@ -257,8 +341,10 @@ void CodeGenC::allocate(const ir::Buffer& buf) {
     std::string array = elem + " " + name + "[" + std::to_string(std::max<int64_t>(count, 1)) + "];";
     if (!cuda()) {
       array += "  // " + std::string(ir::memory_scope_name(buf.scope())) + " buffer on the stack";
-    } else if (buf.scope() == ir::MemoryScope::kShared) {
-      array = "__shared__ " + array;
+    } else {
+      // Aligned for the 8- and 16-byte moves of vectorized copies (emit_vector_copy).
+      if (bytes >= 8) array = "__align__(16) " + array;
+      if (buf.scope() == ir::MemoryScope::kShared) array = "__shared__ " + array;
     }
     b->line = line(array);
   } else {

@@ -30,10 +30,11 @@ std::string c_type(Type t) {
       }
       break;
     case Type::Code::kFloat:
-      if (t.bits() == 32) return "float";
+      if (t.bits() == 16 || t.bits() == 32) return "float";
       if (t.bits() == 64) return "double";
       break;
     case Type::Code::kBFloat:
+      if (t.bits() == 16) return "float";
       break;
     case Type::Code::kBool:
       return "bool";
@@ -42,12 +43,15 @@ std::string c_type(Type t) {
     case Type::Code::kVoid:
       return "void";
   }
-  CINN_THROW(UnsupportedOpError) << "C backend: type " << t
-                                 << " is not supported (float16 and bfloat16 have no portable C "
-                                    "type; cast to float32 before the C backend)";
+  CINN_THROW(UnsupportedOpError) << "C backend: type " << t << " is not supported";
 }
 
-std::string c_storage_type(Type t) { return t.is_bool() ? "uint8_t" : c_type(t); }
+bool is_half_type(Type t) { return t.is_scalar() && t.is_float() && t.bits() == 16; }
+
+std::string c_storage_type(Type t) {
+  if (is_half_type(t)) return t.is_bfloat() ? "cinn_bfloat16" : "cinn_float16";
+  return t.is_bool() ? "uint8_t" : c_type(t);
+}
 
 std::string type_suffix(Type t) {
   c_type(t);  // rejects what C cannot express
@@ -57,7 +61,8 @@ std::string type_suffix(Type t) {
     case Type::Code::kUInt:
       return "u" + std::to_string(t.bits());
     case Type::Code::kFloat:
-      return "f" + std::to_string(t.bits());
+    case Type::Code::kBFloat:
+      return c_type(t) == "float" ? "f32" : "f64";  // half types compute in float
     default:
       break;
   }
@@ -88,8 +93,7 @@ std::string c_uint_literal(Type t, uint64_t v) {
 }
 
 std::string c_float_literal(Type t, double v) {
-  c_type(t);
-  bool f32 = t.bits() == 32;
+  bool f32 = c_type(t) == "float";  // float16 / bfloat16 immediates hold values of the type
   if (f32) v = static_cast<float>(v);  // what the float32 immediate holds (may be inf)
   if (std::isnan(v)) return f32 ? "NAN" : "(double)NAN";
   if (std::isinf(v)) {

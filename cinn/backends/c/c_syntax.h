@@ -34,11 +34,18 @@ struct CExpr {
 std::string operand(const CExpr& e, Prec need);
 
 // The C type of a scalar value of type t: int8_t..int64_t, uint8_t..uint64_t, float, double,
-// bool, void* (handles), void. float16, bfloat16 and vectors throw UnsupportedOpError.
+// bool, void* (handles), void. float16 and bfloat16 values are floats (is_half_type);
+// vectors throw UnsupportedOpError.
 std::string c_type(Type t);
 // The C element type of a buffer of dtype t in memory: as c_type, except bool, which is
-// stored as uint8_t (one byte, 0 or 1) so that a stray byte is never a trap representation.
+// stored as uint8_t (one byte, 0 or 1) so that a stray byte is never a trap representation,
+// and float16 / bfloat16, stored as their 16 bits in cinn_float16 / cinn_bfloat16 (structs,
+// so that a value cannot be used without its conversion; Helpers::half).
 std::string c_storage_type(Type t);
+// float16 and bfloat16: computed in float, rounded back to the type (to nearest, ties to
+// even) after every operation, which gives the type's own correctly rounded + - * / and sqrt
+// (float has more than twice their precision plus two bits).
+bool is_half_type(Type t);
 // "i64", "u8", "f32", ...: the suffix of the helper functions for type t.
 std::string type_suffix(Type t);
 // Types narrower than int, whose arithmetic C performs in int after promotion.

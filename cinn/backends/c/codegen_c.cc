@@ -121,7 +121,7 @@ CodeGenC::Binding* CodeGenC::bind_argument(const ir::Buffer& buf, std::string* e
     CINN_THROW(CompileError) << (cuda() ? "CUDA" : "C") << " backend, function '" << func_.name()
                              << "': buffer '" << buf.name() << "' is passed twice";
   }
-  *elem = c_storage_type(buf.dtype());
+  *elem = is_half_type(buf.dtype()) ? file_->helpers.half(buf.dtype()) : c_storage_type(buf.dtype());
   if (!stored_.count(buf.get())) *elem = "const " + *elem;
   Binding* b = new_binding(declare(buf.name()));
   b->buffer = buf.get();

@@ -35,8 +35,10 @@
 //   dropped (their extern calls kept), and nothing else is printed for pure Evaluates.
 // * Names: each binding gets a C identifier derived from its IR name, with a suffix (_1, _2)
 //   where that name is already visible or reserved, so different Vars never share a name.
-// Unsupported: float16 and bfloat16 (no portable C type) and GPU loop kinds, with
-// UnsupportedOpError; the input is checked with ir::verify first.
+// * float16 / bfloat16 buffers hold the type's bits (cinn_float16 / cinn_bfloat16 structs);
+//   values are floats rounded to the type after every operation (c_syntax.h, is_half_type).
+// Unsupported: vectors and GPU loop kinds (C dialect), with UnsupportedOpError; the input is
+// checked with ir::verify first.
 #pragma once
 
 #include <string>

@@ -42,6 +42,11 @@ void cinn_emu_warp_shuffle(void* value, int bytes, int kind, int arg, int width)
 #define __forceinline__ inline
 #define __launch_bounds__(n)
 #define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
+// The vector types of vectorized copies, without CUDA's alignment: the host may hand the
+// emulator unaligned arrays (numpy views).
+struct uint2 { unsigned x, y; };
+struct uint4 { unsigned x, y, z, w; };
 #define __restrict__ __restrict
 #define threadIdx (*cinn_emu_thread_idx())
 #define blockIdx (*cinn_emu_block_idx())
@@ -126,7 +131,7 @@ class CudaEmulatorBackend final : public CudaScheduling {
     cuda::CudaModule cm = cuda::generate_cuda(module, "emulated_");
     std::string tu = emulation_source(module, cm);
     std::string opt = options.opt_level > 0 ? "-O1" : "-O0";
-    std::string library = link_host_library("kernels.cc", tu, {opt, "-fPIC", "-fwrapv", "-w"});
+    std::string library = link_host_library("kernels.cc", tu, {opt, "-fPIC", "-fwrapv", "-fno-strict-aliasing", "-w"});
     std::vector<std::string> names;
     for (const ir::LoweredFunc& f : module.functions) names.push_back(f.name());
     CompiledModule out;

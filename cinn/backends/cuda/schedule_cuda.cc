@@ -91,6 +91,80 @@ bool schedule_two_stage_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   });
 }
 
+// Vectorized elementwise nests move up to kVectorBytes per thread and buffer (uint4 copies,
+// see emit_vector_copy in the C printer), and only where that still leaves kVectorMinThreads
+// threads (about 500 per SM of an H100); smaller nests keep one element per thread.
+constexpr int64_t kVectorBytes = 16, kVectorMinThreads = 65536;
+
+// A spatial nest `out[v...] = f(in[...], ...)` whose loops are its iter vars (in order, constant
+// extents) and whose output is stored at those vars: each thread computes `lanes`
+// consecutive outputs along the last loop (`bytes` of them, a power of two up to 16). The output and every input
+// read only at indices that end with the last iter var and use it nowhere else (the same
+// shape, or broadcast along leading dimensions) are copied through local arrays of `lanes`
+// elements by vectorized loops, which the CUDA printer turns into single 16-byte moves; the
+// computation between them is unrolled. Rows whose length `lanes` does not divide stay scalar.
+bool schedule_vectorized_spatial(IRSchedule& sch, BlockRV b, int64_t threads, int64_t bytes) {
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  if (is_reduction(node) || node->writes.size() != 1 || node->iter_vars.empty()) return false;
+  auto loops = sch.get_loops(b);
+  auto values = sch.block_iter_values(b);
+  if (loops.size() != values.size()) return false;
+  for (size_t d = 0; d < loops.size(); ++d) {
+    if (!values[d].same_as(sch.loop_var(loops[d])) || extent_of(sch, loops[d]) <= 0) return false;
+  }
+  const ir::Buffer& out = node->writes[0].buffer;
+  int64_t lanes = 1;
+  while (lanes * 2 * out.dtype().bytes() <= std::min(bytes, kVectorBytes)) lanes *= 2;
+  const int64_t total = extent_product(sch, loops, 0, loops.size());
+  if (lanes < 2 || extent_of(sch, loops.back()) % lanes != 0 || total < lanes * kVectorMinThreads) {
+    return false;
+  }
+  const ir::Expr last = node->iter_vars.back().var;
+  auto along_last = [&](const std::vector<ir::Expr>& indices) {
+    if (indices.empty() || !indices.back().same_as(last)) return false;
+    for (size_t d = 0; d + 1 < indices.size(); ++d) {
+      if (ir::uses_any_var(indices[d], {last})) return false;
+    }
+    return true;
+  };
+  bool store_ok = false;
+  std::map<std::string, bool> inputs;  // buffer -> every load of it runs along the last loop
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+    if (n->kind() == ir::NodeKind::kStore) {
+      const auto* st = static_cast<const ir::Store*>(n);
+      store_ok = st->buffer.name() == out.name() && along_last(st->indices);
+    } else if (n->kind() == ir::NodeKind::kLoad) {
+      const auto* ld = static_cast<const ir::Load*>(n);
+      bool ok = along_last(ld->indices) && ld->buffer.dtype().bytes() * lanes <= std::min(bytes, kVectorBytes);
+      auto [it, fresh] = inputs.emplace(ld->buffer.name(), ok);
+      if (!fresh) it->second = it->second && ok;
+    }
+  });
+  if (!store_ok) return false;
+  return attempt_all(sch, [&](IRSchedule& s) {
+    // The last loop split first: a thread's run of `lanes` stays inside one row, which
+    // keeps the regions of the copies exact under the guard of a partial last block.
+    auto l = s.get_loops(b);
+    auto row = s.split(l.back(), {-1, lanes});
+    l.back() = row[0];
+    LoopRV fused = l.size() == 1 ? l[0] : s.fuse(l);
+    auto parts = s.split(fused, {-1, std::min(threads, total / lanes)});
+    parts.push_back(row[1]);
+    s.bind(parts[0], "blockIdx.x");
+    s.bind(parts[1], "threadIdx.x");
+    for (const auto& [buffer, ok] : inputs) {
+      if (!ok || buffer == out.name()) continue;
+      BlockRV c = s.cache_read(b, buffer, ir::MemoryScope::kLocal);
+      s.compute_at(c, parts[1]);
+      s.vectorize(s.get_loops(c).back());
+    }
+    BlockRV w = s.cache_write(b, out.name(), ir::MemoryScope::kLocal);
+    s.reverse_compute_at(w, parts[1]);
+    s.vectorize(s.get_loops(w).back());
+    s.unroll(parts[2]);
+  });
+}
+
 // Threads for reducing `n` values across a block: a power of two from 32 up to `threads`,
 // no more than n needs.
 int64_t reduce_threads(int64_t n, int64_t threads) {
@@ -459,11 +533,13 @@ CudaScheduleParams cuda_schedule_params(const ScheduleParams& params) {
   p.matmul_bk = schedule_param(params, "matmul_bk");
   p.conv_tf = schedule_param(params, "conv_tf");
   p.conv_tp = schedule_param(params, "conv_tp");
+  p.vector_bytes = schedule_param(params, "vector_bytes");
   return p;
 }
 
 std::vector<TuningKnob> cuda_tuning_knobs(KernelKind kind) {
-  std::vector<TuningKnob> knobs = {{"threads", {64, 128, 256, 512, 1024}, "threads per block"}};
+  std::vector<TuningKnob> knobs = {{"threads", {64, 128, 256, 512, 1024}, "threads per block"},
+                                   {"vector_bytes", {4, 8, 16}, "elementwise: bytes per thread, load and store (16: uint4)"}};
   if (kind == KernelKind::kOutFusible) {
     knobs.push_back({"matmul_tm", {1, 2, 4, 8}, "matmul: output rows per thread"});
     knobs.push_back({"matmul_tn", {1, 2, 4, 8}, "matmul: output columns per thread"});
@@ -535,6 +611,8 @@ void schedule_cuda(IRSchedule& sch, KernelKind kind, const common::Target& targe
     const ir::ScheduleBlock* node = sch.block_node(b);
     if (is_reduction(node) && schedule_two_stage_reduction(sch, b, threads)) continue;
     if (is_reduction(node) && schedule_block_reduction(sch, b, threads)) continue;
+    int64_t vector_bytes = params.vector_bytes > 0 ? params.vector_bytes : kVectorBytes;
+    if (schedule_vectorized_spatial(sch, b, threads, vector_bytes)) continue;
     bind_leading(sch, b, static_cast<size_t>(num_spatial(node)), threads);
   }
 }

@@ -13,6 +13,7 @@ struct CudaScheduleParams {
   int64_t matmul_tm = 0, matmul_tn = 0;  // matmul: outputs per thread (rows, columns)
   int64_t matmul_bk = 0;                 // matmul: reduction step per shared-memory tile
   int64_t conv_tf = 0, conv_tp = 0;      // conv2d: output channels / columns per thread
+  int64_t vector_bytes = 0;              // elementwise: bytes per thread and access (default 16)
 };
 CudaScheduleParams cuda_schedule_params(const ScheduleParams& params);
 // The knobs of the templates of `kind` (Backend::tuning_knobs).

@@ -82,7 +82,7 @@ TEST(CudaMatmul, TilesCompactToOneThreadAndOneBlock) {
   std::string why;
   if (!nvrtc_available(&why)) GTEST_SKIP() << "no NVRTC: " << why;
   CudaModule m = compile_cuda(ir::Module{"mm", common::Target::cuda(90), {f}});
-  EXPECT_NE(m.source.find("__shared__ float A_shared[512];"), std::string::npos) << m.source;
+  EXPECT_NE(m.source.find("__shared__ __align__(16) float A_shared[512];"), std::string::npos) << m.source;
   EXPECT_NE(m.source.find("float C_local[8];"), std::string::npos) << m.source;
   EXPECT_TRUE(m.kernels[0].barriers);
   EXPECT_FALSE(m.binary.cubin.empty());

@@ -98,7 +98,7 @@ def test_matmul_tiles_in_shared_memory_and_registers(rng, xs, ys, tx, ty, epilog
     barriers around each reduction step) computes the product on the emulator."""
     prog = _matmul_program(xs, ys, tx, ty, epilogue)
     src = cinn.compile(prog, target=cinn.Target.cuda()).source()
-    assert src.count("__shared__ float") == 2 and src.count("__syncthreads();") == 2, src
+    assert src.count("__shared__ __align__(16) float") == 2 and src.count("__syncthreads();") == 2, src
     assert "_local[" in src
     x = rng.standard_normal(xs).astype("float32")
     y = rng.standard_normal(ys).astype("float32")
@@ -120,7 +120,7 @@ def test_matmul_tile_parameters(rng, tm, tn, bk):
     params = dict(matmul_tm=tm, matmul_tn=tn, matmul_bk=bk)
     src = cinn.compile(prog, target=cinn.Target.cuda(), schedule_params=params).source()
     assert f"grid ({128 // (16 * tn)}, {128 // (16 * tm)}, 1), block (256, 1, 1)" in src, src
-    assert f"__shared__ float x_shared[{16 * tm * bk}];" in src, src
+    assert f"__shared__ __align__(16) float x_shared[{16 * tm * bk}];" in src, src
     assert f"_local[{tm * tn}];" in src, src
     x = rng.standard_normal((128, 64)).astype("float32")
     y = rng.standard_normal((64, 128)).astype("float32")
@@ -156,7 +156,7 @@ def test_conv2d_tiles_weights_in_shared_memory(rng, n, c, h, w, f, params):
     prog = b.build(b.relu(b.conv2d(x, wt, stride=[1, 1], padding=[1, 1])))
     src = cinn.compile(prog, target=cinn.Target.cuda(), schedule_params=params).source()
     # A barrier after each weight tile; one more before the next step's tile when c > 8.
-    assert "__shared__ float w_shared" in src and src.count("__syncthreads();") == (2 if c > 8 else 1), src
+    assert "__shared__ __align__(16) float w_shared" in src and src.count("__syncthreads();") == (2 if c > 8 else 1), src
     xs = rng.standard_normal((n, c, h, w)).astype("float32")
     ws = rng.standard_normal((f, c, 3, 3)).astype("float32")
     want = torch.relu(torch.nn.functional.conv2d(torch.from_numpy(xs), torch.from_numpy(ws), padding=1)).numpy()
@@ -174,3 +174,145 @@ def test_column_sum_runs_in_two_stages(rng):
     xs = rng.standard_normal((4096, 64)).astype("float32")
     (got,) = _emulated(prog)(x=xs)
     np.testing.assert_allclose(got, xs.astype("float64").sum(0), rtol=1e-4, atol=1e-3)
+
+
+def _elementwise_program(shape, dtype, body, second_shape=None):
+    b = cinn.NetBuilder("ew")
+    x = b.input(list(shape), dtype, "x")
+    y = b.input(list(second_shape or shape), dtype, "y")
+    return b.build(body(b, x, y))
+
+
+def _random(rng, shape, dtype):
+    if dtype.startswith("int"):
+        return rng.integers(-50, 50, shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("shape,second,dtype,lanes,vector_inputs", [
+    ((1024, 1024), None, "float32", 4, 2),
+    ((1024, 1024), (1024,), "float32", 4, 2),     # y broadcast along rows: copied too
+    ((1000, 1028), None, "float32", 4, 2),        # 257000 vectors: the last block is guarded
+    ((1024, 1024), None, "float64", 2, 2),
+    ((2048, 1024), None, "int8", 16, 2),
+    ((1024, 1024), (1024, 1), "float32", 4, 1),   # y one value per row: a scalar load
+])
+def test_elementwise_moves_16_bytes_per_thread(rng, shape, second, dtype, lanes, vector_inputs):
+    """Large elementwise kernels: each thread computes 16 bytes of consecutive outputs, its
+    inputs along the row and its output moved as single uint4 loads and stores."""
+    prog = _elementwise_program(shape, dtype, lambda b, x, y: b.add(b.mul(x, y), x), second)
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert src.count("reinterpret_cast<uint4*>") == vector_inputs + 1, src
+    assert src.count(f"  // {lanes} elements") == vector_inputs + 1, src
+    assert "__align__(16)" in src
+    x = _random(rng, shape, dtype)
+    y = _random(rng, second or shape, dtype)
+    (got,) = _emulated(prog)(x=x, y=y)
+    want = x * y + x
+    if dtype.startswith("int"):
+        np.testing.assert_array_equal(got, want)
+    else:
+        tol = 1e-2 if dtype == "float16" else 1e-5
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+@needs_nvrtc
+def test_elementwise_vectors_where_rows_allow(rng):
+    """Where 16 bytes do not divide the rows, an input is read across rows (a transpose) or
+    the kernel is small, threads keep one element each; `vector_bytes` narrows the moves."""
+    def sources(prog, **params):
+        return cinn.compile(prog, target=cinn.Target.cuda(), schedule_params=params).source()
+
+    add = lambda b, x, y: b.add(x, y)
+    assert "reinterpret_cast" not in sources(_elementwise_program((1024, 1030), "float32", add))
+    assert "reinterpret_cast" not in sources(_elementwise_program((64, 1024), "float32", add))
+    assert "reinterpret_cast" not in sources(_elementwise_program((1024, 1024), "float32", add), vector_bytes=4)
+    assert sources(_elementwise_program((1024, 1024), "float32", add), vector_bytes=8).count("reinterpret_cast<uint2*>") == 3
+    # x + y^T: y is read down a column, so only x and the output move as vectors.
+    prog = _elementwise_program((1024, 1024), "float32", lambda b, x, y: b.add(x, b.transpose(y, [1, 0])))
+    assert sources(prog).count("reinterpret_cast<uint4*>") == 2
+    x, y = _random(rng, (1024, 1024), "float32"), _random(rng, (1024, 1024), "float32")
+    (got,) = _emulated(prog)(x=x, y=y)
+    np.testing.assert_allclose(got, x + y.T, rtol=1e-6)
+    # A comparison: bool outputs (1 byte) in runs of 16, float inputs (64 bytes) read singly.
+    prog = _elementwise_program((1024, 1024), "float32", lambda b, x, y: b.greater(x, y))
+    src = sources(prog)
+    assert src.count("reinterpret_cast<uint4*>") == 1 and "  // 16 elements" in src, src
+    (got,) = _emulated(prog)(x=x, y=y)
+    np.testing.assert_array_equal(got, x > y)
+
+
+def _cast_program(shape, src, dst, through=None):
+    b = cinn.NetBuilder("cast")
+    x = b.input(list(shape), src, "x")
+    y = b.cast(x, through) if through else x
+    return b.build(b.cast(y, dst))
+
+
+def _all_float_classes(rng, n):
+    """float32 bit patterns: random ones (every class: nan, inf, subnormals), the float16
+    boundaries (max, overflow, min normal, subnormal ties) and their neighbours."""
+    bits = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
+    edges = np.array([65504, 65519.996, 65520, 65536, 6.1035156e-05, 5.9604645e-08, 2.9802322e-08,
+                      2.9802326e-08, 8.940697e-08, 1.0009766, 1.0004883, 1.0014648, 0.0, np.inf, np.nan],
+                     dtype=np.float32)
+    near = np.concatenate([edges.view(np.uint32) + d for d in (-1, 0, 1)]).astype(np.uint32)
+    x = np.concatenate([bits, near]).view(np.float32)
+    # Values in float16's range, where rounding happens, get most of the samples.
+    return np.concatenate([x, (rng.standard_normal(n) * np.float32(2.0) ** rng.integers(-26, 17, n)).astype(np.float32),
+                           -x])
+
+
+@needs_nvrtc
+def test_float16_conversions_round_to_nearest_even(rng):
+    """float32 -> float16 -> float32 on the GPU schedule (the CUDA C's portable conversion,
+    under the emulator) equals numpy's astype for every class of value; all 65536 float16
+    values widen exactly. On a GPU the same code converts with cvt.rn.f16.f32."""
+    x = _all_float_classes(rng, 1 << 16)
+    prog = _cast_program(x.shape, "float32", "float32", through="float16")
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert "cvt.rn.f16.f32" in src and "cinn_float_to_float16(" in src
+    (got,) = _emulated(prog)(x=x)
+    with np.errstate(over="ignore"):
+        want = x.astype(np.float16).astype(np.float32)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    h = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    (wide,) = _emulated(_cast_program(h.shape, "float16", "float32"))(x=h)
+    np.testing.assert_array_equal(wide, h.astype(np.float32))
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_types_compute_like_the_host(rng, dtype):
+    """float16 / bfloat16 kernels on the GPU schedule (computed in float, rounded to the type
+    after every operation) give the host's (LLVM's) results bit for bit, overflow included."""
+    b = cinn.NetBuilder("half")
+    x = b.input([1024, 512], "float32", "x")
+    y = b.input([1024, 512], "float32", "y")
+    xh, yh = b.cast(x, dtype), b.cast(y, dtype)
+    out = b.cast(b.add(b.sub(b.mul(xh, yh), b.div(xh, yh)), b.exp(b.relu(xh))), "float32")
+    prog = b.build(out)
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert f"cinn_round_{dtype}(" in src
+    xs = (rng.standard_normal((1024, 512)) * 4).astype(np.float32)
+    ys = (rng.standard_normal((1024, 512)) * 4).astype(np.float32)
+    xs[0, :8] = [60000, 1e-7, -3e-8, 11.5, 70000, 0.0, -0.0, 100]
+    (want,) = cinn.compile(prog)(x=xs, y=ys)
+    (got,) = _emulated(prog)(x=xs, y=ys)
+    np.testing.assert_array_equal(got, want)
+    assert np.isinf(want).any()
+
+
+@needs_nvrtc
+def test_float16_inputs_and_outputs(rng):
+    """float16 arrays in and out: 8 elements per 16-byte move, numerics as numpy's float16."""
+    prog = _elementwise_program((512, 2048), "float16", lambda b, x, y: b.add(b.mul(x, y), x))
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert src.count("reinterpret_cast<uint4*>") == 3 and "  // 8 elements" in src, src
+    assert "const cinn_float16* __restrict__ x" in src
+    x, y = _random(rng, (512, 2048), "float16"), _random(rng, (512, 2048), "float16")
+    (got,) = _emulated(prog)(x=x, y=y)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, x * y + x)
