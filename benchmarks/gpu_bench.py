@@ -60,6 +60,8 @@ CASES = [
 VARIANTS = [("matmul 4096^3", dict(matmul_tm=tm, matmul_tn=tn, matmul_bk=bk))
             for tm, tn, bk in [(8, 8, 16), (8, 8, 32), (8, 4, 8), (4, 4, 8), (4, 4, 16)]]
 VARIANTS += [("conv2d 32x64x56x56 3x3", dict(conv_tf=tf, conv_tp=tp)) for tf, tp in [(8, 4), (4, 4), (2, 8)]]
+# Elementwise kernels with one element per thread and access (the default moves 16 bytes).
+VARIANTS += [(name, dict(vector_bytes=4)) for name in ("ew a*b+tanh(c) 16M", "ew gelu(erf) 4096x4096")]
 
 FLOPS = {"matmul 1024^3": 2 * 1024 ** 3, "matmul 4096^3": 2 * 4096 ** 3, "matmul 2048^3": 2 * 2048 ** 3,
          "linear+gelu 4096x1024 @ (4096x1024)^T": 2 * 4096 * 1024 * 4096,

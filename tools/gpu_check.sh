@@ -5,9 +5,11 @@
 #   tools/gpu_check.sh build [OUT]   # default OUT=gpu_check: runs the graph op and fusion
 #                                    # tests, saving every program they run as a CUDA
 #                                    # artifact with its inputs and the host's outputs
-# Copy OUT and the source tree's cinn/runtime, cinn/common, tools/ to the GPU machine, then:
+# Copy OUT and the source tree's cinn/runtime, cinn/common, python/src, tools/ to the GPU machine, then:
 #   tools/gpu_check.sh run [OUT]     # builds the runtime-only target (g++ + CMake only) and
-#                                    # runs every artifact with cinn_run --check
+#                                    # runs every artifact with cinn_run --check; then, with
+#                                    # torch and the _cinn_runtime extension, on torch CUDA
+#                                    # tensors through DLPack (tools/gpu_dlpack_check.py)
 # `run` prints one PASS/FAIL line per artifact and a summary; it exits 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +37,15 @@ case "$mode" in
     total=$(ls -d "$out"/*/ | wc -l)
     rm -f "$log"
     echo "gpu_check: $pass passed, $fail failed, $((total - pass - fail)) without a verdict, of $total"
-    [ "$fail" -eq 0 ] && [ "$pass" -eq "$total" ]
+    # The same artifacts on torch CUDA tensors through DLPack (runtime-only Python extension),
+    # where the machine's Python has torch and the build found pybind11.
+    dlpack=0
+    if ls "$build"/_cinn_runtime*.so > /dev/null 2>&1 && python3 -c "import torch" 2> /dev/null; then
+      python3 tools/gpu_dlpack_check.py "$out" "$build" || dlpack=1
+    else
+      echo "gpu_dlpack: skipped (no _cinn_runtime extension in $build, or no torch)"
+    fi
+    [ "$fail" -eq 0 ] && [ "$pass" -eq "$total" ] && [ "$dlpack" -eq 0 ]
     ;;
   *)
     echo "usage: tools/gpu_check.sh build|run [DIR]" >&2

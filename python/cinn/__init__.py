@@ -20,6 +20,7 @@ Errors are :class:`Error` and its subclasses (:class:`ShapeError`, :class:`DType
 from . import _cinn
 from ._cinn import (  # noqa: F401
     CompileError,
+    DeviceArray,
     DTypeError,
     Error,
     ExecutionError,

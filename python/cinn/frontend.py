@@ -128,10 +128,20 @@ for _schema in _cinn.op_schemas():
         setattr(NetBuilder, _schema["name"], _make_method(_schema))
 
 
+_DLPACK_CUDA = 2
+
+
 def _as_array(name, a):
-    """Input `a` as a numpy array: arrays as they are; other host tensors that speak DLPack
-    (``__dlpack__``: torch CPU tensors, ...) as a numpy view of the same memory."""
+    """Input `a` as the runtime takes it: arrays as they are; host tensors that speak DLPack
+    (``__dlpack__``: torch CPU tensors, ...) as a numpy view of the same memory; tensors in
+    GPU memory (torch CUDA tensors) as they are, for the runtime to read through DLPack."""
     if isinstance(a, np.ndarray) or not hasattr(a, "__dlpack__"):
+        return a
+    try:
+        on_gpu = a.__dlpack_device__()[0] == _DLPACK_CUDA
+    except (AttributeError, RuntimeError, TypeError, ValueError, BufferError):
+        on_gpu = False  # from_dlpack below says what is wrong
+    if on_gpu:
         return a
     try:
         return np.from_dlpack(a)
@@ -144,7 +154,11 @@ def _as_array(name, a):
 class Executable:
     """A compiled program. Call it with the inputs by position or as keyword arguments
     (numpy arrays, or CPU tensors of other libraries through DLPack, without copies); it
-    returns the list of outputs (numpy arrays)."""
+    returns the list of outputs (numpy arrays).
+
+    An executable compiled for ``Target.cuda()`` also takes tensors in GPU memory (torch CUDA
+    tensors, through DLPack; all inputs alike): it then runs without copies and returns
+    :class:`DeviceArray` outputs, which ``torch.from_dlpack`` wraps without a copy."""
 
     def __init__(self, compiled):
         self._c = compiled

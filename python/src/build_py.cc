@@ -22,41 +22,6 @@ namespace cinn::python {
 
 using ir::Expr;
 
-py::dtype numpy_dtype(common::Type t) {
-  if (t.is_bfloat()) CINN_THROW(DTypeError) << "bfloat16 buffers cannot be exchanged with numpy";
-  return py::dtype(t.to_string());
-}
-
-py::array empty_aligned(common::Type dtype, const std::vector<int64_t>& shape) {
-  py::dtype dt = numpy_dtype(dtype);
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  size_t bytes = (std::max<int64_t>(n * dt.itemsize(), 1) + 63) / 64 * 64;
-  void* data = std::aligned_alloc(64, bytes);
-  if (!data) CINN_THROW(ExecutionError) << "out of memory allocating " << bytes << " bytes";
-  py::capsule owner(data, [](void* p) { std::free(p); });
-  return py::array(dt, shape, data, owner);
-}
-
-py::array checked_array(py::handle h, const std::string& what, common::Type dtype) {
-  if (!py::isinstance<py::array>(h)) {
-    // A numpy scalar (np.float32(3)) is a 0-d array: it feeds a shape [] input. Checked
-    // only off the array path, which every call of a compiled program takes.
-    py::module_ np = py::module_::import("numpy");
-    if (py::isinstance(h, np.attr("generic"))) return checked_array(np.attr("asarray")(h), what, dtype);
-    CINN_THROW(ExecutionError) << what << " must be a numpy array, got "
-                               << std::string(py::str(h.get_type().attr("__name__")));
-  }
-  py::array arr = py::reinterpret_borrow<py::array>(h);
-  py::dtype want = numpy_dtype(dtype);
-  if (!arr.dtype().is(want) && !(arr.dtype().kind() == want.kind() &&
-                                  arr.dtype().itemsize() == want.itemsize())) {
-    CINN_THROW(DTypeError) << what << " must have dtype " << dtype << ", got "
-                           << std::string(py::str(arr.dtype()));
-  }
-  return arr;
-}
-
 namespace {
 
 

@@ -14,6 +14,7 @@
 #include "cinn/runtime/artifact.h"
 #include "src/bindings.h"
 #include "src/convert.h"
+#include "src/executable_py.h"
 
 namespace py = pybind11;
 
@@ -124,98 +125,19 @@ py::dict op_schema(const hlir::OpInfo& op) {
 
 class CompiledPy {
  public:
-  explicit CompiledPy(std::shared_ptr<frontend::CompiledProgram> c) : c_(std::move(c)) {}
+  explicit CompiledPy(std::shared_ptr<frontend::CompiledProgram> c) : c_(std::move(c)), exe_(c_->executable) {}
 
-  // Inputs in declaration order; returns the outputs as a list of arrays: new ones, or
-  // those given in `outputs` (None entries get new arrays). A given output array must be
-  // C-contiguous, writeable and of the output's exact dtype and shape; passing an input's
-  // array as the output aliased to it (a training step's parameter) updates it in place.
+  // ExecutablePy::run: numpy arrays, or DLPack tensors in GPU memory.
   py::list run(const std::vector<py::object>& inputs, const std::optional<std::vector<py::object>>& outputs) const {
-    Arguments a = arguments(inputs, outputs);
-    {
-      py::gil_scoped_release release;
-      c_->executable->run(a.in_ptrs, a.out_ptrs);
-    }
-    return a.outs;
+    return exe_.run(inputs, outputs);
   }
-
-  // Runs `repeat` times on `inputs` and returns each launch's fastest time in seconds (a
-  // list in launch order).
-  py::list profile(const std::vector<py::object>& inputs, int repeat) const {
-    Arguments a = arguments(inputs, std::nullopt);
-    std::vector<double> best;
-    {
-      py::gil_scoped_release release;
-      for (int r = 0; r < repeat; ++r) {
-        std::vector<double> t = c_->executable->run_profiled(a.in_ptrs, a.out_ptrs);
-        if (best.empty()) best = t;
-        for (size_t k = 0; k < t.size(); ++k) best[k] = std::min(best[k], t[k]);
-      }
-    }
-    py::list times;
-    for (double t : best) times.append(t);
-    return times;
-  }
+  py::list profile(const std::vector<py::object>& inputs, int repeat) const { return exe_.profile(inputs, repeat); }
+  std::vector<std::string> input_names() const { return exe_.input_names(); }
 
   std::shared_ptr<frontend::CompiledProgram> c_;
 
  private:
-  // The checked input arrays (kept alive) and the output arrays, with their data pointers.
-  struct Arguments {
-    std::vector<py::array> keep;
-    std::vector<const void*> in_ptrs;
-    std::vector<void*> out_ptrs;
-    py::list outs;
-  };
-
-  Arguments arguments(const std::vector<py::object>& inputs,
-                      const std::optional<std::vector<py::object>>& outputs) const {
-    const runtime::Executable& exe = *c_->executable;
-    Arguments args;
-    if (inputs.size() != exe.num_inputs()) {
-      CINN_THROW(ExecutionError) << "expected " << exe.num_inputs() << " inputs, got " << inputs.size();
-    }
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const runtime::BufferSpec& spec = exe.input(i);
-      py::array arr = checked_array(inputs[i], "input '" + spec.name + "'", spec.dtype);
-      bool shape_ok = arr.ndim() == static_cast<py::ssize_t>(spec.shape.size());
-      for (size_t d = 0; shape_ok && d < spec.shape.size(); ++d) shape_ok = arr.shape(d) == spec.shape[d];
-      if (!shape_ok) {
-        std::vector<int64_t> got(arr.shape(), arr.shape() + arr.ndim());
-        CINN_THROW(ShapeError) << "input '" << spec.name << "' must have shape "
-                               << hlir::shape_to_string(spec.shape) << ", got "
-                               << hlir::shape_to_string(got);
-      }
-      arr = py::array::ensure(arr, py::array::c_style);
-      args.keep.push_back(arr);
-      args.in_ptrs.push_back(arr.data());
-    }
-    if (outputs && outputs->size() != exe.num_outputs()) {
-      CINN_THROW(ExecutionError) << "expected " << exe.num_outputs() << " output arrays, got " << outputs->size();
-    }
-    for (size_t i = 0; i < exe.num_outputs(); ++i) {
-      const runtime::BufferSpec& spec = exe.output(i);
-      if (outputs && !(*outputs)[i].is_none()) {
-        py::object o = (*outputs)[i];
-        auto arr = py::isinstance<py::array>(o) ? o.cast<py::array>() : py::array();
-        bool ok = arr && (arr.flags() & py::array::c_style) && arr.writeable() &&
-                  arr.dtype().is(numpy_dtype(spec.dtype)) &&
-                  std::vector<int64_t>(arr.shape(), arr.shape() + arr.ndim()) == spec.shape;
-        if (!ok) {
-          CINN_THROW(ExecutionError) << "output '" << spec.name << "' must be a writeable C-contiguous "
-                                     << spec.dtype.to_string() << " array of shape "
-                                     << hlir::shape_to_string(spec.shape) << ", got " << std::string(py::repr(o));
-        }
-        args.out_ptrs.push_back(arr.mutable_data());
-        args.outs.append(arr);
-        continue;
-      }
-      py::array arr = empty_aligned(spec.dtype, spec.shape);
-      args.out_ptrs.push_back(arr.mutable_data());
-      args.outs.append(arr);
-    }
-    return args;
-  }
+  ExecutablePy exe_;
 };
 
 std::string type_name(py::handle h) { return py::str(h.get_type().attr("__name__")).cast<std::string>(); }
@@ -432,11 +354,7 @@ void bind_frontend(py::module_& m) {
       .def_property_readonly("aliases_in_place", [](const CompiledPy& c) {
         return c.c_->executable->aliases_in_place();
       })
-      .def_property_readonly("input_names", [](const CompiledPy& c) {
-        std::vector<std::string> names;
-        for (size_t i = 0; i < c.c_->executable->num_inputs(); ++i) names.push_back(c.c_->executable->input(i).name);
-        return names;
-      })
+      .def_property_readonly("input_names", &CompiledPy::input_names)
       .def_property_readonly("kernels", [](const CompiledPy& c) {
         py::list l;
         for (const auto& k : c.c_->kernels) {

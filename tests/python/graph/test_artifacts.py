@@ -5,6 +5,7 @@ errors for corrupted or incompatible artifacts."""
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -56,8 +57,8 @@ def cinn_run(tmp_path_factory):
     cmake = shutil.which("cmake")
     if cmake is None:
         pytest.skip("cmake is not on PATH: the runtime-only build cannot be configured")
-    subprocess.run([cmake, "-S", os.path.join(ROOT, "tools", "runtime_only"), "-B", str(build)],
-                   check=True, capture_output=True)
+    subprocess.run([cmake, "-S", os.path.join(ROOT, "tools", "runtime_only"), "-B", str(build),
+                    f"-DPython3_EXECUTABLE={sys.executable}"], check=True, capture_output=True)
     subprocess.run([cmake, "--build", str(build), "-j2"], check=True, capture_output=True)
     return str(build / "cinn_run")
 
@@ -72,6 +73,45 @@ def test_runtime_only_runner_runs_an_x86_artifact_in_a_fresh_process(tmp_path, r
     assert "PASS" in r.stdout and "3 runs" in r.stdout
     for i, o in enumerate(outs):
         np.testing.assert_array_equal(np.load(tmp_path / "out" / f"{i}.npy"), o)
+
+
+_RUNTIME_SCRIPT = """
+import sys, numpy as np
+import _cinn_runtime as rt
+assert "cinn" not in sys.modules  # the compiler package is not needed
+exe = rt.load(sys.argv[1])
+x = np.load(sys.argv[1] + "/inputs/x.npy")
+outs = exe.run([x])
+for i, o in enumerate(outs):
+    np.testing.assert_array_equal(o, np.load(sys.argv[1] + f"/expected/{i}.npy"))
+print(exe.input_names, exe.output_names, exe.device, [o.shape for o in outs])
+try:
+    exe.run([x[:3]])
+except rt.ShapeError as e:
+    print("ShapeError:", e)
+try:
+    rt.load(sys.argv[1] + "/missing")
+except rt.ExecutionError as e:
+    print("ExecutionError:", e)
+"""
+
+
+def test_runtime_only_python_module_runs_an_x86_artifact(tmp_path, rng, cinn_run):
+    """The runtime-only build's Python extension (_cinn_runtime: no compiler inside) loads a
+    saved artifact in a fresh process and runs it on numpy arrays, with cinn's errors."""
+    build = os.path.dirname(cinn_run)
+    if not [f for f in os.listdir(build) if f.startswith("_cinn_runtime")]:
+        pytest.skip("the runtime-only build found no Python headers or pybind11: _cinn_runtime not built")
+    exe = cinn.compile(_program())
+    d = str(tmp_path / "a")
+    _save_with_case(exe, d, rng.standard_normal((16, 40)).astype("float32"))
+    env = dict(os.environ, PYTHONPATH=build)
+    r = subprocess.run([sys.executable, "-c", _RUNTIME_SCRIPT, d], capture_output=True, text=True, env=env,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "['x'] " in r.stdout and "host" in r.stdout and "[(16, 24), (16,)]" in r.stdout, r.stdout
+    assert "ShapeError: input 'x' must have shape [16, 40], got [3, 40]" in r.stdout, r.stdout
+    assert "ExecutionError:" in r.stdout and "missing" in r.stdout, r.stdout
 
 
 def test_runner_reports_a_mismatch_and_bad_inputs(tmp_path, rng, cinn_run):

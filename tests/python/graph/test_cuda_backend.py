@@ -316,3 +316,84 @@ def test_float16_inputs_and_outputs(rng):
     (got,) = _emulated(prog)(x=x, y=y)
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got, x * y + x)
+
+
+class _FakeCudaTensor:
+    """A DLPack producer claiming CUDA device memory for a numpy buffer (on machines without
+    a GPU): exercises the consumer's checks and its ownership protocol. `deleted` counts the
+    managed tensors the consumer gave back through their deleter."""
+
+    deleted = 0
+
+    def __init__(self, array, dtype=(2, 32), strides=None, offset=0, device=(2, 0)):
+        import ctypes
+        self._ct = ctypes
+        self.array, self.dtype, self.strides, self.offset, self.device = array, dtype, strides, offset, device
+
+    def __dlpack_device__(self):
+        return self.device
+
+    def __dlpack__(self, stream=None):
+        ct = self._ct
+
+        class Tensor(ct.Structure):
+            _fields_ = [("data", ct.c_void_p), ("device_type", ct.c_int32), ("device_id", ct.c_int32),
+                        ("ndim", ct.c_int32), ("code", ct.c_uint8), ("bits", ct.c_uint8), ("lanes", ct.c_uint16),
+                        ("shape", ct.POINTER(ct.c_int64)), ("strides", ct.POINTER(ct.c_int64)),
+                        ("byte_offset", ct.c_uint64)]
+
+        Deleter = ct.CFUNCTYPE(None, ct.c_void_p)
+
+        class Managed(ct.Structure):
+            _fields_ = [("tensor", Tensor), ("ctx", ct.c_void_p), ("deleter", Deleter)]
+
+        def deleter(_):
+            _FakeCudaTensor.deleted += 1
+
+        a = self.array
+        self._keep = shape = (ct.c_int64 * a.ndim)(*a.shape)
+        strides = (ct.c_int64 * a.ndim)(*self.strides) if self.strides else None
+        self._deleter = Deleter(deleter)
+        self._managed = Managed(Tensor(a.ctypes.data, self.device[0], self.device[1], a.ndim, self.dtype[0],
+                                       self.dtype[1], 1, shape, strides, self.offset), None, self._deleter)
+        self._strides = strides
+        new = ct.pythonapi.PyCapsule_New
+        new.restype, new.argtypes = ct.py_object, [ct.c_void_p, ct.c_char_p, ct.c_void_p]
+        return new(ct.addressof(self._managed), b"dltensor", None)
+
+
+@pytest.mark.skipif(DEVICE, reason="needs a machine without a GPU (the fake tensors point to host memory); "
+                                   "tools/gpu_dlpack_check.py runs real CUDA tensors on a GPU")
+def test_tensors_in_gpu_memory_are_checked_and_given_back():
+    """Inputs in GPU memory through DLPack: dtype, shape, contiguity, alignment and device are
+    checked before anything runs, every borrowed tensor is given back (its deleter called),
+    and host executables refuse them."""
+    b = cinn.NetBuilder("dl")
+    x = b.input([4, 8], "float32", "x")
+    y = b.input([4, 8], "float32", "y")
+    prog = b.build(b.add(x, y))
+    gpu = cinn.compile(prog, target=cinn.Target.cuda())
+    a = np.zeros((4, 8), np.float32)
+    fake = lambda **kw: _FakeCudaTensor(a, **kw)  # noqa: E731
+    cases = [
+        (dict(dtype=(0, 32)), cinn.DTypeError, "input 'x' must have dtype float32, got DLPack type \\(code 0, 32 bits"),
+        (dict(strides=[1, 4]), cinn.ExecutionError, "input 'x' must be C-contiguous"),
+        (dict(offset=4), cinn.ExecutionError, "input 'x' starts at a device address that is not 16-byte aligned"),
+        (dict(device=(2, 1)), cinn.ExecutionError, "input 'x' is on DLPack device \\(2, 1\\)"),
+    ]
+    for kw, err, msg in cases:
+        before = _FakeCudaTensor.deleted
+        with pytest.raises(err, match=msg):
+            gpu(fake(**kw), fake())
+        assert _FakeCudaTensor.deleted == before + 1
+    with pytest.raises(cinn.ShapeError, match=r"input 'x' must have shape \[4, 8\], got \[2, 16\]"):
+        gpu(_FakeCudaTensor(np.zeros((2, 16), np.float32)), fake())
+    with pytest.raises(cinn.ExecutionError, match="input 'y' is not a tensor in GPU memory while other inputs are"):
+        gpu(fake(), a)
+    # Valid tensors get as far as the device: here, none.
+    before = _FakeCudaTensor.deleted
+    with pytest.raises(cinn.ExecutionError, match="no CUDA device"):
+        gpu(fake(), fake())
+    assert _FakeCudaTensor.deleted == before + 2
+    with pytest.raises(cinn.ExecutionError, match="runs on host; compile for cinn.Target.cuda"):
+        cinn.compile(prog)(fake(), fake())
