@@ -62,6 +62,9 @@ VARIANTS = [("matmul 4096^3", dict(matmul_tm=tm, matmul_tn=tn, matmul_bk=bk))
 VARIANTS += [("conv2d 32x64x56x56 3x3", dict(conv_tf=tf, conv_tp=tp)) for tf, tp in [(8, 4), (4, 4), (2, 8)]]
 # Elementwise kernels with one element per thread and access (the default moves 16 bytes).
 VARIANTS += [(name, dict(vector_bytes=4)) for name in ("ew a*b+tanh(c) 16M", "ew gelu(erf) 4096x4096")]
+# Rows read once per pass from global memory (the default keeps them in registers).
+VARIANTS += [(name, dict(row_cache_kb=1)) for name in ("softmax 4096x1024", "softmax 16384x4096",
+                                                       "layer_norm 4096x1024", "layer_norm 16384x4096")]
 
 FLOPS = {"matmul 1024^3": 2 * 1024 ** 3, "matmul 4096^3": 2 * 4096 ** 3, "matmul 2048^3": 2 * 2048 ** 3,
          "linear+gelu 4096x1024 @ (4096x1024)^T": 2 * 4096 * 1024 * 4096,

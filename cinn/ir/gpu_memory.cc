@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cinn/common/error.h"
@@ -10,6 +11,7 @@
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/schedule_internal.h"
 #include "cinn/ir/simplify.h"
+#include "cinn/ir/substitute.h"
 #include "cinn/ir/transforms.h"
 #include "cinn/ir/visitor.h"
 
@@ -63,6 +65,53 @@ std::vector<const For*> common_loops(const std::vector<Access>& accesses) {
   return common;
 }
 
+// A local buffer accessed in several nests, each under its own loop bound to a thread axis
+// (threadIdx.x of a copy nest and of its consumers): thread t owns the same elements in all
+// of them. The accesses' indices with each nest's thread loop variable replaced by one
+// variable per axis, so that their regions meet in the thread's own part; empty when some
+// access is not under exactly one loop of each axis the others use, or its index does not
+// use that loop.
+struct ThreadCanonical {
+  std::vector<std::vector<Expr>> indices;           // per access
+  std::vector<std::map<int, const Var*>> thread;    // per access: axis -> its loop variable
+  std::map<int, Expr> var;                          // axis -> the variable standing for it
+};
+
+std::optional<ThreadCanonical> canonical_threads(const std::vector<Access>& accesses) {
+  ThreadCanonical c;
+  std::set<int> axes;
+  for (const Access& a : accesses) {
+    std::map<int, const Var*> own;
+    for (const For* l : a.path) {
+      if (!is_thread_kind(l->for_kind) || !is_zero(l->min)) continue;
+      int axis = gpu_axis(l->for_kind);
+      if (own.count(axis)) return std::nullopt;  // cooperative loops: ambiguous
+      own[axis] = l->loop_var.as<Var>();
+    }
+    if (!c.thread.empty() && own.size() != c.thread[0].size()) return std::nullopt;
+    for (const auto& [axis, v] : own) axes.insert(axis);
+    c.thread.push_back(own);
+  }
+  if (axes.empty()) return std::nullopt;
+  for (int axis : axes) c.var[axis] = Var::make(std::string("thread_") + "xyz"[axis], common::Int(64));
+  for (size_t i = 0; i < accesses.size(); ++i) {
+    if (c.thread[i].size() != axes.size()) return std::nullopt;
+    VarMap m;
+    for (const auto& [axis, v] : c.thread[i]) m[v] = c.var[axis];
+    std::vector<Expr> idx;
+    for (const Expr& e : accesses[i].indices) idx.push_back(substitute(e, m));
+    // Each access must name its thread, which then stands for the offset's (replace_buffer
+    // sees the index only).
+    for (const auto& [axis, v] : c.var) {
+      bool named = false;
+      for (const Expr& e : idx) named = named || uses_any_var(e, {v});
+      if (!named) return std::nullopt;
+    }
+    c.indices.push_back(idx);
+  }
+  return c;
+}
+
 }  // namespace
 
 LoweredFunc compact_gpu_buffers(const LoweredFunc& f) {
@@ -89,13 +138,16 @@ LoweredFunc compact_gpu_buffers(const LoweredFunc& f) {
       if (is_thread_kind(l->for_kind)) return !shared;
       return in_common;
     };
+    std::optional<ThreadCanonical> canon;
+    if (!shared && common.size() < accesses[0].path.size()) canon = canonical_threads(accesses);
     sched::RegionUnion u(b.ndim());
-    for (const Access& a : accesses) {
+    for (size_t i = 0; i < accesses.size(); ++i) {
+      const Access& a = accesses[i];
       std::vector<const For*> relaxed;
       for (size_t k = 0; k < a.path.size(); ++k) {
         if (!fixed(a.path[k], k < common.size())) relaxed.push_back(a.path[k]);
       }
-      u.add(a.indices, relaxed, a.path);
+      u.add(canon ? canon->indices[i] : a.indices, relaxed, a.path);
     }
     std::vector<Expr> shape, offset;
     bool smaller = false;
@@ -126,9 +178,23 @@ LoweredFunc compact_gpu_buffers(const LoweredFunc& f) {
     }
     if (!smaller) continue;
     Buffer nb = Buffer::make(b.name(), b.dtype(), shape, b.scope());
+    // Thread variables of the offset stand for each access's own thread loop variable.
+    std::map<const IRNode*, int> thread_axis;
+    if (canon) {
+      for (const auto& own : canon->thread) {
+        for (const auto& [axis, v] : own) thread_axis[v] = axis;
+      }
+    }
     out = sched::replace_buffer(out, b, nb, [&](const std::vector<Expr>& idx) {
+      VarMap m;
+      for (const Expr& e : idx) {
+        post_order_visit(e, [&](const IRNode* n) {
+          auto it = thread_axis.find(n);
+          if (it != thread_axis.end()) m[canon->var.at(it->second).as<Var>()] = Expr(static_cast<const Var*>(n));
+        });
+      }
       std::vector<Expr> r;
-      for (size_t k = 0; k < idx.size(); ++k) r.push_back(simplify(idx[k] - offset[k]));
+      for (size_t k = 0; k < idx.size(); ++k) r.push_back(simplify(idx[k] - substitute(offset[k], m)));
       return r;
     });
   }

@@ -125,6 +125,9 @@ class IRSchedule {
   // then reads the copy. Returns the copy block (named "<buffer>_<scope>"), e.g. to
   // compute_at it into a tile loop.
   BlockRV cache_read(BlockRV block, const std::string& buffer, MemoryScope scope);
+  // The same for several consumers in one loop nest (a row's reductions and its output
+  // reading one input): every one of them reads the single copy.
+  BlockRV cache_read(const std::vector<BlockRV>& blocks, const std::string& buffer, MemoryScope scope);
   // Makes `block` write a new buffer in `scope` and adds a block that copies it into
   // `buffer` after `block`'s loop nest. Returns the copy block.
   BlockRV cache_write(BlockRV block, const std::string& buffer, MemoryScope scope);

@@ -43,46 +43,68 @@ bool block_writes(const ScheduleBlock* b, const Buffer& buf) {
                      [&](const BufferRegion& r) { return r.buffer.same_as(buf); });
 }
 
-// Redirects `site`'s accesses of `buffer` to a new buffer in `scope` and adds the block that
-// copies between them: before the block's nest for a read cache, after it for a write
-// cache. Returns the new function; *name is the copy block's.
-LoweredFunc add_cache(const LoweredFunc& f, const BlockSite& site, const Buffer& buffer,
+// Redirects the accesses of `buffer` by the blocks of `sites` (all in one loop nest) to a
+// new buffer in `scope` and adds the block that copies between them: before the nest for a
+// read cache, after it for a write cache. Returns the new function; *name is the copy
+// block's.
+LoweredFunc add_cache(const LoweredFunc& f, const std::vector<BlockSite>& sites, const Buffer& buffer,
                       MemoryScope scope, bool write, std::string* name) {
   std::string base = buffer.name() + "_" + memory_scope_name(scope);
   Buffer cache = Buffer::make(sched::fresh_buffer_name(f, base), buffer.dtype(), buffer.shape(),
                               scope);
   *name = sched::fresh_block_name(f, base);
   Stmt copy = write ? copy_nest(*name, cache, buffer) : copy_nest(*name, buffer, cache);
-  Stmt block = sched::rewrite_accesses(Stmt(site.block), buffer, cache);
-  // Insert first: the insertion leaves the block node itself in place.
-  Stmt body = sched::insert_stmt(f.body(), sched::nest_root(site), copy, write);
-  body = sched::replace_stmt(body, site.block, block);
+  // Insert first: the insertion leaves the block nodes themselves in place.
+  Stmt body = sched::insert_stmt(f.body(), sched::nest_root(sites[0]), copy, write);
+  for (const BlockSite& site : sites) {
+    body = sched::replace_stmt(body, site.block, sched::rewrite_accesses(Stmt(site.block), buffer, cache));
+  }
   return sched::add_temp_buffer(f.with_body(body), cache);
 }
 
 }  // namespace
 
 BlockRV IRSchedule::cache_read(BlockRV block, const std::string& buffer, MemoryScope scope) {
+  return cache_read(std::vector<BlockRV>{block}, buffer, scope);
+}
+
+BlockRV IRSchedule::cache_read(const std::vector<BlockRV>& blocks, const std::string& buffer, MemoryScope scope) {
   const char* kP = "cache_read";
-  BlockSite site = sched::find_block(func_.body(), lookup(block, kP), kP);
+  if (blocks.empty()) CINN_THROW(ScheduleError) << kP << ": no consumer block given";
   Buffer src = sched::find_buffer(func_, buffer, kP);
-  if (!block_reads(site.block, src)) {
-    CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' does not read '"
-                              << buffer << "'";
+  std::vector<BlockSite> sites;
+  std::vector<int> ids;
+  for (BlockRV block : blocks) {
+    BlockSite site = sched::find_block(func_.body(), lookup(block, kP), kP);
+    if (!block_reads(site.block, src)) {
+      CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' does not read '"
+                                << buffer << "'";
+    }
+    for (const BlockSite& other : sites) {
+      if (other.block == site.block) {
+        CINN_THROW(ScheduleError) << kP << ": block '" << site.block->name << "' is given twice";
+      }
+      if (sched::nest_root(other) != sched::nest_root(site)) {
+        CINN_THROW(ScheduleError) << kP << ": blocks '" << other.block->name << "' and '" << site.block->name
+                                  << "' are in different loop nests; one copy serves the consumers of one nest";
+      }
+    }
+    sites.push_back(site);
+    ids.push_back(block.id);
   }
-  const IRNode* anchor = sched::nest_root(site);
+  const IRNode* anchor = sched::nest_root(sites[0]);
   for (const BlockSite& w : sched::writers_of(func_.body(), src)) {
     if (sched::contains(Stmt(static_cast<const StmtNode*>(anchor)), w.realize)) {
       CINN_THROW(ScheduleError) << kP << ": '" << buffer << "' is written by block '"
                                 << w.block->name << "' inside the loop nest of block '"
-                                << site.block->name << "'; cache it before moving blocks "
+                                << sites[0].block->name << "'; cache it before moving blocks "
                                 << "together";
     }
   }
   std::string name;
-  set_func(add_cache(func_, site, src, scope, /*write=*/false, &name));
+  set_func(add_cache(func_, sites, src, scope, /*write=*/false, &name));
   BlockRV rv = new_block_rv(name);
-  record({kP, {block.id}, {rv.id}, {}, {}, {buffer, memory_scope_name(scope)}});
+  record({kP, ids, {rv.id}, {}, {}, {buffer, memory_scope_name(scope)}});
   return rv;
 }
 
@@ -104,7 +126,7 @@ BlockRV IRSchedule::cache_write(BlockRV block, const std::string& buffer, Memory
     }
   }
   std::string name;
-  set_func(add_cache(func_, site, dst, scope, /*write=*/true, &name));
+  set_func(add_cache(func_, {site}, dst, scope, /*write=*/true, &name));
   BlockRV rv = new_block_rv(name);
   record({kP, {block.id}, {rv.id}, {}, {}, {buffer, memory_scope_name(scope)}});
   return rv;

@@ -262,8 +262,10 @@ const std::map<std::string, ReplayFn>& replay_table() {
        [](Replayer& r) { r.arity(2, 0), r.s.reverse_compute_at(r.block(0), r.loop(1)); }},
       {"cache_read",
        [](Replayer& r) {
-         r.arity(1, 2);
-         r.produced({r.s.cache_read(r.block(0), r.st.strs[0], parse_memory_scope(r.st.strs[1]))});
+         if (r.st.inputs.empty() || r.st.strs.size() != 2) r.malformed("expected blocks and 2 strings");
+         std::vector<BlockRV> consumers;
+         for (size_t i = 0; i < r.st.inputs.size(); ++i) consumers.push_back(r.block(i));
+         r.produced({r.s.cache_read(consumers, r.st.strs[0], parse_memory_scope(r.st.strs[1]))});
        }},
       {"cache_write",
        [](Replayer& r) {

@@ -111,7 +111,14 @@ to a freshly lowered function. `seed` drives the sample_* primitives.)doc")
       }, py::arg("block"), py::arg("loop"))
       .def("cache_read", [](ir::IRSchedule& s, const py::object& b, const std::string& buffer,
                             const std::string& scope) {
-        return wrap(s, s.cache_read(as_block(s, b), buffer, as_scope(scope)));
+        // One consumer block, or a list of consumers in one loop nest sharing the copy.
+        std::vector<ir::BlockRV> blocks;
+        if (py::isinstance<py::list>(b) || py::isinstance<py::tuple>(b)) {
+          for (py::handle h : b) blocks.push_back(as_block(s, py::reinterpret_borrow<py::object>(h)));
+        } else {
+          blocks.push_back(as_block(s, b));
+        }
+        return wrap(s, s.cache_read(blocks, buffer, as_scope(scope)));
       }, py::arg("block"), py::arg("buffer"), py::arg("scope") = "local")
       .def("cache_write", [](ir::IRSchedule& s, const py::object& b, const std::string& buffer,
                              const std::string& scope) {

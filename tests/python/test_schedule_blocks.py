@@ -191,6 +191,40 @@ def test_cache_read_pack_and_cache_write(mm_inputs):
     check_replay(f, sch)
 
 
+def _row_softmax(M=16, N=48):
+    A = lang.placeholder((M, N), "float32", "A")
+    k = lang.reduce_axis(N, "k")
+    mx = lang.compute((M,), lambda i: lang.max(A[i, k], axis=k), "mx")
+    k2 = lang.reduce_axis(N, "k2")
+    s = lang.compute((M,), lambda i: lang.sum(lang.exp(A[i, k2] - mx[i]), axis=k2), "s")
+    out = lang.compute((M, N), lambda i, j: lang.exp(A[i, j] - mx[i]) / s[i], "out")
+    return lang.lower("row_softmax", [A, out])
+
+
+def test_cache_read_shared_by_the_consumers_of_one_nest(rng):
+    """cache_read with a list of blocks: one copy of A per row serves the row's max, sum and
+    output; blocks of other nests cannot share it."""
+    f = _row_softmax()
+    sch = cinn.Schedule(f)
+    i, _ = sch.get_loops("out")
+    sch.compute_at("s", i)
+    sch.compute_at("mx", i)
+    c = sch.cache_read(["mx", "s", "out"], "A", "local")
+    sch.compute_at(c, i)
+    s = str(sch)
+    # One copy per row; the max, the sum and the output read it.
+    assert s.count("reads: A[") == 1 and s.count("reads: A_local[") == 3, s
+    a = rng.standard_normal((16, 48)).astype("float32")
+    e = np.exp(a - a.max(1, keepdims=True))
+    np.testing.assert_allclose(run(sch, a), e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-6)
+    check_replay(f, sch)
+    other = cinn.Schedule(f)  # nothing moved: mx and out are separate nests
+    with pytest.raises(cinn.ScheduleError, match="'mx' and 'out' are in different loop nests"):
+        other.cache_read(["mx", "out"], "A", "local")
+    with pytest.raises(cinn.ScheduleError, match="'mx' is given twice"):
+        cinn.Schedule(f).cache_read(["mx", "mx"], "A", "local")
+
+
 def test_set_scope_bind_annotate():
     f = chain()
     sch = cinn.Schedule(f)

@@ -1,6 +1,8 @@
 #include "cinn/backends/cuda/schedule_cuda.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "cinn/backends/schedule_common.h"
 #include "cinn/ir/intrinsics.h"
@@ -220,12 +222,129 @@ bool schedule_block_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   });
 }
 
+// Rows whose inputs are cached in registers: up to kRowCacheBytes of a row per thread block.
+constexpr int64_t kRowCacheBytes = 16 * 1024;
+
+// schedule_rows_across_threads for rows that several nests read (softmax: the max, the sum
+// of exponentials and the output; layer_norm: mean, variance, output): each such input is
+// read from global memory once per row, into registers. Every nest of the row runs over the
+// same element order: thread tx takes runs of `lanes` consecutive elements (16 bytes) at
+// (o * t + tx) * lanes, o = 0, 1, ...; one copy block per input (cache_read shared by all its
+// consumers) moves each run with a single 16-byte load into a local array that every nest
+// then reads -- the same elements in the same thread, so no barrier is needed. The local
+// array is laid out [o][run] so that compact_gpu_buffers keeps the thread's runs only.
+// Applies when every nest's own part of the row is one loop of the same length, a
+// multiple of t * lanes, and the row's inputs fit in `max_bytes`.
+bool schedule_rows_in_registers(IRSchedule& sch, size_t depth, int64_t t, int64_t max_bytes) {
+  std::vector<BlockRV> blocks = sch.get_all_blocks();
+  int64_t n = 0;
+  std::map<std::string, std::vector<std::string>> readers;  // input -> consumer blocks
+  std::map<std::string, bool> along_row;                    // input -> every read runs along the row
+  for (BlockRV b : blocks) {
+    const ir::ScheduleBlock* node = sch.block_node(b);
+    auto loops = sch.get_loops(b);
+    std::vector<LoopRV> own(loops.begin() + static_cast<std::ptrdiff_t>(std::min(depth, loops.size())), loops.end());
+    if (is_reduction(node)) own = trailing_reduce_loops(sch, b);
+    if (own.size() != 1) return false;
+    int64_t e = extent_of(sch, own[0]);
+    if (e <= 0 || (n != 0 && e != n)) return false;
+    n = e;
+    // The iter var that the row's loop feeds.
+    auto values = sch.block_iter_values(b);
+    ir::Expr lv = sch.loop_var(own[0]);
+    const ir::Expr* var = nullptr;
+    for (size_t k = 0; k < values.size(); ++k) {
+      if (values[k].same_as(lv)) var = &node->iter_vars[k].var;
+    }
+    if (!var) return false;
+    std::set<std::string> seen;
+    ir::post_order_visit(node->body, [&](const ir::IRNode* x) {
+      if (x->kind() != ir::NodeKind::kLoad) return;
+      const auto* ld = static_cast<const ir::Load*>(x);
+      const std::string& name = ld->buffer.name();
+      bool ok = !ld->indices.empty() && ld->indices.back().same_as(*var);
+      for (size_t d = 0; ok && d + 1 < ld->indices.size(); ++d) ok = !ir::uses_any_var(ld->indices[d], {*var});
+      auto [it, fresh] = along_row.emplace(name, ok);
+      if (!fresh) it->second = it->second && ok;
+      if (seen.insert(name).second) readers[name].push_back(sch.block_name(b));
+    });
+  }
+  std::vector<std::string> staged;
+  int64_t bytes = 0, lanes = 0;
+  for (const auto& [name, consumers] : readers) {
+    if (consumers.size() < 2 || !along_row[name]) continue;
+    ir::Buffer buf;
+    for (BlockRV b : blocks) {
+      for (const auto& rd : sch.block_node(b)->reads) {
+        if (rd.buffer.name() == name) buf = rd.buffer;
+      }
+    }
+    int64_t l = kVectorBytes / buf.dtype().bytes();
+    if (lanes != 0 && l != lanes) return false;
+    lanes = l;
+    bytes += n * buf.dtype().bytes();
+    staged.push_back(name);
+  }
+  if (staged.empty() || lanes < 2 || bytes > max_bytes || n % lanes != 0) return false;
+  int64_t tv = std::min(t, n / lanes);
+  while (tv > 32 && (n / lanes) % tv != 0) tv /= 2;
+  if (tv < 32 || (n / lanes) % tv != 0) return false;
+  return attempt_all(sch, [&](IRSchedule& s) {
+    std::vector<BlockRV> bs = s.get_all_blocks();
+    auto last_loops = s.get_loops(bs.back());
+    LoopRV rows = depth == 1 ? last_loops[0]
+                             : s.fuse(std::vector<LoopRV>(last_loops.begin(), last_loops.begin() + static_cast<std::ptrdiff_t>(depth)));
+    s.bind(rows, "blockIdx.x");
+    // (o, thread, run) with the thread loop outermost; `vector_run` vectorizes the run. The
+    // o loop is unrolled too: the local arrays are indexed by constants (registers).
+    auto spread = [&](LoopRV l, bool vector_run) {
+      auto parts = s.split(l, {-1, tv, lanes});
+      s.reorder({parts[1], parts[0], parts[2]});
+      s.bind(parts[1], "threadIdx.x");
+      if (extent_of(s, parts[0]) > 1) s.unroll(parts[0]);
+      if (vector_run) {
+        s.vectorize(parts[2]);
+      } else {
+        s.unroll(parts[2]);
+      }
+    };
+    for (BlockRV b : bs) {
+      auto loops = s.get_loops(b);
+      spread(is_reduction(s.block_node(b)) ? trailing_reduce_loops(s, b)[0] : loops.back(), false);
+    }
+    // The row's output: runs of `lanes` written by single 16-byte stores too, where the
+    // output's type has the inputs' width.
+    BlockRV last = bs.back();
+    const ir::Buffer& out = s.block_node(last)->writes[0].buffer;
+    if (out.dtype().bytes() * lanes == kVectorBytes) {
+      auto ll = s.get_loops(last);
+      BlockRV w = s.cache_write(last, out.name(), ir::MemoryScope::kLocal);
+      s.reverse_compute_at(w, ll[ll.size() - 2]);
+      s.vectorize(s.get_loops(w).back());
+    }
+    for (const std::string& name : staged) {
+      std::vector<BlockRV> consumers;
+      for (const std::string& c : readers[name]) consumers.push_back(s.get_block(c));
+      BlockRV c = s.cache_read(consumers, name, ir::MemoryScope::kLocal);
+      s.compute_at(c, rows);
+      spread(s.get_loops(c).back(), true);
+      const ir::Buffer& cache = s.block_node(c)->writes[0].buffer;
+      std::vector<ir::Expr> vars, map;
+      for (int d = 0; d < cache.ndim(); ++d) vars.push_back(ir::Var::make("d" + std::to_string(d), common::Int(64)));
+      map.assign(vars.begin(), vars.end() - 1);
+      map.push_back(ir::Div::make(vars.back(), ir::Expr(tv * lanes)));
+      map.push_back(ir::Mod::make(vars.back(), ir::Expr(tv * lanes)));
+      s.layout_transform(cache.name(), vars, map);
+    }
+  });
+}
+
 // A kernel computed per row (every block under the leading `depth` loops of the last one,
 // compute_at_last) with rows long enough to share: one thread block per row, every nest of
 // the row spread over its threads -- reductions combined across them (each thread gets the
 // result), the last, spatial nest strided. Rows with other spatial nests are left alone: a
 // thread would read what others wrote without a barrier between them.
-bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads) {
+bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads, int64_t row_bytes) {
   std::vector<BlockRV> blocks = sch.get_all_blocks();
   int64_t row = 0;
   for (BlockRV b : blocks) {
@@ -245,6 +364,7 @@ bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads
   }
   if (row < 32) return false;
   int64_t t = reduce_threads(row, threads);
+  if (row_bytes > 0 && schedule_rows_in_registers(sch, depth, t, row_bytes)) return true;
   return attempt_all(sch, [&](IRSchedule& s) {
     std::vector<BlockRV> bs = s.get_all_blocks();
     auto last_loops = s.get_loops(bs.back());
@@ -534,12 +654,14 @@ CudaScheduleParams cuda_schedule_params(const ScheduleParams& params) {
   p.conv_tf = schedule_param(params, "conv_tf");
   p.conv_tp = schedule_param(params, "conv_tp");
   p.vector_bytes = schedule_param(params, "vector_bytes");
+  p.row_cache_kb = schedule_param(params, "row_cache_kb");
   return p;
 }
 
 std::vector<TuningKnob> cuda_tuning_knobs(KernelKind kind) {
   std::vector<TuningKnob> knobs = {{"threads", {64, 128, 256, 512, 1024}, "threads per block"},
-                                   {"vector_bytes", {4, 8, 16}, "elementwise: bytes per thread, load and store (16: uint4)"}};
+                                   {"vector_bytes", {4, 8, 16}, "elementwise: bytes per thread, load and store (16: uint4)"},
+                                   {"row_cache_kb", {1, 16, 48}, "softmax / norms: KB of a row's inputs kept in registers"}};
   if (kind == KernelKind::kOutFusible) {
     knobs.push_back({"matmul_tm", {1, 2, 4, 8}, "matmul: output rows per thread"});
     knobs.push_back({"matmul_tn", {1, 2, 4, 8}, "matmul: output columns per thread"});
@@ -599,7 +721,8 @@ void schedule_cuda(IRSchedule& sch, KernelKind kind, const common::Target& targe
   //    block per row when rows are long, else a thread per row.
   if (size_t depth = common_leading_depth(sch)) {
     if (compute_at_last(sch, depth)) {
-      if (schedule_rows_across_threads(sch, depth, threads)) return;
+      int64_t row_bytes = params.row_cache_kb > 0 ? params.row_cache_kb * 1024 : kRowCacheBytes;
+      if (schedule_rows_across_threads(sch, depth, threads, row_bytes)) return;
       bind_leading(sch, sch.get_all_blocks().back(), depth, threads);
       return;
     }

@@ -14,6 +14,7 @@ struct CudaScheduleParams {
   int64_t matmul_bk = 0;                 // matmul: reduction step per shared-memory tile
   int64_t conv_tf = 0, conv_tp = 0;      // conv2d: output channels / columns per thread
   int64_t vector_bytes = 0;              // elementwise: bytes per thread and access (default 16)
+  int64_t row_cache_kb = 0;              // rows: KB of inputs read once into registers (default 16)
 };
 CudaScheduleParams cuda_schedule_params(const ScheduleParams& params);
 // The knobs of the templates of `kind` (Backend::tuning_knobs).
@@ -32,7 +33,9 @@ std::vector<TuningKnob> cuda_tuning_knobs(KernelKind kind);
 //    input its own nest (schedule_conv_tiled);
 //  - kernels whose last block is spatial and whose other blocks cover its leading loops
 //    (softmax, layer_norm, normalizations) compute everything per iteration of those
-//    loops: the loops are fused and bound, one thread per row;
+//    loops: a thread block per row (cross-thread reductions), the inputs that several
+//    passes read kept in registers (16-byte loads, read once: schedule_rows_in_registers),
+//    or, for short rows, one thread per row;
 //  - every other nest: its spatial loops fused and bound, one thread per output element,
 //    reduce loops serial inside;
 //  - a reduction with too few outputs to fill the GPU and a long reduce loop (a row sum

@@ -397,3 +397,45 @@ def test_tensors_in_gpu_memory_are_checked_and_given_back():
     assert _FakeCudaTensor.deleted == before + 2
     with pytest.raises(cinn.ExecutionError, match="runs on host; compile for cinn.Target.cuda"):
         cinn.compile(prog)(fake(), fake())
+
+
+def _row_program(kind, shape):
+    b = cinn.NetBuilder(kind)
+    x = b.input(list(shape), "float32", "x")
+    if kind == "softmax":
+        return b.build(b.softmax(x))
+    g = b.input([shape[-1]], "float32", "g")
+    be = b.input([shape[-1]], "float32", "b")
+    return b.build(b.layer_norm(x, g, be, begin_norm_axis=len(shape) - 1))
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("kind", ["softmax", "layer_norm"])
+@pytest.mark.parametrize("shape,per_thread", [((64, 1024), 4), ((16, 4096), 16), ((4, 6, 512), 4),
+                                              ((32, 1000), 0)])
+def test_rows_read_their_input_once_into_registers(rng, kind, shape, per_thread):
+    """softmax / layer_norm rows: the input is read from global memory once, 16 bytes per
+    load, into a thread's registers that all three passes of the row read (per_thread
+    floats each; rows that 4 x threads does not divide keep the strided passes)."""
+    import torch
+    prog = _row_program(kind, shape)
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    if per_thread:
+        assert f"__align__(16) float x_local[{per_thread}];" in src, src
+        assert src.count("reinterpret_cast<const uint4*>(x +") == per_thread // 4, src
+        assert "reinterpret_cast<uint4*>(v" in src, src  # the output: 16-byte stores
+        assert "x[" not in src.replace("reinterpret_cast<const uint4*>(x +", ""), src
+    else:
+        assert "x_local" not in src
+    plain = cinn.compile(prog, target=cinn.Target.cuda(), schedule_params={"row_cache_kb": 1}).source()
+    assert "x_local" not in plain
+    x = rng.standard_normal(shape).astype("float32")
+    t = torch.from_numpy(x)
+    if kind == "softmax":
+        args, want = dict(x=x), torch.softmax(t, -1).numpy()
+    else:
+        g, be = rng.standard_normal(shape[-1]).astype("float32"), rng.standard_normal(shape[-1]).astype("float32")
+        args = dict(x=x, g=g, b=be)
+        want = torch.nn.functional.layer_norm(t, (shape[-1],), torch.from_numpy(g), torch.from_numpy(be)).numpy()
+    (got,) = _emulated(prog)(**args)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
