@@ -577,8 +577,8 @@ bool schedule_matmul_tiled(IRSchedule& sch, BlockRV r, const CudaScheduleParams&
   });
 }
 
-// A direct NCHW convolution block out[n, f, y, x] += in[n, c, y + r, x + s] * w[f, c, r, s]
-// (groups = 1, stride 1; `in` the zero-padded staging buffer or the input itself), tiled
+// A direct NCHW convolution block out[n, f, y, x] += in[n, c, y * sy + r, x * sx + s] * w[f, c, r, s]
+// (groups = 1, any stride; `in` the zero-padded staging buffer or the input itself), tiled
 // like the matmul: a block of 16 x 16 threads computes 16 tf output channels by 16 runs of
 // tp output columns; each thread a tf x tp register tile. The weights of each step of bk
 // input channels go to shared memory (cooperative loads); the input is read from global

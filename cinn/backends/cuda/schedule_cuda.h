@@ -28,7 +28,7 @@ std::vector<TuningKnob> cuda_tuning_knobs(KernelKind kind);
 //    16 | M and 16 | N) gets shared-memory tiles of its operands and a register tile of
 //    outputs per thread (schedule_matmul_tiled in schedule_cuda.cc); its elementwise
 //    consumers are inlined into the write-back;
-//  - a direct convolution (stride 1, one group) likewise: a register tile of output
+//  - a direct convolution (one group, any stride) likewise: a register tile of output
 //    channels x columns per thread, its weights staged in shared memory, the zero-padded
 //    input its own nest (schedule_conv_tiled);
 //  - kernels whose last block is spatial and whose other blocks cover its leading loops
