@@ -39,6 +39,7 @@ EW = 1 << 24
 CASES = [
     ("ew a*b+tanh(c) 16M", [(EW,)] * 3, "copy", 4 * EW * 4),
     ("ew gelu(erf) 4096x4096", [(4096, 4096)], "copy", 2 * 4096 * 4096 * 4),
+    ("ew f16 a*b+c 16M", [(EW,)] * 3, "copy", 4 * EW * 2),
     ("softmax 4096x1024", [(4096, 1024)], "torch", 2 * 4096 * 1024 * 4),
     ("softmax 16384x4096", [(16384, 4096)], "torch", 2 * 16384 * 4096 * 4),
     ("layer_norm 4096x1024", [(4096, 1024), (1024,), (1024,)], "torch", 2 * 4096 * 1024 * 4),
@@ -53,6 +54,7 @@ CASES = [
     ("conv2d 32x64x56x56 3x3", [(32, 64, 56, 56), (64, 64, 3, 3)], "torch", 2 * 32 * 64 * 56 * 56 * 4),
     ("conv2d 32x128x28x28 3x3", [(32, 128, 28, 28), (128, 128, 3, 3)], "torch", 2 * 32 * 128 * 28 * 28 * 4),
     ("conv2d 1x64x56x56 3x3", [(1, 64, 56, 56), (64, 64, 3, 3)], "torch", 2 * 64 * 56 * 56 * 4),
+    ("conv2d 32x64x56x56 3x3 s2", [(32, 64, 56, 56), (128, 64, 3, 3)], "torch", 32 * 64 * 56 * 56 * 4),
 ]
 
 # Tile variants of the CUDA matmul schedule (compile(..., schedule_params=...)): the case name
@@ -71,7 +73,8 @@ FLOPS = {"matmul 1024^3": 2 * 1024 ** 3, "matmul 4096^3": 2 * 4096 ** 3, "matmul
          "batch matmul 64x256x256x64": 2 * 64 * 256 * 256 * 64,
          "conv2d 32x64x56x56 3x3": 2 * 32 * 64 * 56 * 56 * 64 * 9,
          "conv2d 32x128x28x28 3x3": 2 * 32 * 128 * 28 * 28 * 128 * 9,
-         "conv2d 1x64x56x56 3x3": 2 * 64 * 56 * 56 * 64 * 9}
+         "conv2d 1x64x56x56 3x3": 2 * 64 * 56 * 56 * 64 * 9,
+         "conv2d 32x64x56x56 3x3 s2": 2 * 32 * 128 * 28 * 28 * 64 * 9}
 
 
 def slug(name):
@@ -82,9 +85,12 @@ def slug(name):
 def cinn_program(name, shapes):
     import cinn
     b = cinn.NetBuilder(slug(name))
-    xs = [b.input(list(s), "float32", f"in{i}") for i, s in enumerate(shapes)]
+    dtype = "float16" if " f16 " in name else "float32"
+    xs = [b.input(list(s), dtype, f"in{i}") for i, s in enumerate(shapes)]
     kind = name.split()[0]
-    if name.startswith("ew a*b"):
+    if name.startswith("ew f16"):
+        y = b.add(b.mul(xs[0], xs[1]), xs[2])
+    elif name.startswith("ew a*b"):
         y = b.add(b.mul(xs[0], xs[1]), b.tanh(xs[2]))
     elif name.startswith("ew gelu"):
         x = xs[0]
@@ -110,7 +116,8 @@ def cinn_program(name, shapes):
     elif kind == "batch":
         y = b.matmul(xs[0], xs[1])
     elif kind == "conv2d":
-        y = b.conv2d(xs[0], xs[1], stride=[1, 1], padding=[1, 1])
+        s = 2 if name.endswith(" s2") else 1
+        y = b.conv2d(xs[0], xs[1], stride=[s, s], padding=[1, 1])
     else:
         raise ValueError(name)
     return b.build([y])
@@ -147,6 +154,8 @@ def torch_fn(name):
     import torch
     F = torch.nn.functional
     kind = name.split()[0]
+    if name.startswith("ew f16"):
+        return lambda a, b, c: a * b + c
     if name.startswith("ew a*b"):
         return lambda a, b, c: a * b + torch.tanh(c)
     if name.startswith("ew gelu"):
@@ -164,7 +173,8 @@ def torch_fn(name):
     if kind == "linear+gelu":
         return lambda x, w, b: F.gelu(F.linear(x, w, b))
     if kind == "conv2d":
-        return lambda x, w: F.conv2d(x, w, padding=1)
+        s = 2 if name.endswith(" s2") else 1
+        return lambda x, w: F.conv2d(x, w, stride=s, padding=1)
     raise ValueError(name)
 
 
@@ -198,7 +208,8 @@ def run(out):
     tmp = tempfile.mkdtemp()
     for case in manifest:
         name = base_name(case["name"])
-        xs = [torch.randn(*s, device="cuda", generator=gen) for s in case["shapes"]]
+        dtype = torch.float16 if " f16 " in name else torch.float32
+        xs = [torch.randn(*s, device="cuda", generator=gen, dtype=dtype) for s in case["shapes"]]
         if "matmul" in name or "linear" in name:
             xs[1] /= math.sqrt(xs[0].shape[-1])
         args = []

@@ -107,6 +107,12 @@ double element(const std::string& descr, const char* p, size_t i) {
   if (descr == "<i4") return reinterpret_cast<const int32_t*>(p)[i];
   if (descr == "<i8") return static_cast<double>(reinterpret_cast<const int64_t*>(p)[i]);
   if (descr == "<i2") return reinterpret_cast<const int16_t*>(p)[i];
+  if (descr == "<f2") {  // IEEE binary16
+    uint16_t h = reinterpret_cast<const uint16_t*>(p)[i];
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(m + 1024, e - 25);
+    return (h & 0x8000) ? -v : v;
+  }
   if (descr == "|i1") return reinterpret_cast<const int8_t*>(p)[i];
   if (descr == "|u1" || descr == "|b1") return reinterpret_cast<const uint8_t*>(p)[i];
   CINN_THROW(ExecutionError) << "cannot compare arrays of dtype " << descr;

@@ -114,6 +114,19 @@ def test_runtime_only_python_module_runs_an_x86_artifact(tmp_path, rng, cinn_run
     assert "ExecutionError:" in r.stdout and "missing" in r.stdout, r.stdout
 
 
+def test_runner_checks_float16_outputs(tmp_path, rng, cinn_run):
+    b = cinn.NetBuilder("half")
+    x = b.input([64, 32], "float16", "x")
+    exe = cinn.compile(b.build([b.add(b.mul(x, x), x)]))
+    d = str(tmp_path / "a")
+    _save_with_case(exe, d, rng.standard_normal((64, 32)).astype("float16"))
+    r = subprocess.run([cinn_run, d, "--check"], capture_output=True, text=True)
+    assert r.returncode == 0 and "PASS" in r.stdout, r.stdout + r.stderr
+    np.save(os.path.join(d, "expected", "0.npy"), np.zeros((64, 32), "float16"))
+    r = subprocess.run([cinn_run, d, "--check"], capture_output=True, text=True)
+    assert r.returncode == 1 and "FAIL" in r.stdout, r.stdout + r.stderr
+
+
 def test_runner_reports_a_mismatch_and_bad_inputs(tmp_path, rng, cinn_run):
     exe = cinn.compile(_program())
     d = str(tmp_path / "a")
