@@ -461,11 +461,7 @@ llvm::Value* CodeGenLLVM::masked_select_load(const Select* op) {
   if (const auto* r = index.as<Ramp>(); r && is_one(r->stride)) {
     llvm::Value* p = b_->CreateGEP(et, base, codegen(r->base));
     if (int padded = masked_lanes(t)) {
-      auto* wide = llvm::FixedVectorType::get(mt->getScalarType(), padded);
-      llvm::Value* wpass = b_->CreateShuffleVector(pass, llvm::createSequentialMask(0, t.lanes(), padded - t.lanes()));
-      v = b_->CreateMaskedLoad(wide, p, align, widen_mask(*b_, mask, t.lanes(), padded), wpass);
-      access = llvm::cast<llvm::Instruction>(v);
-      v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, t.lanes(), 0));
+      return masked_load(mt, p, align, padded, mask, pass, load->buffer.get());
     } else {
       v = b_->CreateMaskedLoad(mt, p, align, mask, pass);
       access = llvm::cast<llvm::Instruction>(v);
@@ -697,6 +693,28 @@ static llvm::Value* prefix_mask(llvm::IRBuilder<>& b, int lanes, int padded) {
   return llvm::ConstantVector::get(bits);
 }
 
+llvm::Value* CodeGenLLVM::masked_load(llvm::Type* vector_type, llvm::Value* p, llvm::Align align, int padded,
+                                      llvm::Value* mask, llvm::Value* pass, const BufferNode* b) {
+  auto* vt = llvm::cast<llvm::FixedVectorType>(vector_type);
+  int lanes = static_cast<int>(vt->getNumElements());
+  auto* wide = llvm::FixedVectorType::get(vt->getElementType(), padded);
+  llvm::Value* m = mask ? widen_mask(*b_, mask, lanes, padded) : prefix_mask(*b_, lanes, padded);
+  llvm::Value* wpass =
+      pass ? b_->CreateShuffleVector(pass, llvm::createSequentialMask(0, lanes, padded - lanes)) : nullptr;
+  llvm::Value* w = b_->CreateMaskedLoad(wide, p, align, m, wpass);
+  annotate_alias(llvm::cast<llvm::Instruction>(w), b);
+  return b_->CreateShuffleVector(w, llvm::createSequentialMask(0, lanes, 0));
+}
+
+void CodeGenLLVM::masked_store(llvm::Value* v, int lanes, llvm::Value* p, llvm::Align align, int padded,
+                               const BufferNode* b) {
+  auto* vt = llvm::cast<llvm::FixedVectorType>(v->getType());
+  if (static_cast<int>(vt->getNumElements()) != padded) {
+    v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, lanes, padded - lanes));
+  }
+  annotate_alias(b_->CreateMaskedStore(v, p, align, prefix_mask(*b_, lanes, padded)), b);
+}
+
 void CodeGenLLVM::visit_Load(const Load* op) {
   CINN_CHECK(op->indices.size() == 1) << "LLVM codegen expects flattened loads: " << Expr(op);
   bool contiguous = false;
@@ -711,10 +729,7 @@ void CodeGenLLVM::visit_Load(const Load* op) {
     v = b_->CreateMaskedGather(mt, vptrs, llvm::Align(align), mask);
     annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
   } else if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
-    auto* wide = llvm::FixedVectorType::get(mt->getScalarType(), padded);
-    llvm::Value* w = b_->CreateMaskedLoad(wide, p, llvm::Align(align), prefix_mask(*b_, t.lanes(), padded));
-    annotate_alias(llvm::cast<llvm::Instruction>(w), op->buffer.get());
-    v = b_->CreateShuffleVector(w, llvm::createSequentialMask(0, t.lanes(), 0));
+    v = masked_load(mt, p, llvm::Align(align), padded, nullptr, nullptr, op->buffer.get());
   } else {
     v = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
     annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
@@ -1006,7 +1021,8 @@ size_t CodeGenLLVM::transposed_stores(const std::vector<Stmt>& stmts, size_t fir
     if (k == p) {
       st = b_->CreateAlignedStore(rows[r], ptr, align);
     } else if (padded == p) {
-      st = b_->CreateMaskedStore(rows[r], ptr, align, prefix_mask(*b_, static_cast<int>(k), static_cast<int>(p)));
+      masked_store(rows[r], static_cast<int>(k), ptr, align, padded, s0->buffer.get());
+      continue;
     } else {
       st = b_->CreateAlignedStore(b_->CreateShuffleVector(rows[r], llvm::createSequentialMask(0, static_cast<unsigned>(k), 0)),
                                   ptr, align);
@@ -1050,9 +1066,7 @@ void CodeGenLLVM::visit_Store(const Store* op) {
     b_->SetInsertPoint(end_bb);
     emitted_streaming_ = true;
   } else if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
-    llvm::Value* w = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, t.lanes(), padded - t.lanes()));
-    annotate_alias(b_->CreateMaskedStore(w, p, llvm::Align(align), prefix_mask(*b_, t.lanes(), padded)),
-                   op->buffer.get());
+    masked_store(v, t.lanes(), p, llvm::Align(align), padded, op->buffer.get());
   } else {
     annotate_alias(b_->CreateAlignedStore(v, p, llvm::Align(align)), op->buffer.get());
   }

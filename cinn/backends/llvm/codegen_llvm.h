@@ -40,6 +40,14 @@ class CodeGenLLVM : public ir::IRVisitor {
   llvm::Value* address(const ir::Buffer& b, const ir::Expr& index, bool* contiguous,
                         llvm::Value** vector_ptrs);
   int masked_lanes(common::Type t) const;
+  // A contiguous access of `lanes` elements at `p` as one masked move of `padded` (a power of
+  // two, masked_lanes): the load's mask is `mask` (lanes i1; null: all lanes) widened with
+  // false lanes, masked-off lanes take `pass` (lanes wide; null: poison), and the result is
+  // narrowed back to `lanes`; the store takes a value of `lanes` or already `padded` lanes.
+  llvm::Value* masked_load(llvm::Type* vector_type, llvm::Value* p, llvm::Align align, int padded,
+                           llvm::Value* mask, llvm::Value* pass, const ir::BufferNode* b);
+  void masked_store(llvm::Value* v, int lanes, llvm::Value* p, llvm::Align align, int padded,
+                    const ir::BufferNode* b);
   llvm::Value* gather_index(const ir::Buffer& b, llvm::Value* index);
   llvm::Value* masked_select_load(const ir::Select* op);
   size_t transposed_stores(const std::vector<ir::Stmt>& stmts, size_t first);
