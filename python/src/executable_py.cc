@@ -146,7 +146,8 @@ class BorrowedTensor {
                              << shape_text(shape);
     }
     int64_t expect = 1;
-    for (int d = t.ndim - 1; t.strides && d >= 0; --d) {
+    bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();  // any strides will do
+    for (int d = t.ndim - 1; t.strides && !empty && d >= 0; --d) {
       if (t.shape[d] != 1 && t.strides[d] != expect) {
         CINN_THROW(ExecutionError) << what << " must be C-contiguous (tensor.contiguous())";
       }

@@ -102,6 +102,21 @@ static inline cinn_float16 cinn_float_to_float16(float f) {
 static inline float cinn_round_float16(float f) { return cinn_float16_to_float(cinn_float_to_float16(f)); }
 )";
 
+constexpr const char* kOddFloat =
+    R"(// x as a float rounded to odd: an inexact result is the odd one of x's two neighbours. One
+// more rounding to a narrower type (float16, bfloat16) then gives x correctly rounded.
+static inline float cinn_odd_float(double x) {
+  float f = (float)x;
+  if ((double)f != x && x == x) {
+    union { float f; uint32_t u; } v;
+    v.f = f;
+    if (!(v.u & 1u)) v.u = ((x > 0) == ((double)f < x)) ? v.u + 1u : v.u - 1u;  /* towards x */
+    f = v.f;
+  }
+  return f;
+}
+)";
+
 // bfloat16: the top 16 bits of a float32, rounded to nearest, ties to even.
 constexpr const char* kBFloat16 =
     R"(// bfloat16 values are floats, rounded to bfloat16 after every operation; memory holds the bits.
@@ -192,6 +207,11 @@ std::string Helpers::half(Type t) {
   if (!is_half_type(t)) CINN_THROW(InternalError) << "C backend: " << t << " is not float16 or bfloat16";
   defs_.emplace(c_storage_type(t), t.is_bfloat() ? kBFloat16 : kFloat16);
   return c_storage_type(t);
+}
+
+std::string Helpers::odd_float() {
+  defs_.emplace("cinn_odd_float", kOddFloat);
+  return "cinn_odd_float";
 }
 
 std::string Helpers::to_float(Type t) { return half(t) + "_to_float"; }

@@ -28,6 +28,8 @@ class Helpers {
   std::string to_float(Type t);
   std::string from_float(Type t);
   std::string round(Type t);
+  // cinn_odd_float(double): a float rounded to odd, for one correct rounding further down.
+  std::string odd_float();
   // cinn_malloc(count, elem_bytes): never NULL; aborts when memory runs out, since the kernel
   // ABI has no error channel.
   std::string malloc();

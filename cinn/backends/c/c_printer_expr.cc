@@ -29,19 +29,6 @@ bool prints_as_c_int(const Expr& e) {
 
 Prec tighter(Prec p) { return static_cast<Prec>(static_cast<int>(p) + 1); }
 
-// Whether double `v` is a value of float16 (bfloat: bfloat16), so its literal needs no rounding.
-bool is_half_value(double v, bool bfloat) {
-  if (std::isnan(v) || std::isinf(v) || v == 0) return true;
-  if (static_cast<double>(static_cast<float>(v)) != v) return false;
-  int e;
-  double m = std::frexp(std::fabs(v), &e);  // v = m * 2^e, m in [0.5, 1)
-  if (bfloat) return std::ldexp(m, 8) == std::floor(std::ldexp(m, 8));
-  if (std::fabs(v) > 65504.0) return false;
-  int bits = e >= -13 ? 11 : 11 - (-13 - e);  // subnormals keep fewer significant bits
-  return bits > 0 && std::ldexp(m, bits) == std::floor(std::ldexp(m, bits));
-}
-
-
 }  // namespace
 
 bool CodeGenC::rounds_to_half(const Expr& e) {
@@ -56,10 +43,8 @@ bool CodeGenC::rounds_to_half(const Expr& e) {
       return true;
     case ir::NodeKind::kCast:
       return e.as<ir::Cast>()->value.type() != e.type();
-    case ir::NodeKind::kFloatImm:
-      return !is_half_value(e.as<ir::FloatImm>()->value, e.type().is_bfloat());
     default:
-      return false;  // loads, lets, selects, min / max: values of the type already
+      return false;  // loads, lets, selects, min / max, immediates (c_float_literal): values of the type
   }
 }
 
@@ -171,7 +156,17 @@ void CodeGenC::emit(const ir::Cast* op) {
     result_ = std::move(v);
     return;
   }
-  c_type(op->value.type());
+  Type from = op->value.type();
+  c_type(from);
+  // To float16 / bfloat16 from a type float does not hold exactly (float64, 32- and 64-bit
+  // integers): through a float rounded to odd, so that print's one rounding to the type is
+  // the correct one (rounding to float first could make a tie of what is not one). int64
+  // values beyond 2^53 are rounded to double first.
+  if (is_half_type(op->type) && (from.bits() > 32 || (from.is_integer() && from.bits() == 32))) {
+    std::string x = from == common::Float(64) ? v.text : "(double)" + operand(v, Prec::kUnary);
+    set(file_->helpers.odd_float() + "(" + x + ")", Prec::kPrimary);
+    return;
+  }
   set("(" + c_type(op->type) + ")" + operand(v, Prec::kUnary), Prec::kUnary);
 }
 

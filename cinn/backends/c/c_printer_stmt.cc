@@ -342,8 +342,9 @@ void CodeGenC::allocate(const ir::Buffer& buf) {
     if (!cuda()) {
       array += "  // " + std::string(ir::memory_scope_name(buf.scope())) + " buffer on the stack";
     } else {
-      // Aligned for the 8- and 16-byte moves of vectorized copies (emit_vector_copy).
-      if (bytes >= 8) array = "__align__(16) " + array;
+      // Aligned for the 4-, 8- and 16-byte moves of vectorized copies (emit_vector_copy),
+      // which may move a whole array of 1- or 2-byte elements.
+      if (bytes >= 4) array = "__align__(16) " + array;
       if (buf.scope() == ir::MemoryScope::kShared) array = "__shared__ " + array;
     }
     b->line = line(array);

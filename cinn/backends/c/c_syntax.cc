@@ -92,8 +92,21 @@ std::string c_uint_literal(Type t, uint64_t v) {
   return std::to_string(v);
 }
 
+double round_to_half_type(Type t, double v) {
+  if (std::isnan(v) || std::isinf(v) || v == 0) return v;
+  int e;
+  std::frexp(std::fabs(v), &e);  // |v| = m * 2^e, m in [0.5, 1)
+  // Significant bits kept: 11 (float16) or 8 (bfloat16), fewer for subnormals.
+  int keep = t.is_bfloat() ? std::min(8 - e, 133) : (e >= -13 ? 11 - e : 24);
+  double q = std::ldexp(std::nearbyint(std::ldexp(std::fabs(v), keep)), -keep);  // ties to even
+  double max = t.is_bfloat() ? 3.3895313892515355e38 : 65504.0;
+  if (q > max) q = std::numeric_limits<double>::infinity();
+  return std::copysign(q, v);
+}
+
 std::string c_float_literal(Type t, double v) {
-  bool f32 = c_type(t) == "float";  // float16 / bfloat16 immediates hold values of the type
+  if (is_half_type(t)) v = round_to_half_type(t, v);  // exact in float
+  bool f32 = c_type(t) == "float";
   if (f32) v = static_cast<float>(v);  // what the float32 immediate holds (may be inf)
   if (std::isnan(v)) return f32 ? "NAN" : "(double)NAN";
   if (std::isinf(v)) {

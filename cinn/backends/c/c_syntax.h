@@ -46,6 +46,8 @@ std::string c_storage_type(Type t);
 // even) after every operation, which gives the type's own correctly rounded + - * / and sqrt
 // (float has more than twice their precision plus two bits).
 bool is_half_type(Type t);
+// v rounded to float16 / bfloat16 (to nearest, ties to even; overflow to infinity).
+double round_to_half_type(Type t, double v);
 // "i64", "u8", "f32", ...: the suffix of the helper functions for type t.
 std::string type_suffix(Type t);
 // Types narrower than int, whose arithmetic C performs in int after promotion.

@@ -142,7 +142,8 @@ bool schedule_vectorized_spatial(IRSchedule& sch, BlockRV b, int64_t threads, in
       if (!fresh) it->second = it->second && ok;
     }
   });
-  if (!store_ok) return false;
+  // A block that reads what it writes (an update in place) keeps its accesses.
+  if (!store_ok || inputs.count(out.name())) return false;
   return attempt_all(sch, [&](IRSchedule& s) {
     // The last loop split first: a thread's run of `lanes` stays inside one row, which
     // keeps the regions of the copies exact under the guard of a partial last block.
@@ -155,7 +156,7 @@ bool schedule_vectorized_spatial(IRSchedule& sch, BlockRV b, int64_t threads, in
     s.bind(parts[0], "blockIdx.x");
     s.bind(parts[1], "threadIdx.x");
     for (const auto& [buffer, ok] : inputs) {
-      if (!ok || buffer == out.name()) continue;
+      if (!ok) continue;
       BlockRV c = s.cache_read(b, buffer, ir::MemoryScope::kLocal);
       s.compute_at(c, parts[1]);
       s.vectorize(s.get_loops(c).back());
@@ -286,7 +287,7 @@ bool schedule_rows_in_registers(IRSchedule& sch, size_t depth, int64_t t, int64_
     staged.push_back(name);
   }
   if (staged.empty() || lanes < 2 || bytes > max_bytes || n % lanes != 0) return false;
-  int64_t tv = std::min(t, n / lanes);
+  int64_t tv = t;  // a power of two: whole warps
   while (tv > 32 && (n / lanes) % tv != 0) tv /= 2;
   if (tv < 32 || (n / lanes) % tv != 0) return false;
   return attempt_all(sch, [&](IRSchedule& s) {

@@ -443,7 +443,8 @@ TEST(CBackend, HalfTypesComputeInFloatAndRoundToTheType) {
                                     body);
   std::string src = codegen_c(f);
   EXPECT_NE(src.find("cinn_float16* restrict h"), std::string::npos) << src;
-  EXPECT_NE(src.find("cinn_round_float16(0.1f)"), std::string::npos) << src;  // 0.1 is no float16
+  // 0.1 is no float16: the literal is rounded to one when printed.
+  EXPECT_NE(src.find("+ 0.099975586f)"), std::string::npos) << src;
   std::unique_ptr<CompiledC> so;
   Kernel k = compile(f, &so);
 

@@ -458,3 +458,27 @@ def test_strided_conv2d_takes_the_tiled_schedule(rng, c, hw, f, k, pad):
     want = torch.nn.functional.conv2d(torch.from_numpy(xs), torch.from_numpy(ws), stride=2, padding=pad).numpy()
     (got,) = _emulated(prog)(x=xs, w=ws)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@needs_nvrtc
+def test_casts_to_half_types_round_once(rng):
+    """float64 and 32-bit integers convert to float16 / bfloat16 with one rounding (through a
+    float rounded to odd): 1 + 2^-11 + 2^-40 is not a tie for float16, 2^24 + 2^16 + 1 not
+    one for bfloat16, though rounding to float first makes both ties."""
+    x = np.concatenate([[1 + 2.0**-11 + 2.0**-40, -(1 + 2.0**-11 + 2.0**-40), 65519.99, 1e-8, 3e300],
+                        rng.standard_normal(4091) * 2.0 ** rng.integers(-30, 17, 4091)])
+    b = cinn.NetBuilder("f64_to_f16")
+    xv = b.input([4096], "float64", "x")
+    prog = b.build(b.cast(xv, "float16"))
+    (got,) = _emulated(prog)(x=x)
+    with np.errstate(over="ignore"):
+        want = x.astype(np.float16)
+    np.testing.assert_array_equal(got, want)
+    assert got[0] == np.float16(1.0009766)
+    b = cinn.NetBuilder("i32_to_bf16")
+    iv = b.input([4], "int32", "i")
+    prog = b.build(b.cast(b.cast(iv, "bfloat16"), "float32"))
+    src = cinn.compile(prog, target=cinn.Target.cuda()).source()
+    assert "cinn_odd_float((double)" in src, src
+    (got,) = _emulated(prog)(i=np.array([16842753, -16842753, 255, 257], np.int32))
+    np.testing.assert_array_equal(got, [16908288, -16908288, 255, 256])
