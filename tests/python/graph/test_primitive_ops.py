@@ -151,6 +151,23 @@ def test_reduce(kind, shape, axis, keepdim, rng):
     np.testing.assert_allclose(out, REDUCE[kind](x, axis=ax, keepdims=keepdim), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("kind", ["sum", "prod", "max"])
+@pytest.mark.parametrize("axis", [[1], [0]])
+def test_float16_reductions_accumulate_in_float32(kind, axis, rng):
+    """float16 sums and products accumulate in float32 (a float16 running sum of 1024 values
+    would be off by many units in the last place): the result is within one float16 ulp of
+    the exactly computed value rounded to float16. The conftest also runs the GPU schedule
+    (emulated) and compares it with this host result."""
+    lo, hi = (0.95, 1.05) if kind == "prod" else (-1, 1)
+    x = rng.uniform(lo, hi, (1024, 48) if axis == [0] else (48, 1024)).astype("float16")
+    (out,) = run(lambda b, v: b.reduce(v, kind, axis, False), {"x": x})
+    exact = REDUCE[kind](x.astype("float64"), axis=axis[0])
+    want = exact.astype("float16")
+    ulp = np.spacing(np.abs(want)).astype("float64")
+    assert out.dtype == np.float16
+    assert (np.abs(out.astype("float64") - exact) <= ulp).all(), np.abs(out.astype("float64") - exact).max()
+
+
 @pytest.mark.parametrize("xs,ys,tx,ty", [((16, 24), (24, 40), False, False),
                                          ((24, 16), (24, 40), True, False),
                                          ((16, 24), (40, 24), False, True),
