@@ -93,6 +93,15 @@ bool schedule_two_stage_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   });
 }
 
+// Whether an access runs along `var`: its last index is `var`, no other index uses it.
+bool runs_along(const std::vector<ir::Expr>& indices, const ir::Expr& var) {
+  if (indices.empty() || !indices.back().same_as(var)) return false;
+  for (size_t d = 0; d + 1 < indices.size(); ++d) {
+    if (ir::uses_any_var(indices[d], {var})) return false;
+  }
+  return true;
+}
+
 // Vectorized elementwise nests move up to kVectorBytes per thread and buffer (uint4 copies,
 // see emit_vector_copy in the C printer), and only where that still leaves kVectorMinThreads
 // threads (about 500 per SM of an H100); smaller nests keep one element per thread.
@@ -122,22 +131,15 @@ bool schedule_vectorized_spatial(IRSchedule& sch, BlockRV b, int64_t threads, in
     return false;
   }
   const ir::Expr last = node->iter_vars.back().var;
-  auto along_last = [&](const std::vector<ir::Expr>& indices) {
-    if (indices.empty() || !indices.back().same_as(last)) return false;
-    for (size_t d = 0; d + 1 < indices.size(); ++d) {
-      if (ir::uses_any_var(indices[d], {last})) return false;
-    }
-    return true;
-  };
   bool store_ok = false;
   std::map<std::string, bool> inputs;  // buffer -> every load of it runs along the last loop
   ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
     if (n->kind() == ir::NodeKind::kStore) {
       const auto* st = static_cast<const ir::Store*>(n);
-      store_ok = st->buffer.name() == out.name() && along_last(st->indices);
+      store_ok = st->buffer.name() == out.name() && runs_along(st->indices, last);
     } else if (n->kind() == ir::NodeKind::kLoad) {
       const auto* ld = static_cast<const ir::Load*>(n);
-      bool ok = along_last(ld->indices) && ld->buffer.dtype().bytes() * lanes <= std::min(bytes, kVectorBytes);
+      bool ok = runs_along(ld->indices, last) && ld->buffer.dtype().bytes() * lanes <= std::min(bytes, kVectorBytes);
       auto [it, fresh] = inputs.emplace(ld->buffer.name(), ok);
       if (!fresh) it->second = it->second && ok;
     }
@@ -223,6 +225,24 @@ bool schedule_block_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   });
 }
 
+// A row kernel's own loops of block `b` (under the leading `depth` loops of the row): the
+// loops after them, or, for a reduction, its trailing reduce loops.
+std::vector<LoopRV> row_loops(IRSchedule& sch, BlockRV b, size_t depth) {
+  if (is_reduction(sch.block_node(b))) return trailing_reduce_loops(sch, b);
+  auto loops = sch.get_loops(b);
+  return std::vector<LoopRV>(loops.begin() + static_cast<std::ptrdiff_t>(std::min(depth, loops.size())), loops.end());
+}
+
+// The leading `depth` loops of a row kernel's last block (which every block shares after
+// compute_at_last), fused and bound to blockIdx.x: one thread block per row.
+LoopRV bind_rows(IRSchedule& s, size_t depth) {
+  auto loops = s.get_loops(s.get_all_blocks().back());
+  LoopRV rows = depth == 1 ? loops[0]
+                           : s.fuse(std::vector<LoopRV>(loops.begin(), loops.begin() + static_cast<std::ptrdiff_t>(depth)));
+  s.bind(rows, "blockIdx.x");
+  return rows;
+}
+
 // Rows whose inputs are cached in registers: up to kRowCacheBytes of a row per thread block.
 constexpr int64_t kRowCacheBytes = 16 * 1024;
 
@@ -243,9 +263,7 @@ bool schedule_rows_in_registers(IRSchedule& sch, size_t depth, int64_t t, int64_
   std::map<std::string, bool> along_row;                    // input -> every read runs along the row
   for (BlockRV b : blocks) {
     const ir::ScheduleBlock* node = sch.block_node(b);
-    auto loops = sch.get_loops(b);
-    std::vector<LoopRV> own(loops.begin() + static_cast<std::ptrdiff_t>(std::min(depth, loops.size())), loops.end());
-    if (is_reduction(node)) own = trailing_reduce_loops(sch, b);
+    std::vector<LoopRV> own = row_loops(sch, b, depth);
     if (own.size() != 1) return false;
     int64_t e = extent_of(sch, own[0]);
     if (e <= 0 || (n != 0 && e != n)) return false;
@@ -263,8 +281,7 @@ bool schedule_rows_in_registers(IRSchedule& sch, size_t depth, int64_t t, int64_
       if (x->kind() != ir::NodeKind::kLoad) return;
       const auto* ld = static_cast<const ir::Load*>(x);
       const std::string& name = ld->buffer.name();
-      bool ok = !ld->indices.empty() && ld->indices.back().same_as(*var);
-      for (size_t d = 0; ok && d + 1 < ld->indices.size(); ++d) ok = !ir::uses_any_var(ld->indices[d], {*var});
+      bool ok = runs_along(ld->indices, *var);
       auto [it, fresh] = along_row.emplace(name, ok);
       if (!fresh) it->second = it->second && ok;
       if (seen.insert(name).second) readers[name].push_back(sch.block_name(b));
@@ -291,11 +308,8 @@ bool schedule_rows_in_registers(IRSchedule& sch, size_t depth, int64_t t, int64_
   while (tv > 32 && (n / lanes) % tv != 0) tv /= 2;
   if (tv < 32 || (n / lanes) % tv != 0) return false;
   return attempt_all(sch, [&](IRSchedule& s) {
+    LoopRV rows = bind_rows(s, depth);
     std::vector<BlockRV> bs = s.get_all_blocks();
-    auto last_loops = s.get_loops(bs.back());
-    LoopRV rows = depth == 1 ? last_loops[0]
-                             : s.fuse(std::vector<LoopRV>(last_loops.begin(), last_loops.begin() + static_cast<std::ptrdiff_t>(depth)));
-    s.bind(rows, "blockIdx.x");
     // (o, thread, run) with the thread loop outermost; `vector_run` vectorizes the run. The
     // o loop is unrolled too: the local arrays are indexed by constants (registers).
     auto spread = [&](LoopRV l, bool vector_run) {
@@ -309,10 +323,7 @@ bool schedule_rows_in_registers(IRSchedule& sch, size_t depth, int64_t t, int64_
         s.unroll(parts[2]);
       }
     };
-    for (BlockRV b : bs) {
-      auto loops = s.get_loops(b);
-      spread(is_reduction(s.block_node(b)) ? trailing_reduce_loops(s, b)[0] : loops.back(), false);
-    }
+    for (BlockRV b : bs) spread(row_loops(s, b, 1)[0], false);
     // The row's output: runs of `lanes` written by single 16-byte stores too, where the
     // output's type has the inputs' width.
     BlockRV last = bs.back();
@@ -350,11 +361,9 @@ bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads
   int64_t row = 0;
   for (BlockRV b : blocks) {
     const ir::ScheduleBlock* node = sch.block_node(b);
-    auto loops = sch.get_loops(b);
-    std::vector<LoopRV> own(loops.begin() + static_cast<std::ptrdiff_t>(std::min(depth, loops.size())), loops.end());
+    std::vector<LoopRV> own = row_loops(sch, b, depth);
     if (is_reduction(node)) {
       if (!cross_thread_reducible(node)) return false;
-      own = trailing_reduce_loops(sch, b);
     } else if (b.id != blocks.back().id) {
       // Threads would read elements other threads wrote: that needs a barrier.
       return false;
@@ -367,17 +376,8 @@ bool schedule_rows_across_threads(IRSchedule& sch, size_t depth, int64_t threads
   int64_t t = reduce_threads(row, threads);
   if (row_bytes > 0 && schedule_rows_in_registers(sch, depth, t, row_bytes)) return true;
   return attempt_all(sch, [&](IRSchedule& s) {
-    std::vector<BlockRV> bs = s.get_all_blocks();
-    auto last_loops = s.get_loops(bs.back());
-    LoopRV rows = depth == 1 ? last_loops[0]
-                             : s.fuse(std::vector<LoopRV>(last_loops.begin(), last_loops.begin() + static_cast<std::ptrdiff_t>(depth)));
-    s.bind(rows, "blockIdx.x");
-    for (BlockRV b : bs) {
-      auto loops = s.get_loops(b);
-      std::vector<LoopRV> own(loops.begin() + 1, loops.end());
-      if (is_reduction(s.block_node(b))) own = trailing_reduce_loops(s, b);
-      bind_across_threads(s, own, t);
-    }
+    bind_rows(s, depth);
+    for (BlockRV b : s.get_all_blocks()) bind_across_threads(s, row_loops(s, b, 1), t);
   });
 }
 
