@@ -107,6 +107,7 @@ struct Stacks {
 struct Launch {
   cinn_emu_kernel_t kernel = nullptr;
   void* const* args = nullptr;
+  int nargs = 0;
   const int64_t* sizes = nullptr;
   cinn_emu_dim3 grid{1, 1, 1}, block{1, 1, 1}, block_idx{0, 0, 0}, thread_idx{0, 0, 0};
   bool fibers = false;
@@ -114,6 +115,9 @@ struct Launch {
   size_t current = 0;
   Context scheduler;
   std::vector<uint64_t> slots;  // shuffle exchange, one per thread
+  // The first misaligned vector move, reported when the launch ends: fibers cannot throw
+  // (their stacks have no frame to unwind into).
+  std::string misaligned;
 };
 
 thread_local Launch* tl_launch = nullptr;
@@ -205,8 +209,8 @@ void run_block_fibers(Launch& l) {
 
 extern "C" {
 
-void cinn_emu_launch(cinn_emu_kernel_t kernel, void* const* args, const int64_t* sizes, const int64_t* grid,
-                     const int64_t* block, int barriers) {
+void cinn_emu_launch_kernel(cinn_emu_kernel_t kernel, void* const* args, int nargs, const int64_t* sizes,
+                            const int64_t* grid, const int64_t* block, int barriers) {
   for (int a = 0; a < 3; ++a) {
     if (grid[a] < 1 || block[a] < 1 || grid[a] > (int64_t{1} << 31) || block[a] > 1024) {
       CINN_THROW(ExecutionError) << "CUDA emulator: invalid launch shape: grid (" << grid[0] << ", "
@@ -218,6 +222,7 @@ void cinn_emu_launch(cinn_emu_kernel_t kernel, void* const* args, const int64_t*
   Launch l;
   l.kernel = kernel;
   l.args = args;
+  l.nargs = nargs;
   l.sizes = sizes;
   l.grid = {unsigned(grid[0]), unsigned(grid[1]), unsigned(grid[2])};
   l.block = {unsigned(block[0]), unsigned(block[1]), unsigned(block[2])};
@@ -251,6 +256,7 @@ void cinn_emu_launch(cinn_emu_kernel_t kernel, void* const* args, const int64_t*
       }
     }
   }
+  if (!l.misaligned.empty()) CINN_THROW(ExecutionError) << l.misaligned;
 }
 
 const cinn_emu_dim3* cinn_emu_thread_idx(void) { return &active("threadIdx").thread_idx; }
@@ -292,6 +298,31 @@ void cinn_emu_warp_shuffle(void* value, int bytes, int kind, int arg, int width)
   std::memcpy(&got, &l.slots[from < l.threads.size() ? from : me], size_t(bytes));
   suspend(l, State::kAtWarpBarrier);  // every lane has read before any publishes again
   std::memcpy(value, &got, size_t(bytes));
+}
+
+void cinn_emu_move_vector(void* dst, const void* src, int bytes) {
+  Launch& l = active("a vector move");
+  auto aligned = [&](const void* p) {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    if (a % unsigned(bytes) == 0) return true;
+    // Inside an argument that itself starts misaligned (a host array the GPU would get as an
+    // aligned copy): aligned relative to its start.
+    for (int i = 0; i < l.nargs; ++i) {
+      auto base = reinterpret_cast<uintptr_t>(l.args[i]);
+      if (base % unsigned(bytes) != 0 && a >= base && (a - base) % unsigned(bytes) == 0) return true;
+    }
+    return false;
+  };
+  bool dst_ok = aligned(dst), src_ok = aligned(src);
+  if ((!dst_ok || !src_ok) && l.misaligned.empty()) {
+    std::ostringstream why;
+    why << "CUDA emulator: thread " << dim_string(l.thread_idx) << " of block " << dim_string(l.block_idx)
+        << " makes a " << bytes << "-byte vector " << (src_ok ? "store to" : "load from") << " address 0x" << std::hex
+        << reinterpret_cast<uintptr_t>(src_ok ? dst : src) << std::dec << ", which is not a multiple of " << bytes
+        << " (on a GPU: a 'misaligned address' fault)";
+    l.misaligned = why.str();
+  }
+  std::memcpy(dst, src, size_t(bytes));
 }
 
 }  // extern "C"

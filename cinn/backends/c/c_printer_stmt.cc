@@ -171,7 +171,7 @@ bool CodeGenC::emit_vector_copy(const ir::For* op) {
     return false;
   }
   int64_t bytes = *lanes * store->buffer.dtype().bytes();
-  const char* vector_type = bytes == 16 ? "uint4" : bytes == 8 ? "uint2" : bytes == 4 ? "unsigned" : nullptr;
+  const char* vector_type = bytes == 16 ? "uint4" : bytes == 8 ? "uint2" : bytes == 4 ? "uint1" : nullptr;
   if (!vector_type) return false;
   const ir::Var* v = op->loop_var.as<ir::Var>();
   // The first element's index, when the access runs over consecutive, aligned elements.

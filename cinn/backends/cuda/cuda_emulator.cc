@@ -28,14 +28,15 @@ const char* kPrologue = R"(// CUDA C compiled for the host by CINN's CUDA emulat
 extern "C" {
 struct cinn_emu_dim3 { unsigned x, y, z; };
 typedef void (*cinn_emu_kernel_t)(void* const* args, const long long* sizes);
-void cinn_emu_launch(cinn_emu_kernel_t kernel, void* const* args, const long long* sizes,
-                     const long long* grid, const long long* block, int barriers);
+void cinn_emu_launch_kernel(cinn_emu_kernel_t kernel, void* const* args, int nargs, const long long* sizes,
+                            const long long* grid, const long long* block, int barriers);
 const cinn_emu_dim3* cinn_emu_thread_idx(void);
 const cinn_emu_dim3* cinn_emu_block_idx(void);
 const cinn_emu_dim3* cinn_emu_block_dim(void);
 const cinn_emu_dim3* cinn_emu_grid_dim(void);
 void cinn_emu_syncthreads(void);
 void cinn_emu_warp_shuffle(void* value, int bytes, int kind, int arg, int width);
+void cinn_emu_move_vector(void* dst, const void* src, int bytes);
 }
 #define __global__
 #define __device__
@@ -43,10 +44,20 @@ void cinn_emu_warp_shuffle(void* value, int bytes, int kind, int arg, int width)
 #define __launch_bounds__(n)
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
-// The vector types of vectorized copies, without CUDA's alignment: the host may hand the
-// emulator unaligned arrays (numpy views).
-struct uint2 { unsigned x, y; };
-struct uint4 { unsigned x, y, z, w; };
+// The vector types of vectorized copies (`*(uint4*)dst = *(const uint4*)src`). Without
+// CUDA's alignment, so the access itself never faults here: the assignment checks the
+// alignment a GPU needs (cinn_emu_move_vector; the runtime allows for host arrays that start
+// misaligned) and copies.
+template <int N> struct cinn_emu_vector {
+  unsigned v[N];
+  cinn_emu_vector& operator=(const cinn_emu_vector& o) {
+    cinn_emu_move_vector(this, &o, (int)sizeof(cinn_emu_vector));
+    return *this;
+  }
+};
+typedef cinn_emu_vector<1> uint1;
+typedef cinn_emu_vector<2> uint2;
+typedef cinn_emu_vector<4> uint4;
 #define __restrict__ __restrict
 #define threadIdx (*cinn_emu_thread_idx())
 #define blockIdx (*cinn_emu_block_idx())
@@ -114,8 +125,8 @@ std::string emulation_source(const ir::Module& module, const cuda::CudaModule& c
       if (static_cast<size_t>(k.function) != fi) continue;
       os << "  {\n    const long long grid[3] = {" << k.dims.grid[0] << ", " << k.dims.grid[1] << ", "
          << k.dims.grid[2] << "}, block[3] = {" << k.dims.block[0] << ", " << k.dims.block[1] << ", "
-         << k.dims.block[2] << "};\n    cinn_emu_launch(cinn_emu_thread_" << k.name
-         << ", args, sizes, grid, block, " << (k.barriers ? 1 : 0) << ");  // fibers where it synchronizes\n  }\n";
+         << k.dims.block[2] << "};\n    cinn_emu_launch_kernel(cinn_emu_thread_" << k.name
+         << ", args, " << module.functions[fi].args().size() << ", sizes, grid, block, " << (k.barriers ? 1 : 0) << ");  // fibers where it synchronizes\n  }\n";
     }
     os << "}\n";
   }

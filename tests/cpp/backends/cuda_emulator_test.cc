@@ -17,9 +17,16 @@ namespace {
 #define blockIdx (*cinn_emu_block_idx())
 #define blockDim (*cinn_emu_block_dim())
 
-void launch(cinn_emu_kernel_t k, void* const* args, int64_t grid, int64_t block, int barriers = 1) {
+void launch(cinn_emu_kernel_t k, void* const* args, int nargs, int64_t grid, int64_t block, int barriers) {
   const int64_t g[3] = {grid, 1, 1}, b[3] = {block, 1, 1};
-  cinn_emu_launch(k, args, nullptr, g, b, barriers);
+  cinn_emu_launch_kernel(k, args, nargs, nullptr, g, b, barriers);
+}
+template <size_t N>
+void launch(cinn_emu_kernel_t k, void* (&args)[N], int64_t grid, int64_t block, int barriers = 1) {
+  launch(k, args, int(N), grid, block, barriers);
+}
+void launch(cinn_emu_kernel_t k, std::nullptr_t, int64_t grid, int64_t block, int barriers = 1) {
+  launch(k, nullptr, 0, grid, block, barriers);
 }
 
 float shuffle(float v, int kind, int arg, int width = 32) {
@@ -129,6 +136,61 @@ TEST(CudaEmulator, ABarrierInALaunchWithoutFibersIsAnError) {
   std::vector<float> in = iota_blocks(1), out(1);
   void* args[] = {in.data(), out.data()};
   EXPECT_THROW(launch(tree_sum<true>, args, 1, 256, /*barriers=*/0), ExecutionError);
+}
+
+// Thread t moves 16 bytes from in + 16 t + g_in_shift to out + 16 t + g_out_shift, as the
+// generated code's uint4 moves do.
+int64_t g_in_shift = 0, g_out_shift = 0;
+void vector_moves(void* const* args, const int64_t*) {
+  char* out = static_cast<char*>(args[0]);
+  const char* in = static_cast<const char*>(args[1]);
+  unsigned t = threadIdx.x;
+  cinn_emu_move_vector(out + 16 * t + g_out_shift, in + 16 * t + g_in_shift, 16);
+}
+
+// Runs vector_moves on 4 threads with the arguments `in` and `out` starting `in_at` /
+// `out_at` bytes past 64-byte aligned storage; returns the error, or "" after checking the
+// copied bytes.
+std::string run_vector_moves(int64_t in_at, int64_t out_at, int64_t in_shift, int64_t out_shift, int barriers = 0) {
+  alignas(64) unsigned char in_storage[128], out_storage[128] = {};
+  for (int i = 0; i < 128; ++i) in_storage[i] = static_cast<unsigned char>(i);
+  unsigned char *in = in_storage + in_at, *out = out_storage + out_at;
+  void* args[] = {out, in};
+  g_in_shift = in_shift;
+  g_out_shift = out_shift;
+  try {
+    launch(vector_moves, args, 1, 4, barriers);
+  } catch (const ExecutionError& e) {
+    return e.what();
+  }
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(out[i + out_shift], in[i + in_shift]) << i;
+  return "";
+}
+
+TEST(CudaEmulator, VectorMovesMustBeAlignedToTheirSize) {
+  for (int barriers : {0, 1}) {  // plain calls, and fibers (which must not throw)
+    SCOPED_TRACE(barriers);
+    EXPECT_EQ(run_vector_moves(0, 0, 0, 0, barriers), "");
+    EXPECT_EQ(run_vector_moves(0, 0, 32, 16, barriers), "");
+    std::string err = run_vector_moves(0, 0, 4, 0, barriers);
+    EXPECT_NE(err.find("thread (0, 0, 0) of block (0, 0, 0) makes a 16-byte vector load from address 0x"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("which is not a multiple of 16 (on a GPU: a 'misaligned address' fault)"), std::string::npos)
+        << err;
+    err = run_vector_moves(0, 0, 0, 8, barriers);
+    EXPECT_NE(err.find("16-byte vector store to"), std::string::npos) << err;
+  }
+}
+
+TEST(CudaEmulator, VectorMovesInArgumentsThatStartMisalignedAreCheckedFromTheirStart) {
+  // Host arrays may start anywhere (numpy views); the GPU would get aligned copies of them.
+  EXPECT_EQ(run_vector_moves(4, 12, 0, 0), "");
+  EXPECT_EQ(run_vector_moves(4, 8, 16, 32), "");
+  std::string err = run_vector_moves(4, 0, 8, 0);
+  EXPECT_NE(err.find("16-byte vector load from"), std::string::npos) << err;
+  err = run_vector_moves(0, 4, 0, 4);
+  EXPECT_NE(err.find("16-byte vector store to"), std::string::npos) << err;
 }
 
 TEST(CudaEmulator, BuiltInsOutsideALaunchAreAnError) {

@@ -241,6 +241,33 @@ def test_elementwise_vectors_where_rows_allow(rng):
     assert src.count("reinterpret_cast<uint4*>") == 1 and "  // 16 elements" in src, src
     (got,) = _emulated(prog)(x=x, y=y)
     np.testing.assert_array_equal(got, x > y)
+    # 4-byte moves (uint1): float16 in pairs.
+    prog = _elementwise_program((1024, 1024), "float16", add)
+    src = sources(prog, vector_bytes=4)
+    assert src.count("reinterpret_cast<uint1*>") == 3 and "  // 2 elements" in src, src
+    xh, yh = x.astype("float16"), y.astype("float16")
+    (got,) = _emulated(prog, vector_bytes=4)(x=xh, y=yh)
+    np.testing.assert_array_equal(got, xh + yh)
+
+
+@needs_nvrtc
+def test_emulated_vector_moves_accept_host_arrays_at_any_address(rng):
+    """The emulator checks every vector move's alignment as a GPU would; host arrays that
+    start 4 bytes past an aligned address (views) are checked relative to their start, since
+    a GPU gets aligned copies of them."""
+    prog = _elementwise_program((1024, 1024), "float32", lambda b, x, y: b.add(b.mul(x, y), x))
+    def view(a):  # the same values, starting 4 bytes past a 16-byte boundary
+        v = np.empty(a.size + 4, a.dtype)
+        start = (-v.ctypes.data // 4) % 4 + 1
+        out = v[start:start + a.size].reshape(a.shape)
+        out[...] = a
+        assert out.ctypes.data % 16 == 4
+        return out
+    x, y = _random(rng, (1024, 1024), "float32"), _random(rng, (1024, 1024), "float32")
+    exe = _emulated(prog)
+    assert "reinterpret_cast<uint4*>" in exe.source()
+    (got,) = exe(x=view(x), y=view(y))
+    np.testing.assert_allclose(got, x * y + x, rtol=1e-6)
 
 
 def _cast_program(shape, src, dst, through=None):
