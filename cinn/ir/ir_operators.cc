@@ -1,5 +1,6 @@
 #include "cinn/ir/ir_operators.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cinn/ir/printer.h"
@@ -132,6 +133,31 @@ bool is_one(const Expr& e) {
   if (const auto* u = e.as<UIntImm>()) return u->value == 1;
   if (const auto* b = e.as<Broadcast>()) return is_one(b->value);
   return is_const_int(e, 1);
+}
+
+int64_t power_of_two_factor(const Expr& e) {
+  constexpr int64_t kCap = int64_t{1} << 30;
+  switch (e.kind()) {
+    case NodeKind::kIntImm: {
+      int64_t c = e.as<IntImm>()->value;
+      return c == 0 ? kCap : std::min(kCap, c & -c);
+    }
+    case NodeKind::kAdd:
+      return std::min(power_of_two_factor(e.as<Add>()->a), power_of_two_factor(e.as<Add>()->b));
+    case NodeKind::kSub:
+      return std::min(power_of_two_factor(e.as<Sub>()->a), power_of_two_factor(e.as<Sub>()->b));
+    case NodeKind::kMul:
+      return std::min(kCap, power_of_two_factor(e.as<Mul>()->a) * power_of_two_factor(e.as<Mul>()->b));
+    case NodeKind::kCast: {
+      const auto* c = e.as<Cast>();
+      bool wide_int = c->type.is_int() || c->type.is_uint();
+      return wide_int && c->type.bits() >= 32 && (c->value.type().is_int() || c->value.type().is_uint())
+                 ? power_of_two_factor(c->value)
+                 : 1;
+    }
+    default:
+      return 1;
+  }
 }
 
 }  // namespace cinn::ir

@@ -43,5 +43,9 @@ const int64_t* as_const_int(const Expr& e);
 bool is_const_int(const Expr& e, int64_t v);
 bool is_zero(const Expr& e);
 bool is_one(const Expr& e);
+// The largest power of two (up to 2^30) that divides every value of integer expression `e`.
+// Integer arithmetic wraps modulo 2^bits, which keeps divisibility by powers of two, so no
+// bounds are needed (the simplifier's Mod rules need them).
+int64_t power_of_two_factor(const Expr& e);
 
 }  // namespace cinn::ir

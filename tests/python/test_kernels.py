@@ -304,3 +304,51 @@ def test_parallel_loop_capturing_a_hoisted_vector():
     x = np.ones((4, 5), "float32")
     for _ in range(3):
         np.testing.assert_array_equal(kern(y, x), x + y)
+
+
+def _vectorized_rows(name, shape, inputs, fcompute):
+    """A kernel computing `shape` with fcompute, its rows vectorized by 16."""
+    out = lang.compute(shape, fcompute, name)
+    sch = cinn.Schedule(lang.lower(name, inputs + [out]))
+    _, j = sch.get_loops(name)
+    _, ji = sch.split(j, [None, 16])
+    sch.vectorize(ji)
+    return cinn.build(sch, target=cinn.Target.x86())
+
+
+def test_strided_and_spread_rows_are_loads_and_shuffles(rng):
+    """Vector reads whose lanes lie a few elements apart -- a stride of 2 to 4 (pooling
+    windows, strided slices) or a tensor spread by a stride (j // 2: upsampling, a strided
+    window's gradient) -- are one contiguous load of the span they cover and a shuffle, not
+    a gather. The last lane reads the last element of the input: the load covers no more."""
+    a = rand(rng, (8, 64), "float32")
+    A = lang.placeholder((8, 64), "float32", "A")
+    cases = [
+        ((8, 32), lambda i, j: A[i, 2 * j] + A[i, 2 * j + 1], a[:, 0::2] + a[:, 1::2]),
+        ((8, 16), lambda i, j: A[i, 4 * j + 3], a[:, 3::4]),
+        ((8, 128), lambda i, j: A[i, j // 2], np.repeat(a, 2, axis=1)),
+    ]
+    for shape, f, want in cases:
+        kern = _vectorized_rows("S", shape, [A], f)
+        ir = kern.source()
+        assert "masked.gather" not in ir, ir
+        np.testing.assert_array_equal(kern(a), want)
+    # A stride of 5 spans more than 4 elements per lane: a gather.
+    b = rand(rng, (8, 80), "float32")
+    B = lang.placeholder((8, 80), "float32", "B")
+    kern = _vectorized_rows("S", (8, 16), [B], lambda i, j: B[i, 5 * j] * 1.0)
+    assert "masked.gather" in kern.source()
+    np.testing.assert_array_equal(kern(b), b[:, 0::5])
+
+
+def test_clamped_rows_load_contiguously_away_from_the_borders(rng):
+    """A clamped read (padding: x[max(min(j - 1, W - 1), 0)]) loads whole vectors where no
+    lane is clamped and gathers only at the borders; both give the clamped values."""
+    a = rand(rng, (4, 64), "float32")
+    A = lang.placeholder((4, 64), "float32", "A")
+    kern = _vectorized_rows("P", (4, 96), [A],
+                            lambda i, j: A[i, lang.maximum(lang.minimum(j - 16, 63), 0)] * 2.0)
+    ir = kern.source()
+    assert "masked.gather" in ir and "load <16 x float>" in ir, ir
+    want = a[:, np.clip(np.arange(96) - 16, 0, 63)] * 2
+    np.testing.assert_array_equal(kern(a), want)

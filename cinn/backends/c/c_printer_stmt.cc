@@ -124,38 +124,6 @@ void CodeGenC::emit_gpu_loop(const ir::For* op) {
   close_block();
 }
 
-namespace {
-
-// The largest power of two (up to 2^30) that divides every value of integer expression `e`.
-// Integer arithmetic wraps modulo 2^bits, which keeps divisibility by powers of two, so no
-// bounds are needed (the simplifier's Mod rules need them).
-int64_t power_of_two_factor(const Expr& e) {
-  constexpr int64_t kCap = int64_t{1} << 30;
-  switch (e.kind()) {
-    case ir::NodeKind::kIntImm: {
-      int64_t c = e.as<ir::IntImm>()->value;
-      return c == 0 ? kCap : std::min(kCap, c & -c);
-    }
-    case ir::NodeKind::kAdd:
-      return std::min(power_of_two_factor(e.as<ir::Add>()->a), power_of_two_factor(e.as<ir::Add>()->b));
-    case ir::NodeKind::kSub:
-      return std::min(power_of_two_factor(e.as<ir::Sub>()->a), power_of_two_factor(e.as<ir::Sub>()->b));
-    case ir::NodeKind::kMul:
-      return std::min(kCap, power_of_two_factor(e.as<ir::Mul>()->a) * power_of_two_factor(e.as<ir::Mul>()->b));
-    case ir::NodeKind::kCast: {
-      const auto* c = e.as<ir::Cast>();
-      bool wide_int = c->type.is_int() || c->type.is_uint();
-      return wide_int && c->type.bits() >= 32 && (c->value.type().is_int() || c->value.type().is_uint())
-                 ? power_of_two_factor(c->value)
-                 : 1;
-    }
-    default:
-      return 1;
-  }
-}
-
-}  // namespace
-
 // A vectorized loop `for v in [0, L): dst[a + v] = src[b + v]` where L elements are 4, 8 or
 // 16 bytes and a, b are multiples of L: one unsigned / uint2 / uint4 move. Alignment:
 // global buffers come 64-byte aligned from the runtime (device allocations, the arena's
@@ -179,7 +147,7 @@ bool CodeGenC::emit_vector_copy(const ir::For* op) {
     Expr flat = ir::cast(common::IndexType(), flat_index(buf, indices));
     Expr base = ir::simplify(ir::substitute(flat, {{v, Expr(int64_t{0})}}));
     Expr step = ir::simplify(ir::Sub::make(ir::Sub::make(flat, base), ir::cast(common::IndexType(), op->loop_var)));
-    return ir::is_zero(step) && power_of_two_factor(base) % *lanes == 0 ? base : Expr();
+    return ir::is_zero(step) && ir::power_of_two_factor(base) % *lanes == 0 ? base : Expr();
   };
   Expr dst_first = first(store->buffer, store->indices), src_first = first(load->buffer, load->indices);
   if (!dst_first.defined() || !src_first.defined()) return false;

@@ -8,6 +8,7 @@
 #include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/MDBuilder.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -431,6 +432,111 @@ llvm::Value* widen_mask(llvm::IRBuilder<>& b, llvm::Value* m, int lanes, int pad
   return b.CreateShuffleVector(m, llvm::Constant::getNullValue(m->getType()), idx);
 }
 
+// A vector index that is s, s + 1, ..., s + lanes - 1 whenever `*cond` holds: a ramp of
+// stride 1, shifted by scalars (broadcasts) and clamped by them (max / min: the clamped
+// reads of padding and windows, which stay inside the tensor only at its borders). Returns
+// s, or an undefined Expr; *cond gets a scalar condition (undefined: always).
+Expr clamped_ramp(const Expr& e, Expr* cond) {
+  auto scalar = [](const Expr& x) -> Expr {
+    const auto* b = x.as<Broadcast>();
+    return b ? b->value : Expr();
+  };
+  auto both = [&](Expr c) { *cond = cond->defined() ? And::make(*cond, c) : c; };
+  if (const auto* r = e.as<Ramp>()) return is_one(r->stride) ? r->base : Expr();
+  if (const auto* a = e.as<Add>()) {
+    for (auto [s, v] : {std::pair{a->a, a->b}, std::pair{a->b, a->a}}) {
+      Expr k = scalar(s);
+      if (!k.defined()) continue;
+      Expr base = clamped_ramp(v, cond);
+      return base.defined() ? Add::make(base, k) : Expr();
+    }
+    return Expr();
+  }
+  if (const auto* d = e.as<Sub>()) {
+    Expr k = scalar(d->b);
+    Expr base = k.defined() ? clamped_ramp(d->a, cond) : Expr();
+    return base.defined() ? Sub::make(base, k) : Expr();
+  }
+  auto clamp = [&](const Expr& x, const Expr& y, bool is_max) -> Expr {
+    for (auto [s, v] : {std::pair{x, y}, std::pair{y, x}}) {
+      Expr k = scalar(s);
+      if (!k.defined()) continue;
+      Expr base = clamped_ramp(v, cond);
+      if (!base.defined()) return Expr();
+      // The lanes increase: max changes none while the first is >= k, min none while the last is <= k.
+      Expr last = Add::make(base, make_const(base.type(), e.type().lanes() - 1));
+      both(is_max ? GE::make(base, k) : LE::make(last, k));
+      return base;
+    }
+    return Expr();
+  };
+  if (const auto* m = e.as<Max>()) return clamp(m->a, m->b, true);
+  if (const auto* m = e.as<Min>()) return clamp(m->a, m->b, false);
+  return Expr();
+}
+
+// A vector index as s + c[i]: a scalar s and constant lane offsets c. Ramps of constant
+// stride (strided windows and slices), broadcasts, their sums, products by constants, and
+// floor divisions / remainders by a power of two c that divides s (a tensor spread by a
+// stride: (8 j + ramp(0, 1, 16)) / 2 = 4 j + (0, 0, 1, 1, ...)). Returns s, or an
+// undefined Expr.
+Expr offset_lanes(const Expr& e, std::vector<int64_t>* offsets, const std::map<const Var*, Expr>& lets) {
+  int lanes = e.type().lanes();
+  if (const auto* v = e.as<Var>()) {  // a hoisted vector (hoist_loop_invariant's `inv` lets)
+    auto it = lets.find(v);
+    return it == lets.end() ? Expr() : offset_lanes(it->second, offsets, lets);
+  }
+  if (const auto* r = e.as<Ramp>()) {
+    const int64_t* stride = as_const_int(r->stride);
+    if (!stride) return Expr();
+    offsets->clear();
+    for (int i = 0; i < lanes; ++i) offsets->push_back(i * *stride);
+    return r->base;
+  }
+  if (const auto* b = e.as<Broadcast>()) {
+    offsets->assign(static_cast<size_t>(lanes), 0);
+    return b->value;
+  }
+  auto constant = [](const Expr& x) -> const int64_t* {
+    const auto* b = x.as<Broadcast>();
+    return b ? as_const_int(b->value) : nullptr;
+  };
+  std::vector<int64_t> other;
+  if (const auto* a = e.as<Add>()) {
+    Expr x = offset_lanes(a->a, offsets, lets), y = x.defined() ? offset_lanes(a->b, &other, lets) : Expr();
+    if (!y.defined()) return Expr();
+    for (size_t i = 0; i < other.size(); ++i) (*offsets)[i] += other[i];
+    return Add::make(x, y);
+  }
+  if (const auto* d = e.as<Sub>()) {
+    Expr x = offset_lanes(d->a, offsets, lets), y = x.defined() ? offset_lanes(d->b, &other, lets) : Expr();
+    if (!y.defined()) return Expr();
+    for (size_t i = 0; i < other.size(); ++i) (*offsets)[i] -= other[i];
+    return Sub::make(x, y);
+  }
+  if (const auto* m = e.as<Mul>()) {
+    const int64_t* k = constant(m->b);
+    Expr x = k ? offset_lanes(m->a, offsets, lets) : Expr();
+    if (!x.defined()) return Expr();
+    for (int64_t& o : *offsets) o *= *k;
+    return Mul::make(x, make_const(x.type(), *k));
+  }
+  bool div = e.as<Div>() != nullptr;
+  if (div || e.as<Mod>()) {
+    const Expr& num = div ? e.as<Div>()->a : e.as<Mod>()->a;
+    const int64_t* c = constant(div ? e.as<Div>()->b : e.as<Mod>()->b);
+    if (!c || *c <= 0 || (*c & (*c - 1)) != 0) return Expr();
+    Expr x = offset_lanes(num, offsets, lets);
+    if (!x.defined() || power_of_two_factor(x) % *c != 0) return Expr();
+    for (int64_t& o : *offsets) {
+      int64_t q = o / *c - (o % *c != 0 && o < 0);  // floor
+      o = div ? q : o - q * *c;
+    }
+    return div ? Div::make(x, make_const(x.type(), *c)) : make_const(x.type(), 0);
+  }
+  return Expr();
+}
+
 }  // namespace
 
 // A padded read, select(c, x[i], v) where the index i clamps into x's bounds what c says
@@ -715,6 +821,12 @@ void CodeGenLLVM::masked_store(llvm::Value* v, int lanes, llvm::Value* p, llvm::
   annotate_alias(b_->CreateMaskedStore(v, p, align, prefix_mask(*b_, lanes, padded)), b);
 }
 
+// Whether lane offsets span at most four elements per lane (64 in all): a stride of up to 4.
+static bool few_lanes_apart(const std::vector<int64_t>& offsets, int lanes) {
+  auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
+  return !offsets.empty() && *hi - *lo + 1 <= std::min<int64_t>(4 * lanes, 64);
+}
+
 void CodeGenLLVM::visit_Load(const Load* op) {
   CINN_CHECK(op->indices.size() == 1) << "LLVM codegen expects flattened loads: " << Expr(op);
   bool contiguous = false;
@@ -724,15 +836,70 @@ void CodeGenLLVM::visit_Load(const Load* op) {
   llvm::Type* mt = mem_type(t);
   unsigned align = op->buffer.dtype().bytes();
   llvm::Value* v;
-  if (vptrs) {
+  auto contiguous_load = [&](llvm::Value* p) -> llvm::Value* {
+    if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
+      return masked_load(mt, p, llvm::Align(align), padded, nullptr, nullptr, op->buffer.get());
+    }
+    llvm::Value* w = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
+    annotate_alias(llvm::cast<llvm::Instruction>(w), op->buffer.get());
+    return w;
+  };
+  auto gather = [&]() {
     llvm::Value* mask = llvm::ConstantInt::getTrue(llvm::FixedVectorType::get(b_->getInt1Ty(), t.lanes()));
-    v = b_->CreateMaskedGather(mt, vptrs, llvm::Align(align), mask);
-    annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
-  } else if (int padded = accumulated_.count(op->buffer.get()) ? 0 : masked_lanes(t)) {
-    v = masked_load(mt, p, llvm::Align(align), padded, nullptr, nullptr, op->buffer.get());
+    llvm::Value* g = b_->CreateMaskedGather(mt, vptrs, llvm::Align(align), mask);
+    annotate_alias(llvm::cast<llvm::Instruction>(g), op->buffer.get());
+    return g;
+  };
+  Expr clamped_if;
+  // Not for accumulators (their plain load/store pairs become registers: masked_lanes).
+  Expr start = vptrs && !accumulated_.count(op->buffer.get()) ? clamped_ramp(op->indices[0], &clamped_if) : Expr();
+  if (start.defined() && clamped_if.defined()) {
+    // A clamped row (clamped_ramp): one vector load where the clamps change no lane -- every
+    // vector but those at a border --, the gather elsewhere.
+    llvm::Value* inside = codegen(simplify(clamped_if));
+    llvm::Value* first = b_->CreateInBoundsGEP(mem_type(op->buffer.dtype()), buffer_ptr(op->buffer), codegen(start));
+    llvm::Function* fn = b_->GetInsertBlock()->getParent();
+    auto* row = llvm::BasicBlock::Create(ctx_, "row", fn);
+    auto* border = llvm::BasicBlock::Create(ctx_, "border", fn);
+    auto* done = llvm::BasicBlock::Create(ctx_, "loaded", fn);
+    b_->CreateCondBr(inside, row, border, llvm::MDBuilder(ctx_).createLikelyBranchWeights());
+    b_->SetInsertPoint(row);
+    llvm::Value* from_row = contiguous_load(first);
+    llvm::BasicBlock* row_end = b_->GetInsertBlock();
+    b_->CreateBr(done);
+    b_->SetInsertPoint(border);
+    llvm::Value* from_border = gather();
+    llvm::BasicBlock* border_end = b_->GetInsertBlock();
+    b_->CreateBr(done);
+    b_->SetInsertPoint(done);
+    llvm::PHINode* phi = b_->CreatePHI(from_row->getType(), 2);
+    phi->addIncoming(from_row, row_end);
+    phi->addIncoming(from_border, border_end);
+    v = phi;
+  } else if (std::vector<int64_t> offsets; vptrs && (start = offset_lanes(op->indices[0], &offsets, let_values_)).defined() &&
+                                            few_lanes_apart(offsets, t.lanes())) {
+    // Lanes a few elements apart (offset_lanes): one contiguous load of the span they cover
+    // (every element of it lies in the buffer, between two that the gather would read),
+    // then a shuffle. A stride-2 row of 16 floats is two vector loads and a permute instead
+    // of a 16-element gather.
+    int64_t lo = *std::min_element(offsets.begin(), offsets.end());
+    int64_t span = *std::max_element(offsets.begin(), offsets.end()) - lo + 1;
+    int64_t padded = 1;
+    while (padded < span) padded *= 2;
+    llvm::Type* et = mem_type(op->buffer.dtype());
+    llvm::Value* p0 = b_->CreateInBoundsGEP(et, buffer_ptr(op->buffer), codegen(simplify(start + make_const(start.type(), lo))));
+    auto* wide = llvm::FixedVectorType::get(et, static_cast<unsigned>(padded));
+    std::vector<llvm::Constant*> bits;
+    for (int64_t i = 0; i < padded; ++i) bits.push_back(b_->getInt1(i < span));
+    llvm::Value* w = b_->CreateMaskedLoad(wide, p0, llvm::Align(align), llvm::ConstantVector::get(bits));
+    annotate_alias(llvm::cast<llvm::Instruction>(w), op->buffer.get());
+    std::vector<int> pick;
+    for (int64_t o : offsets) pick.push_back(static_cast<int>(o - lo));
+    v = b_->CreateShuffleVector(w, pick);
+  } else if (vptrs) {
+    v = gather();
   } else {
-    v = b_->CreateAlignedLoad(mt, p, llvm::Align(align));
-    annotate_alias(llvm::cast<llvm::Instruction>(v), op->buffer.get());
+    v = contiguous_load(p);
   }
   value_ = t.is_bool() ? b_->CreateTrunc(v, llvm_type(t)) : v;
 }
@@ -751,9 +918,12 @@ void CodeGenLLVM::visit_Broadcast(const Broadcast* op) {
 }
 
 void CodeGenLLVM::visit_Let(const Let* op) {
-  vars_[op->var.as<Var>()] = codegen(op->value);
+  const Var* v = op->var.as<Var>();
+  vars_[v] = codegen(op->value);
+  if (op->value.type().lanes() > 1) let_values_[v] = op->value;
   value_ = codegen(op->body);
-  vars_.erase(op->var.as<Var>());
+  vars_.erase(v);
+  let_values_.erase(v);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -763,9 +933,11 @@ void CodeGenLLVM::visit_LetStmt(const LetStmt* op) {
   const Var* v = op->var.as<Var>();
   vars_[v] = codegen(op->value);
   if (nonnegative(op->value)) nonnegative_vars_.insert(v);
+  if (op->value.type().lanes() > 1) let_values_[v] = op->value;
   codegen(op->body);
   vars_.erase(v);
   nonnegative_vars_.erase(v);
+  let_values_.erase(v);
 }
 
 void CodeGenLLVM::emit_loop(const Expr& var, llvm::Value* begin, llvm::Value* end,
