@@ -216,20 +216,24 @@ CINN_REGISTER_OP(stack)
       return Values{parts.size() == 1 ? parts[0] : b.concat(parts, axis)};
     }));
 
-// flip(x, axis): along each listed axis, gather(x, n - 1 - iota(n), axis)
+// flip(x, axis): one slice x[n - 1::-1] along the listed axes (an index expression, which
+// fuses and vectorizes, where a gather by an index tensor would read the indices too)
 CINN_REGISTER_OP(flip)
     .describe("x reversed along each of axis: out[.., i, ..] = x[.., n - 1 - i, ..]")
     .inputs({"x"})
     .required_attr("axis", hlir::AttrKind::kInts, "the reversed axes")
     .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
+      Ints axes, starts, ends, strides;
       for (int64_t axis : normalize_axes("flip", attr<Ints>(a, "axis"), rank(x))) {
         int64_t n = x->shape()[axis];
         if (n == 1) continue;
-        Value* i = b.iota({n});
-        x = b.gather(x, b.sub(scalar(b, static_cast<double>(n - 1), i), i), axis);
+        axes.push_back(axis);
+        starts.push_back(n - 1);
+        ends.push_back(-n - 1);
+        strides.push_back(-1);
       }
-      return Values{x};
+      return Values{axes.empty() ? x : b.slice(x, axes, starts, ends, strides)};
     }));
 
 // pixel_shuffle(x, r): [*, C r^2, H, W] -> reshape [*, C, r, r, H, W] -> transpose to

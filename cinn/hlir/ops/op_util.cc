@@ -93,6 +93,14 @@ Value* unslice(Builder& b, Value* v, int64_t axis, int64_t start, int64_t stride
   return b.call1("pad", {v}, {{"pads", pads}, {"interior", interior}});
 }
 
+Value* reversed(Builder& b, Value* v, int64_t axis) {
+  int64_t n = v->shape()[static_cast<size_t>(axis)];
+  return b.call1("slice", {v}, {{"axes", std::vector<int64_t>{axis}},
+                                {"starts", std::vector<int64_t>{n - 1}},
+                                {"ends", std::vector<int64_t>{-n - 1}},
+                                {"strides", std::vector<int64_t>{-1}}});
+}
+
 VJPFn no_gradient() {
   return [](Builder&, const Node& n, const std::vector<Value*>&) {
     return std::vector<Value*>(n.inputs.size(), nullptr);

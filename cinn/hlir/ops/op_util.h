@@ -46,6 +46,8 @@ Value* sum_to(Builder& b, Value* g, const Shape& shape);
 // an axis of `extent`, zeros elsewhere (pad with interior padding; a negative amount after
 // crops what runs past the end).
 Value* unslice(Builder& b, Value* v, int64_t axis, int64_t start, int64_t stride, int64_t extent);
+// v reversed along `axis` (a slice with stride -1).
+Value* reversed(Builder& b, Value* v, int64_t axis);
 // The rule of ops whose results carry no gradient back (comparisons, argmax, iota, ...).
 VJPFn no_gradient();
 

@@ -9,10 +9,11 @@ struct SliceDim {
   int64_t axis = 0, start = 0, stride = 1, extent = 0;
 };
 
-// numpy's rule for a bound: negative counts from the end, then clamp to [0, n].
-int64_t clamp_bound(int64_t b, int64_t n) {
-  if (b < 0) b += n;
-  return std::min(std::max(b, int64_t{0}), n);
+// numpy's rule for a bound: negative counts from the end, then clamp to [0, n] (stepping
+// forward) or to [-1, n - 1] (stepping backward, where -1 is before the first element).
+int64_t clamp_bound(int64_t b, int64_t n, bool backward) {
+  if (b < 0) b = b < -n ? -n - 1 : b + n;  // (no overflow for INT64_MIN, ONNX's "to the start")
+  return backward ? std::min(std::max(b, int64_t{-1}), n - 1) : std::min(std::max(b, int64_t{0}), n);
 }
 
 std::vector<SliceDim> slice_dims(const OpCall& c) {
@@ -35,15 +36,14 @@ std::vector<SliceDim> slice_dims(const OpCall& c) {
     d.axis = c.normalize_axis(axes[i], c.rank(0));
     if (seen[d.axis]) OP_THROW(c, ShapeError) << "axis " << d.axis << " is sliced twice";
     seen[d.axis] = true;
-    if (strides[i] <= 0) {
-      OP_THROW(c, ShapeError) << "strides must be positive, got " << strides[i] << " for axis "
-                              << d.axis;
-    }
+    if (strides[i] == 0) OP_THROW(c, ShapeError) << "the stride of axis " << d.axis << " is 0";
     int64_t n = in[d.axis];
-    d.start = clamp_bound(starts[i], n);
-    int64_t end = clamp_bound(ends[i], n);
+    bool backward = strides[i] < 0;
+    d.start = clamp_bound(starts[i], n, backward);
+    int64_t end = clamp_bound(ends[i], n, backward);
     d.stride = strides[i];
-    d.extent = end > d.start ? (end - d.start + d.stride - 1) / d.stride : 0;
+    int64_t step = backward ? -d.stride : d.stride, from = backward ? end : d.start, to = backward ? d.start : end;
+    d.extent = to > from ? (to - from + step - 1) / step : 0;
     // Tensors have no zero-size dimensions, so an empty slice is an error rather than [0].
     if (d.extent == 0) {
       OP_THROW(c, ShapeError) << "the slice [" << starts[i] << ":" << ends[i] << ":" << d.stride
@@ -77,12 +77,14 @@ bool register_all() {
   OpRegistry::global()
       .add("slice")
       .describe("x[start:end:stride] along each of `axes` (numpy rules: negative bounds count "
-                "from the end, bounds are clamped to the axis); an empty slice is a ShapeError")
+                "from the end, bounds are clamped to the axis, a negative stride steps backward); "
+                "an empty slice is a ShapeError")
       .inputs({"x"})
       .required_attr("axes", AttrKind::kInts, "the sliced axes (negative allowed)")
       .required_attr("starts", AttrKind::kInts, "first index per axis")
       .required_attr("ends", AttrKind::kInts, "one past the last index per axis")
-      .attr("strides", std::vector<int64_t>{}, "positive step per axis; [] means all 1")
+      .attr("strides", std::vector<int64_t>{}, "step per axis, nonzero (negative: backward from "
+            "start, as numpy's x[start:end:-k]); [] means all 1")
       .pattern(OpPattern::kInjective)
       .infer_shape([](const OpCall& c) {
         Shape out = c.inputs[0].shape;
@@ -104,7 +106,13 @@ bool register_all() {
         const Shape& xs = n.inputs[0]->shape();
         Value* v = g[0];
         for (const SliceDim& d : slice_dims(node_call(n))) {
-          v = unslice(b, v, d.axis, d.start, d.stride, xs[d.axis]);
+          if (d.stride < 0) {
+            // Reversed, the gradient steps forward from the slice's last element.
+            if (d.extent > 1) v = reversed(b, v, d.axis);
+            v = unslice(b, v, d.axis, d.start + (d.extent - 1) * d.stride, -d.stride, xs[d.axis]);
+          } else {
+            v = unslice(b, v, d.axis, d.start, d.stride, xs[d.axis]);
+          }
         }
         return std::vector<Value*>{v};
       });

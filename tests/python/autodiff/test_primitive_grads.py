@@ -124,6 +124,8 @@ def test_pad(pads, rng):
     ([1], [1], [4], []),
     ([0, 1], [-3, 0], [7, 5], [2, 3]),
     ([1], [1], [100], [2]),
+    ([0, 1], [4, -1], [-6, 0], [-1, -2]),   # backward: x[::-1, :0:-2]
+    ([1], [4], [0], [-3]),
 ])
 def test_slice(axes, starts, ends, strides, rng):
     check_finite_differences(lambda b, v: b.slice(v, axes, starts, ends, strides),
