@@ -701,6 +701,31 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
   });
 }
 
+// Whether a block with two loads or more is read at a divided index (`(h - r) / s`: a
+// tensor spread by a stride, as a strided window's gradient or an upsampling reads it).
+// Vectorized along that axis, such a read is a gather; inlined there, each of the block's
+// own loads would become a gather. Kept as a buffer, it is computed with contiguous loads
+// and read by one gather.
+bool read_spread(IRSchedule& sch, const ir::ScheduleBlock* node) {
+  if (node->writes.empty()) return false;
+  int loads = 0;
+  ir::post_order_visit(node->body, [&](const ir::IRNode* n) { loads += n->kind() == ir::NodeKind::kLoad; });
+  if (loads < 2) return false;
+  const ir::BufferNode* buffer = node->writes[0].buffer.get();
+  bool spread = false;
+  ir::post_order_visit(sch.func()->body, [&](const ir::IRNode* n) {
+    if (spread || n->kind() != ir::NodeKind::kLoad) return;
+    const auto* load = static_cast<const ir::Load*>(n);
+    if (load->buffer.get() != buffer) return;
+    for (const Expr& index : load->indices) {
+      ir::post_order_visit(index, [&](const ir::IRNode* m) {
+        spread = spread || m->kind() == ir::NodeKind::kDiv || m->kind() == ir::NodeKind::kMod;
+      });
+    }
+  });
+  return spread;
+}
+
 }  // namespace
 
 void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target,
@@ -717,7 +742,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
     return node->annotations.count(ir::kStagingAnnotation) > 0;
   };
   inline_intermediates(sch, [&](const ir::ScheduleBlock* node) {
-    return kind == KernelKind::kOutFusible && is_staging(node);
+    return (kind == KernelKind::kOutFusible && is_staging(node)) || read_spread(sch, node);
   });
   std::vector<BlockRV> blocks = sch.get_all_blocks();
   if (blocks.empty()) return;

@@ -1,4 +1,5 @@
 // Windowed NCHW primitives: pool2d, conv2d and conv2d's weight gradient.
+#include <algorithm>
 #include <cmath>
 
 #include "cinn/hlir/ops/op_util.h"
@@ -219,26 +220,54 @@ std::vector<Value*> pool2d_vjp(Builder& b, const Node& n, const std::vector<Valu
       first = first ? b.call1("min", {first, at}) : at;
     }
   }
+  // What tap k passes back, per output position.
+  auto given = [&](int64_t k) {
+    if (!p.is_max) return share;
+    return b.call1("select", {b.call1("compare", {first, position(k)}, {{"op", std::string("eq")}}), g[0], zero});
+  };
+  // dx on the padded grid, one phase at a time: the positions (s*a + rh, s*c + rw) are
+  // reached only by the taps (rh + s*t, rw + s*u), tap (t, u) of phase (rh, rw) from output
+  // (a - t, c - u). Each phase sums its taps on its own grid, reading the outputs
+  // contiguously, and only the phase sums are spread by the stride (untap). Spreading every
+  // tap instead read each of them through a strided index: a gather per tap and operand
+  // once vectorized.
+  const Ints& s = p.stride;
   Value* dxp = nullptr;
-  for (int64_t k = 0; k < taps; ++k) {
-    Value* c = share;
-    if (p.is_max) {
-      c = b.call1("select", {b.call1("compare", {first, position(k)}, {{"op", std::string("eq")}}), g[0], zero});
+  for (int64_t rh = 0; rh < std::min(s[0], p.kernel[0]); ++rh) {
+    for (int64_t rw = 0; rw < std::min(s[1], p.kernel[1]); ++rw) {
+      int64_t ah = (hp - rh + s[0] - 1) / s[0], aw = (wp - rw + s[1] - 1) / s[1];
+      Value* phase = nullptr;
+      for (int64_t i = rh; i < p.kernel[0]; i += s[0]) {
+        for (int64_t j = rw; j < p.kernel[1]; j += s[1]) {
+          int64_t t = (i - rh) / s[0], u = (j - rw) / s[1];
+          Value* v = given(i * p.kernel[1] + j);
+          Ints pads{0, 0, 0, 0, t, ah - t - ys[2], u, aw - u - ys[3]};
+          if (std::any_of(pads.begin(), pads.end(), [](int64_t a) { return a != 0; })) {
+            v = b.call1("pad", {v}, {{"pads", pads}});
+          }
+          phase = phase ? b.call1("add", {phase, v}) : v;
+        }
+      }
+      Value* spread = untap(b, phase, rh, rw, s, hp, wp);
+      dxp = dxp ? b.call1("add", {dxp, spread}) : spread;
     }
-    Value* u = untap(b, c, k / p.kernel[1], k % p.kernel[1], p.stride, hp, wp);
-    dxp = dxp ? b.call1("add", {dxp, u}) : u;
   }
   return {pad_hw(b, dxp, -p.padding[0], -p.padding[1])};
 }
 
-// dx: the transposed convolution, as a convolution of the gradient spread by the stride
-// (stride - 1 zeros between elements) and padded by dilation (k - 1) - pad before, with
-// the kernel flipped and its two channel axes swapped within each group.
-// dw: per tap (i, j), dw[o, c, i, j] = sum over n and output positions of g[n, o] times
-// tap (i, j) of x[n, c]: a matmul per group batched over n, summed over n.
-// The gradient of conv2d(x, w) with respect to x given the result's gradient d: a stride-1
-// convolution of d (dilated by the stride and padded) with w flipped and its channel axes
-// swapped per group.
+// The gradient of conv2d(x, w) with respect to x given the result's gradient d (the
+// transposed convolution): convolutions of d with w flipped and its two channel axes swapped
+// within each group (wt).
+//
+// Stride 1: one convolution of d padded by dilation * (k - 1) - pad.
+//
+// Stride s > 1 (dilation 1), per phase (the input positions h = s * a + r, 0 <= r < s; the
+// same along w): only the taps i = i0 + s * t with i0 = (r + pad) % s reach them, from the
+// output rows a + (r + pad - i0) / s - t. So the phase is a stride-1 convolution of d,
+// shifted, with the sub-kernel of those taps (a strided slice of wt), and dx is the phases
+// interleaved (unslice). The convolutions together cost what the forward one does. The
+// stride-1 convolution of d spread by the stride (zeros between its elements) that this
+// replaces did s * s times the work, most of it on the zeros.
 Value* conv2d_input_grad(Builder& b, const Shape& xs, Value* w, Value* d, const ConvParams& p) {
   const Shape& ws = w->shape();
   const Shape& ys = d->shape();
@@ -247,22 +276,56 @@ Value* conv2d_input_grad(Builder& b, const Shape& xs, Value* w, Value* d, const 
   wt = b.call1("transpose", {wt}, {{"perm", Ints{0, 2, 1, 3, 4}}});
   wt = b.call1("reshape", {wt}, {{"shape", Ints{C, og, ws[2], ws[3]}}});
   for (int64_t axis : {2, 3}) {
-    int64_t k = ws[axis];
-    if (k == 1) continue;
-    Value* i = b.call1("iota", {}, {{"shape", Ints{k}}});
-    Value* rev = b.call1("sub", {b.scalar(static_cast<double>(k - 1), common::Int(64)), i});
-    wt = b.call1("gather", {wt, rev}, {{"axis", axis}});
+    if (ws[axis] > 1) wt = reversed(b, wt, axis);
   }
-  Value* gd = d;
-  Ints pads(8, 0);
-  for (int e = 0; e < 2; ++e) {
-    int64_t axis = 2 + e, span = (ys[axis] - 1) * p.stride[e] + 1;
-    gd = unslice(b, gd, axis, 0, p.stride[e], span);
-    pads[2 * axis] = p.dilation[e] * (ws[axis] - 1) - p.padding[e];
-    pads[2 * axis + 1] = xs[axis] - span + p.padding[e];
+  hlir::AttrMap attrs{{"dilation", p.dilation}, {"groups", groups}};
+  bool strided = p.stride[0] > 1 || p.stride[1] > 1;
+  if (!strided || p.dilation[0] != 1 || p.dilation[1] != 1) {
+    Value* gd = d;
+    Ints pads(8, 0);
+    for (int e = 0; e < 2; ++e) {
+      int64_t axis = 2 + e, span = (ys[axis] - 1) * p.stride[e] + 1;
+      if (p.stride[e] > 1) gd = unslice(b, gd, axis, 0, p.stride[e], span);
+      pads[2 * axis] = p.dilation[e] * (ws[axis] - 1) - p.padding[e];
+      pads[2 * axis + 1] = xs[axis] - span + p.padding[e];
+    }
+    return b.call1("conv2d", {b.call1("pad", {gd}, {{"pads", pads}}), wt}, attrs);
   }
-  gd = b.call1("pad", {gd}, {{"pads", pads}});
-  return b.call1("conv2d", {gd, wt}, {{"dilation", p.dilation}, {"groups", groups}});
+  // One axis of a phase: its rows (n), its taps (t), wt's first tap (first), and the pads
+  // that shift d onto the phase's rows (before, after; negative ones crop).
+  struct Axis {
+    int64_t n = 0, taps = 0, first = 0, before = 0, after = 0;
+  };
+  auto phase_axis = [&](int e, int64_t r) {
+    Axis a;
+    int64_t s = p.stride[e], k = ws[2 + e], i0 = (r + p.padding[e]) % s;
+    a.n = (xs[2 + e] - r + s - 1) / s;
+    a.taps = i0 < k ? (k - i0 + s - 1) / s : 0;
+    if (a.taps == 0) return a;
+    a.first = k - 1 - i0 - s * (a.taps - 1);  // wt is flipped: tap i0 + s (T - 1 - u) is wt's first + s u
+    int64_t q = (r + p.padding[e] - i0) / s;
+    a.before = a.taps - 1 - q;
+    a.after = a.n + a.taps - 1 - ys[2 + e] - a.before;
+    return a;
+  };
+  Value* dx = nullptr;
+  for (int64_t rh = 0; rh < std::min(p.stride[0], xs[2]); ++rh) {
+    for (int64_t rw = 0; rw < std::min(p.stride[1], xs[3]); ++rw) {
+      Axis ah = phase_axis(0, rh), aw = phase_axis(1, rw);
+      if (ah.taps == 0 || aw.taps == 0) continue;  // no tap reaches this phase: zeros
+      Value* ker = b.call1("slice", {wt}, {{"axes", Ints{2, 3}},
+                                          {"starts", Ints{ah.first, aw.first}},
+                                          {"ends", Ints{ah.first + p.stride[0] * (ah.taps - 1) + 1,
+                                                        aw.first + p.stride[1] * (aw.taps - 1) + 1}},
+                                          {"strides", p.stride}});
+      Value* in = b.call1("pad", {d}, {{"pads", Ints{0, 0, 0, 0, ah.before, ah.after, aw.before, aw.after}}});
+      Value* phase = b.call1("conv2d", {in, ker}, attrs);
+      Value* spread = unslice(b, unslice(b, phase, 2, rh, p.stride[0], xs[2]), 3, rw, p.stride[1], xs[3]);
+      dx = dx ? b.call1("add", {dx, spread}) : spread;
+    }
+  }
+  if (!dx) dx = b.full(TensorType{xs, d->dtype()}, 0.0);
+  return dx;
 }
 
 hlir::AttrMap conv_attrs(const ConvParams& p) {

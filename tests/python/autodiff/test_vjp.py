@@ -39,6 +39,32 @@ def test_conv2d_vjp_matches_torch(stride, padding, groups):
     assert rel(gx, rx) < 1e-4 and rel(gw, rw) < 1e-4
 
 
+@pytest.mark.parametrize("size,kernel,stride,padding,groups", [
+    ((8, 8), (1, 1), (2, 2), (0, 0), 1),      # a downsample: odd positions get nothing
+    ((10, 9), (2, 2), (3, 3), (0, 0), 1),     # kernel < stride: phases no tap reaches
+    ((9, 8), (3, 3), (2, 2), (0, 0), 1),
+    ((11, 12), (5, 3), (3, 2), (2, 1), 2),
+    ((12, 12), (7, 7), (2, 2), (3, 3), 1),    # the ResNet stem
+    ((7, 10), (3, 4), (2, 3), (1, 2), 4),
+])
+def test_strided_conv2d_input_gradient_by_phases(size, kernel, stride, padding, groups):
+    """With a stride, conv2d's input gradient is one convolution per phase of the input (the
+    positions a stride apart) with the taps that reach it, interleaved."""
+    rng = np.random.default_rng(sum(size) + sum(kernel))
+    x = rng.standard_normal((2, 4, *size)).astype("float32")
+    w = rng.standard_normal((8, 4 // groups, *kernel)).astype("float32")
+    conv = lambda a, k: F.conv2d(a, k, stride=stride, padding=padding, groups=groups)
+    dy = rng.standard_normal(conv(torch.tensor(x), torch.tensor(w)).shape).astype("float32")
+    b = cinn.NetBuilder("conv_vjp")
+    X, W, DY = b.input(x.shape, name="x"), b.input(w.shape, name="w"), b.input(dy.shape, name="dy")
+    dx, _ = b.vjp("conv2d", [X, W], [DY], stride=list(stride), padding=list(padding), groups=groups)
+    exe = cinn.compile(b.build([dx]), cache=False)
+    (gx,) = exe(x, w, dy)
+    rx, _ = torch_vjp(conv, [x, w], [dy])
+    assert rel(gx, rx) < 1e-4
+    assert "conv2d" in exe.primitive_graph and "interior" in exe.primitive_graph
+
+
 def test_max_pool_vjp_matches_torch():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3, 8, 8)).astype("float32")
