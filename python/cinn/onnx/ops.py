@@ -531,25 +531,20 @@ def _slice(ctx, inputs, attrs):
     if isinstance(x, np.ndarray):
         return x[tuple(index)]
     s = _shape(x)
-    v = x
-    flips = []
     py_axes, py_starts, py_ends, py_steps = [], [], [], []
     for a in axes:
         lo, hi, st = index[a].indices(s[a])
         n = len(range(lo, hi, st))
         if n <= 0:
             raise ctx.error(_cinn.ShapeError, f"empty slice on axis {a}")
-        if st < 0:  # the reversed axis, then a positive-step slice of it
-            flips.append(a)
-            lo = s[a] - 1 - lo
-            st = -st
+        # Python's resolved bounds; a backward slice through the first element ends at -1,
+        # which CINN's slice (numpy's rule) would read as the last: -s - 1 instead.
+        last = lo + (n - 1) * st
         py_axes.append(a)
         py_starts.append(lo)
-        py_ends.append(lo + (n - 1) * st + 1)
+        py_ends.append(last + 1 if st > 0 else (last - 1 if last > 0 else -s[a] - 1))
         py_steps.append(st)
-    if flips:
-        v = ctx.b.flip(v, axis=flips)
-    return ctx.b.slice(v, axes=py_axes, starts=py_starts, ends=py_ends, strides=py_steps)
+    return ctx.b.slice(x, axes=py_axes, starts=py_starts, ends=py_ends, strides=py_steps)
 
 
 folder("Slice")(_slice)

@@ -102,3 +102,25 @@ def test_reference_case(case):
                 np.testing.assert_allclose(g, w, rtol=max(case.rtol, 1e-5), atol=max(case.atol, 1e-6))
             else:
                 np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("starts,ends,steps", [
+    ([-1, 0], [-(2 ** 63), 100], [-1, 2]),   # the whole first axis reversed (INT64_MIN end)
+    ([4, -2], [-6, -100], [-2, -3]),         # backward through the first element
+    ([3, 6], [0, 1], [-1, -2]),              # backward, stopping before it
+])
+def test_slice_with_negative_steps(starts, ends, steps):
+    """A Slice with negative steps is one CINN slice walking backward (numpy's rule)."""
+    from onnx import TensorProto, helper, numpy_helper
+    x = np.random.default_rng(0).standard_normal((5, 7)).astype("float32")
+    want = x[tuple(slice(s, e, st) for s, e, st in zip(starts, ends, steps))]
+    args = [numpy_helper.from_array(np.array(v, "int64"), n)
+            for n, v in (("starts", starts), ("ends", ends), ("axes", [0, 1]), ("steps", steps))]
+    node = helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 7])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(want.shape))], args)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    exe = cinn.onnx.compile(model)
+    assert "flip" not in exe.primitive_graph and exe.primitive_graph.count("slice") == 1, exe.primitive_graph
+    (got,) = exe(x)
+    np.testing.assert_array_equal(got, want)
