@@ -701,27 +701,34 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
   });
 }
 
-// Whether a block with two loads or more is read at a divided index (`(h - r) / s`: a
-// tensor spread by a stride, as a strided window's gradient or an upsampling reads it).
-// Vectorized along that axis, such a read is a gather; inlined there, each of the block's
-// own loads would become a gather. Kept as a buffer, it is computed with contiguous loads
-// and read by one gather.
+// Whether a block with two loads or more is read through a spread: by a consumer that
+// loads it at a divided index, `(h - r) / s`, under a select on the remainder (`pad` with
+// interior padding: a strided window's gradient interleaving its phases). Inlined there,
+// every load of the block would be read through the spread and evaluated for every phase
+// the consumer selects between; kept as a buffer, it is computed once with contiguous
+// loads. (A reshape's divided indices have no such select, and inline as before.)
 bool read_spread(IRSchedule& sch, const ir::ScheduleBlock* node) {
   if (node->writes.empty()) return false;
   int loads = 0;
   ir::post_order_visit(node->body, [&](const ir::IRNode* n) { loads += n->kind() == ir::NodeKind::kLoad; });
   if (loads < 2) return false;
   const ir::BufferNode* buffer = node->writes[0].buffer.get();
+  auto contains = [](const Expr& e, ir::NodeKind kind) {
+    bool found = false;
+    ir::post_order_visit(e, [&](const ir::IRNode* m) { found = found || m->kind() == kind; });
+    return found;
+  };
   bool spread = false;
   ir::post_order_visit(sch.func()->body, [&](const ir::IRNode* n) {
-    if (spread || n->kind() != ir::NodeKind::kLoad) return;
-    const auto* load = static_cast<const ir::Load*>(n);
-    if (load->buffer.get() != buffer) return;
-    for (const Expr& index : load->indices) {
-      ir::post_order_visit(index, [&](const ir::IRNode* m) {
-        spread = spread || m->kind() == ir::NodeKind::kDiv || m->kind() == ir::NodeKind::kMod;
-      });
-    }
+    if (spread || n->kind() != ir::NodeKind::kSelect) return;
+    const auto* select = static_cast<const ir::Select*>(n);
+    if (!contains(select->condition, ir::NodeKind::kMod)) return;
+    ir::post_order_visit(select->true_value, [&](const ir::IRNode* m) {
+      if (spread || m->kind() != ir::NodeKind::kLoad) return;
+      const auto* load = static_cast<const ir::Load*>(m);
+      if (load->buffer.get() != buffer) return;
+      for (const Expr& index : load->indices) spread = spread || contains(index, ir::NodeKind::kDiv);
+    });
   });
   return spread;
 }

@@ -306,12 +306,15 @@ void cinn_emu_move_vector(void* dst, const void* src, int bytes) {
     auto a = reinterpret_cast<uintptr_t>(p);
     if (a % unsigned(bytes) == 0) return true;
     // Inside an argument that itself starts misaligned (a host array the GPU would get as an
-    // aligned copy): aligned relative to its start.
+    // aligned copy): aligned relative to its start. The argument is the one starting
+    // closest below the address (sizes are not known here: an address aligned in absolute
+    // terms inside such an argument also passes, so the check is exact for aligned arrays).
+    uintptr_t nearest = 0;
     for (int i = 0; i < l.nargs; ++i) {
       auto base = reinterpret_cast<uintptr_t>(l.args[i]);
-      if (base % unsigned(bytes) != 0 && a >= base && (a - base) % unsigned(bytes) == 0) return true;
+      if (base <= a && base > nearest) nearest = base;
     }
-    return false;
+    return nearest % unsigned(bytes) != 0 && (a - nearest) % unsigned(bytes) == 0;
   };
   bool dst_ok = aligned(dst), src_ok = aligned(src);
   if ((!dst_ok || !src_ok) && l.misaligned.empty()) {

@@ -352,3 +352,21 @@ def test_clamped_rows_load_contiguously_away_from_the_borders(rng):
     assert "masked.gather" in ir and "load <16 x float>" in ir, ir
     want = a[:, np.clip(np.arange(96) - 16, 0, 63)] * 2
     np.testing.assert_array_equal(kern(a), want)
+
+
+def test_spread_rows_with_an_offset_read_from_memory_in_a_parallel_loop(rng):
+    """A spread read whose offset is loaded (x[i, j // 2 + off[0]]): the offset's hoisted
+    vector is not rebuilt where the load is (the parallel loop's body is its own function),
+    only constant lane patterns are."""
+    A = lang.placeholder((64, 80), "float32", "A")
+    Off = lang.placeholder((1,), "int64", "Off")
+    C = lang.compute((64, 128), lambda i, j: A[i, j // 2 + Off[0]] * 2.0, "C")
+    sch = cinn.Schedule(lang.lower("spread_off", [A, Off, C]))
+    i, j = sch.get_loops("C")
+    _, ji = sch.split(j, [None, 16])
+    sch.vectorize(ji)
+    sch.parallel(i)
+    kern = cinn.build(sch, target=cinn.Target.x86())
+    a = rand(rng, (64, 80), "float32")
+    off = np.array([7], "int64")
+    np.testing.assert_array_equal(kern(a, off), a[:, np.arange(128) // 2 + 7] * 2)

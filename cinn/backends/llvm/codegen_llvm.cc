@@ -482,7 +482,7 @@ Expr clamped_ramp(const Expr& e, Expr* cond) {
 // undefined Expr.
 Expr offset_lanes(const Expr& e, std::vector<int64_t>* offsets, const std::map<const Var*, Expr>& lets) {
   int lanes = e.type().lanes();
-  if (const auto* v = e.as<Var>()) {  // a hoisted vector (hoist_loop_invariant's `inv` lets)
+  if (const auto* v = e.as<Var>()) {  // a hoisted constant vector (constant_vector)
     auto it = lets.find(v);
     return it == lets.end() ? Expr() : offset_lanes(it->second, offsets, lets);
   }
@@ -535,6 +535,19 @@ Expr offset_lanes(const Expr& e, std::vector<int64_t>* offsets, const std::map<c
     return div ? Div::make(x, make_const(x.type(), *c)) : make_const(x.type(), 0);
   }
   return Expr();
+}
+
+// A vector made of constants alone (ramp(0, 1, 16) / 2, hoisted out of a loop as a let):
+// offset_lanes may rebuild it where it is used, in any function (a parallel loop's body is
+// outlined, and values of the enclosing function are not visible there).
+bool constant_vector(const Expr& e) {
+  if (e.type().lanes() < 2) return false;
+  bool constant = true;
+  post_order_visit(e, [&](const IRNode* n) {
+    NodeKind k = n->kind();
+    constant = constant && k != NodeKind::kVar && k != NodeKind::kLoad && k != NodeKind::kCall && k != NodeKind::kLet;
+  });
+  return constant;
 }
 
 }  // namespace
@@ -920,7 +933,7 @@ void CodeGenLLVM::visit_Broadcast(const Broadcast* op) {
 void CodeGenLLVM::visit_Let(const Let* op) {
   const Var* v = op->var.as<Var>();
   vars_[v] = codegen(op->value);
-  if (op->value.type().lanes() > 1) let_values_[v] = op->value;
+  if (constant_vector(op->value)) let_values_[v] = op->value;
   value_ = codegen(op->body);
   vars_.erase(v);
   let_values_.erase(v);
@@ -933,7 +946,7 @@ void CodeGenLLVM::visit_LetStmt(const LetStmt* op) {
   const Var* v = op->var.as<Var>();
   vars_[v] = codegen(op->value);
   if (nonnegative(op->value)) nonnegative_vars_.insert(v);
-  if (op->value.type().lanes() > 1) let_values_[v] = op->value;
+  if (constant_vector(op->value)) let_values_[v] = op->value;
   codegen(op->body);
   vars_.erase(v);
   nonnegative_vars_.erase(v);

@@ -77,7 +77,7 @@ class CodeGenLLVM : public ir::IRVisitor {
   llvm::Value* value_ = nullptr;
   std::map<const ir::Var*, llvm::Value*> vars_;
   std::set<const ir::Var*> nonnegative_vars_;
-  // The vector values of the lets in scope (the lane patterns of hoisted indices).
+  // The constant vector values of the lets in scope (the lane patterns of hoisted indices).
   std::map<const ir::Var*, ir::Expr> let_values_;
   std::map<const ir::BufferNode*, llvm::Value*> buffers_;
   std::map<const ir::BufferNode*, bool> heap_allocated_;

@@ -1,4 +1,6 @@
 // Sub-tensor primitives: slice (numpy basic slicing along some axes) and concat.
+#include <limits>
+
 #include "cinn/hlir/ops/op_util.h"
 
 namespace cinn::hlir::ops {
@@ -36,14 +38,16 @@ std::vector<SliceDim> slice_dims(const OpCall& c) {
     d.axis = c.normalize_axis(axes[i], c.rank(0));
     if (seen[d.axis]) OP_THROW(c, ShapeError) << "axis " << d.axis << " is sliced twice";
     seen[d.axis] = true;
-    if (strides[i] == 0) OP_THROW(c, ShapeError) << "the stride of axis " << d.axis << " is 0";
+    if (strides[i] == 0 || strides[i] == std::numeric_limits<int64_t>::min()) {
+      OP_THROW(c, ShapeError) << "the stride of axis " << d.axis << " is " << strides[i];
+    }
     int64_t n = in[d.axis];
     bool backward = strides[i] < 0;
     d.start = clamp_bound(starts[i], n, backward);
     int64_t end = clamp_bound(ends[i], n, backward);
     d.stride = strides[i];
     int64_t step = backward ? -d.stride : d.stride, from = backward ? end : d.start, to = backward ? d.start : end;
-    d.extent = to > from ? (to - from + step - 1) / step : 0;
+    d.extent = to > from ? (to - from - 1) / step + 1 : 0;
     // Tensors have no zero-size dimensions, so an empty slice is an error rather than [0].
     if (d.extent == 0) {
       OP_THROW(c, ShapeError) << "the slice [" << starts[i] << ":" << ends[i] << ":" << d.stride

@@ -61,6 +61,8 @@ def test_slice_errors():
         b.slice(x, [2], [0], [1])
     with pytest.raises(cinn.ShapeError, match="op 'slice'.*stride of axis 0 is 0"):
         b.slice(x, [0], [0], [4], [0])
+    with pytest.raises(cinn.ShapeError, match="op 'slice'.*stride of axis 0 is -9223372036854775808"):
+        b.slice(x, [0], [0], [4], [-2 ** 63])
     with pytest.raises(cinn.ShapeError, match="op 'slice'.*one entry per axis"):
         b.slice(x, [0, 1], [0], [4])
 
