@@ -834,10 +834,13 @@ void CodeGenLLVM::masked_store(llvm::Value* v, int lanes, llvm::Value* p, llvm::
   annotate_alias(b_->CreateMaskedStore(v, p, align, prefix_mask(*b_, lanes, padded)), b);
 }
 
-// Whether lane offsets span at most four elements per lane (64 in all): a stride of up to 4.
-static bool few_lanes_apart(const std::vector<int64_t>& offsets, int lanes) {
+// The number of elements lane offsets span (lowest to highest), when it is at most four per
+// lane and 64 in all (a stride of up to 4); else 0.
+static int64_t lanes_span(const std::vector<int64_t>& offsets, int lanes) {
+  if (offsets.empty()) return 0;
   auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
-  return !offsets.empty() && *hi - *lo + 1 <= std::min<int64_t>(4 * lanes, 64);
+  int64_t span = *hi - *lo + 1;
+  return span <= std::min<int64_t>(4 * lanes, 64) ? span : 0;
 }
 
 void CodeGenLLVM::visit_Load(const Load* op) {
@@ -889,26 +892,25 @@ void CodeGenLLVM::visit_Load(const Load* op) {
     phi->addIncoming(from_row, row_end);
     phi->addIncoming(from_border, border_end);
     v = phi;
-  } else if (std::vector<int64_t> offsets; vptrs && (start = offset_lanes(op->indices[0], &offsets, let_values_)).defined() &&
-                                            few_lanes_apart(offsets, t.lanes())) {
+  } else if (std::vector<int64_t> offsets; vptrs && (start = offset_lanes(op->indices[0], &offsets, let_values_)).defined()) {
     // Lanes a few elements apart (offset_lanes): one contiguous load of the span they cover
     // (every element of it lies in the buffer, between two that the gather would read),
     // then a shuffle. A stride-2 row of 16 floats is two vector loads and a permute instead
     // of a 16-element gather.
-    int64_t lo = *std::min_element(offsets.begin(), offsets.end());
-    int64_t span = *std::max_element(offsets.begin(), offsets.end()) - lo + 1;
-    int64_t padded = 1;
-    while (padded < span) padded *= 2;
-    llvm::Type* et = mem_type(op->buffer.dtype());
-    llvm::Value* p0 = b_->CreateInBoundsGEP(et, buffer_ptr(op->buffer), codegen(simplify(start + make_const(start.type(), lo))));
-    auto* wide = llvm::FixedVectorType::get(et, static_cast<unsigned>(padded));
-    std::vector<llvm::Constant*> bits;
-    for (int64_t i = 0; i < padded; ++i) bits.push_back(b_->getInt1(i < span));
-    llvm::Value* w = b_->CreateMaskedLoad(wide, p0, llvm::Align(align), llvm::ConstantVector::get(bits));
-    annotate_alias(llvm::cast<llvm::Instruction>(w), op->buffer.get());
-    std::vector<int> pick;
-    for (int64_t o : offsets) pick.push_back(static_cast<int>(o - lo));
-    v = b_->CreateShuffleVector(w, pick);
+    if (int64_t span = lanes_span(offsets, t.lanes())) {
+      int64_t lo = *std::min_element(offsets.begin(), offsets.end());
+      int padded = 1;
+      while (padded < span) padded *= 2;
+      llvm::Type* et = mem_type(op->buffer.dtype());
+      llvm::Value* p0 = b_->CreateInBoundsGEP(et, buffer_ptr(op->buffer), codegen(simplify(start + make_const(start.type(), lo))));
+      llvm::Value* w = masked_load(llvm::FixedVectorType::get(et, static_cast<unsigned>(span)), p0, llvm::Align(align),
+                                   padded, nullptr, nullptr, op->buffer.get());
+      std::vector<int> pick;
+      for (int64_t o : offsets) pick.push_back(static_cast<int>(o - lo));
+      v = b_->CreateShuffleVector(w, pick);
+    } else {
+      v = gather();
+    }
   } else if (vptrs) {
     v = gather();
   } else {

@@ -171,6 +171,24 @@ Value* pad_hw(Builder& b, Value* x, int64_t ph, int64_t pw, double value = 0.0) 
   return b.call1("pad", {x}, {{"pads", Ints{0, 0, 0, 0, ph, ph, pw, pw}}, {"value", value}});
 }
 
+// One phase of a strided window's input axis (extent n, kernel k, stride s, padding pad):
+// the positions h = s * a + r, a in [0, rows). Only the taps i = first + s * t, t in
+// [0, taps), reach them, tap t from the output row a + lead - t. Both windowed gradients
+// (pooling, conv2d's input gradient) are summed per phase: each phase reads the outputs
+// contiguously, and only the phase's result is spread by the stride (untap).
+struct WindowPhase {
+  int64_t rows = 0, first = 0, taps = 0, lead = 0;
+};
+
+WindowPhase window_phase(int64_t n, int64_t k, int64_t s, int64_t pad, int64_t r) {
+  WindowPhase w;
+  w.rows = (n - r + s - 1) / s;
+  w.first = (r + pad) % s;
+  w.taps = w.first < k ? (k - w.first + s - 1) / s : 0;
+  w.lead = (r + pad - w.first) / s;
+  return w;
+}
+
 // max: each output's gradient goes to the first tap (in window order) holding the maximum,
 // as PyTorch's max_pool2d indices do; avg: to every tap, divided by the window's count.
 std::vector<Value*> pool2d_vjp(Builder& b, const Node& n, const std::vector<Value*>& g) {
@@ -225,29 +243,26 @@ std::vector<Value*> pool2d_vjp(Builder& b, const Node& n, const std::vector<Valu
     if (!p.is_max) return share;
     return b.call1("select", {b.call1("compare", {first, position(k)}, {{"op", std::string("eq")}}), g[0], zero});
   };
-  // dx on the padded grid, one phase at a time: the positions (s*a + rh, s*c + rw) are
-  // reached only by the taps (rh + s*t, rw + s*u), tap (t, u) of phase (rh, rw) from output
-  // (a - t, c - u). Each phase sums its taps on its own grid, reading the outputs
-  // contiguously, and only the phase sums are spread by the stride (untap). Spreading every
-  // tap instead read each of them through a strided index: a gather per tap and operand
-  // once vectorized.
+  // dx on the padded grid, one phase at a time (window_phase, padding 0 there): tap (t, u)
+  // of a phase is what its taps pass back, shifted onto the phase's rows.
   const Ints& s = p.stride;
   Value* dxp = nullptr;
-  for (int64_t rh = 0; rh < std::min(s[0], p.kernel[0]); ++rh) {
-    for (int64_t rw = 0; rw < std::min(s[1], p.kernel[1]); ++rw) {
-      int64_t ah = (hp - rh + s[0] - 1) / s[0], aw = (wp - rw + s[1] - 1) / s[1];
+  for (int64_t rh = 0; rh < std::min(s[0], hp); ++rh) {
+    for (int64_t rw = 0; rw < std::min(s[1], wp); ++rw) {
+      WindowPhase ph = window_phase(hp, p.kernel[0], s[0], 0, rh), pw = window_phase(wp, p.kernel[1], s[1], 0, rw);
       Value* phase = nullptr;
-      for (int64_t i = rh; i < p.kernel[0]; i += s[0]) {
-        for (int64_t j = rw; j < p.kernel[1]; j += s[1]) {
-          int64_t t = (i - rh) / s[0], u = (j - rw) / s[1];
-          Value* v = given(i * p.kernel[1] + j);
-          Ints pads{0, 0, 0, 0, t, ah - t - ys[2], u, aw - u - ys[3]};
+      for (int64_t t = 0; t < ph.taps; ++t) {
+        for (int64_t u = 0; u < pw.taps; ++u) {
+          Value* v = given((ph.first + s[0] * t) * p.kernel[1] + pw.first + s[1] * u);
+          int64_t bh = t - ph.lead, bw = u - pw.lead;
+          Ints pads{0, 0, 0, 0, bh, ph.rows - ys[2] - bh, bw, pw.rows - ys[3] - bw};
           if (std::any_of(pads.begin(), pads.end(), [](int64_t a) { return a != 0; })) {
             v = b.call1("pad", {v}, {{"pads", pads}});
           }
           phase = phase ? b.call1("add", {phase, v}) : v;
         }
       }
+      if (!phase) continue;  // no tap reaches it (stride above the kernel): zeros
       Value* spread = untap(b, phase, rh, rw, s, hp, wp);
       dxp = dxp ? b.call1("add", {dxp, spread}) : spread;
     }
@@ -291,36 +306,24 @@ Value* conv2d_input_grad(Builder& b, const Shape& xs, Value* w, Value* d, const 
     }
     return b.call1("conv2d", {b.call1("pad", {gd}, {{"pads", pads}}), wt}, attrs);
   }
-  // One axis of a phase: its rows (n), its taps (t), wt's first tap (first), and the pads
-  // that shift d onto the phase's rows (before, after; negative ones crop).
-  struct Axis {
-    int64_t n = 0, taps = 0, first = 0, before = 0, after = 0;
-  };
-  auto phase_axis = [&](int e, int64_t r) {
-    Axis a;
-    int64_t s = p.stride[e], k = ws[2 + e], i0 = (r + p.padding[e]) % s;
-    a.n = (xs[2 + e] - r + s - 1) / s;
-    a.taps = i0 < k ? (k - i0 + s - 1) / s : 0;
-    if (a.taps == 0) return a;
-    a.first = k - 1 - i0 - s * (a.taps - 1);  // wt is flipped: tap i0 + s (T - 1 - u) is wt's first + s u
-    int64_t q = (r + p.padding[e] - i0) / s;
-    a.before = a.taps - 1 - q;
-    a.after = a.n + a.taps - 1 - ys[2 + e] - a.before;
-    return a;
-  };
   Value* dx = nullptr;
   for (int64_t rh = 0; rh < std::min(p.stride[0], xs[2]); ++rh) {
     for (int64_t rw = 0; rw < std::min(p.stride[1], xs[3]); ++rw) {
-      Axis ah = phase_axis(0, rh), aw = phase_axis(1, rw);
-      if (ah.taps == 0 || aw.taps == 0) continue;  // no tap reaches this phase: zeros
+      WindowPhase ph = window_phase(xs[2], ws[2], p.stride[0], p.padding[0], rh);
+      WindowPhase pw = window_phase(xs[3], ws[3], p.stride[1], p.padding[1], rw);
+      if (ph.taps == 0 || pw.taps == 0) continue;  // no tap reaches this phase: zeros
+      // The phase's taps in wt (flipped: tap first + s (T - 1 - u) is wt's start + s u), and d
+      // shifted onto the phase's rows (negative pads crop).
+      Ints start{ws[2] - 1 - ph.first - p.stride[0] * (ph.taps - 1), ws[3] - 1 - pw.first - p.stride[1] * (pw.taps - 1)};
       Value* ker = b.call1("slice", {wt}, {{"axes", Ints{2, 3}},
-                                          {"starts", Ints{ah.first, aw.first}},
-                                          {"ends", Ints{ah.first + p.stride[0] * (ah.taps - 1) + 1,
-                                                        aw.first + p.stride[1] * (aw.taps - 1) + 1}},
+                                          {"starts", start},
+                                          {"ends", Ints{start[0] + p.stride[0] * (ph.taps - 1) + 1,
+                                                        start[1] + p.stride[1] * (pw.taps - 1) + 1}},
                                           {"strides", p.stride}});
-      Value* in = b.call1("pad", {d}, {{"pads", Ints{0, 0, 0, 0, ah.before, ah.after, aw.before, aw.after}}});
-      Value* phase = b.call1("conv2d", {in, ker}, attrs);
-      Value* spread = unslice(b, unslice(b, phase, 2, rh, p.stride[0], xs[2]), 3, rw, p.stride[1], xs[3]);
+      int64_t bh = ph.taps - 1 - ph.lead, bw = pw.taps - 1 - pw.lead;
+      Ints pads{0, 0, 0, 0, bh, ph.rows + ph.taps - 1 - ys[2] - bh, bw, pw.rows + pw.taps - 1 - ys[3] - bw};
+      Value* phase = b.call1("conv2d", {b.call1("pad", {d}, {{"pads", pads}}), ker}, attrs);
+      Value* spread = untap(b, phase, rh, rw, p.stride, xs[2], xs[3]);
       dx = dx ? b.call1("add", {dx, spread}) : spread;
     }
   }
