@@ -16,6 +16,15 @@ find_package(MLIR REQUIRED CONFIG HINTS /usr/lib/llvm-19/lib/cmake/mlir)
 message(STATUS "LLVM ${LLVM_PACKAGE_VERSION} from ${LLVM_DIR}")
 set(CMAKE_INSTALL_RPATH_USE_LINK_PATH ON)
 
+# The auto-scheduler: SQLite for the tuning database, XGBoost's C API for the cost model
+# (find_package(xgboost CONFIG) needs the CLI package; the library and header suffice).
+find_package(SQLite3 REQUIRED)
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIBRARY NAMES xgboost REQUIRED)
+add_library(xgboost::xgboost SHARED IMPORTED)
+set_target_properties(xgboost::xgboost PROPERTIES IMPORTED_LOCATION "${XGBOOST_LIBRARY}"
+                      INTERFACE_INCLUDE_DIRECTORIES "${XGBOOST_INCLUDE_DIR}")
+
 # CUDA is optional: the CUDA backend compiles with NVRTC loaded through dlopen.
 find_package(CUDAToolkit QUIET)
 if(CUDAToolkit_FOUND)

@@ -8,7 +8,9 @@
 #include "cinn/backends/backend.h"
 #include "cinn/backends/build.h"
 #include "cinn/common/dump.h"
+#include "cinn/auto_schedule/database.h"
 #include "cinn/frontend/compile_cache.h"
+#include "cinn/frontend/tune.h"
 #include "cinn/frontend/passes.h"
 #include "cinn/hlir/fusion.h"
 #include "cinn/hlir/lower.h"
@@ -91,16 +93,60 @@ std::unique_ptr<hlir::Graph> run_graph_passes(const hlir::Graph& g,
   return pm.run(g);
 }
 
+// A program after the graph passes, cut into fusion groups.
+struct FusedProgram {
+  std::string primitive_graph;  // before literals were externalized
+  std::unique_ptr<hlir::Graph> graph;
+  std::map<const hlir::Value*, hlir::ConstDataPtr> literals;
+  std::vector<hlir::FusionGroup> groups;
+};
+
+FusedProgram fuse_program(const Program& program, const CompileOptions& options) {
+  FusedProgram f;
+  f.graph = run_graph_passes(program.graph(), options);
+  f.primitive_graph = f.graph->to_string();
+  // Literals too large to emit inline become constant buffers of the executable.
+  f.graph = externalize_literals(*f.graph, &f.literals);
+  f.groups = hlir::fuse_ops(*f.graph, options.fusion);
+  return f;
+}
+
+// Schedules one kernel: the fastest record of its task in `db`, else the backend's rules.
+ir::LoweredFunc schedule_kernel(const hlir::FusionGroup& fg, const ir::LoweredFunc& func, const common::Target& target,
+                                const CompileOptions& options, auto_schedule::Database* db, std::string* how) {
+  const backends::Backend& backend = backends::backend_for(target);
+  backends::KernelKind kind = kernel_kind(fg.kind);
+  *how = "default";
+  if (db) {
+    auto_schedule::Task task = auto_schedule::make_task(fg.name, kind, func, target);
+    if (auto record = db->best(task.key, target.to_string())) {
+      try {
+        ir::Trace trace = auto_schedule::instantiate_trace(ir::Trace::from_json(record->trace_json), task);
+        ir::LoweredFunc tuned = ir::IRSchedule::replay(func, trace).func();
+        *how = "tuned";
+        return tuned;
+      } catch (const ScheduleError& e) {
+        std::cerr << "cinn: tuning record of kernel '" << fg.name << "' in " << db->path()
+                  << " does not replay (" << e.what() << "); using the default schedule\n";
+      }
+    }
+  }
+  ir::IRSchedule sch(func);
+  backend.schedule(sch, kind, target, options.schedule_params);
+  return sch.func();
+}
+
 // The pipeline without the cache.
 std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const common::Target& target,
                                                   const CompileOptions& options) {
   auto result = std::make_shared<CompiledProgram>();
-  std::unique_ptr<hlir::Graph> g = run_graph_passes(program.graph(), options);
-  result->primitive_graph = g->to_string();
-  // Literals too large to emit inline become constant buffers of the executable.
-  std::map<const hlir::Value*, hlir::ConstDataPtr> literals;
-  g = externalize_literals(*g, &literals);
-  std::vector<hlir::FusionGroup> groups = hlir::fuse_ops(*g, options.fusion);
+  FusedProgram fused = fuse_program(program, options);
+  result->primitive_graph = fused.primitive_graph;
+  std::unique_ptr<hlir::Graph>& g = fused.graph;
+  std::map<const hlir::Value*, hlir::ConstDataPtr>& literals = fused.literals;
+  std::vector<hlir::FusionGroup>& groups = fused.groups;
+  std::unique_ptr<auto_schedule::Database> db;
+  if (!options.database.empty()) db = std::make_unique<auto_schedule::Database>(options.database);
 
   const backends::Backend& backend = backends::backend_for(target);
   backends::CodegenOptions copts;
@@ -159,11 +205,11 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   std::ostringstream loop_ir;
   for (const hlir::FusionGroup& fg : groups) {
     hlir::LoweredGroup lg = hlir::lower_group(fg);
-    ir::IRSchedule sch(lg.func);
-    backend.schedule(sch, kernel_kind(fg.kind), target, options.schedule_params);
+    std::string how;
+    ir::LoweredFunc scheduled = schedule_kernel(fg, lg.func, target, options, db.get(), &how);
     // Intermediate buffers in global memory come from the executable's memory plan.
-    ir::LoweredFunc lowered = ir::global_temps_to_args(backends::lower_to_loops(sch.func(), lopts));
-    loop_ir << sch.func().to_string() << "\n";
+    ir::LoweredFunc lowered = ir::global_temps_to_args(backends::lower_to_loops(scheduled, lopts));
+    loop_ir << scheduled.to_string() << "\n";
     module.functions.push_back(lowered);
 
     runtime::Launch launch;
@@ -191,6 +237,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
     CompiledKernelInfo info;
     info.name = fg.name;
     info.pattern = hlir::op_pattern_name(fg.kind);
+    info.schedule = how;
     for (const hlir::Node* n : fg.nodes) info.ops.push_back(n->op_name());
     for (const hlir::Value* v : fg.inputs) info.inputs.push_back(v->name);
     for (const hlir::Value* v : fg.outputs) info.outputs.push_back(v->name);
@@ -239,6 +286,37 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
   result->target = target.to_string();
   if (!dir.empty() && store_compile_cache(path, key, *result)) result->cache_path = path;
   return result;
+}
+
+std::vector<auto_schedule::Task> extract_tasks(const Program& program, const common::Target& target,
+                                               const CompileOptions& options) {
+  backends::backend_for(target);
+  FusedProgram fused = fuse_program(program, options);
+  std::vector<auto_schedule::Task> tasks;
+  std::map<std::string, size_t> index;
+  for (const hlir::FusionGroup& fg : fused.groups) {
+    hlir::LoweredGroup lg = hlir::lower_group(fg);
+    auto_schedule::Task t = auto_schedule::make_task(fg.name, kernel_kind(fg.kind), lg.func, target);
+    auto it = index.find(t.key);
+    if (it != index.end()) {
+      ++tasks[it->second].weight;
+      continue;
+    }
+    index.emplace(t.key, tasks.size());
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
+auto_schedule::TuneReport tune(const Program& program, const common::Target& target, const std::string& database,
+                               const auto_schedule::TuneOptions& tune_options, const CompileOptions& options) {
+  if (tune_options.trials < 1) CINN_THROW(CompileError) << "tune: trials must be at least 1, got " << tune_options.trials;
+  auto_schedule::Database db(database);
+  auto_schedule::TuneOptions o = tune_options;
+  o.codegen.opt_level = options.opt_level;
+  o.codegen.precise_math = options.precise_math;
+  o.codegen.dump_dir = "";
+  return auto_schedule::tune(extract_tasks(program, target, options), db, o);
 }
 
 }  // namespace cinn::frontend

@@ -28,6 +28,11 @@ struct CompileOptions {
   // on CUDA) for every kernel's default schedule; a knob a template does not read is
   // ignored. An unknown name or a value below 1 is a ScheduleError.
   std::map<std::string, int64_t> schedule_params;
+  // A tuning database written by tune() (auto_schedule/database.h): a kernel whose task has
+  // records there is scheduled by replaying its fastest one instead of the default rules
+  // (schedule_params then do not apply to it). Part of the compile cache key, with a digest
+  // of the database's best records.
+  std::string database;
 };
 
 struct CompiledKernelInfo {
@@ -36,6 +41,8 @@ struct CompiledKernelInfo {
   std::vector<std::string> ops;     // primitive ops, in order
   std::vector<std::string> inputs;  // value names
   std::vector<std::string> outputs;
+  // "default": the backend's rules; "tuned": a record of the tuning database.
+  std::string schedule = "default";
 };
 
 // A compiled program: the runtime executable plus what the compiler knows about it.

@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "cinn/auto_schedule/database.h"
 #include "cinn/backends/llvm/jit_module.h"
 #include "cinn/runtime/serialize.h"
 
@@ -21,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'C', 'I', 'N', 'N', 'C', 'A', 'C', 'H'};
-constexpr uint32_t kFormatVersion = 3;  // 3: input/output aliases
+constexpr uint32_t kFormatVersion = 4;  // 3: input/output aliases; 4: kernels' schedule origin
 
 // Two independent 64-bit FNV-1a streams: a 128-bit digest.
 class Hasher {
@@ -139,6 +140,10 @@ std::string compile_cache_key(const Program& program, const common::Target& targ
     h.str(name);
     h.pod(value);
   }
+  if (!options.database.empty()) {
+    // What a compile takes from the database: every task's best record.
+    h.str(auto_schedule::Database(options.database).digest());
+  }
   const hlir::Graph& g = program.graph();
   h.str(g.name());
   h.pod(static_cast<uint64_t>(g.inputs().size()));
@@ -186,6 +191,7 @@ bool store_compile_cache(const std::string& path, const std::string& key, const 
     w.strs(k.ops);
     w.strs(k.inputs);
     w.strs(k.outputs);
+    w.str(k.schedule);
   }
   w.str(program.primitive_graph);
   w.str(program.source);
@@ -231,6 +237,7 @@ std::shared_ptr<CompiledProgram> load_compile_cache(const std::string& path, con
       k.ops = r.strs();
       k.inputs = r.strs();
       k.outputs = r.strs();
+      k.schedule = r.str();
       result->kernels.push_back(std::move(k));
     }
     result->primitive_graph = r.str();

@@ -167,6 +167,17 @@ class IRSchedule {
                              const std::vector<double>& probs,
                              std::optional<int64_t> decision = std::nullopt);
 
+  // Decisions for the next sampling calls that are not given one, in call order (an empty
+  // entry: draw at random). A decision that does not fit its call (a loop whose extent an
+  // earlier changed decision changed) is drawn at random instead. This is how the
+  // auto-scheduler re-runs a design space with a parent schedule's decisions, one changed.
+  void set_decisions(std::vector<std::vector<int64_t>> decisions) {
+    decisions_ = std::move(decisions);
+    next_decision_ = 0;
+  }
+  // The decisions of a trace's sampling steps, in order.
+  static std::vector<std::vector<int64_t>> decisions_of(const Trace& trace);
+
   // Applies a trace to a freshly lowered function.
   static IRSchedule replay(LoweredFunc f, const Trace& trace);
 
@@ -187,6 +198,12 @@ class IRSchedule {
   std::map<int, std::string> blocks_;  // BlockRV id -> block name
   int next_rv_ = 0;
   std::mt19937_64 rng_;
+  std::vector<std::vector<int64_t>> decisions_;  // set_decisions
+  size_t next_decision_ = 0;
+  // The forced decision of the next sampling call, if any (set_decisions).
+  std::vector<int64_t> next_forced_decision() {
+    return next_decision_ < decisions_.size() ? decisions_[next_decision_++] : std::vector<int64_t>{};
+  }
 };
 
 // "global", "shared", "local" -> MemoryScope; throws ScheduleError otherwise.

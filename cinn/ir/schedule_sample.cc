@@ -35,7 +35,11 @@ std::vector<int64_t> IRSchedule::sample_perfect_tile(LoopRV loop, int n,
                               << max_innermost_factor << ") must be positive";
   }
   std::vector<int64_t> tile;
-  if (!decision.empty()) {
+  std::vector<int64_t> forced = decision.empty() ? next_forced_decision() : std::vector<int64_t>{};
+  if (!forced.empty() && static_cast<int>(forced.size()) == n && forced.back() <= max_innermost_factor &&
+      std::accumulate(forced.begin(), forced.end(), int64_t{1}, std::multiplies<int64_t>()) == *ext) {
+    tile = forced;
+  } else if (!decision.empty()) {
     int64_t prod = std::accumulate(decision.begin(), decision.end(), int64_t{1},
                                    std::multiplies<int64_t>());
     if (static_cast<int>(decision.size()) != n || prod != *ext ||
@@ -83,7 +87,10 @@ int64_t IRSchedule::sample_categorical(const std::vector<int64_t>& candidates,
   }
   if (!(total > 0)) CINN_THROW(ScheduleError) << kP << ": the probabilities sum to zero";
   int64_t index;
-  if (decision) {
+  std::vector<int64_t> forced = decision ? std::vector<int64_t>{} : next_forced_decision();
+  if (forced.size() == 1 && forced[0] >= 0 && forced[0] < static_cast<int64_t>(candidates.size())) {
+    index = forced[0];
+  } else if (decision) {
     if (*decision < 0 || *decision >= static_cast<int64_t>(candidates.size())) {
       CINN_THROW(ScheduleError) << kP << ": decision " << *decision << " is not an index into "
                                 << candidates.size() << " candidates";
@@ -96,6 +103,18 @@ int64_t IRSchedule::sample_categorical(const std::vector<int64_t>& candidates,
   step.ints.push_back(index);
   record(step);
   return candidates[index];
+}
+
+std::vector<std::vector<int64_t>> IRSchedule::decisions_of(const Trace& trace) {
+  std::vector<std::vector<int64_t>> out;
+  for (const TraceStep& st : trace.steps) {
+    if (st.kind == "sample_perfect_tile" && st.ints.size() >= 2) {
+      out.emplace_back(st.ints.begin() + 2, st.ints.end());
+    } else if (st.kind == "sample_categorical" && !st.ints.empty()) {
+      out.push_back({st.ints.back()});
+    }
+  }
+  return out;
 }
 
 }  // namespace cinn::ir

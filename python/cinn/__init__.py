@@ -17,6 +17,9 @@ Errors are :class:`Error` and its subclasses (:class:`ShapeError`, :class:`DType
 :class:`ExecutionError`).
 """
 
+import os as _os
+import warnings as _warnings
+
 from . import _cinn
 from ._cinn import (  # noqa: F401
     CompileError,
@@ -45,9 +48,10 @@ from ._cinn import Program, Value  # noqa: F401
 from .frontend import Executable, NetBuilder, compile, grad, load  # noqa: F401,A004
 from . import optim  # noqa: F401
 from .training import TrainStep, train_step  # noqa: F401
+from .tuning import TuneReport, tune, tune_kernel  # noqa: F401
 
 
-def build(func, target=None, precise_math=False, opt_level=3):
+def build(func, target=None, precise_math=False, opt_level=3, database=None):
     """Compiles a :class:`LoweredFunc` or a :class:`Schedule` for ``target`` (default: the
     host x86 CPU).
 
@@ -55,7 +59,20 @@ def build(func, target=None, precise_math=False, opt_level=3):
     place) or with the inputs only (outputs are allocated and returned). Arrays must be
     C-contiguous with the declared dtype and shape; they are used without copies.
     ``precise_math`` maps exp/log/tanh/... to libm instead of vectorizable approximations.
+    ``database``: a tuning database written by :func:`cinn.tune_kernel`; ``func`` (a
+    :class:`LoweredFunc`, unscheduled) is built with the fastest schedule recorded for it
+    there, or as it is, with a warning, when the database has none.
     """
+    if database is not None:
+        if not isinstance(func, LoweredFunc):
+            raise Error("build: database= takes the unscheduled LoweredFunc (lang.lower), "
+                        f"got {type(func).__name__}")
+        best = _cinn.best_schedule(func, target, _os.fspath(database))
+        if best is None:
+            _warnings.warn(f"build: no tuning record for '{func.name}' in {_os.fspath(database)}; "
+                           "building it unscheduled", stacklevel=2)
+        else:
+            func = best
     if isinstance(func, Schedule):
         func = func.func
     return _cinn.build(func, target, precise_math, opt_level)
@@ -77,7 +94,7 @@ __all__ = [
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",
     "InternalError", "set_num_threads", "num_threads", "nvrtc_available", "cuda_device_available",
-    "tuning_knobs",
+    "tuning_knobs", "tune", "tune_kernel", "TuneReport",
 ]
 
 

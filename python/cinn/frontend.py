@@ -202,7 +202,8 @@ class Executable:
 
     @property
     def fusion_groups(self):
-        """The kernels: a list of dicts with name, pattern, ops, inputs, outputs."""
+        """The kernels: a list of dicts with name, pattern, ops, inputs, outputs and schedule
+        (``"default"``, or ``"tuned"`` when it came from a tuning database)."""
         return self._c.kernels
 
     def source(self):
@@ -269,7 +270,7 @@ class Executable:
 
 
 def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
-            fold_constants=True, cache=True, cache_dir=None, schedule_params=None):
+            fold_constants=True, cache=True, cache_dir=None, schedule_params=None, database=None):
     """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU).
 
     ``fusion``: fuse ops into kernels (off: one kernel per primitive op).
@@ -281,9 +282,13 @@ def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
     ``schedule_params``: values of the target backend's tuning knobs for the default
     schedules of every kernel, e.g. ``{"matmul_tm": 8, "matmul_tn": 8}`` on CUDA
     (:func:`cinn.tuning_knobs` lists them); an unknown name raises ScheduleError.
+    ``database``: a tuning database written by :func:`cinn.tune`; each kernel with a record
+    there gets its fastest measured schedule instead of the default rules (its
+    ``fusion_groups`` entry says ``"schedule": "tuned"``).
     """
     return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math,
-                                            fold_constants, cache, cache_dir, dict(schedule_params or {})))
+                                            fold_constants, cache, cache_dir, dict(schedule_params or {}),
+                                            None if database is None else str(database)))
 
 
 def load(dir):

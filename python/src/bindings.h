@@ -11,5 +11,6 @@ void bind_lang(pybind11::module_& m);
 void bind_build(pybind11::module_& m);
 void bind_schedule(pybind11::module_& m);
 void bind_frontend(pybind11::module_& m);
+void bind_tune(pybind11::module_& m);
 
 }  // namespace cinn::python

@@ -13,5 +13,6 @@ PYBIND11_MODULE(_cinn, m) {
   cinn::python::bind_schedule(m);
   cinn::python::bind_build(m);
   cinn::python::bind_frontend(m);
+  cinn::python::bind_tune(m);
   cinn::python::bind_device_array(m);
 }

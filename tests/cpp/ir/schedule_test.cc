@@ -70,6 +70,46 @@ TEST(Schedule, ReplayGivesStructurallyIdenticalIR) {
   EXPECT_EQ(again.trace().to_json(), sch.trace().to_json());
 }
 
+// set_decisions: the next sampling calls take the given decisions in order; an empty entry
+// or one that does not fit is drawn at random; decisions_of reads them back from a trace.
+TEST(Schedule, ForcedDecisionsDriveTheSamplingCalls) {
+  Tensor a = lang::placeholder({Expr(32), Expr(24)}, Float(32), "A");
+  Tensor b = lang::compute(
+      {Expr(32), Expr(24)}, [&](const std::vector<Expr>& i) { return a(i[0], i[1]) * 2.0f; }, "B");
+  LoweredFunc f = lang::lower("f", {a, b});
+  auto space = [](IRSchedule& sch) {
+    auto loops = sch.get_loops("B");
+    sch.split(loops[0], sch.sample_perfect_tile(loops[0], 2, 8));
+    sch.split(loops[1], sch.sample_perfect_tile(loops[1], 3, 4));
+    sch.sample_categorical({10, 20, 30}, {1, 1, 1});
+  };
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    IRSchedule sch(f, seed);
+    sch.set_decisions({{4, 8}, {}, {2}});
+    space(sch);
+    auto d = IRSchedule::decisions_of(sch.trace());
+    ASSERT_EQ(d.size(), 3u);
+    EXPECT_EQ(d[0], (std::vector<int64_t>{4, 8}));
+    EXPECT_EQ(d[1].size(), 3u);
+    EXPECT_EQ(d[1][0] * d[1][1] * d[1][2], 24);
+    EXPECT_EQ(d[2], (std::vector<int64_t>{2}));
+    // The same decisions again make the same schedule.
+    IRSchedule again(f, seed + 100);
+    again.set_decisions(d);
+    space(again);
+    EXPECT_EQ(again.trace().to_json(), sch.trace().to_json());
+  }
+  // Decisions that do not fit (wrong product, innermost too large, index out of range) are
+  // drawn at random instead of failing.
+  IRSchedule sch(f, 1);
+  sch.set_decisions({{3, 8}, {1, 1, 24}, {7}});
+  space(sch);
+  auto d = IRSchedule::decisions_of(sch.trace());
+  EXPECT_EQ(d[0][0] * d[0][1], 32);
+  EXPECT_LE(d[1][2], 4);
+  EXPECT_LT(d[2][0], 3);
+}
+
 TEST(Schedule, ReplayRejectsMalformedSteps) {
   Tensor a = input("A");
   Tensor b = ew(a, [](Expr x) { return x * 2.0f; }, "B");

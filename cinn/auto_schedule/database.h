@@ -1,0 +1,53 @@
+// The tuning database: measured schedules of tuning tasks, in an SQLite file.
+//
+// One row per measurement: the task's key and target, the trace of the schedule in the
+// task's canonical naming (task.h) as JSON, the knob values that produced it, and the
+// measured time. The best record of a task is its fastest row. The file carries a format
+// version; opening a file that is not a tuning database (or of another version) is an
+// error, never a silent reset. Several processes may read it; writes are transactions.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cinn::auto_schedule {
+
+struct TuningRecord {
+  std::string task_key;
+  std::string target;
+  std::string kernel;  // the kernel it was measured on (for people reading the file)
+  std::string kind;
+  std::string trace_json;  // canonical names
+  std::string params;      // the knob values, "name=value,..." ("" for the default schedule)
+  double seconds = 0;
+};
+
+class Database {
+ public:
+  // Opens (creating when missing) the database at `path`. CompileError when the file cannot
+  // be opened or created, or is not a CINN tuning database of this format.
+  explicit Database(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& path() const { return path_; }
+  void add(const TuningRecord& record);
+  // The fastest record of a task, if any.
+  std::optional<TuningRecord> best(const std::string& task_key, const std::string& target) const;
+  // Every record of a task, fastest first.
+  std::vector<TuningRecord> records(const std::string& task_key, const std::string& target) const;
+  int64_t size() const;
+  // A digest of every task's best record: what a compile that reads this database depends
+  // on (part of the compile cache key).
+  std::string digest() const;
+
+ private:
+  struct Impl;
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cinn::auto_schedule

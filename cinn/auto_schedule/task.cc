@@ -1,0 +1,183 @@
+#include "cinn/auto_schedule/task.h"
+
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "cinn/common/error.h"
+#include "cinn/ir/ir_operators.h"
+#include "cinn/ir/visitor.h"
+
+namespace cinn::auto_schedule {
+namespace {
+
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
+// Digests a function the way ir::structural_hash does (kinds, types, values, positions of
+// variables), except that block and buffer names count by their order of first appearance
+// and every byte goes through FNV-1a, so the digest is the same in every process.
+class CanonicalDigest : public ir::IRVisitor {
+ public:
+  uint64_t h = kFnvOffset;
+  std::vector<std::string> names;
+
+  void bytes(const void* p, size_t n) {
+    const auto* c = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ c[i]) * kFnvPrime;
+  }
+  template <typename T>
+  void pod(T v) {
+    bytes(&v, sizeof(v));
+  }
+  void str(const std::string& s) {
+    pod(static_cast<uint64_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  void type(common::Type t) {
+    pod(static_cast<int>(t.code()));
+    pod(t.bits());
+    pod(t.lanes());
+  }
+  void name(const std::string& n) {
+    auto it = index_.find(n);
+    if (it == index_.end()) {
+      it = index_.emplace(n, names.size()).first;
+      names.push_back(n);
+    }
+    pod(static_cast<uint64_t>(it->second));
+  }
+  void buffer(const ir::Buffer& b) {
+    name(b.name());
+    type(b.dtype());
+    pod(static_cast<int>(b.get()->scope));
+    pod(static_cast<uint64_t>(b.shape().size()));
+    for (const ir::Expr& d : b.shape()) {
+      const int64_t* c = ir::as_const_int(d);
+      pod(c ? *c : int64_t{-1});
+    }
+  }
+
+#define CINN_EXPR_NODE(Name)                       \
+  void visit_##Name(const ir::Name* op) override { \
+    pod(static_cast<int>(op->kind()));             \
+    type(op->type);                                \
+    extra(op);                                     \
+    IRVisitor::visit_##Name(op);                   \
+  }
+#define CINN_STMT_NODE(Name)                       \
+  void visit_##Name(const ir::Name* op) override { \
+    pod(static_cast<int>(op->kind()));             \
+    extra(op);                                     \
+    IRVisitor::visit_##Name(op);                   \
+  }
+#include "cinn/ir/node_kinds.def"
+
+ private:
+  template <typename T>
+  void extra(const T*) {}
+  void extra(const ir::IntImm* op) { pod(op->value); }
+  void extra(const ir::UIntImm* op) { pod(op->value); }
+  void extra(const ir::FloatImm* op) { pod(op->value); }
+  void extra(const ir::StringImm* op) { str(op->value); }
+  void extra(const ir::Var* op) {
+    auto it = vars_.find(op);
+    if (it == vars_.end()) it = vars_.emplace(op, vars_.size()).first;
+    pod(static_cast<uint64_t>(it->second));
+  }
+  void extra(const ir::Call* op) { str(op->name); }
+  void extra(const ir::Load* op) { buffer(op->buffer); }
+  void extra(const ir::Store* op) { buffer(op->buffer); }
+  void extra(const ir::Allocate* op) { buffer(op->buffer); }
+  void extra(const ir::Free* op) { buffer(op->buffer); }
+  void extra(const ir::For* op) { pod(static_cast<int>(op->for_kind)); }
+  void extra(const ir::ScheduleBlock* op) {
+    name(op->name);
+    for (const auto& iv : op->iter_vars) pod(static_cast<int>(iv.kind));
+    for (const auto& r : op->reads) buffer(r.buffer);
+    for (const auto& r : op->writes) buffer(r.buffer);
+    for (const auto& [k, v] : op->annotations) {
+      str(k);
+      str(v);
+    }
+  }
+
+  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<const ir::Var*, size_t> vars_;
+};
+
+ir::Trace rename(const ir::Trace& trace, const std::function<std::string(const std::string&)>& f) {
+  ir::Trace out = trace;
+  for (ir::TraceStep& st : out.steps) {
+    for (std::string& s : st.strs) s = f(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string stable_hash(const std::string& text) {
+  uint64_t h = kFnvOffset;
+  for (unsigned char c : text) h = (h ^ c) * kFnvPrime;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Task make_task(const std::string& name, backends::KernelKind kind, const ir::LoweredFunc& func,
+               const common::Target& target) {
+  CanonicalDigest d;
+  for (const ir::Argument& a : func.args()) {
+    d.buffer(a.buffer);
+    d.pod(static_cast<int>(a.kind));
+  }
+  d.pod(static_cast<uint64_t>(func.size_vars().size()));
+  d.visit(func.body());
+  d.str(backends::kernel_kind_name(kind));
+  d.str(target.to_string());
+  Task t;
+  t.name = name;
+  t.kind = kind;
+  t.func = func;
+  t.target = target;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(d.h));
+  t.key = buf;
+  t.names = std::move(d.names);
+  return t;
+}
+
+ir::Trace canonical_trace(const ir::Trace& trace, const Task& task) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < task.names.size(); ++i) index.emplace(task.names[i], i);
+  return rename(trace, [&](const std::string& s) {
+    auto it = index.find(s);
+    // A literal string that starts with '$' is escaped by doubling it.
+    if (it == index.end()) return s.empty() || s[0] != '$' ? s : "$" + s;
+    return "$" + std::to_string(it->second);
+  });
+}
+
+ir::Trace instantiate_trace(const ir::Trace& trace, const Task& task) {
+  return rename(trace, [&](const std::string& s) {
+    if (s.empty() || s[0] != '$') return s;
+    if (s.size() > 1 && s[1] == '$') return s.substr(1);
+    size_t i = 0;
+    try {
+      size_t used = 0;
+      i = std::stoul(s.substr(1), &used);
+      if (used + 1 != s.size()) throw std::invalid_argument(s);
+    } catch (const std::exception&) {
+      CINN_THROW(ScheduleError) << "tuning record for kernel '" << task.name
+                                << "': malformed name '" << s << "' in its trace";
+    }
+    if (i >= task.names.size()) {
+      CINN_THROW(ScheduleError) << "tuning record for kernel '" << task.name
+                                << "': its trace names $" << i << " but the kernel has "
+                                << task.names.size() << " block and buffer names";
+    }
+    return task.names[i];
+  });
+}
+
+}  // namespace cinn::auto_schedule

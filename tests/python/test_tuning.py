@@ -1,0 +1,269 @@
+"""cinn.tune: the auto-scheduler measures schedules of a program's kernels into an SQLite
+database, and cinn.compile(..., database=...) replays the fastest ones (docs/tuning.md)."""
+import sqlite3
+
+import numpy as np
+import pytest
+
+import cinn
+
+
+def mlp_and_conv():
+    """A matmul + relu, a second matmul of the same shape (one task of weight 2), a softmax
+    and a conv2d: tunable kernels and kernels without knobs."""
+    b = cinn.NetBuilder("tune_net")
+    x = b.input([24, 64], "float32", "x")
+    w1 = b.input([64, 64], "float32", "w1")
+    w2 = b.input([64, 64], "float32", "w2")
+    h = b.matmul(b.relu(b.matmul(x, w1)), w2)
+    y = b.softmax(h)
+    img = b.input([1, 8, 14, 14], "float32", "img")
+    k = b.input([16, 8, 3, 3], "float32", "k")
+    c = b.conv2d(img, k, stride=[1, 1], padding=[1, 1])
+    return b.build([y, c])
+
+
+def inputs(rng):
+    return {"x": rng.standard_normal((24, 64), dtype=np.float32),
+            "w1": rng.standard_normal((64, 64), dtype=np.float32) * 0.1,
+            "w2": rng.standard_normal((64, 64), dtype=np.float32) * 0.1,
+            "img": rng.standard_normal((1, 8, 14, 14), dtype=np.float32),
+            "k": rng.standard_normal((16, 8, 3, 3), dtype=np.float32)}
+
+
+def expected(a):
+    import torch
+    h = torch.relu(torch.from_numpy(a["x"]) @ torch.from_numpy(a["w1"])) @ torch.from_numpy(a["w2"])
+    c = torch.nn.functional.conv2d(torch.from_numpy(a["img"]), torch.from_numpy(a["k"]), padding=1)
+    return [torch.softmax(h, -1).numpy(), c.numpy()]
+
+
+def records(db):
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT task_key, target, trace, params, seconds FROM records").fetchall()
+
+
+def test_tune_records_measurements_and_compile_replays_the_fastest(tmp_path, rng):
+    db = tmp_path / "tune.db"
+    prog = mlp_and_conv()
+    report = cinn.tune(prog, trials=14, batch=4, database=db, progress=False)
+    assert report.trials == 14
+    rows = records(db)
+    tuned = [t for t in report.tasks if t["candidates"] > 1]
+    # The matmuls (one task of weight 2, the second with its relu epilogue fused apart or
+    # not) and the conv have knobs; the softmax has none.
+    assert any("conv2d" in t["kernel"] for t in tuned)
+    assert all(t["default_seconds"] > 0 and 0 < t["best_seconds"] <= t["default_seconds"] for t in tuned)
+    assert sum(t["measured"] for t in tuned) == 14
+    assert any(t["candidates"] == 1 for t in report.tasks)
+    assert "measurements into" in str(report)
+    # 14 distinct schedules measured; the rows beyond them are the final confirmations
+    # (a task's default and best measured again), two per task whose best is not the default.
+    assert len({(r[0], r[2]) for r in rows}) == 14
+    improved = sum(1 for t in tuned if t["best_params"] != "")
+    assert len(rows) <= 14 + 2 * improved
+
+    exe = cinn.compile(prog, database=db, cache=False)
+    how = {g["name"]: g["schedule"] for g in exe.fusion_groups}
+    tuned_names = {t["kernel"] for t in tuned}
+    assert {n for n, s in how.items() if s == "tuned"} >= tuned_names
+    assert "default" in how.values()
+    a = inputs(rng)
+    for got, want in zip(exe(**a), expected(a)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # The loop IR of a tuned kernel is the one of its best knob values.
+    best = min((r for r in rows if r[0] == tuned[0]["key"]), key=lambda r: r[4])
+    params = dict(kv.split("=") for kv in best[3].split(",")) if best[3] else {}
+    plain = cinn.compile(prog, cache=False, schedule_params={k: int(v) for k, v in params.items()})
+    assert tuned[0]["kernel"] in exe.loop_ir
+    kernel_ir = lambda e, name: e.loop_ir.split(f"func {name}(")[1].split("\nfunc ")[0]  # noqa: E731
+    assert kernel_ir(exe, tuned[0]["kernel"]) == kernel_ir(plain, tuned[0]["kernel"])
+
+
+def test_a_second_tune_continues_where_the_first_stopped(tmp_path):
+    db = tmp_path / "tune.db"
+    prog = mlp_and_conv()
+    first = cinn.tune(prog, trials=6, database=db, progress=False)
+    second = cinn.tune(prog, trials=6, database=db, progress=False)
+    assert first.trials == second.trials == 6
+    rows = records(db)
+    assert len({(r[0], r[2]) for r in rows}) == 12  # the second run measured 6 new schedules
+    measured = {t["key"]: t["measured"] for t in second.tasks}
+    assert sum(measured.values()) == 12
+
+
+def test_identical_kernels_share_a_task(tmp_path, rng):
+    b = cinn.NetBuilder("twins")
+    x = b.input([32, 48], "float32", "x")
+    w = b.input([48, 48], "float32", "w")
+    y = b.matmul(b.matmul(x, w), w)
+    prog = b.build([y])
+    report = cinn.tune(prog, trials=5, database=tmp_path / "t.db", progress=False)
+    matmuls = [t for t in report.tasks if t["kind"] == "out_fusible"]
+    assert len(matmuls) == 1 and matmuls[0]["weight"] == 2
+    exe = cinn.compile(prog, database=tmp_path / "t.db", cache=False)
+    assert [g["schedule"] for g in exe.fusion_groups] == ["tuned", "tuned"]
+    xv = rng.standard_normal((32, 48), dtype=np.float32)
+    wv = rng.standard_normal((48, 48), dtype=np.float32)
+    np.testing.assert_allclose(exe(x=xv, w=wv)[0], xv @ wv @ wv, rtol=1e-4, atol=1e-4)
+
+
+def test_the_compile_cache_follows_the_database(tmp_path):
+    db = tmp_path / "tune.db"
+    prog = mlp_and_conv()
+    cinn.tune(prog, trials=4, database=db, progress=False)
+    cache = tmp_path / "cache"
+    assert cinn.compile(prog, database=db, cache_dir=cache).cache_status == "miss"
+    assert cinn.compile(prog, database=db, cache_dir=cache).cache_status == "hit"
+    assert cinn.compile(prog, cache_dir=cache).cache_status == "miss"  # no database: another entry
+    # A new best record (here: the slowest schedule of a task made the fastest) is another entry.
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE records SET seconds = 1e-12 WHERE id = (SELECT id FROM records ORDER BY seconds DESC LIMIT 1)")
+    exe = cinn.compile(prog, database=db, cache_dir=cache)
+    assert exe.cache_status == "miss"
+    assert cinn.compile(prog, database=db, cache_dir=cache).cache_status == "hit"
+
+
+def test_a_record_that_does_not_replay_falls_back_to_the_default_schedule(tmp_path, rng, capfd):
+    db = tmp_path / "tune.db"
+    prog = mlp_and_conv()
+    report = cinn.tune(prog, trials=3, database=db, progress=False)
+    key = next(t["key"] for t in report.tasks if t["default_seconds"] > 0)
+    with sqlite3.connect(db) as c:
+        c.execute("INSERT INTO records (task_key, target, kernel, kind, trace, params, seconds) "
+                  "SELECT task_key, target, kernel, kind, ?, '', 1e-12 FROM records WHERE task_key = ? LIMIT 1",
+                  ('[{"kind": "get_block", "inputs": [], "outputs": [0], "ints": [], "strs": ["$999"]}]', key))
+    exe = cinn.compile(prog, database=db, cache=False)
+    err = capfd.readouterr().err
+    assert "does not replay" in err and "$999" in err
+    a = inputs(rng)
+    for got, want in zip(exe(**a), expected(a)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_tuning_errors_are_cinn_errors(tmp_path):
+    prog = mlp_and_conv()
+    with pytest.raises(cinn.Error, match="trials"):
+        cinn.tune(prog, trials=0, database=tmp_path / "t.db", progress=False)
+    with pytest.raises(cinn.Error, match="batch"):
+        cinn.tune(prog, trials=2, batch=0, database=tmp_path / "t.db", progress=False)
+    text = tmp_path / "notes.db"
+    text.write_text("not a database " * 20)
+    with pytest.raises(cinn.CompileError, match="not a CINN tuning database"):
+        cinn.tune(prog, trials=2, database=text, progress=False)
+    with pytest.raises(cinn.CompileError, match="not a CINN tuning database"):
+        cinn.compile(prog, database=text, cache=False)
+    with pytest.raises(cinn.CompileError, match="cannot open"):
+        cinn.tune(prog, trials=2, database=tmp_path / "missing" / "dir" / "t.db", progress=False)
+
+
+def test_tuning_for_cuda_needs_a_device_or_runs_on_it(tmp_path, rng):
+    """Without a GPU, tuning for Target.cuda() is a clear error (the kernels cannot be
+    measured); with one, the tuned executable runs there and matches torch."""
+    prog = mlp_and_conv()
+    available, why = cinn.cuda_device_available()
+    if not available:
+        with pytest.raises(cinn.CompileError, match="no kernel could be measured"):
+            cinn.tune(prog, target=cinn.Target.cuda(), trials=4, database=tmp_path / "t.db", progress=False)
+        return
+    report = cinn.tune(prog, target=cinn.Target.cuda(), trials=8, database=tmp_path / "t.db", progress=False)
+    assert report.trials == 8
+    exe = cinn.compile(prog, target=cinn.Target.cuda(), database=tmp_path / "t.db", cache=False)
+    assert "tuned" in [g["schedule"] for g in exe.fusion_groups]
+    a = inputs(rng)
+    for got, want in zip(exe(**a), expected(a)):
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+
+
+def test_cuda_schedules_tune_under_the_emulator(tmp_path, rng):
+    """The CUDA backend's knobs (threads, matmul and conv tiles, vector moves) go through the
+    same search: under the CUDA emulator (GPU threads as fibers on the host) the measured
+    schedules replay in compile and compute the right values. The times mean nothing."""
+    t = cinn.Target.cuda()
+    t.backend = "cuda_emulator"
+    b = cinn.NetBuilder("emu")
+    x = b.input([16, 32], "float32", "x")
+    w = b.input([32, 32], "float32", "w")
+    y = b.softmax(b.relu(b.matmul(x, w)))
+    prog = b.build([y])
+    report = cinn.tune(prog, target=t, trials=6, batch=3, database=tmp_path / "t.db", progress=False)
+    assert report.trials == 6
+    assert all(t_["error"] == "" for t_ in report.tasks)
+    exe = cinn.compile(prog, target=t, database=tmp_path / "t.db", cache=False)
+    assert "tuned" in [g["schedule"] for g in exe.fusion_groups]
+    xv = rng.standard_normal((16, 32), dtype=np.float32)
+    wv = rng.standard_normal((32, 32), dtype=np.float32)
+    h = np.maximum(xv @ wv, 0)
+    e = np.exp(h - h.max(-1, keepdims=True))
+    np.testing.assert_allclose(exe(x=xv, w=wv)[0], e / e.sum(-1, keepdims=True), rtol=1e-4, atol=1e-6)
+
+
+def matmul_func(m=64, n=64, k=48):
+    from cinn import lang
+    A = lang.placeholder((m, k), "float32", "A")
+    B = lang.placeholder((k, n), "float32", "B")
+    r = lang.reduce_axis(k, "r")
+    C = lang.compute((m, n), lambda i, j: lang.sum(A[i, r] * B[r, j], axis=r), "C")
+    return lang.lower("matmul_tuned", [A, B, C])
+
+
+def matmul_space(sch):
+    """Tiles i and j with sampled factors, the k loop outside the tile, j vectorized."""
+    i, j, r = sch.get_loops("C")
+    i0, i1 = sch.split(i, sch.sample_perfect_tile(i, 2, 16))
+    j0, j1 = sch.split(j, sch.sample_perfect_tile(j, 2, 32))
+    sch.reorder(i0, j0, r, i1, j1)
+    if sch.sample_categorical([0, 1], [0.5, 0.5]):
+        sch.unroll(i1)
+    sch.vectorize(j1)
+    sch.parallel(i0)
+
+
+def test_tune_kernel_searches_a_design_space_and_build_replays_the_best(tmp_path, rng):
+    db = tmp_path / "k.db"
+    report = cinn.tune_kernel(matmul_func(), matmul_space, trials=20, batch=5, database=db, progress=False)
+    assert report.trials == 20
+    (task,) = report.tasks
+    assert task["error"] == ""
+    # The baseline is the unscheduled loop nest; the space's schedules beat it.
+    assert 0 < task["best_seconds"] < task["default_seconds"]
+    assert task["measured"] == 20 and task["candidates"] >= 20
+    rows = records(db)
+    # Every schedule is a distinct trace, with its sampled decisions in it.
+    assert len({r[2] for r in rows}) == 20
+    assert len({r[2] for r in rows if "sample_perfect_tile" in r[2]}) == 19
+    kern = cinn.build(matmul_func(), database=db)
+    a = rng.standard_normal((64, 48), dtype=np.float32)
+    b = rng.standard_normal((48, 64), dtype=np.float32)
+    np.testing.assert_allclose(kern(a, b), a @ b, rtol=1e-4, atol=1e-4)
+    best = min(rows, key=lambda r: r[4])[2]
+    assert "sample_perfect_tile" in best
+    # The built kernel is the best trace replayed: its loops are tiled.
+    assert "parallel for" in str(kern.func)
+    # A second run continues: 10 more distinct schedules (mutations of the best ones).
+    again = cinn.tune_kernel(matmul_func(), matmul_space, trials=10, batch=5, database=db, progress=False)
+    assert again.trials == 10
+    assert len({r[2] for r in records(db)}) == 30
+
+
+def test_tune_kernel_errors(tmp_path):
+    db = tmp_path / "k.db"
+    with pytest.raises(cinn.Error, match="space must be a function"):
+        cinn.tune_kernel(matmul_func(), None, trials=2, database=db, progress=False)
+
+    def broken(sch):
+        raise ValueError("a bug in the space")
+    with pytest.raises(ValueError, match="a bug in the space"):
+        cinn.tune_kernel(matmul_func(), broken, trials=4, database=db, progress=False)
+
+    def never(sch):
+        sch.split(sch.get_loops("C")[0], [5, 5])  # 64 is not 25: ScheduleError every time
+    report = cinn.tune_kernel(matmul_func(), never, trials=4, database=tmp_path / "never.db", progress=False)
+    assert report.trials == 1  # only the baseline: the space makes no schedule
+
+    with pytest.warns(UserWarning, match="no tuning record"):
+        kern = cinn.build(matmul_func(n=32), database=db)
+    a = np.ones((64, 48), np.float32)
+    np.testing.assert_allclose(kern(a, np.ones((48, 32), np.float32)), np.full((64, 32), 48.0))
+    with pytest.raises(cinn.Error, match="unscheduled LoweredFunc"):
+        cinn.build(cinn.Schedule(matmul_func()), database=db)
