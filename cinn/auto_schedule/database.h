@@ -20,7 +20,9 @@ struct TuningRecord {
   std::string kernel;  // the kernel it was measured on (for people reading the file)
   std::string kind;
   std::string trace_json;  // canonical names
-  std::string params;      // the knob values, "name=value,..." ("" for the default schedule)
+  // The knob values, "name=value,..." ("" for the default schedule); for a design space,
+  // its decisions ("16x4 8x8 choose 32": tile factors, chosen values).
+  std::string params;
   double seconds = 0;
 };
 

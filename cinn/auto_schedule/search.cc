@@ -17,6 +17,7 @@ namespace {
 
 struct Candidate {
   backends::ScheduleParams params;
+  std::string label;       // what the record's `params` column says: knob values or decisions
   std::string trace_json;  // canonical names
   std::vector<float> features;
   bool measured = false;
@@ -33,6 +34,25 @@ struct TaskState {
   bool built = false;                  // a knob space: enumerated
   bool exhausted = false;              // nothing new to measure
 };
+
+// A design space's decisions as people read them: "16x4 8x8 choose 32" (tile factors, the
+// chosen candidate values).
+std::string decisions_string(const ir::Trace& trace) {
+  std::string out;
+  for (const ir::TraceStep& st : trace.steps) {
+    std::string item;
+    if (st.kind == "sample_perfect_tile" && st.ints.size() > 2) {
+      for (size_t i = 2; i < st.ints.size(); ++i)
+        item += (i > 2 ? "x" : "") + std::to_string(st.ints[i]);
+    } else if (st.kind == "sample_categorical" && st.ints.size() >= 2) {
+      int64_t index = st.ints.back();
+      if (index >= 0 && index + 1 < static_cast<int64_t>(st.ints.size()))
+        item = "choose " + std::to_string(st.ints[index]);
+    }
+    if (!item.empty()) out += (out.empty() ? "" : " ") + item;
+  }
+  return out;
+}
 
 std::string params_string(const backends::ScheduleParams& p) {
   std::string s;
@@ -140,6 +160,7 @@ struct Searcher {
     }
     Candidate c;
     c.params = p;
+    c.label = s.space ? decisions_string(trace) : params_string(p);
     c.trace_json = json;
     c.features = extract_features(
         backends::lower_to_loops(sch.func(), backend(s).loop_options(options.codegen)), p, s.knobs);
@@ -268,11 +289,11 @@ struct Searcher {
     if (counted) ++report.trials;
     if (m.error.empty()) {
       c.seconds = c.seconds == 0 ? m.seconds : std::min(c.seconds, m.seconds);
-      db.add({t.key, t.target.to_string(), t.name, s.report.kind, c.trace_json,
-              params_string(c.params), m.seconds});
+      db.add(
+          {t.key, t.target.to_string(), t.name, s.report.kind, c.trace_json, c.label, m.seconds});
       if (s.report.best_seconds == 0 || m.seconds < s.report.best_seconds) {
         s.report.best_seconds = m.seconds;
-        s.report.best_params = params_string(c.params);
+        s.report.best_params = c.label;
       }
     } else if (i == 0) {
       s.report.error = m.error;

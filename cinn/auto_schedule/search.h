@@ -56,7 +56,7 @@ struct TaskReport {
   int measured = 0;            // of them, measured (in this run or earlier ones)
   double default_seconds = 0;  // 0 when not measured
   double best_seconds = 0;
-  std::string best_params;  // "" for the default schedule
+  std::string best_params;  // knob values ("" for the default) or a design space's decisions
   std::string error;        // why the task could not be tuned
 };
 

@@ -10,8 +10,10 @@ class TuneReport:
     """What :func:`tune` did: ``tasks`` (one dict per distinct kernel: kernel, key, kind,
     weight (kernels of the program that are this task), candidates (distinct schedules in
     its search space: 1 when the backend has no knobs for it, -1 when the budget ended
-    before the task was explored), measured, default_seconds, best_seconds, best_params,
-    error) and ``trials`` (measurements made by this call). ``str(report)`` is a table."""
+    before the task was explored; for a design space, those drawn so far), measured,
+    default_seconds (the default schedule; for a design space, the unscheduled function),
+    best_seconds, best_params (knob values, or a design space's decisions), error) and
+    ``trials`` (measurements made by this call). ``str(report)`` is a table."""
 
     def __init__(self, tasks, trials, database):
         self.tasks = tasks
@@ -27,7 +29,7 @@ class TuneReport:
 
     def __str__(self):
         rows = [f"{'kernel':40s} {'kind':11s} {'x':>2s} {'space':>5s} {'meas':>4s} "
-                f"{'default ms':>10s} {'best ms':>9s}  best knobs"]
+                f"{'default ms':>10s} {'best ms':>9s}  best knobs / decisions"]
         for t in self.tasks:
             if t["candidates"] == 1:
                 continue

@@ -1,5 +1,6 @@
 """cinn.tune: the auto-scheduler measures schedules of a program's kernels into an SQLite
 database, and cinn.compile(..., database=...) replays the fastest ones (docs/tuning.md)."""
+import re
 import sqlite3
 
 import numpy as np
@@ -227,6 +228,8 @@ def test_tune_kernel_searches_a_design_space_and_build_replays_the_best(tmp_path
     assert task["error"] == ""
     # The baseline is the unscheduled loop nest; the space's schedules beat it.
     assert 0 < task["best_seconds"] < task["default_seconds"]
+    # The best record is labelled with its decisions: tile factors and the unroll choice.
+    assert re.fullmatch(r"\d+x\d+ \d+x\d+ choose [01]", task["best_params"]), task["best_params"]
     assert task["measured"] == 20 and task["candidates"] >= 20
     rows = records(db)
     # Every schedule is a distinct trace, with its sampled decisions in it.
