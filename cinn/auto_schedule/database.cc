@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "cinn/auto_schedule/task.h"
 #include "cinn/common/error.h"
 
@@ -74,8 +76,11 @@ struct Database::Impl {
   ~Impl() { sqlite3_close(db); }
 };
 
-Database::Database(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
+Database::Database(const std::string& path, bool create) : path_(path), impl_(std::make_unique<Impl>()) {
   if (path.empty()) CINN_THROW(CompileError) << "tuning database: the path is empty";
+  if (!create && !std::filesystem::exists(path)) {
+    CINN_THROW(CompileError) << "tuning database " << path << " does not exist (cinn.tune writes one)";
+  }
   if (sqlite3_open_v2(path.c_str(), &impl_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                       nullptr) != SQLITE_OK) {
     std::string why = impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";

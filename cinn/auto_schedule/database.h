@@ -28,9 +28,11 @@ struct TuningRecord {
 
 class Database {
  public:
-  // Opens (creating when missing) the database at `path`. CompileError when the file cannot
-  // be opened or created, or is not a CINN tuning database of this format.
-  explicit Database(const std::string& path);
+  // Opens the database at `path`, creating it when missing if `create` (tuning does;
+  // compiling with a database does not: a mistyped path is an error, not an empty
+  // database). CompileError when the file is missing (and not created), cannot be opened or
+  // created, or is not a CINN tuning database of this format.
+  explicit Database(const std::string& path, bool create = true);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

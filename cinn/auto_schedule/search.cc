@@ -200,7 +200,22 @@ struct Searcher {
     TaskState& s = states.emplace_back();
     init_report(s, t);
     s.space = &space;
-    add_candidate(s, ir::IRSchedule(t.func), {});
+    // The baseline: the space's first schedule that it makes (an unscheduled nest could
+    // take seconds to measure).
+    std::string why = "it raised ScheduleError on every draw";
+    for (uint64_t k = 0; k < 16 && s.cands.empty(); ++k) {
+      try {
+        ir::IRSchedule sch(t.func, options.seed + k);
+        space(sch);
+        add_candidate(s, sch, {});
+      } catch (const ScheduleError& e) {
+        why = e.what();
+      }
+    }
+    if (s.cands.empty()) {
+      s.report.error = "the design space made no schedule in 16 draws: " + why;
+      return;
+    }
     // The schedules measured by earlier runs: parents for mutations from the start.
     for (const TuningRecord& r : db.records(t.key, t.target.to_string())) {
       try {

@@ -77,8 +77,9 @@ using DesignSpace = std::function<void(ir::IRSchedule& sch)>;
 // Tunes one function over a design space (a kernel author's schedule with sampled
 // decisions). Candidates are the space's schedules under random draws and, once some are
 // measured, mutations of the fastest: their decisions with one drawn again
-// (IRSchedule::set_decisions). The baseline is the unscheduled function. Otherwise as
-// tune(): the same cost model, measurement, database and report.
+// (IRSchedule::set_decisions). The baseline is the space's first schedule (seeded by
+// options.seed). Otherwise as tune(): the same cost model, measurement, database and
+// report; a space that makes no schedule is the task's error.
 TuneReport tune_space(const Task& task, const DesignSpace& space, Database& db,
                       const TuneOptions& options);
 

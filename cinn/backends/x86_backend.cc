@@ -1,11 +1,19 @@
 // The x86 backend: the x86 schedule templates (schedule_x86.h) and LLVM code generation
 // JIT-compiled in this process (llvm/jit_module.h).
+#include <algorithm>
+
 #include "cinn/backends/backends_builtin.h"
 #include "cinn/backends/llvm/jit_module.h"
 #include "cinn/backends/schedule_x86.h"
 
 namespace cinn::backends {
 namespace {
+
+std::vector<int64_t> unique_sorted(std::vector<int64_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
 
 class X86Backend final : public Backend {
  public:
@@ -23,8 +31,10 @@ class X86Backend final : public Backend {
         return {{"matmul_mr", {4, 6, 8, 12}, "matmul register tile rows (unrolled)"},
                 {"matmul_nr", {lanes, 2 * lanes, 3 * lanes}, "matmul register tile columns (vectorized)"},
                 {"matmul_kc", {64, 128, 256, 512}, "matmul reduction block"},
-                {"conv_xv", {4, 8, lanes}, "conv2d output-row vector width"},
-                {"conv_fr", {4, 8, 16}, "conv2d output channels per register tile"},
+                // Output widths of CNNs are often multiples of 7 (224 / 2^k): 7, 14 and 28
+                // divide them where a power of two does not.
+                {"conv_xv", unique_sorted({4, 7, 8, 14, lanes, 28}), "conv2d output-row vector width"},
+                {"conv_fr", {2, 4, 8, 16}, "conv2d output channels per register tile"},
                 {"conv_yr", {1, 2, 4, 7}, "conv2d output rows per register tile"}};
       default: return {};
     }

@@ -146,7 +146,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   std::map<const hlir::Value*, hlir::ConstDataPtr>& literals = fused.literals;
   std::vector<hlir::FusionGroup>& groups = fused.groups;
   std::unique_ptr<auto_schedule::Database> db;
-  if (!options.database.empty()) db = std::make_unique<auto_schedule::Database>(options.database);
+  if (!options.database.empty()) db = std::make_unique<auto_schedule::Database>(options.database, /*create=*/false);
 
   const backends::Backend& backend = backends::backend_for(target);
   backends::CodegenOptions copts;

@@ -142,7 +142,7 @@ std::string compile_cache_key(const Program& program, const common::Target& targ
   }
   if (!options.database.empty()) {
     // What a compile takes from the database: every task's best record.
-    h.str(auto_schedule::Database(options.database).digest());
+    h.str(auto_schedule::Database(options.database, /*create=*/false).digest());
   }
   const hlir::Graph& g = program.graph();
   h.str(g.name());

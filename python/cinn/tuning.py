@@ -11,7 +11,7 @@ class TuneReport:
     weight (kernels of the program that are this task), candidates (distinct schedules in
     its search space: 1 when the backend has no knobs for it, -1 when the budget ended
     before the task was explored; for a design space, those drawn so far), measured,
-    default_seconds (the default schedule; for a design space, the unscheduled function),
+    default_seconds (the default schedule; for a design space, its first draw),
     best_seconds, best_params (knob values, or a design space's decisions), error) and
     ``trials`` (measurements made by this call). ``str(report)`` is a table."""
 
@@ -105,7 +105,7 @@ def tune_kernel(func, space, target=None, trials=64, database="cinn_tuning.db", 
     ``space(sch)`` schedules a fresh :class:`cinn.Schedule` of ``func`` and decides what
     varies with the sampling primitives, e.g.
     ``sch.split(i, sch.sample_perfect_tile(i, 2, 32))``. The search draws schedules from it,
-    measures them (the unscheduled function is the baseline), ranks new ones with the
+    measures them (its first draw is the baseline), ranks new ones with the
     XGBoost cost model and mutates the fastest (their decisions with one drawn again) until
     ``trials`` measurements are made. A :class:`cinn.ScheduleError` raised in ``space``
     drops that candidate; any other exception ends the tuning. Build the result with

@@ -19,6 +19,16 @@ common::Target target_or_host(const py::object& target) {
   return target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
 }
 
+// A Python callable that the search may copy and drop without the GIL (frontend::tune
+// copies its options): copies share one reference, and the last owner takes the GIL to
+// release it.
+std::shared_ptr<py::object> shared_callable(py::object f) {
+  return std::shared_ptr<py::object>(new py::object(std::move(f)), [](py::object* p) {
+    py::gil_scoped_acquire gil;
+    delete p;
+  });
+}
+
 auto_schedule::TuneOptions tune_options(int trials, int batch, uint64_t seed,
                                         const py::object& progress) {
   auto_schedule::TuneOptions o;
@@ -26,10 +36,10 @@ auto_schedule::TuneOptions tune_options(int trials, int batch, uint64_t seed,
   o.batch = batch;
   o.seed = seed;
   if (!progress.is_none()) {
-    py::function f = progress;
+    auto f = shared_callable(progress);
     o.progress = [f](const auto_schedule::TuneProgress& pr) {
       py::gil_scoped_acquire gil;
-      f(pr.done, pr.total, pr.kernel, pr.seconds);
+      (*f)(pr.done, pr.total, pr.kernel, pr.seconds);
     };
   }
   return o;
@@ -95,12 +105,14 @@ void bind_tune(py::module_& m) {
         // The Python design space, run with the GIL; its cinn.ScheduleError means "these
         // decisions do not make a schedule" and drops the candidate, any other exception ends
         // the tuning.
-        auto_schedule::DesignSpace ds = [space, schedule_error](ir::IRSchedule& sch) {
+        auto fn = shared_callable(space);
+        auto error_type = shared_callable(schedule_error);
+        auto_schedule::DesignSpace ds = [fn, error_type](ir::IRSchedule& sch) {
           py::gil_scoped_acquire gil;
           try {
-            space(py::cast(&sch, py::return_value_policy::reference));
+            (*fn)(py::cast(&sch, py::return_value_policy::reference));
           } catch (py::error_already_set& e) {
-            if (e.matches(schedule_error)) CINN_THROW(ScheduleError) << e.what();
+            if (e.matches(*error_type)) CINN_THROW(ScheduleError) << e.what();
             throw;
           }
         };
@@ -120,7 +132,7 @@ void bind_tune(py::module_& m) {
       [](const ir::LoweredFunc& f, py::object target, const std::string& database) -> py::object {
         common::Target t = target_or_host(target);
         auto_schedule::Task task = kernel_task(f, t);
-        auto_schedule::Database db(database);
+        auto_schedule::Database db(database, /*create=*/false);
         auto record = db.best(task.key, t.to_string());
         if (!record) return py::none();
         ir::Trace trace =

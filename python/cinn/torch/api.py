@@ -329,7 +329,7 @@ def _explain(engine, args, kwargs):
     return engine.report([engine.entry(args, kwargs)])
 
 
-def compile(module_or_fn, target=None, freeze=False, **options):  # noqa: A001
+def compile(module_or_fn, target=None, freeze=False, tune=None, **options):  # noqa: A001
     """Runs a PyTorch module or function through CINN; returns a
     :class:`CompiledModule` (for an ``nn.Module``) or :class:`CompiledFunction` that
     behaves like the original.
@@ -345,7 +345,13 @@ def compile(module_or_fn, target=None, freeze=False, **options):  # noqa: A001
     parameters and buffers in as constants (like ``torch.jit.freeze``), so that
     ``cinn.compile`` folds batch normalization into the convolutions; inference only, and
     a region is recompiled when a frozen tensor is modified in place. ``options`` go to
-    :func:`cinn.compile` (``fusion``, ``opt_level``, ``cache``, ``schedule_params``, ...).
+    :func:`cinn.compile` (``fusion``, ``opt_level``, ``cache``, ``schedule_params``,
+    ``database``, ...).
+
+    ``tune``: a number of trials; each region is then tuned with :func:`cinn.tune` into
+    ``database`` (required) when it is first compiled, and compiled with what it found
+    (``docs/tuning.md``). Regions already tuned in that database continue where they
+    stopped.
     """
     if not callable(module_or_fn):
         raise _cinn.Error(f"cinn.torch.compile: expected an nn.Module or a function, got "
@@ -356,6 +362,12 @@ def compile(module_or_fn, target=None, freeze=False, **options):  # noqa: A001
     if unknown:
         raise _cinn.Error(f"cinn.torch.compile: unknown option '{unknown[0]}'; the options of "
                           f"cinn.compile are: {', '.join(_OPTIONS)}")
+    if tune is not None:
+        if not isinstance(tune, int) or isinstance(tune, bool) or tune < 1:
+            raise _cinn.Error(f"cinn.torch.compile: tune must be a positive number of trials, got {tune!r}")
+        if options.get("database") is None:
+            raise _cinn.Error("cinn.torch.compile: tune= needs database= (where the measurements go)")
+        options = dict(options, tune=tune)
     if isinstance(module_or_fn, (CompiledModule, CompiledFunction)):
         raise _cinn.Error("cinn.torch.compile: this is already compiled")
     if isinstance(module_or_fn, torch.nn.Module):

@@ -20,6 +20,7 @@ import torch.fx
 
 from .. import _cinn
 from ..frontend import compile as _compile
+from ..tuning import tune as _tune
 from . import strided
 from .convert import Context, convert, support_reason, target_name
 from .graph import Empty
@@ -171,7 +172,14 @@ def _build_region(analysis, nodes, name, freeze, target, options):
         mutations.append((keys.index(key), len(outputs)))
         outputs.append(v)
     t0 = time.perf_counter()
-    exe = _compile(ctx.b.build(outputs), target=target, **options) if outputs else None
+    options = dict(options)
+    trials = options.pop("tune", None)
+    exe = None
+    if outputs:
+        program = ctx.b.build(outputs)
+        if trials:
+            _tune(program, target=target, trials=trials, database=options["database"], progress=False)
+        exe = _compile(program, target=target, **options)
     compile_s = time.perf_counter() - t0
     if exe is not None and len(exe.input_names) != len(keys):
         raise _cinn.InternalError(f"cinn.torch: region {name} has {len(keys)} inputs, its "
