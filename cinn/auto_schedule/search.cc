@@ -33,6 +33,7 @@ struct TaskState {
   const DesignSpace* space = nullptr;  // null: the backend's knob space
   bool built = false;                  // a knob space: enumerated
   bool exhausted = false;              // nothing new to measure
+  int rounds = 0;                      // batches measured in this run
 };
 
 // A design space's decisions as people read them: "16x4 8x8 choose 32" (tile factors, the
@@ -95,10 +96,9 @@ std::vector<backends::ScheduleParams> knob_sets(const std::vector<backends::Tuni
 
 // The canonical trace of the backend's schedule of `t` under `p`.
 std::string schedule_json(const Task& t, const backends::Backend& backend,
-                          const backends::ScheduleParams& p, ir::LoweredFunc* scheduled = nullptr) {
+                          const backends::ScheduleParams& p) {
   ir::IRSchedule sch(t.func);
   backend.schedule(sch, t.kind, t.target, p);
-  if (scheduled) *scheduled = sch.func();
   return canonical_trace(sch.trace(), t).to_json();
 }
 
@@ -382,7 +382,10 @@ struct Searcher {
       for (TaskState& s : states) {
         if (s.cands.empty() || s.cands[0].seconds <= 0 || !s.report.error.empty() || s.exhausted)
           continue;
-        double c = s.task->weight * s.report.best_seconds;
+        // A task's share of the program's time, decaying with the rounds it already had:
+        // rounds go to tasks in proportion to what they cost, and none exhausts its space
+        // while a costlier one has not been searched.
+        double c = s.task->weight * s.report.best_seconds / (1.0 + s.rounds);
         if (c > cost) cost = c, pick = &s;
       }
       if (!pick) break;
@@ -394,6 +397,7 @@ struct Searcher {
       }
       std::vector<size_t> order = ranked(*pick, n);
       for (size_t k = 0; k < std::min(n, order.size()); ++k) measure_one(*pick, order[k]);
+      ++pick->rounds;
       train();
     }
 

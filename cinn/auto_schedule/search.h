@@ -10,7 +10,8 @@
 // knobs). Tasks without such knobs have one schedule and are not tuned.
 //
 // Rounds: the default schedule of every task is measured first (the baseline). Each later
-// round takes the task with the largest weight x best time so far and measures a batch of
+// round takes the task with the largest weight x best time / (1 + its rounds so far), so
+// that rounds go to tasks in proportion to their cost, and measures a batch of
 // its unmeasured candidates: the cost model's best predictions and a quarter at random
 // (all at random until the model has data). A task's space is built the first time it is
 // picked. The model is retrained after each round on every measurement. Candidates already
