@@ -1,5 +1,6 @@
 #include "cinn/auto_schedule/task.h"
 
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -152,9 +153,17 @@ ir::Trace canonical_trace(const ir::Trace& trace, const Task& task) {
   for (size_t i = 0; i < task.names.size(); ++i) index.emplace(task.names[i], i);
   return rename(trace, [&](const std::string& s) {
     auto it = index.find(s);
+    if (it != index.end()) return "$" + std::to_string(it->second);
+    // A name a schedule step derived from one of the task's names ("w_global" from
+    // cache_read of "w", "b_rf" from rfactor of "b"): the longest task name followed by '_'.
+    size_t best = std::string::npos, best_len = 0;
+    for (size_t cut = s.find('_'); cut != std::string::npos; cut = s.find('_', cut + 1)) {
+      auto p = index.find(s.substr(0, cut));
+      if (p != index.end() && cut > best_len) best = p->second, best_len = cut;
+    }
+    if (best != std::string::npos) return "$" + std::to_string(best) + s.substr(best_len);
     // A literal string that starts with '$' is escaped by doubling it.
-    if (it == index.end()) return s.empty() || s[0] != '$' ? s : "$" + s;
-    return "$" + std::to_string(it->second);
+    return s.empty() || s[0] != '$' ? s : "$" + s;
   });
 }
 
@@ -162,21 +171,20 @@ ir::Trace instantiate_trace(const ir::Trace& trace, const Task& task) {
   return rename(trace, [&](const std::string& s) {
     if (s.empty() || s[0] != '$') return s;
     if (s.size() > 1 && s[1] == '$') return s.substr(1);
-    size_t i = 0;
-    try {
-      size_t used = 0;
-      i = std::stoul(s.substr(1), &used);
-      if (used + 1 != s.size()) throw std::invalid_argument(s);
-    } catch (const std::exception&) {
+    // "$<index>" or "$<index>_<suffix>".
+    size_t end = 1;
+    while (end < s.size() && end < 12 && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
+    if (end == 1 || (end < s.size() && s[end] != '_')) {
       CINN_THROW(ScheduleError) << "tuning record for kernel '" << task.name
                                 << "': malformed name '" << s << "' in its trace";
     }
+    size_t i = std::stoul(s.substr(1, end - 1));
     if (i >= task.names.size()) {
       CINN_THROW(ScheduleError) << "tuning record for kernel '" << task.name
                                 << "': its trace names $" << i << " but the kernel has "
                                 << task.names.size() << " block and buffer names";
     }
-    return task.names[i];
+    return task.names[i] + s.substr(end);
   });
 }
 

@@ -5,7 +5,8 @@
 // ResNet, the same layer in another program): the key hashes the function's printed form
 // with its block and buffer names replaced by their order of first appearance, together
 // with the kernel kind and the target. Schedules are stored as traces in that canonical
-// naming ("$0", "$1", ...) and instantiated with a kernel's own names before replay.
+// naming ("$0", "$1", ...; a name a schedule step derived from one, such as cache_read's
+// "w_global", as "$3_global") and instantiated with a kernel's own names before replay.
 #pragma once
 
 #include <string>

@@ -84,6 +84,32 @@ TEST(Task, CanonicalTracesReplayOnEveryKernelOfTheTask) {
   EXPECT_EQ(instantiate_trace(canonical_trace(bad, tasks[0]), tasks[0]).steps[0].strs[0], "$lit");
 }
 
+// Names a schedule derives from a task's names (cache_read's "w_global", rfactor's "b_rf")
+// are canonical by the longest task name they extend, and come back with the other
+// kernel's name.
+TEST(Task, DerivedNamesFollowTheirBase) {
+  Task a, b;
+  a.names = {"x", "layer1.0.w", "layer1.0.w_pad", "v1", "v12"};
+  b.names = {"x", "layer1.1.w", "layer1.1.w_pad", "v7", "v70"};
+  ir::Trace t;
+  t.steps.push_back(
+      {"cache_read",
+       {},
+       {},
+       {},
+       {},
+       {"layer1.0.w_global", "layer1.0.w_pad_global", "v12_rf", "v1_x_1", "unrelated_name"}});
+  ir::Trace c = canonical_trace(t, a);
+  EXPECT_EQ(c.steps[0].strs, (std::vector<std::string>{"$1_global", "$2_global", "$4_rf", "$3_x_1",
+                                                       "unrelated_name"}));
+  ir::Trace back = instantiate_trace(c, b);
+  EXPECT_EQ(back.steps[0].strs,
+            (std::vector<std::string>{"layer1.1.w_global", "layer1.1.w_pad_global", "v70_rf",
+                                      "v7_x_1", "unrelated_name"}));
+  c.steps[0].strs = {"$1x"};
+  EXPECT_THROW(instantiate_trace(c, b), ScheduleError);
+}
+
 TEST(Task, StableHashIsFnv1a) {
   EXPECT_EQ(stable_hash(""), "cbf29ce484222325");
   EXPECT_EQ(stable_hash("a"), "af63dc4c8601ec8c");
