@@ -55,10 +55,12 @@ void CostModel::train(const std::vector<std::vector<float>>& features,
   Matrix m(features, width);
   check(XGDMatrixSetFloatInfo(m.h, "label", speedups.data(), speedups.size()),
         "XGDMatrixSetFloatInfo");
-  BoosterHandle b = nullptr;
-  check(XGBoosterCreate(&m.h, 1, &b), "XGBoosterCreate");
+  BoosterHandle raw = nullptr;
+  check(XGBoosterCreate(&m.h, 1, &raw), "XGBoosterCreate");
+  // Freed on an error below; released to impl_ at the end.
+  std::unique_ptr<void, int (*)(BoosterHandle)> b(raw, XGBoosterFree);
   auto set = [&](const char* k, const char* v) {
-    check(XGBoosterSetParam(b, k, v), "XGBoosterSetParam");
+    check(XGBoosterSetParam(b.get(), k, v), "XGBoosterSetParam");
   };
   // Small trees and data: one thread (the measurements own the cores), shallow trees.
   set("nthread", "1");
@@ -67,9 +69,10 @@ void CostModel::train(const std::vector<std::vector<float>>& features,
   set("min_child_weight", "1");
   set("objective", "reg:squarederror");
   set("verbosity", "0");
-  for (int i = 0; i < 40; ++i) check(XGBoosterUpdateOneIter(b, i, m.h), "XGBoosterUpdateOneIter");
+  for (int i = 0; i < 40; ++i)
+    check(XGBoosterUpdateOneIter(b.get(), i, m.h), "XGBoosterUpdateOneIter");
   if (impl_->booster) XGBoosterFree(impl_->booster);
-  impl_->booster = b;
+  impl_->booster = b.release();
   impl_->width = width;
 }
 

@@ -76,44 +76,77 @@ struct Database::Impl {
   ~Impl() { sqlite3_close(db); }
 };
 
-Database::Database(const std::string& path, bool create) : path_(path), impl_(std::make_unique<Impl>()) {
+Database::Database(const std::string& path, bool create)
+    : path_(path), impl_(std::make_unique<Impl>()) {
   if (path.empty()) CINN_THROW(CompileError) << "tuning database: the path is empty";
   if (!create && !std::filesystem::exists(path)) {
-    CINN_THROW(CompileError) << "tuning database " << path << " does not exist (cinn.tune writes one)";
+    CINN_THROW(CompileError) << "tuning database " << path
+                             << " does not exist (cinn.tune writes one)";
   }
-  if (sqlite3_open_v2(path.c_str(), &impl_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
+  int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  if (sqlite3_open_v2(path.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK) {
     std::string why = impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";
     CINN_THROW(CompileError) << "tuning database " << path << ": cannot open it: " << why;
   }
   sqlite3_busy_timeout(impl_->db, 10000);
+  auto not_ours = [&](const std::string& why) {
+    CINN_THROW(CompileError) << "tuning database " << path << ": not a CINN tuning database ("
+                             << why << ")";
+  };
   auto exec = [&](const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(impl_->db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string why = err ? err : "unknown error";
       sqlite3_free(err);
-      CINN_THROW(CompileError) << "tuning database " << path << ": not a CINN tuning database ("
-                               << why << ")";
+      not_ours(why);
     }
   };
-  exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  // Which tables are there (a file that is not SQLite fails here).
+  int64_t tables = 0;
+  bool has_meta = false, has_records = false;
   {
-    Statement s(impl_->db, path_, "SELECT value FROM meta WHERE key = 'format'");
-    if (s.step()) {
-      if (s.text(0) != kFormat) {
-        CINN_THROW(CompileError) << "tuning database " << path << ": format '" << s.text(0)
-                                 << "', this build reads '" << kFormat << "'";
-      }
-    } else {
-      Statement w(impl_->db, path_, "INSERT INTO meta (key, value) VALUES ('format', ?)");
-      w.bind(1, std::string(kFormat)).step();
+    char* err = nullptr;
+    struct Seen {
+      int64_t* tables;
+      bool *meta, *records;
+    } seen{&tables, &has_meta, &has_records};
+    int rc = sqlite3_exec(
+        impl_->db, "SELECT name FROM sqlite_master WHERE type = 'table'",
+        [](void* p, int, char** cols, char**) {
+          auto* s = static_cast<Seen*>(p);
+          ++*s->tables;
+          std::string name = cols[0] ? cols[0] : "";
+          *s->meta = *s->meta || name == "meta";
+          *s->records = *s->records || name == "records";
+          return 0;
+        },
+        &seen, &err);
+    if (rc != SQLITE_OK) {
+      std::string why = err ? err : "unknown error";
+      sqlite3_free(err);
+      not_ours(why);
     }
   }
-  exec(
-      "CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, task_key TEXT NOT NULL, "
-      "target TEXT NOT NULL, kernel TEXT NOT NULL, kind TEXT NOT NULL, trace TEXT NOT NULL, "
-      "params TEXT NOT NULL, seconds REAL NOT NULL, created TEXT DEFAULT CURRENT_TIMESTAMP)");
-  exec("CREATE INDEX IF NOT EXISTS records_task ON records (task_key, target, seconds)");
+  if (!has_meta) {
+    // Only an empty database becomes a tuning database; another program's file stays as it is.
+    if (!create || tables > 0) not_ours("it has no format table");
+    exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    Statement w(impl_->db, path_, "INSERT INTO meta (key, value) VALUES ('format', ?)");
+    w.bind(1, std::string(kFormat)).step();
+    exec(
+        "CREATE TABLE records (id INTEGER PRIMARY KEY, task_key TEXT NOT NULL, "
+        "target TEXT NOT NULL, kernel TEXT NOT NULL, kind TEXT NOT NULL, trace TEXT NOT NULL, "
+        "params TEXT NOT NULL, seconds REAL NOT NULL, created TEXT DEFAULT CURRENT_TIMESTAMP)");
+    exec("CREATE INDEX records_task ON records (task_key, target, seconds)");
+    return;
+  }
+  Statement s(impl_->db, path_, "SELECT value FROM meta WHERE key = 'format'");
+  if (!s.step()) not_ours("its format table has no format");
+  if (s.text(0) != kFormat) {
+    CINN_THROW(CompileError) << "tuning database " << path << ": format '" << s.text(0)
+                             << "', this build reads '" << kFormat << "'";
+  }
+  if (!has_records) not_ours("it has no records table");
 }
 
 Database::~Database() = default;

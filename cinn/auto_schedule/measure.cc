@@ -92,9 +92,11 @@ Measurement measure(const ir::LoweredFunc& scheduled, const common::Target& targ
       dev.synchronize();
       return std::chrono::duration<double>(clock::now() - t0).count();
     };
-    double once = run(1);  // warm-up, and the scale of one run
+    run(1);  // warm-up: page faults, module loading, caches
+    // Runs per repetition so that one lasts min_seconds, from a warm run.
+    double once = run(1);
     int number = static_cast<int>(
-        std::clamp(std::ceil(options.min_seconds / std::max(once, 1e-9)), 1.0, 10000.0));
+        std::clamp(std::ceil(options.min_seconds / std::max(once, 1e-9)), 1.0, 1e6));
     double best = once;
     for (int r = 0; r < std::max(options.repeat, 1); ++r)
       best = std::min(best, run(number) / number);

@@ -27,13 +27,14 @@ struct Candidate {
 struct TaskState {
   const Task* task = nullptr;
   std::vector<backends::TuningKnob> knobs;
-  // cands[0]: the baseline (the default schedule; for a design space, no schedule).
+  // cands[0]: the baseline (the default schedule; for a design space, its first draw).
   std::vector<Candidate> cands;
   TaskReport report;
-  const DesignSpace* space = nullptr;  // null: the backend's knob space
-  bool built = false;                  // a knob space: enumerated
-  bool exhausted = false;              // nothing new to measure
-  int rounds = 0;                      // batches measured in this run
+  const DesignSpace* space = nullptr;   // null: the backend's knob space
+  std::map<std::string, double> known;  // trace -> fastest time, from earlier runs
+  bool built = false;                   // a knob space: enumerated
+  bool exhausted = false;               // nothing new to measure
+  int rounds = 0;                       // batches measured in this run
 };
 
 // A design space's decisions as people read them: "16x4 8x8 choose 32" (tile factors, the
@@ -133,6 +134,22 @@ struct Searcher {
 
   explicit Searcher(Database& d, const TuneOptions& o) : options(o), db(d), rng(o.seed) {}
 
+  // The knobs whose values are feature columns: every knob of the backend for the task's
+  // target, in one order, so that a column means one knob in every task's rows.
+  std::vector<backends::TuningKnob> feature_knobs(const TaskState& s) const {
+    if (s.space) return {};
+    std::vector<backends::TuningKnob> all;
+    for (auto kind : {backends::KernelKind::kElementWise, backends::KernelKind::kReduction,
+                      backends::KernelKind::kOutFusible, backends::KernelKind::kOpaque}) {
+      for (const backends::TuningKnob& k : backend(s).tuning_knobs(kind, s.task->target)) {
+        bool seen = false;
+        for (const backends::TuningKnob& a : all) seen = seen || a.name == k.name;
+        if (!seen) all.push_back(k);
+      }
+    }
+    return all;
+  }
+
   const backends::Backend& backend(const TaskState& s) const {
     return backends::backend_for(s.task->target);
   }
@@ -143,11 +160,12 @@ struct Searcher {
     s.report.key = t.key;
     s.report.kind = backends::kernel_kind_name(t.kind);
     s.report.weight = t.weight;
-    for (const TuningRecord& r : db.records(t.key, t.target.to_string())) {
-      if (s.report.best_seconds == 0 || r.seconds < s.report.best_seconds) {
+    for (const TuningRecord& r : db.records(t.key, t.target.to_string())) {  // fastest first
+      if (s.known.empty()) {
         s.report.best_seconds = r.seconds;
         s.report.best_params = r.params;
       }
+      s.known.emplace(r.trace_json, r.seconds);
     }
   }
 
@@ -163,17 +181,17 @@ struct Searcher {
     c.label = s.space ? decisions_string(trace) : params_string(p);
     c.trace_json = json;
     c.features = extract_features(
-        backends::lower_to_loops(sch.func(), backend(s).loop_options(options.codegen)), p, s.knobs);
+        backends::lower_to_loops(sch.func(), backend(s).loop_options(options.codegen)), p,
+        feature_knobs(s));
     for (const auto& d : ir::IRSchedule::decisions_of(trace)) {
       for (int64_t v : d)
         c.features.push_back(
             static_cast<float>(std::log2(1.0 + static_cast<double>(std::max<int64_t>(v, 0)))));
     }
     // Measured in an earlier run: its time is known.
-    for (const TuningRecord& r : db.records(s.task->key, s.task->target.to_string())) {
-      if (r.trace_json != json) continue;
+    if (auto it = s.known.find(json); it != s.known.end()) {
       c.measured = true;
-      c.seconds = c.seconds == 0 ? r.seconds : std::min(c.seconds, r.seconds);
+      c.seconds = it->second;
     }
     s.cands.push_back(std::move(c));
     return true;
@@ -195,7 +213,7 @@ struct Searcher {
     }
   }
 
-  // A task of a design space: the unscheduled function is the baseline.
+  // A task of a design space.
   void add_space_task(const Task& t, const DesignSpace& space) {
     TaskState& s = states.emplace_back();
     init_report(s, t);
@@ -217,12 +235,10 @@ struct Searcher {
       return;
     }
     // The schedules measured by earlier runs: parents for mutations from the start.
-    for (const TuningRecord& r : db.records(t.key, t.target.to_string())) {
+    std::map<std::string, double> known = s.known;
+    for (const auto& [json, seconds] : known) {
       try {
-        add_candidate(s,
-                      ir::IRSchedule::replay(
-                          t.func, instantiate_trace(ir::Trace::from_json(r.trace_json), t)),
-                      {});
+        add_candidate(s, replay_record(t, json), {});
       } catch (const ScheduleError&) {
         // A record of another design space that does not replay here: not a parent.
       }
@@ -256,7 +272,7 @@ struct Searcher {
   // decisions with one drawn again), some fresh draws.
   bool grow_space(TaskState& s, size_t want) {
     std::vector<size_t> best;
-    for (size_t i = 1; i < s.cands.size(); ++i) {
+    for (size_t i = 0; i < s.cands.size(); ++i) {
       if (s.cands[i].seconds > 0) best.push_back(i);
     }
     std::sort(best.begin(), best.end(),
@@ -273,10 +289,11 @@ struct Searcher {
       }
       try {
         (*s.space)(sch);
+        // Lowering for the features checks more (GPU barriers, scopes): inside the try.
+        if (add_candidate(s, sch, {}) && !s.cands.back().measured) ++added;
       } catch (const ScheduleError&) {
-        continue;  // decisions this space cannot take
+        // Decisions this space cannot take.
       }
-      if (add_candidate(s, sch, {}) && !s.cands.back().measured) ++added;
     }
     return added > 0;
   }
@@ -295,9 +312,8 @@ struct Searcher {
     c.measured = true;
     Measurement m;
     try {
-      ir::IRSchedule sch =
-          ir::IRSchedule::replay(t.func, instantiate_trace(ir::Trace::from_json(c.trace_json), t));
-      m = measure(sch.func(), t.target, options.codegen, options.measure);
+      m = measure(replay_record(t, c.trace_json).func(), t.target, options.codegen,
+                  options.measure);
     } catch (const Error& e) {
       m.error = e.what();
     }
@@ -416,11 +432,12 @@ struct Searcher {
     }
 
     for (TaskState& s : states) {
-      if (s.space) {
+      if (!s.report.error.empty() && s.cands.empty()) {
+        s.report.candidates = 0;  // the baseline itself failed
+      } else if (s.space || s.built) {
         s.report.candidates = static_cast<int>(s.cands.size());
       } else {
-        s.report.candidates =
-            s.built ? static_cast<int>(s.cands.size()) : (s.cands.empty() ? 1 : -1);
+        s.report.candidates = s.cands.empty() ? 1 : -1;  // 1: no knobs; -1: never picked
       }
       std::set<std::string> traces;
       for (const TuningRecord& r : db.records(s.task->key, s.task->target.to_string()))

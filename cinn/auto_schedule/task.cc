@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstring>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "cinn/common/error.h"
@@ -86,14 +87,29 @@ class CanonicalDigest : public ir::IRVisitor {
     if (it == vars_.end()) it = vars_.emplace(op, vars_.size()).first;
     pod(static_cast<uint64_t>(it->second));
   }
-  void extra(const ir::Call* op) { str(op->name); }
-  void extra(const ir::Load* op) { buffer(op->buffer); }
-  void extra(const ir::Store* op) { buffer(op->buffer); }
+  void extra(const ir::Call* op) {
+    str(op->name);
+    pod(static_cast<int>(op->call_kind));
+    pod(static_cast<uint64_t>(op->args.size()));
+  }
+  // Shapes the kinds alone do not tell apart: Block{If(c, a), b} and Block{If(c, a, b)}.
+  void extra(const ir::Block* op) { pod(static_cast<uint64_t>(op->stmts.size())); }
+  void extra(const ir::IfThenElse* op) { pod(op->else_case.defined()); }
+  void extra(const ir::Load* op) {
+    buffer(op->buffer);
+    pod(static_cast<uint64_t>(op->indices.size()));
+  }
+  void extra(const ir::Store* op) {
+    buffer(op->buffer);
+    pod(static_cast<uint64_t>(op->indices.size()));
+  }
   void extra(const ir::Allocate* op) { buffer(op->buffer); }
   void extra(const ir::Free* op) { buffer(op->buffer); }
   void extra(const ir::For* op) { pod(static_cast<int>(op->for_kind)); }
   void extra(const ir::ScheduleBlock* op) {
     name(op->name);
+    pod(op->init.defined());
+    pod(static_cast<uint64_t>(op->iter_vars.size()));
     for (const auto& iv : op->iter_vars) pod(static_cast<int>(iv.kind));
     for (const auto& r : op->reads) buffer(r.buffer);
     for (const auto& r : op->writes) buffer(r.buffer);
@@ -107,12 +123,23 @@ class CanonicalDigest : public ir::IRVisitor {
   std::unordered_map<const ir::Var*, size_t> vars_;
 };
 
+// Renames the strings of a trace that name blocks or buffers: the first string of the steps
+// that take a block or buffer by name (ir/trace.cc). Scopes, thread axes and annotations
+// are left alone.
 ir::Trace rename(const ir::Trace& trace, const std::function<std::string(const std::string&)>& f) {
+  static const std::set<std::string> kNamed = {"get_block", "cache_read",       "cache_write",
+                                               "set_scope", "layout_transform", "storage_align"};
   ir::Trace out = trace;
   for (ir::TraceStep& st : out.steps) {
-    for (std::string& s : st.strs) s = f(s);
+    if (kNamed.count(st.kind) && !st.strs.empty()) st.strs[0] = f(st.strs[0]);
   }
   return out;
+}
+
+std::string hex16(uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 }  // namespace
@@ -120,9 +147,7 @@ ir::Trace rename(const ir::Trace& trace, const std::function<std::string(const s
 std::string stable_hash(const std::string& text) {
   uint64_t h = kFnvOffset;
   for (unsigned char c : text) h = (h ^ c) * kFnvPrime;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return hex16(h);
 }
 
 Task make_task(const std::string& name, backends::KernelKind kind, const ir::LoweredFunc& func,
@@ -141,9 +166,7 @@ Task make_task(const std::string& name, backends::KernelKind kind, const ir::Low
   t.kind = kind;
   t.func = func;
   t.target = target;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(d.h));
-  t.key = buf;
+  t.key = hex16(d.h);
   t.names = std::move(d.names);
   return t;
 }
@@ -186,6 +209,11 @@ ir::Trace instantiate_trace(const ir::Trace& trace, const Task& task) {
     }
     return task.names[i] + s.substr(end);
   });
+}
+
+ir::IRSchedule replay_record(const Task& task, const std::string& trace_json) {
+  return ir::IRSchedule::replay(task.func,
+                                instantiate_trace(ir::Trace::from_json(trace_json), task));
 }
 
 }  // namespace cinn::auto_schedule

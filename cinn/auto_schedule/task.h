@@ -38,6 +38,10 @@ ir::Trace canonical_trace(const ir::Trace& trace, const Task& task);
 // placeholder the task has no name for.
 ir::Trace instantiate_trace(const ir::Trace& trace, const Task& task);
 
+// The schedule of a record (its canonical trace as JSON) replayed on `task`'s function.
+// ScheduleError when it does not replay there.
+ir::IRSchedule replay_record(const Task& task, const std::string& trace_json);
+
 // A stable 64-bit FNV-1a hash as 16 hex digits (the same in every process and build).
 std::string stable_hash(const std::string& text);
 

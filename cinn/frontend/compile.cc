@@ -121,8 +121,7 @@ ir::LoweredFunc schedule_kernel(const hlir::FusionGroup& fg, const ir::LoweredFu
     auto_schedule::Task task = auto_schedule::make_task(fg.name, kind, func, target);
     if (auto record = db->best(task.key, target.to_string())) {
       try {
-        ir::Trace trace = auto_schedule::instantiate_trace(ir::Trace::from_json(record->trace_json), task);
-        ir::LoweredFunc tuned = ir::IRSchedule::replay(func, trace).func();
+        ir::LoweredFunc tuned = auto_schedule::replay_record(task, record->trace_json).func();
         *how = "tuned";
         return tuned;
       } catch (const ScheduleError& e) {

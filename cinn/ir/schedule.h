@@ -167,8 +167,8 @@ class IRSchedule {
                              const std::vector<double>& probs,
                              std::optional<int64_t> decision = std::nullopt);
 
-  // Decisions for the next sampling calls that are not given one, in call order (an empty
-  // entry: draw at random). A decision that does not fit its call (a loop whose extent an
+  // Decisions for the next sampling calls, one entry per call in call order (an empty
+  // entry, or a call given its own decision: that entry is not used). A decision that does not fit its call (a loop whose extent an
   // earlier changed decision changed) is drawn at random instead. This is how the
   // auto-scheduler re-runs a design space with a parent schedule's decisions, one changed.
   void set_decisions(std::vector<std::vector<int64_t>> decisions) {

@@ -35,8 +35,9 @@ std::vector<int64_t> IRSchedule::sample_perfect_tile(LoopRV loop, int n,
                               << max_innermost_factor << ") must be positive";
   }
   std::vector<int64_t> tile;
-  std::vector<int64_t> forced = decision.empty() ? next_forced_decision() : std::vector<int64_t>{};
-  if (!forced.empty() && static_cast<int>(forced.size()) == n && forced.back() <= max_innermost_factor &&
+  // Every sampling call takes its entry of set_decisions (decisions_of lists them all).
+  std::vector<int64_t> forced = next_forced_decision();
+  if (decision.empty() && !forced.empty() && static_cast<int>(forced.size()) == n && forced.back() <= max_innermost_factor &&
       std::accumulate(forced.begin(), forced.end(), int64_t{1}, std::multiplies<int64_t>()) == *ext) {
     tile = forced;
   } else if (!decision.empty()) {
@@ -87,8 +88,8 @@ int64_t IRSchedule::sample_categorical(const std::vector<int64_t>& candidates,
   }
   if (!(total > 0)) CINN_THROW(ScheduleError) << kP << ": the probabilities sum to zero";
   int64_t index;
-  std::vector<int64_t> forced = decision ? std::vector<int64_t>{} : next_forced_decision();
-  if (forced.size() == 1 && forced[0] >= 0 && forced[0] < static_cast<int64_t>(candidates.size())) {
+  std::vector<int64_t> forced = next_forced_decision();
+  if (!decision && forced.size() == 1 && forced[0] >= 0 && forced[0] < static_cast<int64_t>(candidates.size())) {
     index = forced[0];
   } else if (decision) {
     if (*decision < 0 || *decision >= static_cast<int64_t>(candidates.size())) {

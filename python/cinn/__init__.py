@@ -61,17 +61,24 @@ def build(func, target=None, precise_math=False, opt_level=3, database=None):
     ``precise_math`` maps exp/log/tanh/... to libm instead of vectorizable approximations.
     ``database``: a tuning database written by :func:`cinn.tune_kernel`; ``func`` (a
     :class:`LoweredFunc`, unscheduled) is built with the fastest schedule recorded for it
-    there, or as it is, with a warning, when the database has none.
+    there, or as it is, with a warning, when the database has none (or its record does not
+    replay).
     """
     if database is not None:
         if not isinstance(func, LoweredFunc):
             raise Error("build: database= takes the unscheduled LoweredFunc (lang.lower), "
                         f"got {type(func).__name__}")
-        best = _cinn.best_schedule(func, target, _os.fspath(database))
-        if best is None:
-            _warnings.warn(f"build: no tuning record for '{func.name}' in {_os.fspath(database)}; "
-                           "building it unscheduled", stacklevel=2)
+        try:
+            best = _cinn.best_schedule(func, target, _os.fspath(database))
+        except ScheduleError as e:  # a record that does not replay on this function
+            _warnings.warn(f"build: the tuning record for '{func.name}' in {_os.fspath(database)} "
+                           f"does not replay ({e}); building it unscheduled", stacklevel=2)
+            best = None
         else:
+            if best is None:
+                _warnings.warn(f"build: no tuning record for '{func.name}' in {_os.fspath(database)}; "
+                               "building it unscheduled", stacklevel=2)
+        if best is not None:
             func = best
     if isinstance(func, Schedule):
         func = func.func

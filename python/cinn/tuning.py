@@ -31,13 +31,13 @@ class TuneReport:
         rows = [f"{'kernel':40s} {'kind':11s} {'x':>2s} {'space':>5s} {'meas':>4s} "
                 f"{'default ms':>10s} {'best ms':>9s}  best knobs / decisions"]
         for t in self.tasks:
-            if t["candidates"] == 1:
+            if t["candidates"] == 1 and not t["error"]:
                 continue
             space = "?" if t["candidates"] < 0 else str(t["candidates"])
             rows.append(f"{t['kernel'][:40]:40s} {t['kind']:11s} {t['weight']:2d} {space:>5s} "
                         f"{t['measured']:4d} {t['default_seconds'] * 1e3:10.3f} {t['best_seconds'] * 1e3:9.3f}  "
                         f"{t['best_params'] or '(default)'}{'  error: ' + t['error'][:60] if t['error'] else ''}")
-        untuned = sum(1 for t in self.tasks if t["candidates"] == 1)
+        untuned = sum(1 for t in self.tasks if t["candidates"] == 1 and not t["error"])
         rows.append(f"{self.trials} measurements into {self.database}; {untuned} kernel(s) without knobs "
                     f"keep the default schedule; estimated speedup of the tuned kernels {self.speedup():.2f}x")
         return "\n".join(rows)
@@ -72,7 +72,7 @@ def _check_counts(trials, batch):
 
 
 def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, seed=0, fusion=True,
-         progress=True):
+         progress=True, fold_constants=True, opt_level=3, precise_math=False):
     """Tunes the kernels of ``program`` for ``target`` (default: the host x86 CPU) and records
     every measurement in the SQLite ``database`` (created when missing). Returns a
     :class:`TuneReport`.
@@ -83,13 +83,16 @@ def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, se
     ranked by an XGBoost cost model, until ``trials`` measurements are made. Kernels run in
     this process on random inputs. A second call continues: schedules already in the
     database are not measured again. Compile with ``cinn.compile(program, database=...)`` to
-    use the results. ``progress`` shows a progress bar on stderr.
+    use the results. ``progress`` shows a progress bar on stderr. ``fusion``,
+    ``fold_constants``, ``opt_level`` and ``precise_math`` must be those the program will be
+    compiled with: they decide which kernels there are and how they are built.
     """
     _check_counts(trials, batch)
     database = os.fspath(database)
     bar, callback = _progress_callback(progress, trials)
     try:
-        tasks, made = _cinn.tune(program, target, database, trials, batch, seed, fusion, callback)
+        tasks, made = _cinn.tune(program, target, database, trials, batch, seed, fusion, fold_constants,
+                                 opt_level, precise_math, callback)
     finally:
         if bar is not None:
             bar.close()
@@ -108,7 +111,8 @@ def tune_kernel(func, space, target=None, trials=64, database="cinn_tuning.db", 
     measures them (its first draw is the baseline), ranks new ones with the
     XGBoost cost model and mutates the fastest (their decisions with one drawn again) until
     ``trials`` measurements are made. A :class:`cinn.ScheduleError` raised in ``space``
-    drops that candidate; any other exception ends the tuning. Build the result with
+    drops that candidate; any other exception ends the tuning. The schedule given to
+    ``space`` is valid only during the call: do not keep it. Build the result with
     ``cinn.build(func, target, database=...)``.
     """
     _check_counts(trials, batch)

@@ -76,9 +76,13 @@ void bind_tune(py::module_& m) {
   m.def(
       "tune",
       [](const frontend::Program& p, py::object target, const std::string& database, int trials,
-         int batch, uint64_t seed, bool fusion, py::object progress) {
+         int batch, uint64_t seed, bool fusion, bool fold_constants, int opt_level,
+         bool precise_math, py::object progress) {
         frontend::CompileOptions o;
         o.fusion = fusion;
+        o.fold_constants = fold_constants;
+        o.opt_level = opt_level;
+        o.precise_math = precise_math;
         auto_schedule::TuneOptions to = tune_options(trials, batch, seed, progress);
         common::Target t = target_or_host(target);
         auto_schedule::TuneReport r;
@@ -89,7 +93,8 @@ void bind_tune(py::module_& m) {
         return report_tuple(r);
       },
       py::arg("program"), py::arg("target"), py::arg("database"), py::arg("trials"),
-      py::arg("batch"), py::arg("seed"), py::arg("fusion"), py::arg("progress"));
+      py::arg("batch"), py::arg("seed"), py::arg("fusion"), py::arg("fold_constants"),
+      py::arg("opt_level"), py::arg("precise_math"), py::arg("progress"));
 
   py::object schedule_error = m.attr("ScheduleError");
   m.def(
@@ -135,9 +140,7 @@ void bind_tune(py::module_& m) {
         auto_schedule::Database db(database, /*create=*/false);
         auto record = db.best(task.key, t.to_string());
         if (!record) return py::none();
-        ir::Trace trace =
-            auto_schedule::instantiate_trace(ir::Trace::from_json(record->trace_json), task);
-        return py::cast(ir::IRSchedule::replay(f, trace));
+        return py::cast(auto_schedule::replay_record(task, record->trace_json));
       },
       py::arg("func"), py::arg("target"), py::arg("database"),
       "The schedule of `func`'s fastest record in the tuning database, replayed; None without "
