@@ -81,6 +81,32 @@ TEST(Database, OtherFilesAreErrors) {
   }
   fs::remove(other);
 
+  // Another program's SQLite file is neither adopted nor modified.
+  std::string foreign = temp_path("foreign.db");
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &raw), SQLITE_OK);
+  sqlite3_exec(raw, "CREATE TABLE foo (a INTEGER)", nullptr, nullptr, nullptr);
+  sqlite3_close(raw);
+  EXPECT_THROW(Database(foreign, /*create=*/true), CompileError);
+  EXPECT_THROW(Database(foreign, /*create=*/false), CompileError);
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT COUNT(*) FROM sqlite_master", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);  // only foo
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  fs::remove(foreign);
+
+  // Reading never creates: a missing file or an empty one is an error.
+  std::string missing = temp_path("missing.db");
+  EXPECT_THROW(Database(missing, /*create=*/false), CompileError);
+  EXPECT_FALSE(fs::exists(missing));
+  std::ofstream(missing).close();
+  EXPECT_THROW(Database(missing, /*create=*/false), CompileError);
+  { Database created(missing, /*create=*/true); }  // an empty file becomes a database
+  EXPECT_EQ(Database(missing, /*create=*/false).size(), 0);
+  fs::remove(missing);
+
   EXPECT_THROW(Database{"/nonexistent-dir/x/y.db"}, CompileError);
   EXPECT_THROW(Database{""}, CompileError);
 }
