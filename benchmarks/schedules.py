@@ -28,7 +28,13 @@ def matmul(M=1024, N=1024, K=1024, mr=8, nr=32, kc=256, schedule=True):
     sch = cinn.Schedule(lang.lower("matmul", [A, B, C]))
     if not schedule:
         return sch, None
+    schedule_packed_matmul(sch, mr, nr, kc)
+    return sch, lambda a, b: a @ b
 
+
+def schedule_packed_matmul(sch, mr, nr, kc):
+    """The schedule of :func:`matmul` on block "C" of a plain matmul (also the body of
+    tune_bench.py's design space, which samples mr, nr and kc)."""
     packed = sch.cache_read("C", "B", "global")
     sch.layout_transform(packed.name, lambda k, n: (n // nr, k, n % nr))
     pk, pn = sch.get_loops(packed)
@@ -45,7 +51,6 @@ def matmul(M=1024, N=1024, K=1024, mr=8, nr=32, kc=256, schedule=True):
     sch.unroll(ii)
     sch.vectorize(ji)
     sch.parallel(jo)
-    return sch, lambda a, b: a @ b
 
 
 def vectorize_row_reduction(sch, block, vec):

@@ -30,6 +30,7 @@ from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
 import cinn  # noqa: E402
 from cinn import lang, models  # noqa: E402
 from schedules import matmul as hand_matmul  # noqa: E402
+from schedules import schedule_packed_matmul  # noqa: E402
 
 
 def matmul_func(n):
@@ -45,21 +46,7 @@ def matmul_space(sch):
     nr = sch.sample_categorical([16, 32, 64], [1, 1, 1])
     mr = sch.sample_categorical([4, 6, 8, 12], [1, 1, 1, 1])
     kc = sch.sample_categorical([64, 128, 256, 512], [1, 1, 1, 1])
-    packed = sch.cache_read("C", "B", "global")
-    sch.layout_transform(packed.name, lambda k, n: (n // nr, k, n % nr))
-    pk, pn = sch.get_loops(packed)
-    pno, pni = sch.split(pn, [None, nr])
-    sch.reorder(pno, pk, pni)
-    sch.vectorize(pni)
-    sch.parallel(pno)
-    i, j, kk = sch.get_loops("C")
-    io, ii = sch.split(i, [None, mr])
-    jo, ji = sch.split(j, [None, nr])
-    ko, ki = sch.split(kk, [None, kc])
-    sch.reorder(jo, ko, io, ki, ii, ji)
-    sch.unroll(ii)
-    sch.vectorize(ji)
-    sch.parallel(jo)
+    schedule_packed_matmul(sch, mr, nr, kc)
 
 
 def kernels(args):
