@@ -21,8 +21,8 @@ class TuneReport:
         self.database = database
 
     def speedup(self):
-        """Estimated whole-program speedup of the tuned kernels over the default schedules:
-        the sum over tuned tasks of weight x default time, over weight x best time."""
+        """Estimated speedup of the measured tasks over their baselines, from kernels timed
+        alone: the sum over them of weight x default time, over weight x best time."""
         d = sum(t["weight"] * t["default_seconds"] for t in self.tasks if t["default_seconds"] > 0)
         b = sum(t["weight"] * t["best_seconds"] for t in self.tasks if t["default_seconds"] > 0)
         return d / b if b > 0 else 1.0
