@@ -159,10 +159,12 @@ void Database::add(const TuningRecord& r) {
   s.bind(6, r.params).bind(7, r.seconds).step();
 }
 
-std::vector<TuningRecord> Database::records(const std::string& task_key,
-                                            const std::string& target) const {
+// A task's records, fastest first (ties: the oldest); at most `limit` of them (0: all).
+std::vector<TuningRecord> Database::query(const std::string& task_key, const std::string& target,
+                                          int64_t limit) const {
   std::string sql = std::string("SELECT ") + kColumns +
-                    " FROM records WHERE task_key = ? AND target = ? ORDER BY seconds, id";
+                    " FROM records WHERE task_key = ? AND target = ? ORDER BY seconds, id" +
+                    (limit > 0 ? " LIMIT " + std::to_string(limit) : "");
   Statement s(impl_->db, path_, sql.c_str());
   s.bind(1, task_key).bind(2, target);
   std::vector<TuningRecord> out;
@@ -170,14 +172,16 @@ std::vector<TuningRecord> Database::records(const std::string& task_key,
   return out;
 }
 
+std::vector<TuningRecord> Database::records(const std::string& task_key,
+                                            const std::string& target) const {
+  return query(task_key, target, 0);
+}
+
 std::optional<TuningRecord> Database::best(const std::string& task_key,
                                            const std::string& target) const {
-  std::string sql = std::string("SELECT ") + kColumns +
-                    " FROM records WHERE task_key = ? AND target = ? ORDER BY seconds, id LIMIT 1";
-  Statement s(impl_->db, path_, sql.c_str());
-  s.bind(1, task_key).bind(2, target);
-  if (!s.step()) return std::nullopt;
-  return read_record(s);
+  std::vector<TuningRecord> first = query(task_key, target, 1);
+  if (first.empty()) return std::nullopt;
+  return first[0];
 }
 
 int64_t Database::size() const {

@@ -49,6 +49,8 @@ class Database {
   std::string digest() const;
 
  private:
+  std::vector<TuningRecord> query(const std::string& task_key, const std::string& target,
+                                  int64_t limit) const;
   struct Impl;
   std::string path_;
   std::unique_ptr<Impl> impl_;

@@ -57,14 +57,7 @@ Measurement measure(const ir::LoweredFunc& scheduled, const common::Target& targ
     int index = mod.find(lowered.name());
 
     std::mt19937 rng(12345);
-    std::vector<void*> args;
-    struct Free {
-      runtime::Device& dev;
-      std::vector<void*>& p;
-      ~Free() {
-        for (void* x : p) dev.free(x);
-      }
-    } free_all{dev, args};
+    runtime::DeviceBuffers args(dev);
     for (const ir::Argument& a : lowered.args()) {
       int64_t n = 1;
       for (const ir::Expr& d : a.buffer.shape()) {
@@ -77,11 +70,11 @@ Measurement measure(const ir::LoweredFunc& scheduled, const common::Target& targ
         n *= *c;
       }
       std::vector<unsigned char> data = random_data(a.buffer.dtype(), n, rng);
-      args.push_back(dev.alloc(std::max<int64_t>(static_cast<int64_t>(data.size()), 1)));
+      void* buffer = args.alloc(std::max<int64_t>(static_cast<int64_t>(data.size()), 1));
       if (dev.is_host()) {
-        std::memcpy(args.back(), data.data(), data.size());
+        std::memcpy(buffer, data.data(), data.size());
       } else {
-        dev.copy(args.back(), data.data(), static_cast<int64_t>(data.size()),
+        dev.copy(buffer, data.data(), static_cast<int64_t>(data.size()),
                  runtime::Device::Copy::kHostToDevice);
       }
     }

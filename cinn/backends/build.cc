@@ -54,17 +54,9 @@ void Kernel::call(void** args, const int64_t* sizes, const int64_t* arg_bytes) c
                               << " needs the argument sizes";
   }
   std::vector<int64_t> bytes(arg_bytes, arg_bytes + source_.args().size());
-  std::vector<void*> dptr;
-  struct Free {
-    runtime::Device& dev;
-    std::vector<void*>& p;
-    ~Free() {
-      for (void* x : p) dev.free(x);
-    }
-  } free_all{dev, dptr};
+  runtime::DeviceBuffers dptr(dev);
   for (size_t i = 0; i < bytes.size(); ++i) {
-    dptr.push_back(dev.alloc(bytes[i]));
-    dev.copy(dptr[i], args[i], bytes[i], runtime::Device::Copy::kHostToDevice);
+    dev.copy(dptr.alloc(bytes[i]), args[i], bytes[i], runtime::Device::Copy::kHostToDevice);
   }
   m.launch(index_, dptr.data(), sizes);
   for (size_t i = 0; i < bytes.size(); ++i) {

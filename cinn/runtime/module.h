@@ -36,6 +36,29 @@ class Device {
 // The CPU's memory (aligned_alloc / memcpy).
 Device& host_device();
 
+// Buffers of one device, freed together when this goes out of scope (a kernel's arguments
+// for one call or measurement).
+class DeviceBuffers {
+ public:
+  explicit DeviceBuffers(Device& device) : device_(device) {}
+  ~DeviceBuffers() {
+    for (void* p : buffers_) device_.free(p);
+  }
+  DeviceBuffers(const DeviceBuffers&) = delete;
+  DeviceBuffers& operator=(const DeviceBuffers&) = delete;
+  void* alloc(int64_t bytes) {
+    buffers_.reserve(buffers_.size() + 1);  // so that push_back cannot throw and leak
+    buffers_.push_back(device_.alloc(bytes));
+    return buffers_.back();
+  }
+  void* const* data() const { return buffers_.data(); }
+  void* operator[](size_t i) const { return buffers_[i]; }
+
+ private:
+  Device& device_;
+  std::vector<void*> buffers_;
+};
+
 // The serialized kernels of a module: a format name that selects the loader, and named
 // files (a shared library, a CUBIN, a launch table, ...).
 struct ModuleImage {

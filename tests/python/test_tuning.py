@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import cinn
+import programs
 
 
 def mlp_and_conv():
@@ -214,12 +215,7 @@ def test_cuda_schedules_tune_under_the_emulator(tmp_path, rng):
 
 
 def matmul_func(m=64, n=64, k=48):
-    from cinn import lang
-    A = lang.placeholder((m, k), "float32", "A")
-    B = lang.placeholder((k, n), "float32", "B")
-    r = lang.reduce_axis(k, "r")
-    C = lang.compute((m, n), lambda i, j: lang.sum(A[i, r] * B[r, j], axis=r), "C")
-    return lang.lower("matmul_tuned", [A, B, C])
+    return programs.matmul(M=m, N=n, K=k)
 
 
 def matmul_space(sch):
