@@ -255,10 +255,16 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   return result;
 }
 
+void check_options(const CompileOptions& options, const char* who) {
+  if (options.opt_level < 0 || options.opt_level > 3)
+    CINN_THROW(CompileError) << who << ": opt_level must be 0, 1, 2 or 3, got " << options.opt_level;
+}
+
 }  // namespace
 
 std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
                                          const CompileOptions& options) {
+  check_options(options, "compile");
   backends::backend_for(target);  // an unknown backend is an error before any work
   // Dumps come from compiling: with a dump directory the cache is not consulted.
   std::string dir = options.cache && common::dump_root(options.dump_dir).empty()
@@ -310,6 +316,7 @@ std::vector<auto_schedule::Task> extract_tasks(const Program& program, const com
 auto_schedule::TuneReport tune(const Program& program, const common::Target& target, const std::string& database,
                                const auto_schedule::TuneOptions& tune_options, const CompileOptions& options) {
   if (tune_options.trials < 1) CINN_THROW(CompileError) << "tune: trials must be at least 1, got " << tune_options.trials;
+  check_options(options, "tune");
   auto_schedule::Database db(database);
   auto_schedule::TuneOptions o = tune_options;
   o.codegen.opt_level = options.opt_level;

@@ -15,7 +15,7 @@ namespace cinn::frontend {
 
 struct CompileOptions {
   bool fusion = true;         // off: one kernel per primitive op
-  int opt_level = 3;          // LLVM O3, or O0 for debugging
+  int opt_level = 3;          // 0..3: LLVM's O0..O3 (O0 for debugging); others are a CompileError
   bool precise_math = false;  // libm instead of the vectorized approximations
   bool fold_constants = true; // evaluate constant subgraphs at compile time
   bool cache = true;          // the disk compile cache (see compile_cache.h)

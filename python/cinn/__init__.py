@@ -45,6 +45,7 @@ from ._cinn import (  # noqa: F401
 )
 from . import lang  # noqa: F401
 from ._cinn import Program, Value  # noqa: F401
+from ._cinn import CompileOptions  # noqa: F401
 from .frontend import Executable, NetBuilder, compile, grad, load  # noqa: F401,A004
 from . import optim  # noqa: F401
 from .training import TrainStep, train_step  # noqa: F401
@@ -96,7 +97,7 @@ def c_source(func):
 
 
 __all__ = [
-    "NetBuilder", "Program", "Value", "Executable", "compile", "load", "grad", "optim", "train_step",
+    "NetBuilder", "Program", "Value", "Executable", "CompileOptions", "compile", "load", "grad", "optim", "train_step",
     "TrainStep",
     "build", "c_source", "lang", "Target", "Expr", "Kernel", "LoweredFunc", "Schedule", "Loop", "Error", "ShapeError",
     "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError", "ExecutionError",

@@ -269,26 +269,31 @@ class Executable:
         return "\n".join(lines)
 
 
-def compile(program, target=None, fusion=True, opt_level=3, precise_math=False,
-            fold_constants=True, cache=True, cache_dir=None, schedule_params=None, database=None):
+def _options(options, fields, who):
+    """``options`` (a :class:`CompileOptions` or None for the defaults) with ``fields``
+    changed: the options a compile entry point was given."""
+    if options is None:
+        return _cinn.CompileOptions(**fields)
+    if not isinstance(options, _cinn.CompileOptions):
+        raise _cinn.Error(f"{who}: options must be a cinn.CompileOptions, got {type(options).__name__}")
+    return options.replace(**fields)
+
+
+def compile(program, target=None, options=None, **fields):
     """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU).
 
-    ``fusion``: fuse ops into kernels (off: one kernel per primitive op).
-    ``fold_constants``: evaluate constant subgraphs at compile time.
-    ``cache``/``cache_dir``: the disk compile cache (default directory ``$CINN_CACHE_DIR``,
-    else ``$XDG_CACHE_HOME/cinn``, else ``~/.cache/cinn``); a later compile of the same
-    program, in any process, loads the result instead of compiling. Bypassed while IR dumps
-    are on (``$CINN_DUMP_DIR``).
-    ``schedule_params``: values of the target backend's tuning knobs for the default
-    schedules of every kernel, e.g. ``{"matmul_tm": 8, "matmul_tn": 8}`` on CUDA
-    (:func:`cinn.tuning_knobs` lists them); an unknown name raises ScheduleError.
-    ``database``: a tuning database written by :func:`cinn.tune`; each kernel with a record
-    there gets its fastest measured schedule instead of the default rules (its
-    ``fusion_groups`` entry says ``"schedule": "tuned"``).
+    ``options`` is a :class:`CompileOptions` (default: all its defaults); keyword ``fields``
+    change single fields of it, so ``compile(p, fusion=False)`` is
+    ``compile(p, options=CompileOptions(fusion=False))``. The fields: ``fusion``,
+    ``opt_level``, ``precise_math``, ``fold_constants``, ``cache``, ``cache_dir``,
+    ``dump_dir``, ``schedule_params`` and ``database`` (see :class:`CompileOptions`).
+
+    With ``cache`` on, a later compile of the same program, in any process, loads the
+    result from the disk cache instead of compiling. With a tuning ``database`` written by
+    :func:`cinn.tune`, each kernel with a record there gets its fastest measured schedule
+    instead of the default rules (its ``fusion_groups`` entry says ``"schedule": "tuned"``).
     """
-    return Executable(_cinn.compile_program(program, target, fusion, opt_level, precise_math,
-                                            fold_constants, cache, cache_dir, dict(schedule_params or {}),
-                                            None if database is None else str(database)))
+    return Executable(_cinn.compile_program(program, target, _options(options, fields, "compile")))
 
 
 def load(dir):

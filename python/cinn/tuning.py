@@ -4,6 +4,7 @@ import os
 import sys
 
 from . import _cinn
+from .frontend import _options
 
 
 class TuneReport:
@@ -71,8 +72,8 @@ def _check_counts(trials, batch):
         raise _cinn.Error(f"tune: batch must be a positive integer, got {batch!r}")
 
 
-def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, seed=0, fusion=True,
-         progress=True, fold_constants=True, opt_level=3, precise_math=False):
+def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, seed=0, progress=True,
+         options=None, **fields):
     """Tunes the kernels of ``program`` for ``target`` (default: the host x86 CPU) and records
     every measurement in the SQLite ``database`` (created when missing). Returns a
     :class:`TuneReport`.
@@ -83,16 +84,19 @@ def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, se
     ranked by an XGBoost cost model, until ``trials`` measurements are made. Kernels run in
     this process on random inputs. A second call continues: schedules already in the
     database are not measured again. Compile with ``cinn.compile(program, database=...)`` to
-    use the results. ``progress`` shows a progress bar on stderr. ``fusion``,
-    ``fold_constants``, ``opt_level`` and ``precise_math`` must be those the program will be
-    compiled with: they decide which kernels there are and how they are built.
+    use the results. ``progress`` shows a progress bar on stderr.
+
+    ``options`` and ``fields`` are :func:`cinn.compile`'s, and must be those the program
+    will be compiled with: ``fusion``, ``fold_constants``, ``opt_level`` and
+    ``precise_math`` decide which kernels there are and how they are built. Tuning reads
+    no database and no compile cache, so their fields are ignored.
     """
     _check_counts(trials, batch)
     database = os.fspath(database)
+    options = _options(options, fields, "tune")
     bar, callback = _progress_callback(progress, trials)
     try:
-        tasks, made = _cinn.tune(program, target, database, trials, batch, seed, fusion, fold_constants,
-                                 opt_level, precise_math, callback)
+        tasks, made = _cinn.tune(program, target, database, trials, batch, seed, options, callback)
     finally:
         if bar is not None:
             bar.close()

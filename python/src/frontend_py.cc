@@ -416,29 +416,15 @@ void bind_frontend(py::module_& m) {
   }, py::arg("target") = py::none(),
      "The tuning knobs of the target's backend: name, candidate values, doc and the kernel kinds "
      "whose schedules read it. Give values to compile(..., schedule_params=...).");
-  m.def("compile_program", [](const frontend::Program& p, py::object target, bool fusion, int opt_level,
-                              bool precise_math, bool fold_constants, bool cache, py::object cache_dir,
-                              std::map<std::string, int64_t> schedule_params, py::object database) {
+  m.def("compile_program", [](const frontend::Program& p, py::object target, const frontend::CompileOptions& o) {
     common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
-    frontend::CompileOptions o;
-    o.fusion = fusion;
-    o.opt_level = opt_level;
-    o.precise_math = precise_math;
-    o.fold_constants = fold_constants;
-    o.cache = cache;
-    if (!cache_dir.is_none()) o.cache_dir = py::str(cache_dir).cast<std::string>();
-    o.schedule_params = std::move(schedule_params);
-    if (!database.is_none()) o.database = py::str(database).cast<std::string>();
     std::shared_ptr<frontend::CompiledProgram> c;
     {
       py::gil_scoped_release release;
       c = frontend::compile(p, t, o);
     }
     return CompiledPy(c);
-  }, py::arg("program"), py::arg("target") = py::none(), py::arg("fusion") = true,
-     py::arg("opt_level") = 3, py::arg("precise_math") = false, py::arg("fold_constants") = true,
-     py::arg("cache") = true, py::arg("cache_dir") = py::none(),
-     py::arg("schedule_params") = std::map<std::string, int64_t>{}, py::arg("database") = py::none());
+  }, py::arg("program"), py::arg("target"), py::arg("options"));
 
 }
 

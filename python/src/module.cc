@@ -12,6 +12,7 @@ PYBIND11_MODULE(_cinn, m) {
   cinn::python::bind_lang(m);
   cinn::python::bind_schedule(m);
   cinn::python::bind_build(m);
+  cinn::python::bind_compile_options(m);
   cinn::python::bind_frontend(m);
   cinn::python::bind_tune(m);
   cinn::python::bind_device_array(m);

@@ -76,13 +76,7 @@ void bind_tune(py::module_& m) {
   m.def(
       "tune",
       [](const frontend::Program& p, py::object target, const std::string& database, int trials,
-         int batch, uint64_t seed, bool fusion, bool fold_constants, int opt_level,
-         bool precise_math, py::object progress) {
-        frontend::CompileOptions o;
-        o.fusion = fusion;
-        o.fold_constants = fold_constants;
-        o.opt_level = opt_level;
-        o.precise_math = precise_math;
+         int batch, uint64_t seed, const frontend::CompileOptions& o, py::object progress) {
         auto_schedule::TuneOptions to = tune_options(trials, batch, seed, progress);
         common::Target t = target_or_host(target);
         auto_schedule::TuneReport r;
@@ -93,8 +87,7 @@ void bind_tune(py::module_& m) {
         return report_tuple(r);
       },
       py::arg("program"), py::arg("target"), py::arg("database"), py::arg("trials"),
-      py::arg("batch"), py::arg("seed"), py::arg("fusion"), py::arg("fold_constants"),
-      py::arg("opt_level"), py::arg("precise_math"), py::arg("progress"));
+      py::arg("batch"), py::arg("seed"), py::arg("options"), py::arg("progress"));
 
   py::object schedule_error = m.attr("ScheduleError");
   m.def(

@@ -155,6 +155,8 @@ def test_tuning_errors_are_cinn_errors(tmp_path):
         cinn.tune(prog, trials=0, database=tmp_path / "t.db", progress=False)
     with pytest.raises(cinn.Error, match="batch"):
         cinn.tune(prog, trials=2, batch=0, database=tmp_path / "t.db", progress=False)
+    with pytest.raises(cinn.Error, match="unknown option 'fuse'"):
+        cinn.tune(prog, trials=2, database=tmp_path / "t.db", progress=False, fuse=False)
     text = tmp_path / "notes.db"
     text.write_text("not a database " * 20)
     with pytest.raises(cinn.CompileError, match="not a CINN tuning database"):

@@ -5,11 +5,11 @@ import inspect
 import torch
 
 from .. import _cinn
-from ..frontend import compile as _cinn_compile
+from ..frontend import _options
 from . import graph, runtime
 from .report import Report, SignatureReport
 
-_OPTIONS = [p for p in inspect.signature(_cinn_compile).parameters if p not in ("program", "target")]
+_OPTIONS = ["options", *_cinn.CompileOptions.fields]
 
 
 def _signature_of(v):
@@ -345,8 +345,8 @@ def compile(module_or_fn, target=None, freeze=False, tune=None, **options):  # n
     parameters and buffers in as constants (like ``torch.jit.freeze``), so that
     ``cinn.compile`` folds batch normalization into the convolutions; inference only, and
     a region is recompiled when a frozen tensor is modified in place. ``options`` go to
-    :func:`cinn.compile` (``fusion``, ``opt_level``, ``cache``, ``schedule_params``,
-    ``database``, ...).
+    :func:`cinn.compile`: a :class:`cinn.CompileOptions` as ``options=``, or its fields
+    (``fusion``, ``opt_level``, ``cache``, ``schedule_params``, ``database``, ...).
 
     ``tune``: a number of trials; each region is then tuned with :func:`cinn.tune` into
     ``database`` (required) when it is first compiled, and compiled with what it found
@@ -362,12 +362,14 @@ def compile(module_or_fn, target=None, freeze=False, tune=None, **options):  # n
     if unknown:
         raise _cinn.Error(f"cinn.torch.compile: unknown option '{unknown[0]}'; the options of "
                           f"cinn.compile are: {', '.join(_OPTIONS)}")
+    compile_options = _options(options.pop("options", None), options, "cinn.torch.compile")
+    options = {"options": compile_options}
     if tune is not None:
         if not isinstance(tune, int) or isinstance(tune, bool) or tune < 1:
             raise _cinn.Error(f"cinn.torch.compile: tune must be a positive number of trials, got {tune!r}")
-        if options.get("database") is None:
+        if compile_options.database is None:
             raise _cinn.Error("cinn.torch.compile: tune= needs database= (where the measurements go)")
-        options = dict(options, tune=tune)
+        options["tune"] = tune
     if isinstance(module_or_fn, (CompiledModule, CompiledFunction)):
         raise _cinn.Error("cinn.torch.compile: this is already compiled")
     if isinstance(module_or_fn, torch.nn.Module):

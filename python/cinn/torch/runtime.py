@@ -178,10 +178,9 @@ def _build_region(analysis, nodes, name, freeze, target, options):
     if outputs:
         program = ctx.b.build(outputs)
         if trials:
-            # The same graph passes and fusion as the compile below, so the tuned kernels are
-            # the compiled ones.
-            same = {k: options[k] for k in ("fusion", "fold_constants", "opt_level", "precise_math") if k in options}
-            _tune(program, target=target, trials=trials, database=options["database"], progress=False, **same)
+            # The same options as the compile below, so the tuned kernels are the compiled ones.
+            _tune(program, target=target, trials=trials, database=options["options"].database, progress=False,
+                  **options)
         exe = _compile(program, target=target, **options)
     compile_s = time.perf_counter() - t0
     if exe is not None and len(exe.input_names) != len(keys):
