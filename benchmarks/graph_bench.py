@@ -47,6 +47,10 @@ def linear_gelu(b, x, w, bias):
     return gelu(b, b.add(b.matmul(x, w), bias))
 
 
+def linear(b, x, w, bias):
+    return b.add(b.matmul(x, w, transpose_y=True), bias)
+
+
 def batch_norm(b, x, g, be, m, v):
     return b.batch_norm(x, g, be, m, v, epsilon=1e-5)
 
@@ -70,6 +74,13 @@ CASES = [
      [(4096, 4096), (4096, 4096)]),
     ("matmul+bias+gelu 512x1024x1024", linear_gelu,
      lambda x, w, bias: torch.nn.functional.gelu(x @ w + bias), [(512, 1024), (1024, 1024), (1024,)]),
+    # nn.Linear layers, x @ W^T + b (W stored [out, in]): BERT-base's projections at 128
+    # tokens, and its attention scores q @ k^T per head. torch runs them as one sgemm.
+    ("linear 128x768 -> 768", linear, torch.nn.functional.linear, [(128, 768), (768, 768), (768,)]),
+    ("linear 128x768 -> 3072", linear, torch.nn.functional.linear, [(128, 768), (3072, 768), (3072,)]),
+    ("linear 128x3072 -> 768", linear, torch.nn.functional.linear, [(128, 3072), (768, 3072), (768,)]),
+    ("q @ k^T 12x128x64", lambda b, q, k: b.matmul(q, k, transpose_y=True), lambda q, k: q @ k.transpose(-1, -2),
+     [(12, 128, 64), (12, 128, 64)]),
     ("batch_norm (inference) 32x64x56x56", cinn_batch_norm, torch_batch_norm,
      [(32, 64, 56, 56), (64,), (64,), (64,), (64,)]),
     ("row sum 4096x1024 -> 4096", lambda b, x: b.sum(x, [1]), lambda x: x.sum(1), [(4096, 1024)]),

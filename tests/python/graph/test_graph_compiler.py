@@ -341,6 +341,42 @@ def test_small_m_matmul_is_a_vectorized_reduction(rng, m, k, n, transpose_y):
     np.testing.assert_allclose(exe(x=xv, w=wv)[0], ref, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("batch,m,k,n,per_panel", [((), 64, 256, 512, True), ((), 128, 768, 384, True),
+                                                    ((4,), 32, 48, 64, True), ((), 40, 96, 200, False),
+                                                    ((), 128, 768, 96, False)])
+def test_transposed_weights_are_packed_per_column_panel(rng, batch, m, k, n, per_panel):
+    # x @ W^T with rows enough for register tiles packs W transposed. Where the matmul's
+    # parallel loop runs over whole column panels, each panel is packed inside it, into a
+    # panel-major buffer [.., n / nr, k, nr] (nr: the tile width), while its rows are in
+    # that thread's cache. A column tail (200 columns), or too few panels to share among
+    # threads (96 columns: the row tiles are parallel), keeps one [k, n] pack, in a
+    # parallel nest of its own before the matmul.
+    b = cinn.NetBuilder("linear")
+    x = b.input([*batch, m, k], "float32", "x")
+    w = b.input([*batch, n, k], "float32", "w")
+    bias = b.input([n], "float32", "bias")
+    exe = cinn.compile(b.build(b.relu(b.add(b.matmul(x, w, transpose_y=True), bias))), cache=False)
+    ir = exe.loop_ir
+    (dims,) = re.findall(r"allocate \w+_pack: float32\[([\d, ]+)\]", ir)
+    dims = [int(d) for d in dims.split(",")]
+    lines = ir.splitlines()
+    parallel = [i for i, line in enumerate(lines) if "parallel for" in line] + [len(lines)]
+    pack = next(i for i, line in enumerate(lines) if "block " in line and "_pack(" in line)
+    product = next(i for i, line in enumerate(lines) if "block " in line and ":reduce" in line)
+    assert parallel[0] < pack < parallel[1], ir
+    # The product is in the pack's parallel loop, or in the next one.
+    assert (product < parallel[1]) == per_panel, ir
+    if per_panel:
+        assert len(dims) == len(batch) + 3 and dims[-3] * dims[-1] == n and dims[-2] == k, ir
+    else:
+        assert dims == [k, n], ir
+    xv = rng.standard_normal((*batch, m, k)).astype("float32")
+    wv = rng.standard_normal((*batch, n, k)).astype("float32")
+    bv = rng.standard_normal(n).astype("float32")
+    ref = np.maximum(xv.astype("float64") @ np.swapaxes(wv, -1, -2).astype("float64") + bv, 0)
+    np.testing.assert_allclose(exe(x=xv, w=wv, bias=bv)[0], ref, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("m,k,n", [(64, 96, 49), (40, 64, 81), (24, 32, 113)])
 def test_matmul_column_tails_are_power_of_two_vectors(rng, m, k, n):
     # A register tile of 32 columns over 49 leaves a tail of 17: the loop partition gives
