@@ -1,11 +1,13 @@
 """Times programs compiled by the graph compiler (default schedules, no tuning) against
 PyTorch eager on the same threads.
 
-    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/graph_bench.py [--quick]
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/graph_bench.py [--quick] [--only linear,bert]
 
 Every program is built with cinn.NetBuilder from primitive or composite ops, compiled with
-cinn.compile, checked against torch, and timed with the best of `repeat` runs. The ratio is
-torch time / cinn time (above 1: cinn is faster). Copy the table into benchmarks/results/
+cinn.compile, checked against torch, and timed with the best of `repeat` runs, cinn and
+torch interleaved over 3 rounds (both see the same drift of a shared machine). The ratio
+is torch time / cinn time (above 1: cinn is faster). `--only` keeps the programs whose
+name contains one of the given words. Copy the table into benchmarks/results/
 with the date and the machine.
 """
 
@@ -15,10 +17,11 @@ import os
 import sys
 
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best, keep_freed_memory  # noqa: E402
+from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
+# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
+import torch  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -47,10 +50,6 @@ def linear_gelu(b, x, w, bias):
     return gelu(b, b.add(b.matmul(x, w), bias))
 
 
-def linear(b, x, w, bias):
-    return b.add(b.matmul(x, w, transpose_y=True), bias)
-
-
 def batch_norm(b, x, g, be, m, v):
     return b.batch_norm(x, g, be, m, v, epsilon=1e-5)
 
@@ -74,13 +73,6 @@ CASES = [
      [(4096, 4096), (4096, 4096)]),
     ("matmul+bias+gelu 512x1024x1024", linear_gelu,
      lambda x, w, bias: torch.nn.functional.gelu(x @ w + bias), [(512, 1024), (1024, 1024), (1024,)]),
-    # nn.Linear layers, x @ W^T + b (W stored [out, in]): BERT-base's projections at 128
-    # tokens, and its attention scores q @ k^T per head. torch runs them as one sgemm.
-    ("linear 128x768 -> 768", linear, torch.nn.functional.linear, [(128, 768), (768, 768), (768,)]),
-    ("linear 128x768 -> 3072", linear, torch.nn.functional.linear, [(128, 768), (3072, 768), (3072,)]),
-    ("linear 128x3072 -> 768", linear, torch.nn.functional.linear, [(128, 3072), (768, 3072), (768,)]),
-    ("q @ k^T 12x128x64", lambda b, q, k: b.matmul(q, k, transpose_y=True), lambda q, k: q @ k.transpose(-1, -2),
-     [(12, 128, 64), (12, 128, 64)]),
     ("batch_norm (inference) 32x64x56x56", cinn_batch_norm, torch_batch_norm,
      [(32, 64, 56, 56), (64,), (64,), (64,), (64,)]),
     ("row sum 4096x1024 -> 4096", lambda b, x: b.sum(x, [1]), lambda x: x.sum(1), [(4096, 1024)]),
@@ -94,9 +86,11 @@ MODELS = [("resnet18", dict(batch=1, image=224), "1x3x224x224"),
           ("bert_layer", dict(batch=1, seq=128), "1x128x768")]
 
 
-def bench_models(repeat):
+def bench_models(repeat, selected):
     from cinn import models
     for name, kw, shape in MODELS:
+        if not selected(name):
+            continue
         b = cinn.NetBuilder(name)
         y, params = getattr(models, name)(b, **kw)
         exe = cinn.compile(b.build([y]))
@@ -106,8 +100,7 @@ def bench_models(repeat):
             want = ref().numpy()
             (out,) = exe(**weights)
             np.testing.assert_allclose(out, want, rtol=1e-3, atol=1e-4 * np.abs(want).max())
-            t_cinn = best(lambda: exe(**weights), repeat)
-            t_torch = best(ref, repeat)
+            t_cinn, t_torch = best_interleaved([lambda: exe(**weights), ref], repeat)
         print(f"| {name} {shape} | {len(exe.fusion_groups)} | {t_cinn * 1e3:.2f} | "
               f"{t_torch * 1e3:.2f} | {t_torch / t_cinn:.2f} |")
 
@@ -115,7 +108,12 @@ def bench_models(repeat):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated words; programs whose name has one")
     args = ap.parse_args()
+    words = [w for w in args.only.split(",") if w]
+
+    def selected(name):
+        return not words or any(w in name for w in words)
     keep_freed_memory()
     repeat = 3 if args.quick else 10
     threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
@@ -123,9 +121,11 @@ def main():
     cinn.set_num_threads(threads)
     rng = np.random.default_rng(0)
     print(f"threads: {threads}")
-    print(f"| program | kernels | cinn ms | torch ms | torch/cinn |")
-    print(f"|---|---|---|---|---|")
+    print("| program | kernels | cinn ms | torch ms | torch/cinn |")
+    print("|---|---|---|---|---|")
     for name, build, ref, shapes in CASES:
+        if not selected(name):
+            continue
         b = cinn.NetBuilder(name.split()[0])
         vals = [b.input(list(s), "float32", f"in{i}") for i, s in enumerate(shapes)]
         exe = cinn.compile(b.build(build(b, *vals)))
@@ -135,11 +135,10 @@ def main():
         tensors = [torch.from_numpy(a) for a in arrays]
         (out,) = exe(*arrays)
         np.testing.assert_allclose(out, ref(*tensors).numpy(), rtol=1e-3, atol=1e-3)
-        t_cinn = best(lambda: exe(*arrays), repeat)
-        t_torch = best(lambda: ref(*tensors), repeat)
+        t_cinn, t_torch = best_interleaved([lambda: exe(*arrays), lambda: ref(*tensors)], repeat)
         print(f"| {name} | {len(exe.fusion_groups)} | {t_cinn * 1e3:.2f} | {t_torch * 1e3:.2f} "
               f"| {t_torch / t_cinn:.2f} |")
-    bench_models(repeat)
+    bench_models(repeat, selected)
 
 
 if __name__ == "__main__":
