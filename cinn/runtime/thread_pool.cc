@@ -24,7 +24,7 @@ class ThreadPool {
     std::lock_guard<std::mutex> run(run_mu_);
     stop_workers();
     if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    size_ = n;
+    size_ = std::min(n, kMaxThreads);
     start_workers();
   }
   int size() const { return size_; }
@@ -36,40 +36,90 @@ class ThreadPool {
       return;
     }
     std::lock_guard<std::mutex> run(run_mu_);  // one parallel region at a time
-    int chunks = static_cast<int>(std::min<int64_t>(size_, n));
+    Task t;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      task_ = {n, chunks, body, closure};
-      pending_.store(chunks - 1, std::memory_order_relaxed);
+      t.generation = static_cast<uint32_t>(generation_.load(std::memory_order_relaxed) + 1);
+      t.n = n;
+      t.chunks = std::min<int64_t>(n, int64_t{size_} * kChunksPerThread);
+      t.blocks = size_;
+      t.body = body;
+      t.closure = closure;
+      for (int b = 0; b < t.blocks; ++b) {
+        next_[b].value.store(pack(t.generation, t.block_begin(b)), std::memory_order_relaxed);
+      }
+      done_.store(0, std::memory_order_relaxed);
+      task_ = t;
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     tls_in_parallel = true;
-    run_chunk(task_, 0);
+    work(t, 0);
     tls_in_parallel = false;
-    if (spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) return;
+    auto finished = [&] { return done_.load(std::memory_order_acquire) == t.chunks; };
+    if (spin_until(finished)) return;
     std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    done_cv_.wait(lk, finished);
   }
 
  private:
+  // Each thread's share of a loop is cut into this many chunks: a thread that finishes its
+  // own takes the remaining chunks of the others (a thread whose core is busy with another
+  // process, or with a framework's spinning threads, would otherwise hold the whole loop up:
+  // 2x on 2 cores with one core busy).
+  static constexpr int64_t kChunksPerThread = 4;
+  static constexpr int kMaxThreads = 1024;
+
   struct Task {
+    uint32_t generation = 0;
     int64_t n = 0;
-    int chunks = 0;
+    int64_t chunks = 0;  // chunk c is iterations [n c / chunks, n (c + 1) / chunks)
+    int blocks = 0;      // thread b's chunks are [block_begin(b), block_begin(b + 1))
     cinn_parallel_body_t body = nullptr;
     void* closure = nullptr;
+    int64_t block_begin(int b) const { return chunks * b / blocks; }
   };
 
+  // The next chunk of a block, tagged with the task's generation: a worker still holding a
+  // finished task cannot take a chunk index of the next one.
+  static uint64_t pack(uint32_t generation, int64_t chunk) {
+    return (uint64_t{generation} << 32) | static_cast<uint32_t>(chunk);
+  }
+
   ThreadPool() {
-    size_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    size_ = std::min(kMaxThreads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     start_workers();
   }
   ~ThreadPool() { stop_workers(); }
 
-  static void run_chunk(const Task& t, int c) {
-    int64_t begin = t.n * c / t.chunks;
-    int64_t end = t.n * (c + 1) / t.chunks;
-    if (begin < end) t.body(begin, end, t.closure);
+  // The next chunk of block b of task t, or -1 when it has none left (or t is over).
+  int64_t take(const Task& t, int b) {
+    std::atomic<uint64_t>& next = next_[b].value;
+    uint64_t cur = next.load(std::memory_order_acquire);
+    int64_t end = t.block_begin(b + 1);
+    for (;;) {
+      if (static_cast<uint32_t>(cur >> 32) != t.generation) return -1;
+      int64_t c = static_cast<uint32_t>(cur);
+      if (c >= end) return -1;
+      if (next.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel)) return c;
+    }
+  }
+
+  // Thread `self` runs its own block's chunks in order (the contiguous range static
+  // scheduling would give it, so consecutive loops over the same data keep it in this
+  // core's cache), then helps with the other blocks.
+  void work(const Task& t, int self) {
+    for (int k = 0; k < t.blocks; ++k) {
+      int b = (self + k) % t.blocks;
+      for (int64_t c; (c = take(t, b)) >= 0;) {
+        int64_t begin = t.n * c / t.chunks, end = t.n * (c + 1) / t.chunks;
+        if (begin < end) t.body(begin, end, t.closure);
+        if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == t.chunks) {
+          std::lock_guard<std::mutex> lk(mu_);
+          done_cv_.notify_one();
+        }
+      }
+    }
   }
 
   // Kernels run their parallel loops back to back: a worker that has finished a loop, and
@@ -101,14 +151,9 @@ class ThreadPool {
       cv_.wait(lk, [&] { return stop_.load() || generation_.load() != seen; });
       if (stop_) return;
       seen = generation_.load();
-      if (id >= task_.chunks) continue;
       Task task = task_;
       lk.unlock();
-      run_chunk(task, id);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> done(mu_);
-        done_cv_.notify_one();
-      }
+      work(task, id);
     }
   }
 
@@ -132,7 +177,11 @@ class ThreadPool {
   std::condition_variable cv_, done_cv_;
   std::vector<std::thread> workers_;
   Task task_;  // written under mu_ before generation_ moves on
-  std::atomic<int> pending_{0};
+  struct alignas(64) Counter {  // one cache line each: threads take chunks without sharing one
+    std::atomic<uint64_t> value{0};
+  };
+  Counter next_[kMaxThreads];
+  std::atomic<int64_t> done_{0};
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
   int size_ = 1;

@@ -1,12 +1,14 @@
 // The thread pool behind parallel loops.
 //
 // Generated code calls `cinn_parallel_for(n, body, closure)`; the pool splits [0, n) into
-// one contiguous chunk per worker (static scheduling, like OpenMP's default) and runs
-// body(begin, end, closure) on each, the calling thread taking the first chunk. Nested
-// parallel loops run serially on the worker that reaches them. Workers that finish a loop,
-// and the caller waiting for them, spin briefly (50 us) before blocking, since a kernel's
-// loops come back to back. The pool is sized to the hardware threads; `set_num_threads`
-// changes it (0 = one per hardware thread).
+// one contiguous block per thread, as static scheduling would (OpenMP's default), the
+// calling thread taking the first, and each block into 4 chunks: every thread runs
+// body(begin, end, closure) on its own block's chunks in order, then takes the chunks
+// the others have not started (a thread whose core is busy elsewhere no longer holds the
+// loop up). Nested parallel loops run serially on the thread that reaches them. Workers
+// that finish a loop, and the caller waiting for them, spin briefly (50 us) before
+// blocking, since a kernel's loops come back to back. The pool is sized to the hardware
+// threads; `set_num_threads` changes it (0 = one per hardware thread; at most 1024).
 #pragma once
 
 #include <cstdint>
