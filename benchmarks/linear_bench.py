@@ -10,6 +10,12 @@ a 512-row layer, and a small one. Results are checked against numpy first. Each 
 timed with the best of `repeat` calls, cinn, numpy and torch interleaved over 5 rounds.
 Ratios above 1: cinn is faster. Copy the table into benchmarks/results/ with the date and
 the machine.
+
+Run it twice, with and without `OMP_WAIT_POLICY=PASSIVE`: under libgomp's default policy
+torch's OpenMP threads spin after each op, which on few cores slows torch's own sgemm
+(its OpenBLAS threads compete with them) and the CINN kernel timed next; passive waiting
+removes both effects (and slows torch's convnets, whose many small parallel regions then
+wake sleeping threads: benchmarks/results/linear_2026-11-24.md).
 """
 
 import argparse
@@ -17,11 +23,10 @@ import os
 import sys
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
-# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
-import torch  # noqa: E402
 
 import cinn  # noqa: E402
 

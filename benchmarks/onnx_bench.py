@@ -14,12 +14,11 @@ import sys
 import time
 
 import numpy as np
+import torch
+import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import best, keep_freed_memory  # noqa: E402
-# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
-import torch  # noqa: E402
-import torchvision  # noqa: E402
 
 import cinn  # noqa: E402
 import cinn.onnx  # noqa: E402

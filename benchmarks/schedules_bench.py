@@ -16,15 +16,6 @@ import time
 
 import numpy as np
 
-# PyTorch's OpenMP threads keep spinning after each parallel region under libgomp's default
-# wait policy. On a 2-core machine they then take the cores from whatever runs next: a
-# CINN kernel timed right after a torch call ran 2-4x slower (a 64x512 -> 256 linear layer:
-# 0.30 ms instead of 0.09), and torch's own sgemm, whose OpenBLAS threads they also
-# compete with, ran 2x slower than numpy's (0.8 vs 1.6 ms at 128x768 -> 768). Passive
-# waiting gives both sides their real speed; it must be set before torch loads libgomp,
-# so the benchmarks import this module before torch.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import schedules  # noqa: E402
 

@@ -19,11 +19,10 @@ import sys
 import time
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import keep_freed_memory  # noqa: E402
-# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
-import torch  # noqa: E402
 
 import cinn  # noqa: E402
 

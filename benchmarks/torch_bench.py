@@ -20,12 +20,12 @@ import os
 import sys
 import time
 
+import torch
+import torch.nn.functional as F
+import torchvision
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import best, keep_freed_memory  # noqa: E402
-# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-import torchvision  # noqa: E402
 
 import cinn  # noqa: E402
 import cinn.torch  # noqa: E402

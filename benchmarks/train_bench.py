@@ -20,12 +20,11 @@ import sys
 import time
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
-# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 import cinn  # noqa: E402
 from cinn import models  # noqa: E402

@@ -22,11 +22,10 @@ import tempfile
 import time
 
 import numpy as np
+import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
-# After schedules_bench: it sets OMP_WAIT_POLICY before torch loads OpenMP.
-import torch  # noqa: E402
 
 import cinn  # noqa: E402
 from cinn import lang, models  # noqa: E402
