@@ -39,10 +39,10 @@ class ThreadPool {
     Task t;
     {
       std::lock_guard<std::mutex> lk(mu_);
-      t.generation = static_cast<uint32_t>(generation_.load(std::memory_order_relaxed) + 1);
+      t.generation = (generation_.load(std::memory_order_relaxed) + 1) & kGenerationMask;
       t.n = n;
       t.chunks = std::min<int64_t>(n, int64_t{size_} * kChunksPerThread);
-      t.blocks = size_;
+      t.blocks = static_cast<int>(std::min<int64_t>(size_, t.chunks));  // threads beyond sit out
       t.body = body;
       t.closure = closure;
       for (int b = 0; b < t.blocks; ++b) {
@@ -69,9 +69,14 @@ class ThreadPool {
   // 2x on 2 cores with one core busy).
   static constexpr int64_t kChunksPerThread = 4;
   static constexpr int kMaxThreads = 1024;
+  // A block's next chunk is packed with the task's generation (its low 40 bits) in one
+  // word: chunk indices stay below kMaxThreads * kChunksPerThread < 2^24.
+  static constexpr int kChunkBits = 24;
+  static constexpr uint64_t kGenerationMask = (uint64_t{1} << (64 - kChunkBits)) - 1;
+  static_assert(kMaxThreads * kChunksPerThread < (int64_t{1} << kChunkBits));
 
   struct Task {
-    uint32_t generation = 0;
+    uint64_t generation = 0;
     int64_t n = 0;
     int64_t chunks = 0;  // chunk c is iterations [n c / chunks, n (c + 1) / chunks)
     int blocks = 0;      // thread b's chunks are [block_begin(b), block_begin(b + 1))
@@ -82,8 +87,8 @@ class ThreadPool {
 
   // The next chunk of a block, tagged with the task's generation: a worker still holding a
   // finished task cannot take a chunk index of the next one.
-  static uint64_t pack(uint32_t generation, int64_t chunk) {
-    return (uint64_t{generation} << 32) | static_cast<uint32_t>(chunk);
+  static uint64_t pack(uint64_t generation, int64_t chunk) {
+    return (generation << kChunkBits) | static_cast<uint64_t>(chunk);
   }
 
   ThreadPool() {
@@ -98,8 +103,8 @@ class ThreadPool {
     uint64_t cur = next.load(std::memory_order_acquire);
     int64_t end = t.block_begin(b + 1);
     for (;;) {
-      if (static_cast<uint32_t>(cur >> 32) != t.generation) return -1;
-      int64_t c = static_cast<uint32_t>(cur);
+      if ((cur >> kChunkBits) != t.generation) return -1;
+      int64_t c = static_cast<int64_t>(cur & ((uint64_t{1} << kChunkBits) - 1));
       if (c >= end) return -1;
       if (next.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel)) return c;
     }
@@ -153,7 +158,7 @@ class ThreadPool {
       seen = generation_.load();
       Task task = task_;
       lk.unlock();
-      work(task, id);
+      if (id < task.blocks) work(task, id);
     }
   }
 

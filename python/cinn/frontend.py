@@ -279,7 +279,7 @@ def _options(options, fields, who):
     return options.replace(**fields)
 
 
-def compile(program, target=None, options=None, **fields):
+def compile(program, target=None, *, options=None, **fields):
     """Compiles a :class:`Program` for ``target`` (default: the host x86 CPU).
 
     ``options`` is a :class:`CompileOptions` (default: all its defaults); keyword ``fields``

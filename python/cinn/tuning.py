@@ -72,11 +72,11 @@ def _check_counts(trials, batch):
         raise _cinn.Error(f"tune: batch must be a positive integer, got {batch!r}")
 
 
-def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, seed=0, progress=True,
-         options=None, **fields):
+def tune(program, target=None, trials=64, database=None, batch=8, seed=0, *, progress=True, options=None,
+         **fields):
     """Tunes the kernels of ``program`` for ``target`` (default: the host x86 CPU) and records
-    every measurement in the SQLite ``database`` (created when missing). Returns a
-    :class:`TuneReport`.
+    every measurement in the SQLite ``database`` (created when missing; default: the
+    ``database`` of ``options``, else ``"cinn_tuning.db"``). Returns a :class:`TuneReport`.
 
     Each distinct kernel is a task; its candidates are the schedules the backend's rules make
     from the values of its tuning knobs (:func:`cinn.tuning_knobs`). The default schedules
@@ -88,12 +88,19 @@ def tune(program, target=None, trials=64, database="cinn_tuning.db", batch=8, se
 
     ``options`` and ``fields`` are :func:`cinn.compile`'s, and must be those the program
     will be compiled with: ``fusion``, ``fold_constants``, ``opt_level`` and
-    ``precise_math`` decide which kernels there are and how they are built. Tuning reads
-    no database and no compile cache, so their fields are ignored.
+    ``precise_math`` decide which kernels there are and how they are built, so that one
+    ``CompileOptions`` serves ``tune`` and then ``compile``. ``cache``, ``cache_dir``,
+    ``dump_dir`` and ``schedule_params`` do not apply to tuning; a ``database`` given both
+    here and in ``options`` must be the same file.
     """
     _check_counts(trials, batch)
-    database = os.fspath(database)
     options = _options(options, fields, "tune")
+    if database is None:
+        database = options.database or "cinn_tuning.db"
+    elif options.database is not None and os.path.abspath(os.fspath(database)) != os.path.abspath(options.database):
+        raise _cinn.Error(f"tune: database={os.fspath(database)!r} but options.database={options.database!r}; "
+                          "give one of them")
+    database = os.fspath(database)
     bar, callback = _progress_callback(progress, trials)
     try:
         tasks, made = _cinn.tune(program, target, database, trials, batch, seed, options, callback)

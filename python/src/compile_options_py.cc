@@ -2,6 +2,7 @@
 // carries compile options (DESIGN.md, "No global flags").
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,10 +55,11 @@ const std::vector<Field>& fields() {
        [](CompileOptions& o, py::handle h) {
          if (py::isinstance<py::bool_>(h) || !py::isinstance<py::int_>(h))
            CINN_THROW(Error) << "CompileOptions.opt_level must be an int, got " << type_of(h);
-         int v = h.cast<int>();
-         if (v < 0 || v > 3)
-           CINN_THROW(Error) << "CompileOptions.opt_level must be 0, 1, 2 or 3, got " << v;
-         o.opt_level = v;
+         auto v = py::reinterpret_borrow<py::int_>(h);
+         if (v < py::int_(0) || v > py::int_(3))
+           CINN_THROW(Error) << "CompileOptions.opt_level must be 0, 1, 2 or 3, got "
+                             << std::string(py::str(h));
+         o.opt_level = v.cast<int>();
        }},
       {"precise_math",
        [](const CompileOptions& o) { return py::object(py::bool_(o.precise_math)); },
@@ -89,6 +91,10 @@ const std::vector<Field>& fields() {
              CINN_THROW(Error)
                  << "CompileOptions.schedule_params must map knob names (str) to ints, got "
                  << std::string(py::repr(k)) << ": " << std::string(py::repr(v));
+           if (v < py::int_(std::numeric_limits<int64_t>::min()) ||
+               v > py::int_(std::numeric_limits<int64_t>::max()))
+             CINN_THROW(Error) << "CompileOptions.schedule_params['" << k.cast<std::string>()
+                               << "'] must fit in 64 bits, got " << std::string(py::str(v));
            params[k.cast<std::string>()] = v.cast<int64_t>();
          }
          o.schedule_params = std::move(params);

@@ -84,6 +84,17 @@ def test_tune_records_measurements_and_compile_replays_the_fastest(tmp_path, rng
     assert kernel_ir(exe, tuned[0]["kernel"]) == kernel_ir(plain, tuned[0]["kernel"])
 
 
+def test_one_compile_options_serves_tune_and_compile(tmp_path, rng):
+    # tune writes the database of the options that compile then reads.
+    opts = cinn.CompileOptions(database=tmp_path / "o.db", cache=False)
+    b = cinn.NetBuilder("mm")
+    prog = b.build([b.matmul(b.input([32, 48], "float32", "x"), b.input([48, 64], "float32", "w"))])
+    cinn.tune(prog, trials=3, progress=False, options=opts)
+    assert records(tmp_path / "o.db") and not (tmp_path / "cinn_tuning.db").exists()
+    exe = cinn.compile(prog, options=opts)
+    assert [g["schedule"] for g in exe.fusion_groups] == ["tuned"]
+
+
 def test_a_second_tune_continues_where_the_first_stopped(tmp_path):
     db = tmp_path / "tune.db"
     prog = mlp_and_conv()
@@ -157,6 +168,11 @@ def test_tuning_errors_are_cinn_errors(tmp_path):
         cinn.tune(prog, trials=2, batch=0, database=tmp_path / "t.db", progress=False)
     with pytest.raises(cinn.Error, match="unknown option 'fuse'"):
         cinn.tune(prog, trials=2, database=tmp_path / "t.db", progress=False, fuse=False)
+    with pytest.raises(cinn.Error, match="database=.*but options.database=.*give one of them"):
+        cinn.tune(prog, trials=2, database=tmp_path / "a.db", progress=False,
+                  options=cinn.CompileOptions(database=tmp_path / "b.db"))
+    with pytest.raises(TypeError):  # the 7th positional argument used to be `fusion`
+        cinn.tune(prog, None, 2, tmp_path / "t.db", 8, 0, False)
     text = tmp_path / "notes.db"
     text.write_text("not a database " * 20)
     with pytest.raises(cinn.CompileError, match="not a CINN tuning database"):

@@ -179,8 +179,7 @@ def _build_region(analysis, nodes, name, freeze, target, options):
         program = ctx.b.build(outputs)
         if trials:
             # The same options as the compile below, so the tuned kernels are the compiled ones.
-            _tune(program, target=target, trials=trials, database=options["options"].database, progress=False,
-                  **options)
+            _tune(program, target=target, trials=trials, progress=False, **options)
         exe = _compile(program, target=target, **options)
     compile_s = time.perf_counter() - t0
     if exe is not None and len(exe.input_names) != len(keys):

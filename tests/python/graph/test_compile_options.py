@@ -79,9 +79,17 @@ def test_compile_takes_options_and_keyword_fields(rng):
         run(exe, rng)
     with pytest.raises(cinn.Error, match="compile: options must be a cinn.CompileOptions, got dict"):
         cinn.compile(prog, options={"fusion": False})
+    # Options are keywords only: the third positional argument used to be `fusion`.
+    with pytest.raises(TypeError):
+        cinn.compile(prog, None, cinn.CompileOptions())
+    with pytest.raises(cinn.Error, match="opt_level must be 0, 1, 2 or 3, got 1099511627776"):
+        cinn.compile(prog, opt_level=2 ** 40)
+    with pytest.raises(cinn.Error, match="must fit in 64 bits"):
+        cinn.compile(prog, schedule_params={"matmul_mr": 2 ** 70})
 
 
-def test_options_reach_the_cache_and_dumps(tmp_path, rng):
+def test_options_reach_the_cache_and_dumps(tmp_path, rng, monkeypatch):
+    monkeypatch.delenv("CINN_DUMP_DIR", raising=False)  # dumps bypass the cache
     prog = mlp()
     o = cinn.CompileOptions(cache_dir=tmp_path / "cache")
     first = cinn.compile(prog, options=o)
@@ -94,6 +102,16 @@ def test_options_reach_the_cache_and_dumps(tmp_path, rng):
 
 
 def test_importers_and_torch_pass_options_on(rng):
+    import cinn.mlir
+    text = """func.func @f(%a: tensor<4x6xf32>, %b: tensor<4x6xf32>) -> tensor<4x6xf32> {
+      %0 = tosa.add %a, %b : (tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
+      %1 = tosa.exp %0 : (tensor<4x6xf32>) -> tensor<4x6xf32>
+      return %1 : tensor<4x6xf32>
+    }"""
+    unfused = cinn.mlir.compile(text, options=cinn.CompileOptions(fusion=False, cache=False))
+    assert len(unfused.fusion_groups) == 2
+    a, b = rng.standard_normal((2, 4, 6), dtype=np.float32)
+    np.testing.assert_allclose(unfused(a, b)[0], np.exp(a + b), rtol=1e-5)
     torch = pytest.importorskip("torch")
     fast = cinn.torch.compile(lambda a: torch.relu(a) * 2, options=cinn.CompileOptions(cache=False))
     a = torch.randn(4, 5)

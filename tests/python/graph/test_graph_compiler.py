@@ -343,17 +343,20 @@ def test_small_m_matmul_is_a_vectorized_reduction(rng, m, k, n, transpose_y):
 
 @pytest.mark.parametrize("batch,m,k,n,per_panel", [((), 64, 256, 512, True), ((), 128, 768, 384, True),
                                                     ((4,), 32, 48, 64, True), ((), 40, 96, 200, False),
-                                                    ((), 128, 768, 96, False)])
+                                                    ((), 128, 768, 96, False), ((4,), 32, 256, 128, False)])
 def test_transposed_weights_are_packed_per_column_panel(rng, batch, m, k, n, per_panel):
     # x @ W^T with rows enough for register tiles packs W transposed. Where the matmul's
     # parallel loop runs over whole column panels, each panel is packed inside it, into a
     # panel-major buffer [.., n / nr, k, nr] (nr: the tile width), while its rows are in
     # that thread's cache. A column tail (200 columns), or too few panels to share among
     # threads (96 columns: the row tiles are parallel), keeps one [k, n] pack, in a
-    # parallel nest of its own before the matmul.
+    # parallel nest of its own before the matmul; so does a weight shared by the batch
+    # (x[4, 32, 256] @ W[128, 256]^T), which each batch's panel loop would pack again.
+    shared = batch and not per_panel
+    wbatch = () if shared else batch
     b = cinn.NetBuilder("linear")
     x = b.input([*batch, m, k], "float32", "x")
-    w = b.input([*batch, n, k], "float32", "w")
+    w = b.input([*wbatch, n, k], "float32", "w")
     bias = b.input([n], "float32", "bias")
     exe = cinn.compile(b.build(b.relu(b.add(b.matmul(x, w, transpose_y=True), bias))), cache=False)
     ir = exe.loop_ir
@@ -371,7 +374,7 @@ def test_transposed_weights_are_packed_per_column_panel(rng, batch, m, k, n, per
     else:
         assert dims == [k, n], ir
     xv = rng.standard_normal((*batch, m, k)).astype("float32")
-    wv = rng.standard_normal((*batch, n, k)).astype("float32")
+    wv = rng.standard_normal((*wbatch, n, k)).astype("float32")
     bv = rng.standard_normal(n).astype("float32")
     ref = np.maximum(xv.astype("float64") @ np.swapaxes(wv, -1, -2).astype("float64") + bv, 0)
     np.testing.assert_allclose(exe(x=xv, w=wv, bias=bv)[0], ref, rtol=1e-4, atol=1e-4)
