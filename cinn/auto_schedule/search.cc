@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <map>
 #include <numeric>
 #include <random>
@@ -11,6 +12,7 @@
 #include "cinn/auto_schedule/features.h"
 #include "cinn/backends/build.h"
 #include "cinn/common/error.h"
+#include "cinn/common/log.h"
 
 namespace cinn::auto_schedule {
 namespace {
@@ -444,6 +446,15 @@ struct Searcher {
         traces.insert(r.trace_json);
       s.report.measured = static_cast<int>(traces.size());
       s.report.default_seconds = s.cands.empty() ? 0 : s.cands[0].seconds;
+      const TaskReport& r = s.report;
+      if (!r.error.empty()) {
+        CINN_LOG(kInfo) << "tune: " << r.kernel << " (x" << r.weight << "): not tuned: " << r.error;
+      } else {
+        CINN_LOG(kInfo) << "tune: " << r.kernel << " (x" << r.weight << "): default " << std::fixed
+                        << std::setprecision(4) << r.default_seconds * 1e3 << " ms, best " << r.best_seconds * 1e3
+                        << " ms (" << (r.best_params.empty() ? "default" : r.best_params) << "), " << r.measured
+                        << " schedules measured";
+      }
       report.tasks.push_back(s.report);
     }
     return report;

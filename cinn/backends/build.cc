@@ -74,6 +74,8 @@ std::string c_source(const ir::LoweredFunc& f) {
 
 std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& target,
                               const CodegenOptions& opts) {
+  if (opts.opt_level < 0 || opts.opt_level > 3)
+    CINN_THROW(CompileError) << "build '" << f.name() << "': opt_level must be 0, 1, 2 or 3, got " << opts.opt_level;
   const Backend& backend = backend_for(target);
   LoopOptions lopts = backend.loop_options(opts);
   ir::LoweredFunc lowered = lower_to_loops(f, lopts);

@@ -1,13 +1,15 @@
 #include "cinn/frontend/compile.h"
 
+#include <chrono>
 #include <filesystem>
-#include <iostream>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
 #include "cinn/backends/backend.h"
 #include "cinn/backends/build.h"
 #include "cinn/common/dump.h"
+#include "cinn/common/log.h"
 #include "cinn/auto_schedule/database.h"
 #include "cinn/frontend/compile_cache.h"
 #include "cinn/frontend/tune.h"
@@ -125,8 +127,8 @@ ir::LoweredFunc schedule_kernel(const hlir::FusionGroup& fg, const ir::LoweredFu
         *how = "tuned";
         return tuned;
       } catch (const ScheduleError& e) {
-        std::cerr << "cinn: tuning record of kernel '" << fg.name << "' in " << db->path()
-                  << " does not replay (" << e.what() << "); using the default schedule\n";
+        CINN_LOG(kWarning) << "tuning record of kernel '" << fg.name << "' in " << db->path()
+                           << " does not replay (" << e.what() << "); using the default schedule";
       }
     }
   }
@@ -135,12 +137,26 @@ ir::LoweredFunc schedule_kernel(const hlir::FusionGroup& fg, const ir::LoweredFu
   return sch.func();
 }
 
+// "1 kernel", "15 kernels".
+std::string count(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // The pipeline without the cache.
 std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const common::Target& target,
                                                   const CompileOptions& options) {
   auto result = std::make_shared<CompiledProgram>();
+  auto t0 = std::chrono::steady_clock::now();
   FusedProgram fused = fuse_program(program, options);
   result->primitive_graph = fused.primitive_graph;
+  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': graph passes and fusion: "
+                  << count(fused.graph->nodes().size(), "primitive op") << " in " << count(fused.groups.size(), "kernel")
+                  << ", "
+                  << std::fixed << std::setprecision(3) << seconds_since(t0) << " s";
   std::unique_ptr<hlir::Graph>& g = fused.graph;
   std::map<const hlir::Value*, hlir::ConstDataPtr>& literals = fused.literals;
   std::vector<hlir::FusionGroup>& groups = fused.groups;
@@ -202,6 +218,8 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
 
   ir::Module module{g->name(), target, {}};
   std::ostringstream loop_ir;
+  auto t1 = std::chrono::steady_clock::now();
+  int tuned = 0;
   for (const hlir::FusionGroup& fg : groups) {
     hlir::LoweredGroup lg = hlir::lower_group(fg);
     std::string how;
@@ -240,15 +258,27 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
     for (const hlir::Node* n : fg.nodes) info.ops.push_back(n->op_name());
     for (const hlir::Value* v : fg.inputs) info.inputs.push_back(v->name);
     for (const hlir::Value* v : fg.outputs) info.outputs.push_back(v->name);
+    tuned += how == "tuned";
+    if (common::log_enabled(common::LogLevel::kDebug)) {
+      std::string ops;
+      for (const std::string& op : info.ops) ops += " " + op;
+      CINN_LOG(kDebug) << "kernel " << info.name << " (" << info.pattern << ", " << how << " schedule):" << ops;
+    }
     result->kernels.push_back(info);
   }
+  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': lowering and scheduling "
+                  << count(groups.size(), "kernel") << " (" << tuned << " from the tuning database): " << std::fixed << std::setprecision(3)
+                  << seconds_since(t1) << " s";
   // Outputs that update inputs in place (a training step's parameters): order the launches
   // for them, then plan the arena over the whole program.
   plan.aliases = program.aliases();
   runtime::plan_aliases(&plan);
   runtime::plan_memory(&plan);
 
+  auto t2 = std::chrono::steady_clock::now();
   backends::CompiledModule code = backend.compile(module, copts);
+  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': code generation (" << backend.name() << "): "
+                  << std::fixed << std::setprecision(3) << seconds_since(t2) << " s";
   result->source = code.source;
   result->loop_ir = loop_ir.str();
   result->executable = std::make_shared<runtime::Executable>(std::move(plan), code.module);
@@ -274,6 +304,8 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
     key = compile_cache_key(program, target, options);
     path = (std::filesystem::path(dir) / (key + ".cinn")).string();
     if (auto hit = load_compile_cache(path, key, &corrupt)) {
+      CINN_LOG(kInfo) << "compile '" << program.graph().name() << "' for " << target.to_string()
+                      << ": compile cache hit " << path;
       hit->cache_status = "hit";
       hit->target = target.to_string();
       hit->cache_path = path;
@@ -282,11 +314,16 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
     status = "miss";
     if (!corrupt.empty()) {
       status = "rebuilt";
-      std::cerr << "cinn: compile cache entry " << path << " is invalid (" << corrupt
-                << "); compiling again and replacing it\n";
+      CINN_LOG(kWarning) << "compile cache entry " << path << " is invalid (" << corrupt
+                         << "); compiling again and replacing it";
     }
   }
+  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "' for " << target.to_string() << ": "
+                  << (status == "off" ? std::string("compile cache off") : "compile cache " + status + " " + path);
+  auto t0 = std::chrono::steady_clock::now();
   auto result = compile_uncached(program, target, options);
+  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': done in " << std::fixed << std::setprecision(3)
+                  << seconds_since(t0) << " s";
   result->cache_status = status;
   result->target = target.to_string();
   if (!dir.empty() && store_compile_cache(path, key, *result)) result->cache_path = path;

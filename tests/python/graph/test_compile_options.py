@@ -67,6 +67,14 @@ def test_bad_fields_are_cinn_errors(fields, message):
         cinn.compile(mlp(), **fields)
 
 
+def test_build_checks_opt_level_too():
+    from cinn import lang
+    A = lang.placeholder((8,), "float32", "A")
+    B = lang.compute((8,), lambda i: A[i] * 2.0, "B")
+    with pytest.raises(cinn.CompileError, match="build 'double': opt_level must be 0, 1, 2 or 3, got 4"):
+        cinn.build(lang.lower("double", [A, B]), opt_level=4)
+
+
 def test_compile_takes_options_and_keyword_fields(rng):
     prog = mlp()
     fused = cinn.compile(prog, cache=False)
