@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
+from schedules_bench import best_interleaved, same_threads  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -39,10 +39,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
-    keep_freed_memory()
-    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
-    torch.set_num_threads(threads)
-    cinn.set_num_threads(threads)
+    threads = same_threads()
     print(f"threads: {threads}, best of {args.repeat}")
     print("| x | dy | kernel | stride | groups | cinn ms | torch ms | torch/cinn | rel err |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
+from schedules_bench import best_interleaved, same_threads  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -113,11 +113,8 @@ def main():
 
     def selected(name):
         return not words or any(w in name for w in words)
-    keep_freed_memory()
     repeat = 3 if args.quick else 10
-    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
-    torch.set_num_threads(threads)
-    cinn.set_num_threads(threads)
+    threads = same_threads()
     rng = np.random.default_rng(0)
     print(f"threads: {threads}")
     print("| program | kernels | cinn ms | torch ms | torch/cinn |")

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import best_interleaved, keep_freed_memory  # noqa: E402
+from schedules_bench import best_interleaved, same_threads  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -43,11 +43,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    keep_freed_memory()
     repeat = 5 if args.quick else 20
-    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
-    torch.set_num_threads(threads)
-    cinn.set_num_threads(threads)
+    threads = same_threads()
     rng = np.random.default_rng(0)
     print(f"threads: {threads}")
     print("| layer | shape (m x k -> n) | cinn ms | GF/s | numpy ms | torch ms | numpy/cinn | torch/cinn |")

@@ -39,6 +39,18 @@ def keep_freed_memory():
         pass
 
 
+def same_threads():
+    """Prepares a benchmark process that times CINN against PyTorch: keep_freed_memory(),
+    and the same number of threads on both sides, $OMP_NUM_THREADS (default 2). Returns
+    that number."""
+    import torch
+    keep_freed_memory()
+    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
+    torch.set_num_threads(threads)
+    cinn.set_num_threads(threads)
+    return threads
+
+
 def best(fn, repeat):
     fn()
     times = []

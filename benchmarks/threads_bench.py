@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schedules_bench import keep_freed_memory  # noqa: E402
+from schedules_bench import same_threads  # noqa: E402
 
 import cinn  # noqa: E402
 
@@ -65,11 +65,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    keep_freed_memory()
     repeat = 5 if args.quick else 20
-    threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
-    torch.set_num_threads(threads)
-    cinn.set_num_threads(threads)
+    threads = same_threads()
     rng = np.random.default_rng(0)
     cases = []
     for name, build, ref, shapes in programs():
