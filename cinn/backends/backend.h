@@ -56,10 +56,13 @@ struct LoopOptions {
 
 // Options of code generation that come from CompileOptions.
 struct CodegenOptions {
-  int opt_level = 3;
+  int opt_level = 3;          // 0..3
   bool precise_math = false;  // libm-accurate math instead of fast approximations
   std::optional<std::string> dump_dir;
 };
+
+// CompileError "<who>: opt_level must be 0, 1, 2 or 3, got N" unless it is.
+void check_opt_level(int opt_level, const std::string& who);
 
 // What compile() returns.
 struct CompiledModule {

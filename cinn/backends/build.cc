@@ -72,10 +72,14 @@ std::string c_source(const ir::LoweredFunc& f) {
   return c::codegen_c(lower_to_loops(f, opts));
 }
 
+void check_opt_level(int opt_level, const std::string& who) {
+  if (opt_level < 0 || opt_level > 3)
+    CINN_THROW(CompileError) << who << ": opt_level must be 0, 1, 2 or 3, got " << opt_level;
+}
+
 std::shared_ptr<Kernel> build(const ir::LoweredFunc& f, const common::Target& target,
                               const CodegenOptions& opts) {
-  if (opts.opt_level < 0 || opts.opt_level > 3)
-    CINN_THROW(CompileError) << "build '" << f.name() << "': opt_level must be 0, 1, 2 or 3, got " << opts.opt_level;
+  check_opt_level(opts.opt_level, "build '" + f.name() + "'");
   const Backend& backend = backend_for(target);
   LoopOptions lopts = backend.loop_options(opts);
   ir::LoweredFunc lowered = lower_to_loops(f, lopts);

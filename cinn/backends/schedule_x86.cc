@@ -652,13 +652,6 @@ std::optional<LoopRV> loop_of_last_index(IRSchedule& sch, BlockRV b, const std::
   return vars == 1 ? found : std::nullopt;
 }
 
-// A transposing copy (a staging block: a matmul's packed operand, a convolution input
-// staged channels-last) whose load runs along one loop and whose store along another: the
-// load's loop is vectorized (contiguous reads; a zero-padded read is a masked load) and the
-// store's loop is split by a vector and unrolled just outside it. The unrolled copies then
-// store vectors at consecutive bases with a common stride, which codegen_llvm turns into a
-// transpose in registers and contiguous stores (a gather per vector costs about 45 cycles on
-// Zen 5; the shuffles a few).
 // The width of a transposing copy's vector loads along a loop of `extent` (it divides it):
 // the widest up to one vector, at least 4, a power of two unless masked moves are cheap;
 // 0 if there is none.
@@ -672,9 +665,8 @@ int64_t transpose_load_width(int64_t extent, int lanes, bool masked) {
 // Tiles a transposing copy for a transpose in registers: the store's loop (position `po`
 // in b's loops, a multiple of `lanes`) split by a vector and unrolled, the load's loop
 // (position `pi`) split by `w` and vectorized innermost; the loops from position `first`
-// on are reordered (those before it, shared with other nests, stay). Returns the other
-// reordered loops, outermost first, then the tile loops: [others..., in outer (when
-// split), out outer].
+// on are reordered (those before it, shared with other nests, stay). Returns the tile
+// loops outside the vector pair: [in outer (when split), out outer].
 std::vector<LoopRV> transpose_in_registers(IRSchedule& s, BlockRV b, size_t first, size_t pi, size_t po, int lanes,
                                            int64_t w) {
   auto ls = s.get_loops(b);
@@ -685,17 +677,16 @@ std::vector<LoopRV> transpose_in_registers(IRSchedule& s, BlockRV b, size_t firs
   for (size_t t = first; t < ls.size(); ++t) {
     if (t != pi && t != po) order.push_back(ls[t]);
   }
-  std::vector<LoopRV> outer = order;
-  if (is.size() == 2) order.push_back(is[0]);
-  order.push_back(os[0]);
+  std::vector<LoopRV> tiles;
+  if (is.size() == 2) tiles.push_back(is[0]);
+  tiles.push_back(os[0]);
+  order.insert(order.end(), tiles.begin(), tiles.end());
   order.push_back(os[1]);
   order.push_back(is.back());
   s.reorder(order);
   s.unroll(os[1]);
   s.vectorize(is.back());
-  if (is.size() == 2) outer.push_back(is[0]);
-  outer.push_back(os[0]);
-  return outer;
+  return tiles;
 }
 
 // A transposing copy (a staging block: a matmul's packed operand, a convolution input
@@ -729,12 +720,16 @@ bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
     return p;
   };
   size_t pi = position(*in), po = position(*out);
-  size_t others = loops.size() - 2;
   return attempt_all(sch, [&](IRSchedule& s) {
-    std::vector<LoopRV> outer = transpose_in_registers(s, b, 0, pi, po, lanes, w);
+    auto ls = s.get_loops(b);
+    std::vector<LoopRV> others;
+    for (size_t t = 0; t < ls.size(); ++t) {
+      if (t != pi && t != po) others.push_back(ls[t]);
+    }
+    std::vector<LoopRV> tiles = transpose_in_registers(s, b, 0, pi, po, lanes, w);
     if (!worth_parallel(s, b)) return;
-    if (others > 0) outer.resize(others);
-    s.parallel(outer.size() > 1 ? s.fuse(outer) : outer[0]);
+    const std::vector<LoopRV>& par = others.empty() ? tiles : others;
+    s.parallel(par.size() > 1 ? s.fuse(par) : par[0]);
   });
 }
 

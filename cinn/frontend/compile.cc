@@ -142,8 +142,12 @@ std::string count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// "0.123 s" since `start`.
+std::string elapsed(std::chrono::steady_clock::time_point start) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(3)
+     << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s";
+  return os.str();
 }
 
 // The pipeline without the cache.
@@ -156,7 +160,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': graph passes and fusion: "
                   << count(fused.graph->nodes().size(), "primitive op") << " in " << count(fused.groups.size(), "kernel")
                   << ", "
-                  << std::fixed << std::setprecision(3) << seconds_since(t0) << " s";
+                  << elapsed(t0);
   std::unique_ptr<hlir::Graph>& g = fused.graph;
   std::map<const hlir::Value*, hlir::ConstDataPtr>& literals = fused.literals;
   std::vector<hlir::FusionGroup>& groups = fused.groups;
@@ -267,8 +271,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
     result->kernels.push_back(info);
   }
   CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': lowering and scheduling "
-                  << count(groups.size(), "kernel") << " (" << tuned << " from the tuning database): " << std::fixed << std::setprecision(3)
-                  << seconds_since(t1) << " s";
+                  << count(groups.size(), "kernel") << " (" << tuned << " from the tuning database): " << elapsed(t1);
   // Outputs that update inputs in place (a training step's parameters): order the launches
   // for them, then plan the arena over the whole program.
   plan.aliases = program.aliases();
@@ -278,23 +281,18 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   auto t2 = std::chrono::steady_clock::now();
   backends::CompiledModule code = backend.compile(module, copts);
   CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': code generation (" << backend.name() << "): "
-                  << std::fixed << std::setprecision(3) << seconds_since(t2) << " s";
+                  << elapsed(t2);
   result->source = code.source;
   result->loop_ir = loop_ir.str();
   result->executable = std::make_shared<runtime::Executable>(std::move(plan), code.module);
   return result;
 }
 
-void check_options(const CompileOptions& options, const char* who) {
-  if (options.opt_level < 0 || options.opt_level > 3)
-    CINN_THROW(CompileError) << who << ": opt_level must be 0, 1, 2 or 3, got " << options.opt_level;
-}
-
 }  // namespace
 
 std::shared_ptr<CompiledProgram> compile(const Program& program, const common::Target& target,
                                          const CompileOptions& options) {
-  check_options(options, "compile");
+  backends::check_opt_level(options.opt_level, "compile");
   backends::backend_for(target);  // an unknown backend is an error before any work
   // Dumps come from compiling: with a dump directory the cache is not consulted.
   std::string dir = options.cache && common::dump_root(options.dump_dir).empty()
@@ -322,8 +320,7 @@ std::shared_ptr<CompiledProgram> compile(const Program& program, const common::T
                   << (status == "off" ? std::string("compile cache off") : "compile cache " + status + " " + path);
   auto t0 = std::chrono::steady_clock::now();
   auto result = compile_uncached(program, target, options);
-  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': done in " << std::fixed << std::setprecision(3)
-                  << seconds_since(t0) << " s";
+  CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': done in " << elapsed(t0);
   result->cache_status = status;
   result->target = target.to_string();
   if (!dir.empty() && store_compile_cache(path, key, *result)) result->cache_path = path;
@@ -353,7 +350,7 @@ std::vector<auto_schedule::Task> extract_tasks(const Program& program, const com
 auto_schedule::TuneReport tune(const Program& program, const common::Target& target, const std::string& database,
                                const auto_schedule::TuneOptions& tune_options, const CompileOptions& options) {
   if (tune_options.trials < 1) CINN_THROW(CompileError) << "tune: trials must be at least 1, got " << tune_options.trials;
-  check_options(options, "tune");
+  backends::check_opt_level(options.opt_level, "tune");
   auto_schedule::Database db(database);
   auto_schedule::TuneOptions o = tune_options;
   o.codegen.opt_level = options.opt_level;
