@@ -19,14 +19,26 @@ constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 // Digests a function the way ir::structural_hash does (kinds, types, values, positions of
 // variables), except that block and buffer names count by their order of first appearance
 // and every byte goes through FNV-1a, so the digest is the same in every process.
+// With `text`, the bytes are also kept (canonical_form).
 class CanonicalDigest : public ir::IRVisitor {
  public:
+  explicit CanonicalDigest(std::string* text = nullptr) : text_(text) {}
   uint64_t h = kFnvOffset;
   std::vector<std::string> names;
 
   void bytes(const void* p, size_t n) {
     const auto* c = static_cast<const unsigned char*>(p);
     for (size_t i = 0; i < n; ++i) h = (h ^ c[i]) * kFnvPrime;
+    if (text_) text_->append(static_cast<const char*>(p), n);
+  }
+  // The function: its arguments in order, then its body.
+  void function(const ir::LoweredFunc& func) {
+    for (const ir::Argument& a : func.args()) {
+      buffer(a.buffer);
+      pod(static_cast<int>(a.kind));
+    }
+    pod(static_cast<uint64_t>(func.size_vars().size()));
+    visit(func.body());
   }
   template <typename T>
   void pod(T v) {
@@ -119,6 +131,7 @@ class CanonicalDigest : public ir::IRVisitor {
     }
   }
 
+  std::string* text_;
   std::unordered_map<std::string, size_t> index_;
   std::unordered_map<const ir::Var*, size_t> vars_;
 };
@@ -150,15 +163,17 @@ std::string stable_hash(const std::string& text) {
   return hex16(h);
 }
 
+std::string canonical_form(const ir::LoweredFunc& func) {
+  std::string text;
+  CanonicalDigest d(&text);
+  d.function(func);
+  return text;
+}
+
 Task make_task(const std::string& name, backends::KernelKind kind, const ir::LoweredFunc& func,
                const common::Target& target) {
   CanonicalDigest d;
-  for (const ir::Argument& a : func.args()) {
-    d.buffer(a.buffer);
-    d.pod(static_cast<int>(a.kind));
-  }
-  d.pod(static_cast<uint64_t>(func.size_vars().size()));
-  d.visit(func.body());
+  d.function(func);
   d.str(backends::kernel_kind_name(kind));
   d.str(target.to_string());
   Task t;

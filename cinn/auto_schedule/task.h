@@ -32,6 +32,11 @@ struct Task {
 Task make_task(const std::string& name, backends::KernelKind kind, const ir::LoweredFunc& func,
                const common::Target& target);
 
+// What make_task digests of `func`, whole: two functions of equal forms are the same
+// kernel up to the names of its blocks, buffers and variables (arguments in the same
+// order, of the same types and shapes).
+std::string canonical_form(const ir::LoweredFunc& func);
+
 // The trace with the task's names replaced by "$<index>" (what the database stores)...
 ir::Trace canonical_trace(const ir::Trace& trace, const Task& task);
 // ...and back, with the names of `task` (a kernel of the same key). ScheduleError for a

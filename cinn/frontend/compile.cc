@@ -1,6 +1,10 @@
 #include "cinn/frontend/compile.h"
 
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <filesystem>
 #include <iomanip>
 #include <map>
@@ -20,6 +24,7 @@
 #include "cinn/ir/schedule.h"
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/transforms.h"
+#include "cinn/runtime/thread_pool.h"
 
 namespace cinn::frontend {
 namespace {
@@ -113,15 +118,51 @@ FusedProgram fuse_program(const Program& program, const CompileOptions& options)
   return f;
 }
 
+// Runs f(i) for every i in [0, n) on the runtime's threads (runtime::num_threads), each
+// thread taking the next i: kernels take very different times to lower and schedule.
+// The exception of the first failing i is rethrown, as a serial loop would have thrown it.
+template <typename F>
+void parallel_each(size_t n, F f) {
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<size_t> next{0};
+  auto drain = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        f(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, runtime::num_threads())));
+  if (threads <= 1) {
+    drain();
+  } else {
+    using Drain = decltype(drain);
+    cinn_parallel_for(static_cast<int64_t>(threads), [](int64_t, int64_t, void* d) { (*static_cast<Drain*>(d))(); },
+                      &drain);
+  }
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 // Schedules one kernel: the fastest record of its task in `db`, else the backend's rules.
+// `db_mu` serializes the reads of `db` (kernels are scheduled in parallel).
 ir::LoweredFunc schedule_kernel(const hlir::FusionGroup& fg, const ir::LoweredFunc& func, const common::Target& target,
-                                const CompileOptions& options, auto_schedule::Database* db, std::string* how) {
+                                const CompileOptions& options, auto_schedule::Database* db, std::mutex* db_mu,
+                                std::string* how) {
   const backends::Backend& backend = backends::backend_for(target);
   backends::KernelKind kind = kernel_kind(fg.kind);
   *how = "default";
   if (db) {
     auto_schedule::Task task = auto_schedule::make_task(fg.name, kind, func, target);
-    if (auto record = db->best(task.key, target.to_string())) {
+    std::optional<auto_schedule::TuningRecord> record;
+    {
+      std::lock_guard<std::mutex> lock(*db_mu);
+      record = db->best(task.key, target.to_string());
+    }
+    if (record) {
       try {
         ir::LoweredFunc tuned = auto_schedule::replay_record(task, record->trace_json).func();
         *how = "tuned";
@@ -224,30 +265,70 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   std::ostringstream loop_ir;
   auto t1 = std::chrono::steady_clock::now();
   int tuned = 0;
-  for (const hlir::FusionGroup& fg : groups) {
-    hlir::LoweredGroup lg = hlir::lower_group(fg);
+  // 1. Every kernel lowered (in parallel). Kernels whose lowered functions are the same up to
+  // names (the repeated blocks of a ResNet stage or of a transformer's layers) are scheduled
+  // and compiled once: a later one launches the first one's function with its own buffers.
+  std::vector<hlir::LoweredGroup> lowered_groups(groups.size());
+  std::vector<std::string> forms(groups.size());
+  parallel_each(groups.size(), [&](size_t i) {
+    lowered_groups[i] = hlir::lower_group(groups[i]);
+    forms[i] = std::string(backends::kernel_kind_name(kernel_kind(groups[i].kind))) + '\0' +
+               auto_schedule::canonical_form(lowered_groups[i].func);
+  });
+  struct Compiled {
+    size_t first;  // the group it was compiled for
+    ir::LoweredFunc scheduled, lowered;
     std::string how;
-    ir::LoweredFunc scheduled = schedule_kernel(fg, lg.func, target, options, db.get(), &how);
+  };
+  std::vector<Compiled> functions;
+  std::vector<size_t> function_of(groups.size());
+  {
+    std::map<std::string, size_t> by_form;  // by kernel kind and canonical form
+    for (size_t i = 0; i < groups.size(); ++i) {
+      auto [it, fresh] = by_form.try_emplace(std::move(forms[i]), functions.size());
+      if (fresh) functions.push_back(Compiled{i, {}, {}, {}});
+      function_of[i] = it->second;
+    }
+  }
+  // 2. Each function scheduled and lowered to loops (in parallel).
+  std::mutex db_mu;
+  parallel_each(functions.size(), [&](size_t f) {
+    Compiled& c = functions[f];
+    const hlir::FusionGroup& fg = groups[c.first];
+    c.scheduled = schedule_kernel(fg, lowered_groups[c.first].func, target, options, db.get(), &db_mu, &c.how);
     // Intermediate buffers in global memory come from the executable's memory plan.
-    ir::LoweredFunc lowered = ir::global_temps_to_args(backends::lower_to_loops(scheduled, lopts));
-    loop_ir << scheduled.to_string() << "\n";
-    module.functions.push_back(lowered);
+    c.lowered = ir::global_temps_to_args(backends::lower_to_loops(c.scheduled, lopts));
+  });
+  for (const Compiled& c : functions) module.functions.push_back(c.lowered);
+  // 3. The launches, in order.
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const hlir::FusionGroup& fg = groups[i];
+    const hlir::LoweredGroup& lg = lowered_groups[i];
+    const Compiled& c = functions[function_of[i]];
+    if (c.first == i) {
+      loop_ir << c.scheduled.to_string() << "\n";
+    } else {
+      loop_ir << "// " << fg.name << ": the function of " << groups[c.first].name << "\n\n";
+    }
+    const ir::LoweredFunc& lowered = c.lowered;
+    const std::string& how = c.how;
 
     runtime::Launch launch;
-    launch.kernel = fg.name;
+    launch.kernel = groups[c.first].name;
+    launch.name = fg.name;
     for (const hlir::Value* v : lg.args) launch.args.push_back(buffer(v, runtime::BufferSpec::Kind::kTemp));
-    for (size_t i = lg.args.size(); i < lowered.args().size(); ++i) {
-      const ir::Buffer& b = lowered.args()[i].buffer;
+    for (size_t a = lg.args.size(); a < lowered.args().size(); ++a) {
+      const ir::Buffer& b = lowered.args()[a].buffer;
       runtime::BufferSpec spec;
       spec.name = fg.name + "." + b.name();
       spec.dtype = b.dtype();
       for (const ir::Expr& d : b.shape()) {
-        const int64_t* c = ir::as_const_int(d);
-        if (!c) {
+        const int64_t* extent = ir::as_const_int(d);
+        if (!extent) {
           CINN_THROW(CompileError) << "kernel '" << fg.name << "': intermediate buffer '" << b.name()
                                    << "' has a shape that is not constant";
         }
-        spec.shape.push_back(*c);
+        spec.shape.push_back(*extent);
       }
       plan.buffers.push_back(spec);
       launch.args.push_back(static_cast<int>(plan.buffers.size() - 1));
@@ -259,6 +340,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
     info.name = fg.name;
     info.pattern = hlir::op_pattern_name(fg.kind);
     info.schedule = how;
+    info.function = launch.kernel;
     for (const hlir::Node* n : fg.nodes) info.ops.push_back(n->op_name());
     for (const hlir::Value* v : fg.inputs) info.inputs.push_back(v->name);
     for (const hlir::Value* v : fg.outputs) info.outputs.push_back(v->name);
@@ -271,7 +353,8 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
     result->kernels.push_back(info);
   }
   CINN_LOG(kInfo) << "compile '" << program.graph().name() << "': lowering and scheduling "
-                  << count(groups.size(), "kernel") << " (" << tuned << " from the tuning database): " << elapsed(t1);
+                  << count(groups.size(), "kernel") << " (" << count(module.functions.size(), "distinct function")
+                  << ", " << tuned << " from the tuning database): " << elapsed(t1);
   // Outputs that update inputs in place (a training step's parameters): order the launches
   // for them, then plan the arena over the whole program.
   plan.aliases = program.aliases();

@@ -43,6 +43,9 @@ struct CompiledKernelInfo {
   std::vector<std::string> outputs;
   // "default": the backend's rules; "tuned": a record of the tuning database.
   std::string schedule = "default";
+  // The compiled function it launches: its own name, or the name of an earlier kernel whose
+  // function is the same up to names (compiled once).
+  std::string function;
 };
 
 // A compiled program: the runtime executable plus what the compiler knows about it.

@@ -22,7 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'C', 'I', 'N', 'N', 'C', 'A', 'C', 'H'};
-constexpr uint32_t kFormatVersion = 4;  // 3: input/output aliases; 4: kernels' schedule origin
+constexpr uint32_t kFormatVersion = 5;  // 3: input/output aliases; 4: kernels' schedule origin;
+                                         // 5: kernels sharing a function
 
 // Two independent 64-bit FNV-1a streams: a 128-bit digest.
 class Hasher {
@@ -192,6 +193,7 @@ bool store_compile_cache(const std::string& path, const std::string& key, const 
     w.strs(k.inputs);
     w.strs(k.outputs);
     w.str(k.schedule);
+    w.str(k.function);
   }
   w.str(program.primitive_graph);
   w.str(program.source);
@@ -238,6 +240,7 @@ std::shared_ptr<CompiledProgram> load_compile_cache(const std::string& path, con
       k.inputs = r.strs();
       k.outputs = r.strs();
       k.schedule = r.str();
+      k.function = r.str();
       result->kernels.push_back(std::move(k));
     }
     result->primitive_graph = r.str();

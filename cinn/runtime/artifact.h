@@ -21,7 +21,7 @@
 
 namespace cinn::runtime {
 
-constexpr int kArtifactVersion = 2;  // 2: input/output aliases
+constexpr int kArtifactVersion = 3;  // 2: input/output aliases; 3: launches' kernel names
 
 // Writes the artifact of `exe` to `dir` (created if needed; files of an earlier artifact
 // there are replaced). `target` is recorded in the manifest.

@@ -34,7 +34,9 @@ struct BufferSpec {
 };
 
 struct Launch {
-  std::string kernel;
+  std::string kernel;  // the module's function
+  std::string name;    // the fusion group it computes (several may share one function)
+  const std::string& group() const { return name.empty() ? kernel : name; }
   std::vector<int> args;  // buffer indices in the kernel's argument order
   // (output arg, input arg) positions that may share memory: the kernel reads each element
   // of the input only to compute the output element at the same index, before writing it

@@ -93,6 +93,7 @@ void write_plan(Writer& w, const ExecutablePlan& plan) {
   w.pod(static_cast<uint64_t>(plan.launches.size()));
   for (const Launch& l : plan.launches) {
     w.str(l.kernel);
+    w.str(l.name);
     w.ints(std::vector<int64_t>(l.args.begin(), l.args.end()));
     write_pairs(w, l.inplace);
   }
@@ -132,6 +133,7 @@ ExecutablePlan read_plan(Reader& r) {
   for (uint64_t i = 0; i < nlaunch; ++i) {
     Launch l;
     l.kernel = r.str();
+    l.name = r.str();
     for (int64_t a : r.ints()) l.args.push_back(check_index(a));
     auto nargs = static_cast<int64_t>(l.args.size());
     l.inplace = read_pairs(r, nargs, nargs, "in-place");

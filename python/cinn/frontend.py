@@ -202,8 +202,10 @@ class Executable:
 
     @property
     def fusion_groups(self):
-        """The kernels: a list of dicts with name, pattern, ops, inputs, outputs and schedule
-        (``"default"``, or ``"tuned"`` when it came from a tuning database)."""
+        """The kernels: a list of dicts with name, pattern, ops, inputs, outputs, schedule
+        (``"default"``, or ``"tuned"`` when it came from a tuning database) and function
+        (the compiled function it launches: its own name, or that of an earlier kernel whose
+        loops are the same up to names, which was scheduled and compiled once for both)."""
         return self._c.kernels
 
     def source(self):

@@ -347,7 +347,7 @@ void bind_frontend(py::module_& m) {
       .def("profile", &CompiledPy::profile, py::arg("inputs"), py::arg("repeat"))
       .def_property_readonly("launches", [](const CompiledPy& c) {
         py::list names;
-        for (const auto& l : c.c_->executable->plan().launches) names.append(l.kernel);
+        for (const auto& l : c.c_->executable->plan().launches) names.append(l.group());
         return names;
       })
       .def_property_readonly("aliases", [](const CompiledPy& c) { return c.c_->executable->plan().aliases; })
@@ -365,6 +365,7 @@ void bind_frontend(py::module_& m) {
           d["inputs"] = k.inputs;
           d["outputs"] = k.outputs;
           d["schedule"] = k.schedule;
+          d["function"] = k.function;
           l.append(d);
         }
         return l;

@@ -42,7 +42,7 @@ def test_save_and_load_in_process(tmp_path, rng):
     exe.save(tmp_path / "a")
     assert sorted(os.listdir(tmp_path / "a")) == ["kernels.so", "kernels.txt", "manifest.txt", "plan.bin"]
     manifest = (tmp_path / "a" / "manifest.txt").read_text()
-    assert manifest.startswith("cinn-artifact 2\n") and "module host-so" in manifest
+    assert manifest.startswith("cinn-artifact 3\n") and "module host-so" in manifest
     assert "input x float32 16x40" in manifest
     loaded = cinn.load(tmp_path / "a")
     assert loaded.input_names == ["x"] and loaded.target == exe.target
@@ -154,9 +154,9 @@ def test_corrupted_or_mismatched_artifacts_are_clear_errors(tmp_path):
     with pytest.raises(cinn.ExecutionError, match="plan.bin does not match its checksum"):
         cinn.load(d)
     exe.save(d)
-    text = (d / "manifest.txt").read_text().replace("cinn-artifact 2", "cinn-artifact 99")
+    text = (d / "manifest.txt").read_text().replace("cinn-artifact 3", "cinn-artifact 99")
     (d / "manifest.txt").write_text(text)
-    with pytest.raises(cinn.ExecutionError, match="format version 99, this build reads version 2"):
+    with pytest.raises(cinn.ExecutionError, match="format version 99, this build reads version 3"):
         cinn.load(d)
     with pytest.raises(cinn.ExecutionError, match="not a directory"):
         cinn.load(tmp_path / "missing")

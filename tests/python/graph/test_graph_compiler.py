@@ -477,3 +477,26 @@ def test_changing_the_thread_count_between_runs(rng):
                 np.testing.assert_array_equal(exe(x=xv, w=wv)[0], want)
     finally:
         cinn.set_num_threads(before)
+
+
+def test_kernels_equal_up_to_names_are_compiled_once(rng, tmp_path):
+    # Without fusion every op is a kernel: the three multiplications are one function
+    # (launched three times on their own buffers); the constants 2 and 3 are two.
+    b = cinn.NetBuilder("repeated")
+    x = b.input([32, 48], "float32", "x")
+    y = b.mul(b.mul(b.mul(x, 2.0), 3.0), 2.0)
+    exe = cinn.compile(b.build(y), fusion=False)
+    groups = exe.fusion_groups
+    ops = [g["ops"] for g in groups]
+    assert ops == [["fill_constant"], ["mul"], ["fill_constant"], ["mul"], ["mul"]], ops
+    functions = [g["function"] for g in groups]
+    names = [g["name"] for g in groups]
+    assert functions == [names[0], names[1], names[2], names[1], names[1]], functions
+    assert exe.source().count("define void @" + names[1] + "(") == 1
+    assert "define void @" + names[3] not in exe.source()
+    xv = rng.standard_normal((32, 48)).astype("float32")
+    np.testing.assert_allclose(exe(xv)[0], xv * 12, rtol=1e-6)
+    # Profiles and saved artifacts name every launch by its own kernel.
+    assert [p["kernel"] for p in exe.profile(xv, repeat=1)] == names
+    exe.save(tmp_path / "a")
+    np.testing.assert_allclose(cinn.load(tmp_path / "a")(xv)[0], xv * 12, rtol=1e-6)

@@ -53,7 +53,7 @@ def test_info_level_shows_what_compile_does(tmp_path, level):
     text = "\n".join(lines)
     for want in ("cinn[info]: compile 'logged' for x86", "compile cache miss", "compile cache rebuilt",
                  "compile cache hit", "graph passes and fusion: 3 primitive ops in 1 kernel,",
-                 "lowering and scheduling 1 kernel (0 from the tuning database)", "code generation (x86)",
+                 "lowering and scheduling 1 kernel (1 distinct function, 0 from the tuning database)", "code generation (x86)",
                  "done in", "cinn[warning]: compile cache entry"):
         assert want in text, (want, text)
     assert "cinn[debug]" not in text
