@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kFloorDiv =
     R"(// Floor division (the IR's integer /): rounds towards negative infinity, -7 / 2 == -4.
 static inline $T cinn_floordiv_$S($T a, $T b) {
+  if (b == 0) return 0;                 // numpy's result; C's a / 0 traps on x86
   if (b == -1) return ($T)(0 - ($U)a);  // the minimum / -1 wraps instead of trapping
   $T q = a / b;
   return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
@@ -21,11 +22,15 @@ static inline $T cinn_floordiv_$S($T a, $T b) {
 constexpr const char* kFloorModInt =
     R"(// Floor modulo (the IR's integer %): the result has the sign of b, -7 % 2 == 1.
 static inline $T cinn_floormod_$S($T a, $T b) {
-  if (b == -1) return 0;
+  if (b == 0 || b == -1) return 0;
   $T r = a % b;
   return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 )";
+
+constexpr const char* kUDiv =
+    "static inline $T cinn_udiv_$S($T a, $T b) { return b ? a / b : 0; }  // a / 0 traps on x86\n";
+constexpr const char* kUMod = "static inline $T cinn_umod_$S($T a, $T b) { return b ? a % b : 0; }\n";
 
 constexpr const char* kFloorModFloat =
     R"(// Floor modulo (the IR's float %): the result has the sign of b, like Python's %.
@@ -35,8 +40,13 @@ static inline $T cinn_floormod_$S($T a, $T b) {
 }
 )";
 
+// Float min / max propagate NaN (a NaN operand is the result), unlike C's fmin / fmax.
 constexpr const char* kMin = "static inline $T cinn_min_$S($T a, $T b) { return a < b ? a : b; }\n";
 constexpr const char* kMax = "static inline $T cinn_max_$S($T a, $T b) { return a > b ? a : b; }\n";
+constexpr const char* kFloatMin =
+    "static inline $T cinn_min_$S($T a, $T b) { return a != a ? a : a < b ? a : b; }  // NaN wins\n";
+constexpr const char* kFloatMax =
+    "static inline $T cinn_max_$S($T a, $T b) { return a != a ? a : a > b ? a : b; }  // NaN wins\n";
 constexpr const char* kAbs =
     "static inline $T cinn_abs_$S($T a) { return a < 0 ? ($T)($U)(0u - ($U)a) : a; }\n";
 
@@ -161,6 +171,9 @@ std::string instantiate(const std::string& text, Type t) {
   return out;
 }
 
+// float or double.
+bool is_c_float(Type t) { return t.is_float() && t.is_scalar() && (t.bits() == 32 || t.bits() == 64); }
+
 // Integer helpers exist for the signed (`signed_only`) or all integer types of at least
 // `min_bits` bits.
 void check_int(Type t, const char* what, bool signed_only, int min_bits) {
@@ -182,6 +195,16 @@ std::string Helpers::floordiv(Type t) {
   return add("cinn_floordiv_$S", kFloorDiv, t);
 }
 
+std::string Helpers::udiv(Type t) {
+  check_int(t, "udiv", false, 32);
+  return add("cinn_udiv_$S", kUDiv, t);
+}
+
+std::string Helpers::umod(Type t) {
+  check_int(t, "umod", false, 32);
+  return add("cinn_umod_$S", kUMod, t);
+}
+
 std::string Helpers::floormod(Type t) {
   if (t.is_float()) return add("cinn_floormod_$S", kFloorModFloat, t);
   check_int(t, "floormod", true, 32);
@@ -189,11 +212,13 @@ std::string Helpers::floormod(Type t) {
 }
 
 std::string Helpers::min(Type t) {
+  if (is_c_float(t)) return add("cinn_min_$S", kFloatMin, t);
   check_int(t, "min", false, 8);
   return add("cinn_min_$S", kMin, t);
 }
 
 std::string Helpers::max(Type t) {
+  if (is_c_float(t)) return add("cinn_max_$S", kFloatMax, t);
   check_int(t, "max", false, 8);
   return add("cinn_max_$S", kMax, t);
 }
@@ -231,12 +256,12 @@ std::string Helpers::block_reduce(ir::NodeKind combiner, Type t) {
     case ir::NodeKind::kMul: kind = "mul"; op = "a * b"; identity = f ? "1.0" : "1"; break;
     case ir::NodeKind::kMax:
       kind = "max";
-      op = f ? (t.bits() == 32 ? "fmaxf(a, b)" : "fmax(a, b)") : "a > b ? a : b";
+      op = f ? "a != a ? a : a > b ? a : b" : "a > b ? a : b";  // NaN wins
       identity = f ? "-INFINITY" : "INT" + std::to_string(t.bits()) + "_MIN";
       break;
     case ir::NodeKind::kMin:
       kind = "min";
-      op = f ? (t.bits() == 32 ? "fminf(a, b)" : "fmin(a, b)") : "a < b ? a : b";
+      op = f ? "a != a ? a : a < b ? a : b" : "a < b ? a : b";  // NaN wins
       identity = f ? "INFINITY" : "INT" + std::to_string(t.bits()) + "_MAX";
       break;
     default: CINN_THROW(InternalError) << "C backend: no block reduction for combiner " << int(combiner);

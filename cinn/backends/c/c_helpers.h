@@ -18,7 +18,11 @@ class Helpers {
   std::string floordiv(Type t);
   // a - floordiv(a, b) * b: the sign of b, for int32, int64, float32 and float64.
   std::string floormod(Type t);
-  // Integer min, max and abs (|INT_MIN| wraps to INT_MIN, as the IR's arithmetic does).
+  // Unsigned a / b and a % b, 0 when b is 0 (as floordiv and floormod), for uint32 and uint64.
+  std::string udiv(Type t);
+  std::string umod(Type t);
+  // min and max (float and double: NaN-propagating, unlike fmin / fmax) and integer abs
+  // (|INT_MIN| wraps to INT_MIN, as the IR's arithmetic does).
   std::string min(Type t);
   std::string max(Type t);
   std::string abs(Type t);

@@ -92,9 +92,15 @@ void CodeGenC::emit_div_mod(const Expr& a, const Expr& b, Type t, bool is_div) {
   c_type(t);
   std::string text;
   if (t.is_uint()) {
-    // Unsigned division already rounds down.
-    text =
-        operand(ca, Prec::kMultiplicative) + (is_div ? " / " : " % ") + operand(cb, Prec::kUnary);
+    // Unsigned division already rounds down. By a divisor that may be 0: a helper that
+    // gives 0 there (division by zero traps on x86).
+    const int64_t* divisor = ir::as_const_int(b);
+    if (!divisor || *divisor == 0) {
+      Type wide = t.bits() == 64 ? common::UInt(64) : common::UInt(32);
+      text = (is_div ? file_->helpers.udiv(wide) : file_->helpers.umod(wide)) + "(" + ca.text + ", " + cb.text + ")";
+    } else {
+      text = operand(ca, Prec::kMultiplicative) + (is_div ? " / " : " % ") + operand(cb, Prec::kUnary);
+    }
     if (!is_promoted_in_c(t)) {
       set(text, Prec::kMultiplicative);
       return;
@@ -114,12 +120,9 @@ void CodeGenC::emit_div_mod(const Expr& a, const Expr& b, Type t, bool is_div) {
 
 void CodeGenC::emit_min_max(const Expr& a, const Expr& b, Type t, bool is_min) {
   CExpr ca = print(a), cb = print(b);
-  std::string fn;
-  if (t.is_float()) {
-    fn = std::string(is_min ? "fmin" : "fmax") + (c_type(t) == "float" ? "f" : "");
-  } else {
-    fn = is_min ? file_->helpers.min(t) : file_->helpers.max(t);
-  }
+  // float16 / bfloat16 values are floats in C expressions (rounds_to_half).
+  Type ht = is_half_type(t) ? common::Float(32) : t;
+  std::string fn = is_min ? file_->helpers.min(ht) : file_->helpers.max(ht);
   set(fn + "(" + ca.text + ", " + cb.text + ")", Prec::kPrimary);
 }
 

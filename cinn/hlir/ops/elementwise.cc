@@ -153,7 +153,7 @@ bool register_all() {
            {"rsqrt", "1 / sqrt(x)"}, {"tanh", "hyperbolic tangent"},
            {"erf", "the error function"}, {"sin", "sine"}, {"cos", "cosine"},
            {"abs", "absolute value"}, {"floor", "round toward -inf"},
-           {"ceil", "round toward +inf"}, {"round", "round half away from zero"},
+           {"ceil", "round toward +inf"}, {"round", "round to the nearest integer, halves to even"},
            {"isnan", "x is NaN (bool)"}, {"isinf", "x is +-inf (bool)"}}) {
     register_intrinsic_unary(n, d);
   }
@@ -189,7 +189,7 @@ bool register_all() {
                     return std::vector<Value*>{mul(b, g[0], n.inputs[1]), mul(b, g[0], n.inputs[0])};
                   });
   // d(x/y) = g / y, -g x / y^2 = -(g / y) (x / y)
-  register_binary("div", "x / y (broadcasting; integers round toward -inf, like Python's //)",
+  register_binary("div", "x / y (broadcasting; integers round toward -inf, like Python's //, and give 0 when y is 0)",
                   div_fn, [](Builder& b, const Node& n, const std::vector<Value*>& g) {
                     Value* gx = div(b, g[0], n.inputs[1]);
                     return std::vector<Value*>{gx, neg(b, mul(b, gx, n.outputs[0]))};
@@ -197,7 +197,7 @@ bool register_all() {
   register_binary("max", "elementwise maximum (broadcasting)", max_fn, extremum_vjp("gt"));
   register_binary("min", "elementwise minimum (broadcasting)", min_fn, extremum_vjp("lt"));
   // Float mod is x - y floor(x / y): d/dx = 1, d/dy = -floor(x / y).
-  register_binary("mod", "x mod y (broadcasting; the sign follows y, like Python's %)", mod_fn,
+  register_binary("mod", "x mod y (broadcasting; the sign follows y, like Python's %; integers give 0 when y is 0)", mod_fn,
                   [](Builder& b, const Node& n, const std::vector<Value*>& g) {
                     Value* q = b.call1("floor", {div(b, n.inputs[0], n.inputs[1])});
                     return std::vector<Value*>{g[0], neg(b, mul(b, g[0], q))};

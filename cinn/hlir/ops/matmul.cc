@@ -91,6 +91,7 @@ bool register_all() {
           ys = ps;
           ty = false;
         }
+        common::Type dt = c.outputs[0].dtype;  // 16-bit floats accumulate in float32
         lang::Tensor t = lang::compute(
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& a) {
@@ -100,10 +101,10 @@ bool register_all() {
               xi.push_back(tx ? i : k.var);
               yi.push_back(ty ? j : k.var);
               yi.push_back(ty ? k.var : j);
-              return lang::sum(x(xi) * y(yi), {k});
+              return lang::sum(widened(x(xi), dt) * widened(y(yi), dt), {k});
             },
-            c.output_names[0]);
-        return std::vector<lang::Tensor>{t};
+            accumulator_name(c.output_names[0], dt));
+        return std::vector<lang::Tensor>{narrowed(t, dt, c.outputs[0].shape, c.output_names[0])};
       })
       // With A = op(x), B = op(y) (op: transposed or not), dA = g B^T and dB = A^T g, and
       // transposing a product swaps its factors; so each gradient is one matmul:

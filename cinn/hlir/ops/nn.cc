@@ -405,7 +405,7 @@ bool register_all() {
                 return lang::max(window_load(a, lang::reduce_identity(lang::ReduceKind::kMax, t)),
                                  {rh, rw});
               }
-              return lang::sum(window_load(a, ir::make_zero(t)), {rh, rw});
+              return lang::sum(widened(window_load(a, ir::make_zero(t)), t), {rh, rw});  // float32 for 16-bit
             },
             name);
         if (p.is_max) return std::vector<lang::Tensor>{acc};
@@ -420,7 +420,8 @@ bool register_all() {
                 };
                 count = clipped(h0(a[2]), p.kernel[0], H) * clipped(w0(a[3]), p.kernel[1], W);
               }
-              return acc(a) / ir::cast(t, count);
+              Expr mean = acc(a) / ir::cast(accumulator_type(t), count);
+              return accumulator_type(t) == t ? mean : ir::cast(t, mean);
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{avg};
@@ -494,15 +495,15 @@ bool register_all() {
               Expr ch = p.groups == 1 ? rc.var
                                       : a[1] / Expr(out_per_group) * Expr(ws[1]) + rc.var;
               Expr dh = rh.var * Expr(p.dilation[0]), dw = rw.var * Expr(p.dilation[1]);
-              Expr wv = w(a[1], rc.var, rh.var, rw.var);
+              Expr wv = widened(w(a[1], rc.var, rh.var, rw.var), t);
               if (phased) {
-                return lang::sum(x(a[0], ch, dh % Expr(sh), dw % Expr(sw), a[2] + dh / Expr(sh),
-                                   a[3] + dw / Expr(sw)) * wv, {rc, rh, rw});
+                return lang::sum(widened(x(a[0], ch, dh % Expr(sh), dw % Expr(sw), a[2] + dh / Expr(sh),
+                                           a[3] + dw / Expr(sw)), t) * wv, {rc, rh, rw});
               }
-              return lang::sum(x(a[0], ch, a[2] + dh, a[3] + dw) * wv, {rc, rh, rw});
+              return lang::sum(widened(x(a[0], ch, a[2] + dh, a[3] + dw), t) * wv, {rc, rh, rw});
             },
-            c.output_names[0]);
-        return std::vector<lang::Tensor>{out};
+            accumulator_name(c.output_names[0], t));  // 16-bit floats accumulate in float32
+        return std::vector<lang::Tensor>{narrowed(out, t, c.outputs[0].shape, c.output_names[0])};
       })
       .vjp(conv2d_vjp);
 
@@ -578,14 +579,14 @@ bool register_all() {
                 Expr o = a[2], ci = along_c ? a[3] : a[1] % Expr(cg);
                 Expr ch = p.groups == 1 ? ci : o / Expr(og) * Expr(cg) + ci;
                 Expr dv = along_c ? dy(rn.var, o, ri.var, rj.var) : dt(rn.var, ri.var, rj.var, o);
-                return lang::sum(dv * xt(rn.var, row(a[0]), col(s), ch), {rn, ri, rj});
+                return lang::sum(widened(dv, t) * widened(xt(rn.var, row(a[0]), col(s), ch), t), {rn, ri, rj});
               },
               c.output_names[0] + "_taps", {}, {{ir::kOuterProductAnnotation, "conv2d weight gradient"}});
           dw = lang::compute(
               to_exprs(out),
               [&](const std::vector<Expr>& a) {
-                return along_c ? taps(a[2], a[3], a[0], a[1])
-                               : taps(a[2], a[3] * Expr(cg) + a[1], a[0]);
+                Expr v = along_c ? taps(a[2], a[3], a[0], a[1]) : taps(a[2], a[3] * Expr(cg) + a[1], a[0]);
+                return accumulator_type(t) == t ? v : ir::cast(t, v);
               },
               c.output_names[0]);
         } else {
@@ -594,10 +595,12 @@ bool register_all() {
               to_exprs(out),
               [&](const std::vector<Expr>& a) {
                 Expr ch = a[0] / Expr(og) * Expr(cg) + a[1];
-                return lang::sum(dy(rn.var, a[0], ri.var, rj.var) * xp(rn.var, ch, row(a[2]), col(a[3])),
+                return lang::sum(widened(dy(rn.var, a[0], ri.var, rj.var), t) *
+                                     widened(xp(rn.var, ch, row(a[2]), col(a[3])), t),
                                  {rn, ri, rj});
               },
-              c.output_names[0]);
+              accumulator_name(c.output_names[0], t));
+          dw = narrowed(dw, t, out, c.output_names[0]);
         }
         return std::vector<lang::Tensor>{dw};
       })

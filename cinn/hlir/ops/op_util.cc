@@ -48,6 +48,25 @@ void require_float(const OpCall& call) {
   }
 }
 
+common::Type accumulator_type(common::Type t) {
+  return t.is_float() && t.bits() == 16 ? common::Float(32) : t;
+}
+
+Expr widened(const Expr& e, common::Type t) {
+  common::Type a = accumulator_type(t);
+  return a == t ? e : ir::cast(a, e);
+}
+
+std::string accumulator_name(const std::string& name, common::Type t) {
+  return accumulator_type(t) == t ? name : name + "_f32";
+}
+
+lang::Tensor narrowed(const lang::Tensor& acc, common::Type t, const Shape& shape, const std::string& name) {
+  if (accumulator_type(t) == t) return acc;
+  return lang::compute(
+      to_exprs(shape), [&](const std::vector<Expr>& i) { return ir::cast(t, acc(i)); }, name);
+}
+
 ComputeFn elementwise_compute(ElementFn body) {
   return [body](const ComputeCall& c) {
     const auto& ins = c.inputs;

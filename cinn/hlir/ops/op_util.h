@@ -29,6 +29,17 @@ void require_float(const OpCall& call);
 using ElementFn = std::function<Expr(const std::vector<lang::Tensor>&, const std::vector<Expr>&)>;
 ComputeFn elementwise_compute(ElementFn body);
 
+// float16 / bfloat16 sums (and products) accumulate in float32, as PyTorch's do: a running
+// float16 sum of a few hundred terms loses most of its digits. The type a reduction of `t`
+// values accumulates in, and a term of it (`e` cast to that type).
+common::Type accumulator_type(common::Type t);
+Expr widened(const Expr& e, common::Type t);
+// The accumulator's name (`<name>_f32` when widened), and `acc` cast back to `t` as the
+// result `name` (an elementwise block: the schedules fuse it as an epilogue), or `acc`
+// itself when it was not widened.
+std::string accumulator_name(const std::string& name, common::Type t);
+lang::Tensor narrowed(const lang::Tensor& acc, common::Type t, const Shape& shape, const std::string& name);
+
 // Normalized, sorted, unique axes; [] means all axes. ShapeError on out-of-range axes.
 std::vector<int64_t> normalize_axes(const OpCall& call, const std::vector<int64_t>& axes,
                                     int64_t rank);

@@ -53,11 +53,9 @@ bool register_all() {
         std::vector<lang::ReduceAxis> raxes;
         for (auto a : axes) raxes.push_back(lang::reduce_axis(Expr(in[a]), "r" + std::to_string(a)));
         lang::Tensor x = c.inputs[0];
-        // float16 / bfloat16 sums and products accumulate in float32 (as PyTorch does): a
-        // running float16 sum of a few hundred values loses most of its digits.
+        // float16 / bfloat16 sums and products accumulate in float32 (accumulator_type).
         common::Type dtype = c.call.inputs[0].dtype;
-        bool widen = dtype.is_float() && dtype.bits() == 16 &&
-                     (kind == lang::ReduceKind::kSum || kind == lang::ReduceKind::kProd);
+        bool widen = kind == lang::ReduceKind::kSum || kind == lang::ReduceKind::kProd;
         lang::Tensor acc = lang::compute(
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& out_axes) {
@@ -72,14 +70,11 @@ bool register_all() {
                 }
               }
               Expr v = x(idx);
-              return lang::reduce(kind, widen ? ir::cast(common::Float(32), v) : v, raxes);
+              return lang::reduce(kind, widen ? widened(v, dtype) : v, raxes);
             },
-            widen ? c.output_names[0] + "_f32" : c.output_names[0]);
+            widen ? accumulator_name(c.output_names[0], dtype) : c.output_names[0]);
         if (!widen) return std::vector<lang::Tensor>{acc};
-        lang::Tensor t = lang::compute(
-            to_exprs(c.outputs[0].shape), [&](const std::vector<Expr>& i) { return ir::cast(dtype, acc(i)); },
-            c.output_names[0]);
-        return std::vector<lang::Tensor>{t};
+        return std::vector<lang::Tensor>{narrowed(acc, dtype, c.outputs[0].shape, c.output_names[0])};
       })
       // With gk, yk the gradient and the result shaped as with keepdim (broadcasting over
       // the reduced axes):

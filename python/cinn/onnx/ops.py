@@ -109,15 +109,7 @@ for _onnx_name, _fn in _NP_UNARY.items():
 
 @converter("Round")
 def _round(ctx, inputs, attrs):
-    # ONNX rounds half to even; cinn's round is half away from zero. x - remainder(x, 1)
-    # gives floor; halves are resolved toward the even neighbour.
-    x = ctx.value(inputs[0])
-    b = ctx.b
-    f = b.floor(x)
-    d = b.sub(x, f)
-    up = b.add(f, 1.0)
-    half_even = b.where(b.equal(b.mod(f, 2.0), 0.0), f, up)
-    return b.where(b.less(d, 0.5), f, b.where(b.greater(d, 0.5), up, half_even))
+    return ctx.b.round(ctx.value(inputs[0]))  # both round halves to even
 
 
 @converter("Identity")

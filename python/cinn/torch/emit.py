@@ -157,6 +157,19 @@ def div(ctx, x, y, rounding_mode=None):
     out = ctx.out_dtype
     if rounding_mode is None:
         return binary(ctx, "div", x, y)
+    if rounding_mode in ("floor", "trunc") and not is_float(out):
+        # Integer division is floor division, exact for all of int64 (float64 is not), and
+        # 0 by zero where PyTorch raises (a kernel cannot raise; docs/torch.md).
+        q = binary(ctx, "div", x, y)
+        if rounding_mode == "trunc":
+            # One more than the floor where the quotient is negative and inexact.
+            b = ctx.b
+            xv, yv = as_value(ctx, x, out), as_value(ctx, y, out)
+            zero = scalar(ctx, 0, out)
+            inexact = b.compare(binary(ctx, "mod", xv, yv), zero, op="ne")
+            negative = b.compare(b.compare(xv, zero, op="lt"), b.compare(yv, zero, op="lt"), op="ne")
+            q = b.where(b.logical_and(inexact, negative), b.add(q, scalar(ctx, 1, out)), q)
+        return q
     q = binary(ctx, "div", x, y, compute=out if is_float(out) else "float64")
     if rounding_mode == "floor":
         q = ctx.b.floor(q) if is_float(q.dtype) else q

@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import cinn.torch
+
 from torch_helpers import run_compiled, seeded
 
 SHAPES = [(2, 3, 8, 8), (1, 5, 7, 9)]
@@ -110,6 +112,22 @@ def test_dtype_promotion():
     for g, w in zip(got, f(i, x)):
         assert g.dtype == w.dtype
         torch.testing.assert_close(g, w, rtol=1e-6, atol=1e-6)
+
+
+def test_integer_division_is_exact_and_total():
+    """Integer floor / trunc division is integer arithmetic (exact beyond float64's 2**53), and
+    a zero divisor gives 0 where PyTorch raises (a kernel cannot raise)."""
+    i = torch.tensor([4, 5, -7, 7, -9, 2**62 + 1, -(2**62) - 1, 0])
+    j = torch.tensor([2, 1, 2, -2, -3, 3, 3, -5])
+    f = lambda i, j: (i // j, torch.div(i, j, rounding_mode="trunc"), i % j,  # noqa: E731
+                      torch.div(i, 3, rounding_mode="trunc"), torch.div(i, -3, rounding_mode="floor"))
+    got, _, _ = run_compiled(f, i, j)
+    for g, w in zip(got, f(i, j)):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist(), (g, w)
+    fast = cinn.torch.compile(f)
+    fast(i, j)
+    j[1] = 0
+    assert [g[1].item() for g in fast(i, j)[:3]] == [0, 0, 0]
 
 
 REDUCTIONS = {
