@@ -130,6 +130,7 @@ class Context:
         self._key_of = {}           # id(Value) -> input key
         self.mutations = []         # [(input key, new Value)]
         self.frozen = []            # [(qualname, tensor)] baked in as constants
+        self.index_checks = []      # [(input key, size, negative indices allowed, what)]
         self._transposed = {}       # id(Value) -> (Value, source Value)
         self.node = None
 
@@ -182,6 +183,15 @@ class Context:
         self._input_by_key[key] = v
         self._key_of[id(v)] = key
         return v
+
+    def check_indices(self, ids, size, negative, what):
+        """Integer indices ``ids`` into a dimension of ``size`` (from ``-size`` when
+        ``negative``): when they are an input of the region, the region checks their range
+        at every call and raises IndexError as PyTorch does (the compiled gather clamps
+        them). Indices computed inside the region are not checked (docs/torch.md)."""
+        key = self._key_of.get(id(ids))
+        if key is not None:
+            self.index_checks.append((key, int(size), bool(negative), f"{self.where()}: {what}"))
 
     def arg(self, n):
         """The value of fx node n as an argument of the node being converted."""

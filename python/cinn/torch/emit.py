@@ -430,6 +430,7 @@ def index(ctx, x, idx):
             out_dims.append(("drop", d))
             d += 1
         elif is_value(i) and i.dtype in ("int64", "int32") and rank(i) == 1 and not gathered:
+            ctx.check_indices(i, shape(v)[d], True, f"indexing dimension {d}")
             v = ctx.b.gather(v, i, axis=d)
             gathered = True
             out_dims.append(("keep", d))
@@ -807,6 +808,7 @@ def group_norm(ctx, x, num_groups, weight=None, bias=None, eps=1e-5):
 def embedding(ctx, weight, ids, padding_idx=None):
     if ids.dtype not in ("int64", "int32"):
         raise ctx.unsupported(f"embedding with {ids.dtype} indices")
+    ctx.check_indices(ids, shape(weight)[0], False, "embedding")
     return ctx.b.embedding(ids, weight)
 
 

@@ -75,7 +75,7 @@ class CinnRegion(torch.nn.Module):
     output, ``("input", i)`` a copy of input i (a region that returns its input),
     ``("empty", meta)`` an empty tensor."""
 
-    def __init__(self, name, exe, expected, slots, mutations, frozen=()):
+    def __init__(self, name, exe, expected, slots, mutations, frozen=(), index_checks=()):
         super().__init__()
         self.region_name = name
         self.exe = exe
@@ -83,6 +83,7 @@ class CinnRegion(torch.nn.Module):
         self._slots = slots
         self._mutations = mutations    # [(input index, exe output index)]
         self.frozen = list(frozen)     # [(qualname, tensor)] baked in as constants
+        self._index_checks = list(index_checks)  # [(input index, size, negative ok, what)]
         self.copies = 0                # non-contiguous inputs made contiguous
         self.calls = 0
 
@@ -98,6 +99,12 @@ class CinnRegion(torch.nn.Module):
             if t.is_neg() or t.is_conj():
                 t = t.resolve_neg().resolve_conj()
             arrays.append(t.detach().numpy())
+        for i, size, negative, what in self._index_checks:
+            if tensors[i].numel():
+                lo, hi = (int(v) for v in torch.aminmax(tensors[i]))
+                if hi >= size or lo < (-size if negative else 0):
+                    raise IndexError(f"{what}: index {hi if hi >= size else lo} is out of range for a "
+                                     f"dimension of size {size}")
         outs = self.exe(*arrays) if self.exe is not None else []
         self.calls += 1
         results = []
@@ -186,7 +193,8 @@ def _build_region(analysis, nodes, name, freeze, target, options):
         raise _cinn.InternalError(f"cinn.torch: region {name} has {len(keys)} inputs, its "
                                   f"executable {len(exe.input_names)}")
     expected = [(tuple(m.shape), m.dtype) for _, _, m in ctx.inputs]
-    module = CinnRegion(name, exe, expected, slots, mutations, ctx.frozen)
+    checks = [(keys.index(key), size, negative, what) for key, size, negative, what in ctx.index_checks]
+    module = CinnRegion(name, exe, expected, slots, mutations, ctx.frozen, checks)
     info = RegionInfo(name, [(n.name, target_name(n, analysis.root)) for n in nodes],
                       list(exe.fusion_groups) if exe is not None else [], len(keys), len(outputs),
                       compile_s, exe.cache_status if exe is not None else "none")

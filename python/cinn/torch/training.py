@@ -62,10 +62,46 @@ class _Graphs:
             except Exception as e:  # never take training down: PyTorch runs the aten graph
                 self.reports.append(runtime.GraphReport(f"{kind} (AOTAutograd)", [], [runtime.Fallback(
                     "*", "the whole graph", f"compiling it failed ({type(e).__name__}: {e})")]))
-                return make_boxed_func(gm.forward)
-            self.reports.append(report)
-            return make_boxed_func(split.forward)
+                run = gm.forward
+            else:
+                self.reports.append(report)
+                run = split.forward
+            return make_boxed_func(_once_differentiable(run) if kind == "backward" else run)
         return compile_aten
+
+
+_DOUBLE_BACKWARD = (
+    b"cinn.torch: cannot differentiate the gradients of a compiled training graph (double backward: "
+    b"torch.autograd.grad(..., create_graph=True) and then a backward through its result, as a gradient "
+    b"penalty does); the compiled backward does not record how its gradients depend on the inputs. "
+    b"Run the steps that need gradients of gradients on the uncompiled model.")
+
+
+def _once_differentiable(backward):
+    """The backward graph's function whose gradients, when autograd records (create_graph=True),
+    require grad as eager ones would, but raise when differentiated (as PyTorch's
+    ``once_differentiable``, whatever the inputs): without this they would not require grad,
+    and a loss built from them would silently miss those terms."""
+    def run(*args):
+        with torch.no_grad():
+            outs = backward(*args)
+        if not torch.is_grad_enabled():
+            return outs
+        outs = list(outs)
+        at = [i for i, t in enumerate(outs) if isinstance(t, torch.Tensor) and t.is_floating_point()]
+        if at:
+            leaves = []
+            for i in at:
+                leaf = outs[i].detach()
+                leaf.requires_grad = True
+                leaves.append(leaf)
+            wrapped = torch._C._functions.DelayedError(_DOUBLE_BACKWARD, len(leaves))(*leaves)
+            if isinstance(wrapped, torch.Tensor):
+                wrapped = (wrapped,)
+            for i, t in zip(at, wrapped):
+                outs[i] = t
+        return outs
+    return run
 
 
 def _batch_norms(module):

@@ -318,3 +318,26 @@ def test_integer_and_bool_results_are_exact():
     for g, w in zip(got, f(i)):
         assert g.dtype == w.dtype
         assert torch.equal(g, w)
+
+
+def test_out_of_range_input_indices_raise_index_error():
+    """Indices that are inputs of a compiled region are range-checked at every call, as
+    PyTorch checks them (the compiled gather would clamp them)."""
+    emb = nn.Embedding(10, 3).eval()
+    fast = cinn.torch.compile(emb)
+    with torch.no_grad():
+        ids = torch.tensor([1, 9])  # the signature's first call runs eagerly; the bad ids below do not
+        torch.testing.assert_close(fast(ids), emb(ids))
+        torch.testing.assert_close(fast(ids.flip(0)), emb(ids.flip(0)))
+        for bad in ([1, 12], [-1, 3]):
+            with pytest.raises(IndexError, match=f"embedding: index {bad[0] if bad[0] < 0 else bad[1]} is out of "
+                                                 "range for a dimension of size 10"):
+                fast(torch.tensor(bad))
+    take = cinn.torch.compile(lambda x, i: x[i] * 2)
+    x = torch.arange(5.0)
+    take(x, torch.tensor([0, 1]))
+    torch.testing.assert_close(take(x, torch.tensor([-5, 4])), torch.tensor([0.0, 8.0]))
+    with pytest.raises(IndexError, match="index 7 is out of range for a dimension of size 5"):
+        take(x, torch.tensor([7, 0]))
+    with pytest.raises(IndexError, match="index -6 is out of range"):
+        take(x, torch.tensor([-6, 0]))

@@ -131,6 +131,25 @@ def test_function_gradients_flow_to_inputs():
     assert report.signatures[0].mode == "training" and report.fallbacks == [], str(report)
 
 
+def test_double_backward_is_an_error_not_a_missing_term():
+    """Gradients taken with create_graph=True require grad, as eager ones, and have their
+    values; differentiating them again (a gradient penalty) raises instead of silently
+    leaving the penalty's gradient out."""
+    f = lambda x: (x ** 3).sum()  # noqa: E731
+    fast = cinn.torch.compile(f)
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    out = fast(x)
+    (gx,) = torch.autograd.grad(out, x, create_graph=True)
+    assert gx.requires_grad
+    torch.testing.assert_close(gx.detach(), 3 * x.detach() ** 2)
+    with pytest.raises(RuntimeError, match="cannot differentiate the gradients of a compiled training graph"):
+        (out + (gx ** 2).sum()).backward()
+    # First-order gradients are unchanged.
+    (g1,) = torch.autograd.grad(fast(x), x)
+    assert not g1.requires_grad
+    torch.testing.assert_close(g1, 3 * x.detach() ** 2)
+
+
 def test_explain_captures_training_without_side_effects():
     """explain(x) on a training signature compiles forward and backward by running them
     once, and leaves gradients, buffers and the RNG state as they were."""
