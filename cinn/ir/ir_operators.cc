@@ -44,6 +44,33 @@ Expr coerce_to(const Expr& e, Type t) {
   return e;
 }
 
+namespace {
+// An immediate that adopts an integer type must be one of its values: `x * 1.5` on int32
+// would otherwise compute x * 1, and `u + 300` on uint8 u + 44.
+void check_fits(const char* op, const Expr& imm, Type t) {
+  if (!t.is_int() && !t.is_uint()) return;
+  int bits = t.bits();
+  bool fits = true;
+  if (const auto* i = imm.as<IntImm>()) {
+    if (t.is_int()) {
+      fits = bits >= 64 || (i->value >= -(int64_t{1} << (bits - 1)) && i->value < (int64_t{1} << (bits - 1)));
+    } else {
+      fits = i->value >= 0 && (bits >= 64 || i->value < (int64_t{1} << bits));
+    }
+  } else if (const auto* u = imm.as<UIntImm>()) {
+    fits = t.is_uint() ? (bits >= 64 || u->value < (uint64_t{1} << bits)) : u->value < (uint64_t{1} << (bits - 1));
+  } else if (const auto* f = imm.as<FloatImm>()) {
+    double v = f->value;
+    double lo = t.is_int() ? -std::ldexp(1.0, bits - 1) : 0.0, hi = std::ldexp(1.0, t.is_int() ? bits - 1 : bits);
+    fits = std::isfinite(v) && std::trunc(v) == v && v >= lo && v < hi;
+  }
+  if (!fits) {
+    CINN_THROW(DTypeError) << "operator " << op << ": the constant " << imm << " is not a value of " << t
+                           << ", the other operand's type; cast that operand to a type that holds it";
+  }
+}
+}  // namespace
+
 void match_types(const char* op, Expr* a, Expr* b) {
   if (!a->defined() || !b->defined()) {
     CINN_THROW(InternalError) << "operator " << op << " on a null expression";
@@ -51,8 +78,10 @@ void match_types(const char* op, Expr* a, Expr* b) {
   if (a->type() == b->type()) return;
   // An immediate adopts the other side's type; a scalar is broadcast to the vector's lanes.
   if (is_imm(*a) && !is_imm(*b)) {
+    check_fits(op, *a, b->type().element_of());
     *a = coerce_to(*a, b->type());
   } else if (is_imm(*b) && !is_imm(*a)) {
+    check_fits(op, *b, a->type().element_of());
     *b = coerce_to(*b, a->type());
   } else if (is_imm(*a) && is_imm(*b)) {
     // Two immediates: the float one wins, else the wider one.

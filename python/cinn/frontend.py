@@ -51,7 +51,20 @@ class NetBuilder:
         ``dx, dw = b.vjp("conv2d", [x, w], [dy], stride=[2, 2], padding=[1, 1])``."""
         return self._core.vjp(op, list(inputs), list(cotangents), attrs)
 
-    def _constant(self, value, like):
+    def _constant(self, value, like, op):
+        if like.dtype.startswith(("int", "uint")):
+            # A number that is not a value of the integer dtype it adopts would change: x * 1.5
+            # computing x * 1 on int32, u + 300 computing u + 44 on uint8.
+            info = np.iinfo(like.dtype)
+            if isinstance(value, numbers.Integral):
+                exact = info.min <= value <= info.max and float(value) == value
+            else:
+                exact = float(value).is_integer() and info.min <= value <= info.max
+            if not exact:
+                raise _cinn.DTypeError(
+                    f"op '{op}': the number {value!r} is not a value of {like.dtype}, the dtype of its "
+                    f"tensor operand{' (or is not exact as a float64)' if isinstance(value, numbers.Integral) else ''}; "
+                    f"cast the operand (b.cast) to a dtype that holds it")
         c = self._core.call("fill_constant", [], {"shape": [], "value": float(value), "dtype": like.dtype})
         return c[0]
 
@@ -99,7 +112,7 @@ def _make_method(schema):
         like = next((v for v in tensors if v.dtype != "bool"), tensors[0] if tensors else None)
         for i, v in enumerate(values):
             if isinstance(v, numbers.Number) and not isinstance(v, bool) and like is not None:
-                values[i] = self._constant(v, like)
+                values[i] = self._constant(v, like, name)
             elif not isinstance(v, _cinn.Value):
                 raise _cinn.Error(f"op '{name}': input {i} must be a cinn.Value, got {type(v).__name__}")
         attr_values = {a[0]: bound.arguments[a[0]] for a in attrs if a[0] in bound.arguments}
@@ -143,6 +156,11 @@ def _as_array(name, a):
         on_gpu = False  # from_dlpack below says what is wrong
     if on_gpu:
         return a
+    if "bfloat16" in str(getattr(a, "dtype", "")):
+        raise _cinn.DTypeError(
+            f"input '{name}': a bfloat16 {type(a).__name__} cannot be read on the host: host inputs go "
+            f"through numpy, which has no bfloat16; declare the input float32 and cast it inside the "
+            f"program (b.cast(x, 'bfloat16')), and cast bfloat16 outputs to float32 the same way")
     try:
         return np.from_dlpack(a)
     except (RuntimeError, TypeError, ValueError, BufferError) as e:
@@ -167,14 +185,15 @@ class Executable:
     def _arrays(self, args):
         return [_as_array(n, a) for n, a in zip(self.input_names, args)]
 
-    def __call__(self, *args, **kwargs):
+    def _inputs(self, args, kwargs):
+        """The inputs given by position or by name, as arrays in declaration order."""
         if args and kwargs:
             raise _cinn.ExecutionError("pass the inputs either all by position or all by name")
         if args:
             if len(args) != len(self.input_names):
                 raise _cinn.ExecutionError(
                     f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
-            return self._c.run(self._arrays(args))
+            return self._arrays(args)
         unknown = [k for k in kwargs if k not in self.input_names]
         if unknown:
             raise _cinn.ExecutionError(
@@ -182,19 +201,20 @@ class Executable:
         missing = [n for n in self.input_names if n not in kwargs]
         if missing:
             raise _cinn.ExecutionError(f"missing input '{missing[0]}'")
-        return self._c.run(self._arrays([kwargs[n] for n in self.input_names]))
+        return self._arrays([kwargs[n] for n in self.input_names])
 
-    def profile(self, *args, repeat=10):
-        """Times every kernel launch: runs ``repeat`` times on the inputs (by position) and
-        returns one dict per launch, in launch order: ``kernel`` (name), ``ms`` (fastest
-        time), ``ops`` (the fused ops) and ``share`` (of the summed times). The device is
-        synchronized after each launch; time whole runs with ``exe(...)``."""
-        if len(args) != len(self.input_names):
-            raise _cinn.ExecutionError(
-                f"expected {len(self.input_names)} inputs ({', '.join(self.input_names)}), got {len(args)}")
+    def __call__(self, *args, **kwargs):
+        return self._c.run(self._inputs(args, kwargs))
+
+    def profile(self, *args, repeat=10, **kwargs):
+        """Times every kernel launch: runs ``repeat`` times on the inputs (by position or by
+        name, as a call) and returns one dict per launch, in launch order: ``kernel`` (name),
+        ``ms`` (fastest time), ``ops`` (the fused ops) and ``share`` (of the summed times).
+        The device is synchronized after each launch; time whole runs with ``exe(...)``."""
+        arrays = self._inputs(args, kwargs)
         if repeat < 1:
             raise _cinn.ExecutionError(f"profile: repeat must be at least 1, got {repeat}")
-        seconds = self._c.profile(self._arrays(args), repeat)
+        seconds = self._c.profile(arrays, repeat)
         ops = {g["name"]: g["ops"] for g in self._c.kernels}
         total = sum(seconds) or 1.0
         return [{"kernel": k, "ms": s * 1e3, "ops": ops.get(k, []), "share": s / total}

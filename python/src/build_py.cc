@@ -101,7 +101,8 @@ class KernelPy {
           }
         }
       }
-      data[i] = arrays[i].mutable_data();
+      // Inputs are only read (a read-only array is fine); outputs were checked writeable.
+      data[i] = const_cast<void*>(arrays[i].data());
     }
     // The kernel assumes its buffers do not overlap (they are noalias in the generated code).
     for (size_t i = 0; i < n_args; ++i) {
@@ -159,7 +160,7 @@ void bind_build(py::module_& m) {
       .def_property_readonly("lowered", [](const KernelPy& k) { return k.k_->lowered(); },
                              "The function after the loop passes, as it went to codegen.");
   m.def("build", [](const ir::LoweredFunc& f, py::object target, bool precise_math, int opt_level) {
-    common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
+    common::Target t = target_or_host(target);
     backends::CodegenOptions opts;
     opts.precise_math = precise_math;
     opts.opt_level = opt_level;
@@ -168,8 +169,12 @@ void bind_build(py::module_& m) {
      py::arg("opt_level") = 3);
   m.def("c_source", &backends::c_source, py::arg("func"),
         "Readable C99 source of a lowered function (the C backend), after the loop passes.");
-  m.def("set_num_threads", &runtime::set_num_threads, py::arg("n"),
-        "Threads used by parallel loops (0: one per hardware thread).");
+  m.def("set_num_threads", [](int n) {
+    if (n < 0 || n > 1024) {
+      CINN_THROW(Error) << "set_num_threads: n must be between 0 (one thread per hardware thread) and 1024, got " << n;
+    }
+    runtime::set_num_threads(n);
+  }, py::arg("n"), "Threads used by parallel loops and by compiling (0: one per hardware thread; at most 1024).");
   m.def("num_threads", &runtime::num_threads);
   m.def("nvrtc_available", [] {
     std::string why;

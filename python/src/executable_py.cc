@@ -48,6 +48,11 @@ py::array checked_array(py::handle h, const std::string& what, common::Type dtyp
     CINN_THROW(DTypeError) << what << " must have dtype " << dtype << ", got "
                            << std::string(py::str(arr.dtype()));
   }
+  if (!arr.dtype().attr("isnative").cast<bool>()) {
+    CINN_THROW(DTypeError) << what << " must be in the machine's byte order, got dtype '"
+                           << std::string(py::str(arr.dtype().attr("str")))
+                           << "'; convert it with a.astype(a.dtype.newbyteorder('='))";
+  }
   return arr;
 }
 

@@ -392,7 +392,7 @@ void bind_frontend(py::module_& m) {
   }, py::arg("dir"));
 
   m.def("tuning_knobs", [](py::object target) {
-    common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
+    common::Target t = target_or_host(target);
     const backends::Backend& backend = backends::backend_for(t);
     py::list out;
     std::map<std::string, py::dict> by_name;
@@ -418,7 +418,7 @@ void bind_frontend(py::module_& m) {
      "The tuning knobs of the target's backend: name, candidate values, doc and the kernel kinds "
      "whose schedules read it. Give values to compile(..., schedule_params=...).");
   m.def("compile_program", [](const frontend::Program& p, py::object target, const frontend::CompileOptions& o) {
-    common::Target t = target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
+    common::Target t = target_or_host(target);
     std::shared_ptr<frontend::CompiledProgram> c;
     {
       py::gil_scoped_release release;

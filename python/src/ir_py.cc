@@ -29,6 +29,20 @@ Expr to_expr(py::handle h) {
                          << " as an expression";
 }
 
+common::Target target_or_host(py::handle target) {
+  if (target.is_none()) return common::Target::host_x86();
+  if (py::isinstance<common::Target>(target)) return target.cast<common::Target>();
+  if (py::isinstance<py::str>(target)) {
+    std::string name = target.cast<std::string>();
+    if (name == "x86" || name == "cpu" || name == "llvm") return common::Target::host_x86();
+    if (name == "cuda") return common::Target::cuda();
+    CINN_THROW(Error) << "unknown target '" << name << "'; the targets are 'x86' (the host CPU) and 'cuda', "
+                      << "or a cinn.Target (cinn.Target.x86(), cinn.Target.cuda(sm_version))";
+  }
+  CINN_THROW(Error) << "target must be a cinn.Target, 'x86' or 'cuda', got "
+                    << std::string(py::str(target.get_type().attr("__name__")));
+}
+
 std::vector<Expr> to_expr_list(py::handle h) {
   std::vector<Expr> out;
   if (py::isinstance<py::tuple>(h) || py::isinstance<py::list>(h)) {

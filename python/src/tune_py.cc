@@ -9,15 +9,12 @@
 #include "cinn/auto_schedule/task.h"
 #include "cinn/frontend/tune.h"
 #include "src/bindings.h"
+#include "src/convert.h"
 
 namespace py = pybind11;
 
 namespace cinn::python {
 namespace {
-
-common::Target target_or_host(const py::object& target) {
-  return target.is_none() ? common::Target::host_x86() : target.cast<common::Target>();
-}
 
 // A Python callable that the search may copy and drop without the GIL (frontend::tune
 // copies its options): copies share one reference, and the last owner takes the GIL to
@@ -110,7 +107,7 @@ void bind_tune(py::module_& m) {
           try {
             (*fn)(py::cast(&sch, py::return_value_policy::reference));
           } catch (py::error_already_set& e) {
-            if (e.matches(*error_type)) CINN_THROW(ScheduleError) << e.what();
+            if (e.matches(*error_type)) CINN_THROW(ScheduleError) << std::string(py::str(e.value()));
             throw;
           }
         };

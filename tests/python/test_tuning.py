@@ -293,6 +293,11 @@ def test_tune_kernel_errors(tmp_path):
     assert report.trials == 0
     assert "made no schedule" in report.tasks[0]["error"] and "split" in report.tasks[0]["error"]
 
+    def refuses(sch):
+        raise cinn.ScheduleError("not this one")  # a space's own ScheduleError keeps its text
+    report = cinn.tune_kernel(matmul_func(), refuses, trials=2, database=tmp_path / "r.db", progress=False)
+    assert report.tasks[0]["error"].endswith("made no schedule in 16 draws: not this one"), report.tasks[0]
+
     with pytest.warns(UserWarning, match="no tuning record"):
         kern = cinn.build(matmul_func(n=32), database=db)
     a = np.ones((64, 48), np.float32)

@@ -120,3 +120,56 @@ def test_output_overlapping_input(add_kernel):
     a = np.zeros((4, 5), "float32")
     with pytest.raises(cinn.ExecutionError, match="overlap in memory"):
         add_kernel(a, a)
+
+
+def test_read_only_input_is_fine_and_byte_swapped_arrays_are_errors(add_kernel):
+    a = np.arange(20, dtype="float32").reshape(4, 5)
+    ro = a.copy()
+    ro.setflags(write=False)
+    np.testing.assert_array_equal(add_kernel(ro), a + 1)
+    with pytest.raises(cinn.DTypeError, match="'A' must be in the machine's byte order, got dtype '>f4'"):
+        add_kernel(a.astype(">f4"))
+    b = cinn.NetBuilder("swapped")
+    x = b.input([4, 5], "float32", "x")
+    exe = cinn.compile(b.build(b.mul(x, 2.0)))
+    with pytest.raises(cinn.DTypeError, match="byte order"):
+        exe(a.astype(">f4"))
+
+
+def test_numbers_that_an_integer_operand_cannot_hold():
+    # They would change silently: x * 1.5 computing x * 1, u + 300 computing u + 44.
+    b = cinn.NetBuilder("lit")
+    x = b.input([4], "int32", "x")
+    u = b.input([4], "uint8", "u")
+    with pytest.raises(cinn.DTypeError, match="op 'mul': the number 1.5 is not a value of int32"):
+        b.mul(x, 1.5)
+    with pytest.raises(cinn.DTypeError, match="op 'add': the number 300 is not a value of uint8"):
+        b.add(u, 300)
+    with pytest.raises(cinn.DTypeError, match="op 'sub': the number -1 is not a value of uint8"):
+        b.sub(u, -1)
+    b.mul(x, 2.0), b.add(u, 255)  # integral, in range: fine
+    I = lang.placeholder((4,), "int32", "I")
+    with pytest.raises(cinn.DTypeError, match=r"operator \*: the constant 1.5f? is not a value of int32"):
+        lang.compute((4,), lambda i: I[i] * 1.5, "J")
+    U = lang.placeholder((4,), "uint8", "U")
+    with pytest.raises(cinn.DTypeError, match="operator \\+: the constant 300 is not a value of uint8"):
+        lang.compute((4,), lambda i: U[i] + 300, "V")
+
+
+def test_target_arguments():
+    A = lang.placeholder((4,), "float32", "A")
+    f = lang.lower("f", [A, lang.compute((4,), lambda i: A[i] * 2.0, "B")])
+    k = cinn.build(f, target="x86")
+    np.testing.assert_array_equal(k(np.ones(4, "float32")), 2 * np.ones(4))
+    with pytest.raises(cinn.Error, match="unknown target 'tpu'; the targets are 'x86'"):
+        cinn.build(f, target="tpu")
+    with pytest.raises(cinn.Error, match="target must be a cinn.Target, 'x86' or 'cuda', got int"):
+        cinn.build(f, target=3)
+
+
+def test_thread_count_out_of_range():
+    n = cinn.num_threads()
+    for bad in (-3, 1025):
+        with pytest.raises(cinn.Error, match="set_num_threads: n must be between 0"):
+            cinn.set_num_threads(bad)
+    assert cinn.num_threads() == n
