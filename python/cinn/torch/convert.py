@@ -268,6 +268,10 @@ def convert(ctx, node):
     conv = lookup(node, a.root)
     if conv is None:
         raise ctx.unsupported(f"CINN has no converter for {target_name(node, a.root)}")
+    meta = a.meta.get(node)
+    if isinstance(meta, TensorMeta) and meta.numel == 0:
+        ctx.env[node] = Empty(meta)  # an empty result: nothing to compute
+        return ctx.env[node]
     args = torch.fx.node.map_arg(node.args, ctx.arg)
     kwargs = torch.fx.node.map_arg(node.kwargs, ctx.arg)
     try:

@@ -341,3 +341,11 @@ def test_out_of_range_input_indices_raise_index_error():
         take(x, torch.tensor([7, 0]))
     with pytest.raises(IndexError, match="index -6 is out of range"):
         take(x, torch.tensor([-6, 0]))
+
+
+def test_empty_results_need_no_kernel():
+    fast = cinn.torch.compile(lambda x: x * 2 + 1)
+    for _ in range(2):
+        out = fast(torch.randn(0, 3))
+        assert out.shape == (0, 3)
+    assert fast.explain().fallbacks == [], str(fast.explain())
