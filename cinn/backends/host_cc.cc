@@ -33,7 +33,7 @@ std::string host_cc() {
   return cc && *cc ? cc : "cc";
 }
 
-std::string link_host_library(const std::string& input_name, const std::string& input,
+std::string link_host_library(const std::vector<std::pair<std::string, std::string>>& inputs,
                               const std::vector<std::string>& flags) {
   namespace fs = std::filesystem;
   std::string tmpl = (fs::temp_directory_path() / "cinn-cc-XXXXXX").string();
@@ -48,14 +48,15 @@ std::string link_host_library(const std::string& input_name, const std::string& 
       fs::remove_all(d, ec);
     }
   } cleanup{dir};
-  {
-    std::ofstream out(dir / input_name, std::ios::binary);
-    out.write(input.data(), static_cast<std::streamsize>(input.size()));
-    if (!out) CINN_THROW(CompileError) << "host compiler: cannot write " << (dir / input_name).string();
-  }
   std::string cmd = host_cc();
   for (const std::string& f : flags) cmd += " " + quote(f);
-  cmd += " " + quote((dir / input_name).string()) + " -shared -o " + quote((dir / "lib.so").string()) +
+  for (const auto& [name, bytes] : inputs) {
+    std::ofstream out(dir / name, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) CINN_THROW(CompileError) << "host compiler: cannot write " << (dir / name).string();
+    cmd += " " + quote((dir / name).string());
+  }
+  cmd += " -shared -o " + quote((dir / "lib.so").string()) +
          " -lm > " + quote((dir / "log.txt").string()) + " 2>&1";
   int rc = std::system(cmd.c_str());
   if (rc != 0 || !fs::exists(dir / "lib.so")) {

@@ -1,13 +1,11 @@
 #include "cinn/frontend/compile.h"
 
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <mutex>
-#include <optional>
 #include <filesystem>
 #include <iomanip>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "cinn/backends/backend.h"
@@ -116,35 +114,6 @@ FusedProgram fuse_program(const Program& program, const CompileOptions& options)
   f.graph = externalize_literals(*f.graph, &f.literals);
   f.groups = hlir::fuse_ops(*f.graph, options.fusion);
   return f;
-}
-
-// Runs f(i) for every i in [0, n) on the runtime's threads (runtime::num_threads), each
-// thread taking the next i: kernels take very different times to lower and schedule.
-// The exception of the first failing i is rethrown, as a serial loop would have thrown it.
-template <typename F>
-void parallel_each(size_t n, F f) {
-  std::vector<std::exception_ptr> errors(n);
-  std::atomic<size_t> next{0};
-  auto drain = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) {
-      try {
-        f(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, runtime::num_threads())));
-  if (threads <= 1) {
-    drain();
-  } else {
-    using Drain = decltype(drain);
-    cinn_parallel_for(static_cast<int64_t>(threads), [](int64_t, int64_t, void* d) { (*static_cast<Drain*>(d))(); },
-                      &drain);
-  }
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
 }
 
 // Schedules one kernel: the fastest record of its task in `db`, else the backend's rules.
@@ -270,7 +239,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   // and compiled once: a later one launches the first one's function with its own buffers.
   std::vector<hlir::LoweredGroup> lowered_groups(groups.size());
   std::vector<std::string> forms(groups.size());
-  parallel_each(groups.size(), [&](size_t i) {
+  runtime::parallel_each(groups.size(), [&](size_t i) {
     lowered_groups[i] = hlir::lower_group(groups[i]);
     forms[i] = std::string(backends::kernel_kind_name(kernel_kind(groups[i].kind))) + '\0' +
                auto_schedule::canonical_form(lowered_groups[i].func);
@@ -292,7 +261,7 @@ std::shared_ptr<CompiledProgram> compile_uncached(const Program& program, const 
   }
   // 2. Each function scheduled and lowered to loops (in parallel).
   std::mutex db_mu;
-  parallel_each(functions.size(), [&](size_t f) {
+  runtime::parallel_each(functions.size(), [&](size_t f) {
     Compiled& c = functions[f];
     const hlir::FusionGroup& fg = groups[c.first];
     c.scheduled = schedule_kernel(fg, lowered_groups[c.first].func, target, options, db.get(), &db_mu, &c.how);

@@ -22,8 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'C', 'I', 'N', 'N', 'C', 'A', 'C', 'H'};
-constexpr uint32_t kFormatVersion = 5;  // 3: input/output aliases; 4: kernels' schedule origin;
-                                         // 5: kernels sharing a function
+constexpr uint32_t kFormatVersion = 6;  // 3: input/output aliases; 4: kernels' schedule origin;
+                                         // 5: kernels sharing a function; 6: object files per part
 
 // Two independent 64-bit FNV-1a streams: a 128-bit digest.
 class Hasher {

@@ -142,7 +142,7 @@ class CudaEmulatorBackend final : public CudaScheduling {
     cuda::CudaModule cm = cuda::generate_cuda(module, "emulated_");
     std::string tu = emulation_source(module, cm);
     std::string opt = options.opt_level > 0 ? "-O1" : "-O0";
-    std::string library = link_host_library("kernels.cc", tu, {opt, "-fPIC", "-fwrapv", "-fno-strict-aliasing", "-w"});
+    std::string library = link_host_library({{"kernels.cc", tu}}, {opt, "-fPIC", "-fwrapv", "-fno-strict-aliasing", "-w"});
     std::vector<std::string> names;
     for (const ir::LoweredFunc& f : module.functions) names.push_back(f.name());
     CompiledModule out;

@@ -19,8 +19,11 @@ struct LLVMOptions {
 //   void name(void** args, const int64_t* sizes)
 // where args[i] points at the data of buffer argument i and sizes[k] is size_vars[k].
 //
-// As a runtime::KernelModule its image has the format "x86-object" (files kernels.o,
-// kernels.ll and kernels.txt: the object code, the optimized LLVM IR and the kernel names),
+// The module's functions are compiled in parts, one per thread of the runtime's pool
+// (each part its own LLVM module, optimized and compiled to an object file; the JIT links
+// the objects). As a runtime::KernelModule its image has the format "x86-object" (files
+// kernels.0.o, kernels.1.o, ..., kernels.ll and kernels.txt: the object code of each part,
+// the optimized LLVM IR of the parts in turn and the kernel names),
 // loadable in a process of the compiler on a host of the same host_code_id; the portable
 // image is a "host-so" shared library linked from the object code by the system C compiler
 // ($CC, else cc), which the runtime-only build loads.

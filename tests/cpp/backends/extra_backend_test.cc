@@ -48,7 +48,7 @@ class CSourceBackend final : public backends::Backend {
   backends::CompiledModule compile(const ir::Module& module, const backends::CodegenOptions& options) const override {
     std::string source = backends::c::codegen_c(module);
     std::string opt = options.opt_level > 0 ? "-O2" : "-O0";
-    std::string library = backends::link_host_library("kernels.c", source, {opt, "-std=c99", "-fwrapv", "-fPIC"});
+    std::string library = backends::link_host_library({{"kernels.c", source}}, {opt, "-std=c99", "-fwrapv", "-fPIC"});
     std::vector<std::string> names;
     for (const ir::LoweredFunc& f : module.functions) names.push_back(f.name());
     backends::CompiledModule out;
