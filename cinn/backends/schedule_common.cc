@@ -76,6 +76,34 @@ void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir
   }
 }
 
+namespace {
+
+// How many of the leading dimensions of `w`, up to `limit`, no block reduces over: a block
+// that reads w with one of its reduce iter vars in the index of dimension d combines the
+// values along d (a staged sum's partial results), so d's loop cannot be shared with it.
+size_t unreduced_leading_dims(ir::IRSchedule& sch, const std::vector<ir::BlockRV>& blocks,
+                              const ir::BufferNode* w, size_t limit) {
+  for (ir::BlockRV c : blocks) {
+    const ir::ScheduleBlock* node = sch.block_node(c);
+    std::vector<ir::Expr> reduce_vars;
+    for (const auto& iv : node->iter_vars) {
+      if (iv.is_reduce()) reduce_vars.push_back(iv.var);
+    }
+    if (reduce_vars.empty()) continue;
+    ir::post_order_visit(node->body, [&](const ir::IRNode* n) {
+      if (n->kind() != ir::NodeKind::kLoad) return;
+      const auto* l = static_cast<const ir::Load*>(n);
+      if (l->buffer.get() != w) return;
+      for (size_t d = 0; d < limit && d < l->indices.size(); ++d) {
+        if (ir::uses_any_var(l->indices[d], reduce_vars)) limit = d;
+      }
+    });
+  }
+  return limit;
+}
+
+}  // namespace
+
 size_t common_leading_depth(ir::IRSchedule& sch) {
   std::vector<ir::BlockRV> blocks = sch.get_all_blocks();
   if (blocks.size() < 2 || is_reduction(sch.block_node(blocks.back()))) return 0;
@@ -84,6 +112,9 @@ size_t common_leading_depth(ir::IRSchedule& sch) {
   for (size_t bi = 0; bi + 1 < blocks.size(); ++bi) {
     auto loops = sch.get_loops(blocks[bi]);
     size_t n = std::min<size_t>(num_spatial(sch.block_node(blocks[bi])), loops.size());
+    if (!sch.block_node(blocks[bi])->writes.empty()) {
+      n = unreduced_leading_dims(sch, blocks, sch.block_node(blocks[bi])->writes[0].buffer.get(), n);
+    }
     size_t match = 0;
     while (match < n && match < last_loops.size() &&
            extent_of(sch, loops[match]) == extent_of(sch, last_loops[match]) &&

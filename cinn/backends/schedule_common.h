@@ -62,8 +62,9 @@ inline constexpr int64_t kRecomputeBudget = 256;
 void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir::ScheduleBlock*)>& keep);
 
 // For a kernel whose last block is spatial: the number of leading loops of the last block
-// that the leading spatial loops of every other block match in extent (0 when there is one
-// block or the last block reduces).
+// that the leading spatial loops of every other block match in extent, over dimensions of
+// their results that no block reduces over (0 when there is one block or the last block
+// reduces).
 size_t common_leading_depth(ir::IRSchedule& sch);
 
 // Moves every block but the last under the last block's loop depth - 1 (compute_at,

@@ -595,18 +595,18 @@ bool schedule_column_reduction(IRSchedule& sch, BlockRV b, int lanes) {
 // reduction loop is split by a vector and rfactored into per-lane partial results, and the
 // final reduction over the lanes follows in the same parallel iteration.
 bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes) {
-  auto loops = sch.get_loops(b);
   size_t ns = num_spatial(sch.block_node(b));
-  if (ns == 0 || ns >= loops.size() || extent_of(sch, loops.back()) < lanes) return false;
-  parallelize_outer(sch, b, ns);
-  // Rows shorter than a multiple of the vector (56 of a 56x56 plane) fuse with the reduce
-  // loop around them where every access reads the two as one run (h, w of NCHW; not a
-  // window's rows).
-  for (auto l = sch.get_loops(b); l.size() >= 3 && extent_of(sch, l.back()) % lanes != 0;
+  if (ns == 0 || ns >= sch.get_loops(b).size()) return false;
+  // Rows shorter than a multiple of the vector (56 of a 56x56 plane, the 2 of [n, 4096, 2])
+  // fuse with the reduce loop around them where every access reads the two as one run (h,
+  // w of NCHW; not a window's rows).
+  for (auto l = sch.get_loops(b); l.size() >= ns + 2 && extent_of(sch, l.back()) % lanes != 0;
        l = sch.get_loops(b)) {
     std::vector<LoopRV> pair = {l[l.size() - 2], l.back()};
     if (!indexed_as_run(sch, b, pair) || !attempt([&] { sch.fuse(pair); })) break;
   }
+  if (extent_of(sch, sch.get_loops(b).back()) < lanes) return false;
+  parallelize_outer(sch, b, ns);
   // Up to 4 vectors of partial sums: independent accumulators hide the add latency. A
   // narrower vector that divides the extent beats a guarded (scalar) tail.
   int64_t e = extent_of(sch, sch.get_loops(b).back());

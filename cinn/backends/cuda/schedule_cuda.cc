@@ -65,7 +65,12 @@ bool schedule_two_stage_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   bool rows = reduces_rows(sch.block_node(b));
   if (rows ? (outputs >= 256 || reduce < 4096) : (outputs >= 32768 || spatial == 0 || reduce < 256)) return false;
   int64_t lanes = 2048;
-  while (lanes > 1 && (lanes * 16 > reduce || (!rows && lanes * outputs > (int64_t{1} << 17)))) lanes /= 2;
+  // Column slices are ceil(reduce / lanes) long: every lane must hold some of the range (the
+  // guarded tail would skip a lane's init, and the second stage would sum garbage).
+  auto empty_lane = [&] { return !rows && (lanes - 1) * ((reduce + lanes - 1) / lanes) >= reduce; };
+  while (lanes > 1 && (lanes * 16 > reduce || (!rows && lanes * outputs > (int64_t{1} << 17)) || empty_lane())) {
+    lanes /= 2;
+  }
   if (lanes < 2) return false;
   return attempt([&] {
     LoopRV r = loops[spatial];

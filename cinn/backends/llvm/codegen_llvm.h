@@ -61,6 +61,7 @@ class CodeGenLLVM : public ir::IRVisitor {
                  const char* metadata, bool nonnegative_start);
   bool nonnegative(const ir::Expr& e) const;
   void emit_parallel_for(const ir::For* op);
+  bool emit_horizontal_reduction(const ir::For* op);
   // Tags a load or store of buffer b with !alias.scope {b} and !noalias {every other buffer of
   // the function}: distinct buffers never overlap (function.h), and LLVM cannot always trace
   // an address back to its noalias argument after the loop nest is reshaped.

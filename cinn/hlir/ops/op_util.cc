@@ -62,7 +62,7 @@ std::string accumulator_name(const std::string& name, common::Type t) {
 }
 
 lang::Tensor narrowed(const lang::Tensor& acc, common::Type t, const Shape& shape, const std::string& name) {
-  if (accumulator_type(t) == t) return acc;
+  if (acc.dtype() == t) return acc;
   return lang::compute(
       to_exprs(shape), [&](const std::vector<Expr>& i) { return ir::cast(t, acc(i)); }, name);
 }

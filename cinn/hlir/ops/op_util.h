@@ -36,7 +36,7 @@ common::Type accumulator_type(common::Type t);
 Expr widened(const Expr& e, common::Type t);
 // The accumulator's name (`<name>_f32` when widened), and `acc` cast back to `t` as the
 // result `name` (an elementwise block: the schedules fuse it as an epilogue), or `acc`
-// itself when it was not widened.
+// itself when it has type `t`.
 std::string accumulator_name(const std::string& name, common::Type t);
 lang::Tensor narrowed(const lang::Tensor& acc, common::Type t, const Shape& shape, const std::string& name);
 

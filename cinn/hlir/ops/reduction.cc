@@ -1,5 +1,6 @@
 // Reductions: reduce(x, kind, axis, keepdim) with kind sum, max, min or prod;
 // arg_reduce(x, kind, axis, keepdim, dtype): the index of the first max or min.
+#include <algorithm>
 #include <cmath>
 
 #include "cinn/hlir/ops/op_util.h"
@@ -16,26 +17,133 @@ lang::ReduceKind parse_kind(const OpCall& c) {
   OP_THROW(c, Error) << "attribute 'kind' must be sum, max, min or prod; got '" << k << "'";
 }
 
-// The block length of a reduction of a last axis of `n` elements in two stages, or 0 for
-// one stage. A float32 sum of n terms in one running (vector) sum has an error growing with
-// n (1e7 elements: 5e-4 relative); summed in blocks of about sqrt(n), then the blocks' sums,
-// each sum has about sqrt(n) terms. A reduction of a whole 1-D tensor, which has no
-// spatial loop to run in parallel, also gets one (its blocks). Rows from kLongReduction
-// elements; the block is a divisor of n, a multiple of 16 (vector rows without a tail),
-// within a factor 8 of sqrt(n), the nearest to it.
+// Reductions in stages. A float32 sum of n terms in one running (vector) sum has an error
+// growing with n (1e7 terms: 5e-4 relative); summed in parts, then the parts' results, each
+// sum has fewer terms. The compute splits a large reduction along the axes' own structure,
+// so that every stage is a plain row or column reduction of its input to the schedules:
+//  - a long last axis alone (kLongReduction elements, every kind): blocks of about sqrt(n)
+//    along it, then the blocks' results. A reduction of a whole 1-D tensor, which has no
+//    spatial loop to run in parallel, then has one (its blocks);
+//  - a float sum of kStagedReduction terms or more over trailing axes (a row of at least
+//    kStagedRow elements) and others (batch norm's N, H, W of NCHW): the trailing axes
+//    first, then the others over those results;
+//  - a float sum of as many terms over leading axes only (a column sum): the longest
+//    reduced axis in blocks, then the whole reduction over the blocks' results.
+// The stages after the first accumulate in float64 (combines_wide).
 constexpr int64_t kLongReduction = 32768;
-int64_t long_reduction_block(int64_t n) {
-  if (n < kLongReduction) return 0;
+constexpr int64_t kStagedReduction = 4096;
+// Shorter rows would each end in a horizontal sum of vector lanes: 1.3-1.7x slower for
+// [256, 512, 64] over axes 0, 2.
+constexpr int64_t kStagedRow = 256;
+
+// A divisor of n that is a multiple of `step`, within a factor 8 of sqrt(n) and the nearest
+// to it; 0 if there is none.
+int64_t block_near_root(int64_t n, int64_t step) {
   double root = std::sqrt(static_cast<double>(n));
   int64_t best = 0;
   double best_distance = 0;
-  for (int64_t d = 16; d <= static_cast<int64_t>(root * 8) && d < n; d += 16) {
+  for (int64_t d = step; d <= static_cast<int64_t>(root * 8) && d < n; d += step) {
     if (n % d != 0 || d < root / 8) continue;
     double distance = std::abs(std::log(static_cast<double>(d) / root));
     if (best == 0 || distance < best_distance) best = d, best_distance = distance;
   }
   return best;
 }
+
+struct Reduction {
+  lang::ReduceKind kind;
+  common::Type out_type;                  // the result's dtype
+  std::string name;                       // the result's name
+  int parts = 0;                          // intermediate results named so far
+
+  bool accumulates() const { return kind == lang::ReduceKind::kSum || kind == lang::ReduceKind::kProd; }
+  // A float sum is staged (below) and combines the results of its first stage in float64:
+  // they are few, and the first stage's rounding then stays most of the error (a batch
+  // norm's mean within about an ulp, as PyTorch's, which accumulates in double on CPUs). A
+  // product's error grows with the number of roundings, not with the partial results'
+  // size: staging would not help it.
+  bool combines_wide() const { return out_type.is_float() && kind == lang::ReduceKind::kSum; }
+
+  lang::Tensor operator()(const lang::Tensor& x, const Shape& in, const std::vector<int64_t>& axes,
+                          bool keep, size_t ones, bool first, bool final) {
+    // The terms: float16 / bfloat16 sums and products accumulate in float32
+    // (accumulator_type), the stages after the first in float64 where they combine wide.
+    common::Type term_type = first && accumulates() ? accumulator_type(out_type)
+                             : !first && combines_wide() ? common::Float(64)
+                                                         : x.dtype();
+    auto t = [&](const Expr& e) { return e.type() == term_type ? e : ir::cast(term_type, e); };
+    int64_t last = static_cast<int64_t>(in.size()) - 1;
+    int64_t count = 1;
+    for (int64_t a : axes) count *= in[a];
+    // How many of the innermost reduced axes make the shortest run of trailing axes with
+    // kStagedRow elements or more (0 when there is none).
+    size_t inner = 0;
+    int64_t row = 1;
+    while (inner < axes.size() && row < kStagedRow &&
+           axes[axes.size() - 1 - inner] == last - static_cast<int64_t>(inner)) {
+      row *= in[axes[axes.size() - 1 - inner]], ++inner;
+    }
+    if (row < kStagedRow) inner = 0;
+    bool staged = combines_wide() && count >= kStagedReduction;
+
+    // The blocked axis (or -1) and its block.
+    int64_t blocked = -1, block = 0;
+    if (axes == std::vector<int64_t>{last} && in[last] >= kLongReduction) {
+      blocked = last, block = block_near_root(in[last], 16);  // vector rows without a tail
+    } else if (staged && inner > 0 && inner < axes.size()) {
+      // The rows first, then the other axes over their results.
+      std::vector<int64_t> rows(axes.end() - inner, axes.end()), rest(axes.begin(), axes.end() - inner);
+      lang::Tensor partial = (*this)(x, in, rows, false, 0, first, false);
+      Shape ps(in.begin(), in.end() - inner);
+      return (*this)(partial, ps, rest, keep, keep ? ones + inner : 0, false, final);
+    } else if (staged && axes.back() != last) {
+      int64_t longest = axes[0];
+      for (int64_t a : axes) longest = in[a] > in[longest] ? a : longest;
+      blocked = longest, block = block_near_root(in[longest], 1);
+    }
+    if (block > 0) {
+      // The blocked axis split into (blocks, block): each block's result, then the rest.
+      lang::ReduceAxis rb = lang::reduce_axis(Expr(block), "rb");
+      Shape bs = in;
+      bs[blocked] = in[blocked] / block;
+      lang::Tensor blocks = lang::compute(
+          to_exprs(bs),
+          [&](std::vector<Expr> i) {
+            i[blocked] = i[blocked] * Expr(block) + rb.var;
+            return lang::reduce(kind, t(x(i)), {rb});
+          },
+          part_name());
+      return (*this)(blocks, bs, axes, keep, ones, false, final);
+    }
+
+    std::vector<lang::ReduceAxis> raxes;
+    Shape out;
+    for (size_t d = 0, a = 0; d < in.size(); ++d) {
+      bool reduced = a < axes.size() && axes[a] == static_cast<int64_t>(d);
+      if (reduced) raxes.push_back(lang::reduce_axis(Expr(in[axes[a++]]), "r" + std::to_string(d)));
+      if (!reduced || keep) out.push_back(reduced ? 1 : in[d]);
+    }
+    out.insert(out.end(), ones, 1);
+    return lang::compute(
+        to_exprs(out),
+        [&](const std::vector<Expr>& out_axes) {
+          std::vector<Expr> idx;
+          size_t o = 0, a = 0;
+          for (size_t d = 0; d < in.size(); ++d) {
+            if (a < axes.size() && axes[a] == static_cast<int64_t>(d)) {
+              idx.push_back(raxes[a++].var);
+              if (keep) ++o;
+            } else {
+              idx.push_back(out_axes[o++]);
+            }
+          }
+          return lang::reduce(kind, t(x(idx)), raxes);
+        },
+        !final ? part_name() : term_type == out_type ? name : name + "_acc");
+  }
+
+  std::string part_name() { return name + "_part" + std::to_string(parts++); }
+};
 
 bool register_all() {
   OpRegistry::global()
@@ -73,58 +181,9 @@ bool register_all() {
         if (axes.empty()) {  // a scalar: nothing to reduce
           return elementwise_compute([](const auto& ins, const auto& i) { return ins[0](i); })(c);
         }
-        lang::Tensor x = c.inputs[0];
-        // float16 / bfloat16 sums and products accumulate in float32 (accumulator_type).
-        common::Type dtype = c.call.inputs[0].dtype;
-        bool widen = kind == lang::ReduceKind::kSum || kind == lang::ReduceKind::kProd;
-        auto term = [&](const Expr& v) { return widen ? widened(v, dtype) : v; };
-        std::string acc_name = widen ? accumulator_name(c.output_names[0], dtype) : c.output_names[0];
-        int64_t last = static_cast<int64_t>(in.size()) - 1;
-        int64_t block = axes.size() == 1 && axes[0] == last ? long_reduction_block(in[last]) : 0;
-        if (block > 0) {
-          // A long row in two stages: sums of blocks, then the sum of the blocks' sums.
-          lang::ReduceAxis rb = lang::reduce_axis(Expr(block), "rb");
-          lang::ReduceAxis rn = lang::reduce_axis(Expr(in[last] / block), "rn");
-          Shape ps(in.begin(), in.end() - 1);
-          ps.push_back(in[last] / block);
-          lang::Tensor blocks = lang::compute(
-              to_exprs(ps),
-              [&](std::vector<Expr> a) {
-                a.back() = a.back() * Expr(block) + rb.var;
-                return lang::reduce(kind, term(x(a)), {rb});
-              },
-              c.output_names[0] + "_blocks");
-          lang::Tensor acc = lang::compute(
-              to_exprs(c.outputs[0].shape),
-              [&](const std::vector<Expr>& out_axes) {
-                std::vector<Expr> idx(out_axes.begin(), out_axes.begin() + last);  // the kept axis (keepdim) is last
-                idx.push_back(rn.var);
-                return lang::reduce(kind, blocks(idx), {rn});
-              },
-              acc_name);
-          if (!widen) return std::vector<lang::Tensor>{acc};
-          return std::vector<lang::Tensor>{narrowed(acc, dtype, c.outputs[0].shape, c.output_names[0])};
-        }
-        std::vector<lang::ReduceAxis> raxes;
-        for (auto a : axes) raxes.push_back(lang::reduce_axis(Expr(in[a]), "r" + std::to_string(a)));
-        lang::Tensor acc = lang::compute(
-            to_exprs(c.outputs[0].shape),
-            [&](const std::vector<Expr>& out_axes) {
-              std::vector<Expr> idx;
-              size_t o = 0, a = 0;
-              for (size_t d = 0; d < in.size(); ++d) {
-                if (a < axes.size() && axes[a] == static_cast<int64_t>(d)) {
-                  idx.push_back(raxes[a++].var);
-                  if (keep) ++o;
-                } else {
-                  idx.push_back(out_axes[o++]);
-                }
-              }
-              return lang::reduce(kind, term(x(idx)), raxes);
-            },
-            acc_name);
-        if (!widen) return std::vector<lang::Tensor>{acc};
-        return std::vector<lang::Tensor>{narrowed(acc, dtype, c.outputs[0].shape, c.output_names[0])};
+        Reduction reduction{kind, c.call.inputs[0].dtype, c.output_names[0]};
+        lang::Tensor acc = reduction(c.inputs[0], in, axes, keep, 0, true, true);
+        return std::vector<lang::Tensor>{narrowed(acc, reduction.out_type, c.outputs[0].shape, c.output_names[0])};
       })
       // With gk, yk the gradient and the result shaped as with keepdim (broadcasting over
       // the reduced axes):

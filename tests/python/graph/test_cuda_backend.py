@@ -170,7 +170,11 @@ def test_column_sum_runs_in_two_stages(rng):
     x = b.input([4096, 64], "float32", "x")
     prog = b.build(b.sum(x, [0]))
     src = cinn.compile(prog, target=cinn.Target.cuda()).source()
-    assert src.count("extern \"C\" __global__") == 2, src  # partial sums, then their sum
+    # sums of blocks of rows (the reduce op's first stage, 4096 threads), then their sum
+    # (and its float32 cast): the partial sums are a kernel of their own, not computed per
+    # output column by its thread (their leading axis, the blocks, is what the sum reduces)
+    assert src.count("extern \"C\" __global__") == 3, src
+    assert "blockIdx.x for (i_j_fused_0, 0, 16)" in cinn.compile(prog, target=cinn.Target.cuda()).loop_ir
     xs = rng.standard_normal((4096, 64)).astype("float32")
     (got,) = _emulated(prog)(x=xs)
     np.testing.assert_allclose(got, xs.astype("float64").sum(0), rtol=1e-4, atol=1e-3)
