@@ -527,6 +527,65 @@ def arg_reduce(ctx, kind, x, dim=None, keepdim=False):
     return getattr(ctx.b, "arg" + kind)(x, axis=[d], keepdim=bool(keepdim))
 
 
+def max_min_dim(ctx, kind, x, dim, keepdim=False):
+    """torch.max / torch.min along dim: (values, indices), the index of the first extremum."""
+    values = reduce(ctx, "a" + kind, x, [dim], keepdim)
+    return values, arg_reduce(ctx, kind, x, dim, keepdim)
+
+
+def _along_dim_index(ctx, x, dim, index, what):
+    """The flat positions in x of torch.gather / torch.scatter's elements: index's own
+    position on every axis but dim, index's value on dim (int64, index's shape)."""
+    s, i = shape(x), shape(index)
+    if index.dtype not in ("int64", "int32") or len(i) != len(s):
+        raise ctx.error(_cinn.ShapeError, f"{what}: index must be an int64 tensor of x's rank {len(s)}, "
+                                          f"got {index.dtype}{i}")
+    if any(i[d] > s[d] for d in range(len(s)) if d != dim):
+        raise ctx.error(_cinn.ShapeError, f"{what}: index {i} is larger than x {s} on a dimension other "
+                                          f"than {dim}")
+    ctx.check_indices(index, s[dim], False, what)
+    b = ctx.b
+    strides = [numel(s[d + 1:]) for d in range(len(s))]
+    flat = b.mul(cast(ctx, index, "int64"), scalar(ctx, strides[dim], "int64"))
+    for d in range(len(s)):
+        if d != dim and i[d] > 1:
+            flat = b.add(flat, b.mul(b.iota(i, axis=d, dtype="int64"), scalar(ctx, strides[d], "int64")))
+    return flat
+
+
+def take_along(ctx, x, dim, index):
+    """torch.gather(x, dim, index): out[.., j, ..] = x[.., index[.., j, ..], ..]."""
+    if rank(x) == 0:
+        return x
+    d = axis(ctx, dim, rank(x))
+    flat = _along_dim_index(ctx, x, d, index, "gather")
+    out = ctx.b.gather(reshape(ctx, x, [numel(shape(x))]), reshape(ctx, flat, [numel(shape(index))]), axis=0)
+    return reshape(ctx, out, shape(index))
+
+
+def scatter_one(ctx, x, dim, index, src, add=False):
+    """torch.scatter(x, dim, index, src) (src a tensor or a number), or torch.scatter_add
+    when `add`, where index holds one position per line along dim: out[.., t, ..] =
+    src[.., 0, ..] (added to x's when `add`) where t = index[.., 0, ..], else x. (With
+    several per line, PyTorch leaves repeated positions unspecified.)"""
+    s, i = shape(x), shape(index)
+    d = axis(ctx, dim, rank(x))
+    if rank(x) == 0 or len(i) != len(s) or i[d] != 1 or any(i[k] != s[k] for k in range(len(s)) if k != d):
+        raise ctx.unsupported(f"scatter with index {i} into {s} along dim {d}: only one position per line "
+                              f"along the dimension, index matching x elsewhere")
+    if index.dtype not in ("int64", "int32"):
+        raise ctx.error(_cinn.DTypeError, f"scatter: index must be int64, got {index.dtype}")
+    ctx.check_indices(index, s[d], False, "scatter")
+    b = ctx.b
+    hit = b.compare(b.iota(s, axis=d, dtype="int64"), cast(ctx, index, "int64"), op="eq")
+    if is_value(src) and shape(src) != i:  # the elements index reaches
+        if rank(src) != len(i) or any(a < c for a, c in zip(shape(src), i)):
+            raise ctx.error(_cinn.ShapeError, f"scatter: src {shape(src)} is smaller than index {i}")
+        src = b.slice(src, axes=list(range(len(i))), starts=[0] * len(i), ends=i)
+    src = as_value(ctx, src, x.dtype)
+    return b.add(x, b.where(hit, src, scalar(ctx, 0, x.dtype))) if add else b.where(hit, src, x)
+
+
 def softmax(ctx, op, x, dim, dtype=None):
     if dtype is not None:
         x = cast(ctx, x, DTYPES[dtype])

@@ -10,7 +10,7 @@ import torch
 
 from .. import _pooling
 from . import emit, strided
-from .convert import aten
+from .convert import aten, left_to_pytorch
 
 A = torch.ops.aten
 
@@ -410,6 +410,11 @@ def _amax(ctx, x, dim=(), keepdim=False):
     return emit.reduce(ctx, op, x, dim, keepdim)
 
 
+@aten(A.max.dim, A.min.dim)
+def _max_dim(ctx, x, dim, keepdim=False):
+    return emit.max_min_dim(ctx, ctx.node.target.overloadpacket.__name__, x, dim, keepdim)
+
+
 @aten(A.argmax, A.argmin)
 def _argmax(ctx, x, dim=None, keepdim=False):
     return emit.arg_reduce(ctx, ctx.node.target.overloadpacket.__name__[3:], x, dim, keepdim)
@@ -441,6 +446,21 @@ def _logsumexp(ctx, x, dim, keepdim=False):
     return ctx.b.logsumexp(x, axis=emit.axes(ctx, dim, emit.rank(x)), keepdim=bool(keepdim))
 
 
+@aten(A.gather)
+def _gather(ctx, x, dim, index, sparse_grad=False):
+    return emit.take_along(ctx, x, dim, index)
+
+
+@aten(A.scatter.src, A.scatter.value)
+def _scatter(ctx, x, dim, index, src):
+    return emit.scatter_one(ctx, x, dim, index, src)
+
+
+@aten(A.scatter_add)
+def _scatter_add(ctx, x, dim, index, src):
+    return emit.scatter_one(ctx, x, dim, index, src, add=True)
+
+
 # ---- matmul ----------------------------------------------------------------------------------------
 
 @aten(A.mm, A.bmm, A.matmul)
@@ -461,6 +481,11 @@ def _linear(ctx, x, weight, bias=None):
 @aten(A.embedding)
 def _embedding(ctx, weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     return emit.embedding(ctx, weight, indices)
+
+
+left_to_pytorch[A.embedding_dense_backward] = (
+    "embedding backward is a scatter-add into the table, which CINN computes as a dense sum over "
+    "every (row, index) pair: slower than PyTorch for a real vocabulary")
 
 
 # ---- convolution --------------------------------------------------------------------------------------

@@ -342,8 +342,7 @@ def _max_min(kind):
             return emit.binary(ctx, "max" if kind == "max" else "min", x, dim)
         if dim is None:
             return emit.reduce(ctx, "a" + kind, x, None, False)
-        values = emit.reduce(ctx, "a" + kind, x, [dim], keepdim)
-        return values, emit.arg_reduce(ctx, kind, x, dim, keepdim)
+        return emit.max_min_dim(ctx, kind, x, dim, keepdim)
     return conv
 
 
@@ -355,6 +354,11 @@ def _arg(kind):
     def conv(ctx, x, dim=None, keepdim=False):
         return emit.arg_reduce(ctx, kind, x, dim, keepdim)
     return conv
+
+
+@both("gather", functions=(torch.gather,))
+def _gather(ctx, x, dim, index, sparse_grad=False):
+    return emit.take_along(ctx, x, dim, index)
 
 
 both("argmax", functions=(torch.argmax,))(_arg("max"))

@@ -168,6 +168,8 @@ SHAPE_OPS = {
     "zeros_like": lambda x: x + torch.ones_like(x) * 2 - torch.zeros_like(x),
     "full": lambda x: x[..., :3] + torch.full((3,), 0.25) - torch.ones(1, 3),
     "arange": lambda x: x[..., 1:6] * torch.arange(5) + torch.arange(1, 3, 0.4), "clone": lambda x: x.clone().detach(),
+    "gather": lambda x: torch.gather(x, 1, (x.abs() * 7).long() % x.shape[1]),
+    "gather_part": lambda x: x.gather(-2, (x[:, :1, :, :2] * 5).abs().long() % x.shape[2]),
 }
 
 

@@ -131,6 +131,38 @@ def test_function_gradients_flow_to_inputs():
     assert report.signatures[0].mode == "training" and report.fallbacks == [], str(report)
 
 
+def test_loss_ignore_index_and_max_dim_train_in_cinn():
+    """cross_entropy with ignore_index (aten gather in the forward, scatter in the backward)
+    and max(dim) with its indices (scatter of the gradient to the maxima) compile; the
+    embedding's dense backward runs in PyTorch, with the reason."""
+    gen = seeded()
+
+    def f(logits, y, table, ids, pick):
+        h = F.embedding(ids, table).max(dim=1)
+        mixed = logits + h.values.sum(-1, keepdim=True) + h.indices[:, :1].to(logits.dtype)
+        return F.cross_entropy(mixed, y, ignore_index=3) + logits.gather(1, pick).mean()
+
+    fast = cinn.torch.compile(f)
+    logits = torch.randn(8, 10, generator=gen, requires_grad=True)
+    table = torch.randn(20, 4, generator=gen, requires_grad=True)
+    y = torch.randint(0, 10, (8,), generator=gen)
+    y[:3] = 3  # ignored rows
+    ids = torch.randint(0, 20, (8, 5), generator=gen)
+    pick = torch.randint(0, 10, (8, 1), generator=gen)
+    got = fast(logits, y, table, ids, pick)
+    grads = torch.autograd.grad(got, [logits, table])
+    want = f(logits, y, table, ids, pick)
+    wants = torch.autograd.grad(want, [logits, table])
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    for g, w in zip(grads, wants):
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)
+    report = fast.explain()
+    assert [fb.target for fb in report.fallbacks] == ["aten.embedding_dense_backward.default"], str(report)
+    assert "scatter" in report.fallbacks[0].reason
+    with pytest.raises(IndexError):  # gather's indices are range-checked like PyTorch's
+        fast(logits, y, table, ids, torch.full((8, 1), 10))
+
+
 def test_double_backward_is_an_error_not_a_missing_term():
     """Gradients taken with create_graph=True require grad, as eager ones, and have their
     values; differentiating them again (a gradient penalty) raises instead of silently
