@@ -58,12 +58,13 @@ Stage make_stage(const Tensor& t) {
   std::vector<Expr> spatial;
   for (size_t d = 0; d < n->axes.size(); ++d) {
     const Expr& ax = n->axes[d];
+    Expr extent = n->extents.empty() ? t.shape()[d] : n->extents[d];
     dom.iter_vars.push_back(ax);
-    dom.ranges.push_back({Expr(0), t.shape()[d]});
+    dom.ranges.push_back({Expr(0), extent});
     dom.loop_names.push_back(ax.var_name());
     Expr bv = Var::make("v" + ax.var_name(), common::IndexType());
     to_block[ax.as<Var>()] = bv;
-    iter_vars.push_back({bv, {Expr(0), t.shape()[d]}, IterVar::Kind::kSpatial});
+    iter_vars.push_back({bv, {Expr(0), extent}, IterVar::Kind::kSpatial});
     spatial.push_back(bv);
   }
   for (const ReduceAxis& ax : red.axes) {
@@ -104,7 +105,25 @@ Stage make_stage(const Tensor& t) {
   const Buffer& out = t.buffer();
   Stmt init, body;
   Expr v = substitute(value, to_block);
-  if (red.ok) {
+  std::vector<Expr> accessed = {v};  // what the block reads
+  std::vector<Range> wregion;
+  if (!n->store_indices.empty()) {
+    // An update: stored at its indices, under its guard. A data-dependent index (it reads
+    // memory) may write anywhere along its dimension.
+    std::vector<Expr> at;
+    for (size_t d = 0; d < n->store_indices.size(); ++d) {
+      at.push_back(substitute(n->store_indices[d], to_block));
+      bool reads = false;
+      post_order_visit(at.back(), [&](const IRNode* m) { reads = reads || m->kind() == NodeKind::kLoad; });
+      wregion.push_back(reads ? Range{Expr(0), out.shape()[d]} : Range{at.back(), Expr(1)});
+    }
+    body = Store::make(out, v, at);
+    accessed.insert(accessed.end(), at.begin(), at.end());
+    if (n->guard.defined()) {
+      accessed.push_back(substitute(n->guard, to_block));
+      body = IfThenElse::make(accessed.back(), body);
+    }
+  } else if (red.ok) {
     init = Store::make(out, reduce_identity(red.kind, out.dtype()), spatial);
     body = Store::make(out, reduce_combine(red.kind, Load::make(out, spatial), v), spatial);
     if (has_where) body = IfThenElse::make(substitute(where, to_block), body);
@@ -115,19 +134,22 @@ Stage make_stage(const Tensor& t) {
   // Read regions: each distinct access, as single points.
   std::vector<BufferRegion> reads;
   std::vector<Expr> seen;
-  post_order_visit(v, [&](const IRNode* node) {
-    if (node->kind() != NodeKind::kLoad) return;
-    Expr ld(static_cast<const Load*>(node));
-    for (const Expr& s : seen) {
-      if (structural_equal(s, ld)) return;
-    }
-    seen.push_back(ld);
-    std::vector<Range> region;
-    for (const Expr& i : ld.as<Load>()->indices) region.push_back({i, Expr(1)});
-    reads.push_back({ld.as<Load>()->buffer, region});
-  });
-  std::vector<Range> wregion;
-  for (const Expr& s : spatial) wregion.push_back({s, Expr(1)});
+  for (const Expr& e : accessed) {
+    post_order_visit(e, [&](const IRNode* node) {
+      if (node->kind() != NodeKind::kLoad) return;
+      Expr ld(static_cast<const Load*>(node));
+      for (const Expr& s : seen) {
+        if (structural_equal(s, ld)) return;
+      }
+      seen.push_back(ld);
+      std::vector<Range> region;
+      for (const Expr& i : ld.as<Load>()->indices) region.push_back({i, Expr(1)});
+      reads.push_back({ld.as<Load>()->buffer, region});
+    });
+  }
+  if (wregion.empty()) {
+    for (const Expr& s : spatial) wregion.push_back({s, Expr(1)});
+  }
   st.block = ScheduleBlock::make(t.name(), std::move(iter_vars), std::move(reads),
                                  {{out, wregion}}, init, body, t->annotations);
   return st;
@@ -189,7 +211,10 @@ LoweredFunc lower(const std::string& name, const std::vector<Tensor>& args) {
     ReduceInfo red = as_reduce(t->body);
     for (const ReduceAxis& ax : red.axes) allowed.insert(ax.var.as<Var>());
     std::vector<Expr> to_check = {t->body};
+    to_check.insert(to_check.end(), t->store_indices.begin(), t->store_indices.end());
+    if (t->guard.defined()) to_check.push_back(t->guard);
     for (const Expr& e : t.shape()) to_check.push_back(e);
+    for (const Expr& e : t->extents) to_check.push_back(e);
     for (const Expr& e : to_check) {
       for (const Var* v : free_vars(e)) {
         if (!allowed.count(v)) {
@@ -201,7 +226,12 @@ LoweredFunc lower(const std::string& name, const std::vector<Tensor>& args) {
     }
     stages.push_back(make_stage(t));
     domains.push_back(stages.back().domain);
-    if (!in_args.count(t.get())) temps.push_back(t.buffer());
+    // An update shares the buffer of the tensor it updates: one allocation, none for an
+    // argument's.
+    bool allocated = false;
+    for (const Tensor& a : args) allocated = allocated || a.buffer().get() == t.buffer().get();
+    for (const Buffer& b : temps) allocated = allocated || b.get() == t.buffer().get();
+    if (!allocated) temps.push_back(t.buffer());
   }
 
   Stmt nest = poly::generate_loop_nest(domains, [&](int s, const std::vector<Expr>& values) {

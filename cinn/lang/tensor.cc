@@ -91,6 +91,36 @@ Tensor placeholder(const std::vector<Expr>& shape, Type dtype, const std::string
   return t;
 }
 
+namespace {
+// Records the tensors `exprs` read as n's inputs (so lowering finds every stage) and
+// registers n as the owner of its buffer.
+Tensor finish(TensorNode* n, const std::vector<Expr>& exprs) {
+  std::set<const BufferNode*> seen;
+  for (const Tensor& t : n->inputs) seen.insert(t.buffer().get());
+  std::string missing;
+  for (const Expr& e : exprs) {
+    post_order_visit(e, [&](const IRNode* node) {
+      if (node->kind() != NodeKind::kLoad) return;
+      const Buffer& b = static_cast<const Load*>(node)->buffer;
+      if (!seen.insert(b.get()).second) return;
+      Tensor t = tensor_of_buffer(b);
+      if (!t.defined()) {
+        missing = b.name();
+        return;
+      }
+      n->inputs.push_back(t);
+    });
+  }
+  Tensor result(n);
+  if (!missing.empty()) {
+    CINN_THROW(Error) << "compute '" << n->name << "' reads buffer '" << missing
+                      << "', which is not a live tensor";
+  }
+  register_tensor(n);
+  return result;
+}
+}  // namespace
+
 Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::string& name,
                const std::vector<std::string>& axis_names,
                std::map<std::string, std::string> annotations) {
@@ -147,27 +177,44 @@ Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::st
   n->axes = std::move(axes);
   n->body = body;
   n->annotations = std::move(annotations);
-  // Record the tensors the body reads, so lowering can find every stage.
-  std::set<const BufferNode*> seen;
-  std::string missing;
-  post_order_visit(body, [&](const IRNode* node) {
-    if (node->kind() != NodeKind::kLoad) return;
-    const Buffer& b = static_cast<const Load*>(node)->buffer;
-    if (!seen.insert(b.get()).second) return;
-    Tensor t = tensor_of_buffer(b);
-    if (!t.defined()) {
-      missing = b.name();
-      return;
-    }
-    n->inputs.push_back(t);
-  });
-  Tensor result(n);
-  if (!missing.empty()) {
-    CINN_THROW(Error) << "compute '" << name << "' reads buffer '" << missing
-                      << "', which is not a live tensor";
+  return finish(n, {body});
+}
+
+Tensor update(const Tensor& into, const std::vector<Expr>& shape, const IndexFn& index,
+              const ComputeFn& value, const ComputeFn& guard, const std::string& name) {
+  check_shape(shape, name);
+  if (!into.defined() || into.is_placeholder()) {
+    CINN_THROW(Error) << "update '" << name << "': the updated tensor must be a compute";
   }
-  register_tensor(n);
-  return result;
+  std::vector<Expr> axes;
+  for (size_t d = 0; d < shape.size(); ++d) axes.push_back(Var::make("u" + std::to_string(d), common::IndexType()));
+  Expr body = value(axes);
+  if (!body.defined() || body.type() != into.dtype()) {
+    CINN_THROW(DTypeError) << "update '" << name << "': the value must be " << into.dtype() << ", got "
+                           << (body.defined() ? body.type().to_string() : "nothing");
+  }
+  std::vector<Expr> at = index(axes);
+  if (static_cast<int>(at.size()) != into.ndim()) {
+    CINN_THROW(ShapeError) << "update '" << name << "': " << at.size() << " indices into the "
+                           << into.ndim() << "-d tensor '" << into.name() << "'";
+  }
+  for (Expr& i : at) i = cast(common::IndexType(), i);
+  std::vector<Expr> read = {body};
+  read.insert(read.end(), at.begin(), at.end());
+  auto* n = new TensorNode;
+  n->name = name;
+  n->buffer = into.buffer();
+  n->is_placeholder = false;
+  n->axes = std::move(axes);
+  n->body = body;
+  n->store_indices = std::move(at);
+  n->extents = index_shape(shape);
+  if (guard) {
+    n->guard = guard(n->axes);
+    read.push_back(n->guard);
+  }
+  n->inputs.push_back(into);  // stored after it, even where the value does not read it
+  return finish(n, read);
 }
 
 }  // namespace cinn::lang

@@ -35,6 +35,11 @@ struct TensorNode : ir::RefCounted {
   std::vector<Tensor> inputs;
   // compute only: copied onto the tensor's ScheduleBlock when lowered (schedules read them).
   std::map<std::string, std::string> annotations;
+  // update only (see `update`): the body is stored into `buffer`, another tensor's, at
+  // these indices of the axes (rather than at the axes), where `guard` holds if defined.
+  std::vector<Expr> store_indices;
+  Expr guard;
+  std::vector<Expr> extents;  // update only: the axes' extents (the buffer's shape is into's)
   ~TensorNode() override;
 };
 
@@ -68,6 +73,19 @@ using ComputeFn = std::function<Expr(const std::vector<Expr>& axes)>;
 Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::string& name,
                const std::vector<std::string>& axis_names = {},
                std::map<std::string, std::string> annotations = {});
+
+// An update of `into` in place (a scatter): for every point of `shape`, in order (the last
+// axis fastest), where guard(axes) holds (no guard: everywhere),
+//   into[index(axes)] = value(axes)
+// value may read `into` at index(axes): points with equal indices update one after another
+// (a scatter-add: value = into(index(axes)) + u(axes)). The indices may read tensors (data-
+// dependent positions); the caller keeps them in bounds (the guard). Returns the updated
+// tensor: it has into's buffer, and readers of the result must read it, not `into`. Loops
+// whose variables only reach the data-dependent indices stay serial (the legality checks
+// see such a store as touching its whole dimension).
+using IndexFn = std::function<std::vector<Expr>(const std::vector<Expr>& axes)>;
+Tensor update(const Tensor& into, const std::vector<Expr>& shape, const IndexFn& index,
+              const ComputeFn& value, const ComputeFn& guard, const std::string& name);
 
 // The tensor whose buffer is `b`, if it is still alive (used by lowering).
 Tensor tensor_of_buffer(const ir::Buffer& b);

@@ -92,13 +92,13 @@ bool register_all() {
   OpRegistry::global()
       .add("scatter_add")
       .describe("torch index_add: a copy of x with updates[.., i, ..] added to x[.., index[i], "
-                "..] along `axis` (index 1-D; repeated indices accumulate). Negative indices "
-                "count from the end; indices still out of range are ignored. Computed as "
-                "out[.., j, ..] = x[.., j, ..] + sum_i (index[i] == j ? updates[.., i, ..] : 0)")
+                "..] along `axis` (index 1-D; repeated indices accumulate, in order). Negative "
+                "indices count from the end; indices still out of range are ignored. Computed "
+                "as a copy of x, then each update added in place at its index (serial over i)")
       .inputs({"x", "index", "updates"})
       .attr("axis", int64_t{0}, "the axis of x that index selects along (negative allowed)")
-      // Its reduce axis (index's) is not an axis of any operand's result, which is what
-      // kReduction fusion assumes; it stays a kernel of its own.
+      // It writes its output at data-dependent positions (an update after a copy): a
+      // kernel of its own.
       .pattern(OpPattern::kOpaque)
       .infer_shape([](const OpCall& c) {
         scatter_axis(c);
@@ -115,24 +115,30 @@ bool register_all() {
       })
       .compute([](const ComputeCall& c) {
         int64_t axis = scatter_axis(c.call);
-        int64_t n = c.call.inputs[0].shape[axis], m = c.call.inputs[1].shape[0];
+        int64_t n = c.call.inputs[0].shape[axis];
         lang::Tensor x = c.inputs[0], index = c.inputs[1], updates = c.inputs[2];
-        lang::ReduceAxis i = lang::reduce_axis(Expr(m), "ri");
-        common::Type t = c.outputs[0].dtype;
-        // A reduction must be a whole compute body, so the sum is a stage of its own.
-        lang::Tensor added = lang::compute(
-            to_exprs(c.outputs[0].shape),
-            [&](const std::vector<Expr>& a) {
-              std::vector<Expr> ui = a;
-              ui[axis] = i.var;
-              Expr pos = ir::cast(common::Int(64), index(i.var));
-              pos = ir::select(pos < Expr(int64_t{0}), pos + Expr(n), pos);
-              return lang::sum(ir::select(pos == a[axis], updates(ui), ir::make_zero(t)), {i});
+        // A copy of x, then each update added in place at its index (lang::update): serial
+        // over the indices, parallel and vectorized over the other axes.
+        lang::Tensor copy = lang::compute(
+            to_exprs(c.outputs[0].shape), [&](const std::vector<Expr>& a) { return x(a); },
+            c.output_names[0]);
+        auto position = [&](const std::vector<Expr>& u) {
+          Expr pos = ir::cast(common::Int(64), index(u[axis]));
+          return ir::select(pos < Expr(int64_t{0}), pos + Expr(n), pos);
+        };
+        auto at = [&](const std::vector<Expr>& u) {
+          std::vector<Expr> a = u;
+          a[axis] = position(u);
+          return a;
+        };
+        lang::Tensor out = lang::update(
+            copy, to_exprs(c.call.inputs[2].shape), at,
+            [&](const std::vector<Expr>& u) { return copy(at(u)) + updates(u); },
+            [&](const std::vector<Expr>& u) {
+              Expr pos = position(u);
+              return pos >= Expr(int64_t{0}) && pos < Expr(n);
             },
-            c.output_names[0] + "_added");
-        lang::Tensor out = lang::compute(
-            to_exprs(c.outputs[0].shape),
-            [&](const std::vector<Expr>& a) { return x(a) + added(a); }, c.output_names[0]);
+            c.output_names[0] + "_add");
         return std::vector<lang::Tensor>{out};
       })
       // x's gradient passes through; each update's is the gradient where it was added.

@@ -57,8 +57,6 @@ fx_function = Registry("function")
 fx_method = Registry("method")
 fx_module = Registry("module")
 aten = Registry("aten")
-# Ops left to PyTorch on purpose (no converter), by the same keys: the reason explain() gives.
-left_to_pytorch = {}
 
 
 def lookup(node, root):
@@ -269,9 +267,7 @@ def convert(ctx, node):
     ctx.node = node
     conv = lookup(node, a.root)
     if conv is None:
-        t = node.target
-        why = left_to_pytorch.get(t) or left_to_pytorch.get(getattr(t, "overloadpacket", None))
-        raise ctx.unsupported(why or f"CINN has no converter for {target_name(node, a.root)}")
+        raise ctx.unsupported(f"CINN has no converter for {target_name(node, a.root)}")
     meta = a.meta.get(node)
     if isinstance(meta, TensorMeta) and meta.numel == 0:
         ctx.env[node] = Empty(meta)  # an empty result: nothing to compute

@@ -871,6 +871,26 @@ def embedding(ctx, weight, ids, padding_idx=None):
     return ctx.b.embedding(ids, weight)
 
 
+def embedding_backward(ctx, grad, ids, num_weights, padding_idx=-1, scale_grad_by_freq=False):
+    """The gradient of embedding's table [num_weights, D]: each row of grad added at its
+    index (scatter_add: serial over the indices, parallel over D), none for padding_idx,
+    each divided by its index's count when scale_grad_by_freq."""
+    if ids.dtype not in ("int64", "int32"):
+        raise ctx.unsupported(f"embedding backward with {ids.dtype} indices")
+    b = ctx.b
+    d = shape(grad)[-1]
+    n = numel(shape(ids))
+    flat = reshape(ctx, cast(ctx, ids, "int64"), [n])
+    g = reshape(ctx, grad, [n, d])
+    if padding_idx is not None and padding_idx >= 0:
+        pad = b.compare(reshape(ctx, flat, [n, 1]), scalar(ctx, padding_idx, "int64"), op="eq")
+        g = b.where(pad, scalar(ctx, 0, grad.dtype), g)
+    if scale_grad_by_freq:
+        counts = b.scatter_add(full(ctx, [int(num_weights)], 0, grad.dtype), flat, full(ctx, [n], 1, grad.dtype))
+        g = b.div(g, reshape(ctx, b.gather(counts, flat, axis=0), [n, 1]))
+    return b.scatter_add(full(ctx, [int(num_weights), d], 0, grad.dtype), flat, g, axis=0)
+
+
 def interpolate_nearest(ctx, x, size=None, scale_factor=None):
     s = shape(x)
     if rank(x) != 4:

@@ -10,7 +10,7 @@ import torch
 
 from .. import _pooling
 from . import emit, strided
-from .convert import aten, left_to_pytorch
+from .convert import aten
 
 A = torch.ops.aten
 
@@ -483,9 +483,9 @@ def _embedding(ctx, weight, indices, padding_idx=-1, scale_grad_by_freq=False, s
     return emit.embedding(ctx, weight, indices)
 
 
-left_to_pytorch[A.embedding_dense_backward] = (
-    "embedding backward is a scatter-add into the table, which CINN computes as a dense sum over "
-    "every (row, index) pair: slower than PyTorch for a real vocabulary")
+@aten(A.embedding_dense_backward)
+def _embedding_dense_backward(ctx, grad, indices, num_weights, padding_idx, scale_grad_by_freq):
+    return emit.embedding_backward(ctx, grad, indices, num_weights, padding_idx, scale_grad_by_freq)
 
 
 # ---- convolution --------------------------------------------------------------------------------------
