@@ -126,6 +126,30 @@ size_t common_leading_depth(ir::IRSchedule& sch) {
   return depth;
 }
 
+bool update_loops(ir::IRSchedule& sch, ir::BlockRV b, std::vector<ir::LoopRV>* parallel,
+                  std::vector<ir::LoopRV>* serial) {
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  if (node->writes.size() != 1) return false;
+  std::vector<ir::Expr> direct;  // index expressions of point-wise dimensions
+  bool spans = false;
+  for (const ir::Range& r : node->writes[0].region) {
+    if (ir::is_one(r.extent)) direct.push_back(r.min);
+    else spans = true;
+  }
+  auto loops = sch.get_loops(b);
+  std::vector<ir::Expr> values = sch.block_iter_values(b);
+  if (!spans || loops.size() != node->iter_vars.size()) return false;
+  parallel->clear();
+  serial->clear();
+  for (size_t t = 0; t < loops.size(); ++t) {
+    if (!values[t].same_as(sch.loop_var(loops[t]))) return false;  // not as lowered
+    bool indexes = false;
+    for (const ir::Expr& e : direct) indexes = indexes || ir::uses_any_var(e, {node->iter_vars[t].var});
+    (indexes ? parallel : serial)->push_back(loops[t]);
+  }
+  return !parallel->empty();
+}
+
 bool compute_at_last(ir::IRSchedule& sch, size_t depth) {
   std::vector<ir::BlockRV> blocks = sch.get_all_blocks();
   if (depth == 0 || blocks.size() < 2) return false;

@@ -67,6 +67,15 @@ void inline_intermediates(ir::IRSchedule& sch, const std::function<bool(const ir
 // reduces).
 size_t common_leading_depth(ir::IRSchedule& sch);
 
+// An update at data-dependent positions (lang::update, a scatter-add) as lowered: its write
+// region spans a dimension indexed through memory. Splits its loops into those of the iter
+// vars that index the store directly (`parallel`: an embedding row's columns; no two of
+// their iterations touch one element) and the others (`serial`: they reach the store only
+// through loaded positions, so iterations may update one element and must stay in order).
+// False for any other block, or one with no loop of the first kind.
+bool update_loops(ir::IRSchedule& sch, ir::BlockRV b, std::vector<ir::LoopRV>* parallel,
+                  std::vector<ir::LoopRV>* serial);
+
 // Moves every block but the last under the last block's loop depth - 1 (compute_at,
 // consumers first). False, with the schedule partly changed, when one does not move.
 bool compute_at_last(ir::IRSchedule& sch, size_t depth);

@@ -630,6 +630,34 @@ bool schedule_row_reduction(IRSchedule& sch, BlockRV b, int lanes) {
   return true;
 }
 
+// An update at data-dependent positions (update_loops, a scatter-add): the innermost loop
+// that indexes the store directly (an embedding row) split by a vector, its outer part and
+// the other such loops fused and parallel outside the serial loops (the indices), the
+// vector innermost: each thread adds its columns of every update, in order.
+bool schedule_update(IRSchedule& sch, BlockRV b, int lanes) {
+  std::vector<LoopRV> parallel, serial;
+  if (!update_loops(sch, b, &parallel, &serial)) return false;
+  return attempt([&] {
+    LoopRV row = parallel.back();
+    int64_t w = dividing_vector(extent_of(sch, row), lanes);
+    std::vector<LoopRV> outer(parallel.begin(), parallel.end() - 1), inner;
+    if (w > 1) {
+      auto parts = sch.split(row, {-1, w});
+      outer.push_back(parts[0]);
+      inner.push_back(parts[1]);
+    } else {
+      outer.push_back(row);
+    }
+    std::vector<LoopRV> order = outer;
+    order.insert(order.end(), serial.begin(), serial.end());
+    order.insert(order.end(), inner.begin(), inner.end());
+    sch.reorder(order);
+    LoopRV par = outer.size() > 1 ? sch.fuse(outer) : outer[0];
+    if (worth_parallel(sch, b)) sch.parallel(par);
+    if (!inner.empty()) sch.vectorize(inner[0]);
+  });
+}
+
 // The loop of `b` whose variable the innermost index of `indices` reads (alone: `x`, `x - 1`,
 // max(min(x - 1, 27), 0)), if any.
 std::optional<LoopRV> loop_of_last_index(IRSchedule& sch, BlockRV b, const std::vector<Expr>& indices) {
@@ -883,6 +911,7 @@ void schedule_x86(IRSchedule& sch, KernelKind kind, const common::Target& target
 
   // 3. Every nest on its own.
   for (BlockRV b : blocks) {
+    if (schedule_update(sch, b, lanes)) continue;
     const ir::ScheduleBlock* node = sch.block_node(b);
     size_t n = sch.get_loops(b).size();
     size_t spatial = std::min<size_t>(num_spatial(node), n);

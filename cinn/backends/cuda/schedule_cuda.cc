@@ -99,31 +99,12 @@ bool schedule_two_stage_reduction(IRSchedule& sch, BlockRV b, int64_t threads) {
   });
 }
 
-// An update at data-dependent positions (lang::update, a scatter-add): its write region
-// spans a whole dimension. The loops of the iter vars that index the store directly (an
-// embedding row's columns) are bound to threads; the others, which reach it only through
-// loaded positions (the indices), stay serial inside them, in order: updates of one
-// position never race.
+// An update at data-dependent positions (update_loops): the loops that index the store
+// directly are bound to threads; the others stay serial inside them, in order, so that
+// updates of one position never race.
 bool schedule_update(IRSchedule& sch, BlockRV b, int64_t threads) {
-  const ir::ScheduleBlock* node = sch.block_node(b);
-  if (node->writes.size() != 1) return false;
-  std::vector<ir::Expr> direct;  // index expressions of point-wise dimensions
-  bool spans = false;
-  for (const ir::Range& r : node->writes[0].region) {
-    if (ir::is_one(r.extent)) direct.push_back(r.min);
-    else spans = true;
-  }
-  auto loops = sch.get_loops(b);
-  std::vector<ir::Expr> values = sch.block_iter_values(b);
-  if (!spans || loops.size() != node->iter_vars.size()) return false;
   std::vector<LoopRV> parallel, serial;
-  for (size_t t = 0; t < loops.size(); ++t) {
-    if (!values[t].same_as(sch.loop_var(loops[t]))) return false;  // not as lowered
-    bool indexes = false;
-    for (const ir::Expr& e : direct) indexes = indexes || ir::uses_any_var(e, {node->iter_vars[t].var});
-    (indexes ? parallel : serial).push_back(loops[t]);
-  }
-  if (parallel.empty()) return false;
+  if (!update_loops(sch, b, &parallel, &serial)) return false;
   bool bound = false;
   attempt([&] {
     std::vector<LoopRV> order = parallel;

@@ -147,7 +147,8 @@ def test_scatter_add_is_an_update_in_place(rng):
     x row) rather than a sum over every (row, index) pair, so an embedding table's gradient
     (30000 x 64 from 2000 indices, many repeated) is cheap. Negative indices count from the
     end, out-of-range ones are ignored; repeated ones accumulate in order. The update is
-    serial over the indices on x86, and on the GPU one thread per column."""
+    serial over the indices, with the row's columns across threads (x86: vectors of them;
+    the GPU: one thread each)."""
     v, t, d = 30000, 2000, 64
     x = rand(rng, v, d)
     index = rng.integers(-v - 3, v + 3, size=(t,)).astype("int64")
@@ -162,7 +163,9 @@ def test_scatter_add_is_an_update_in_place(rng):
     b = cinn.NetBuilder("t")
     prog = b.build(b.scatter_add(b.input([v, d], "float32", "x"), b.input([t], "int64", "i"),
                                  b.input([t, d], "float32", "u")))
-    assert "writes: v3[0:30000+, vu1]" in cinn.compile(prog).loop_ir
+    host = cinn.compile(prog).loop_ir
+    assert "writes: v3[0:30000+, vu1]" in host
+    assert "parallel for (u1_0, 0, 4) {\n    for (u0, 0, 2000) {\n      vectorized for (u1_1, 0, 16)" in host, host
     gpu = cinn.compile(prog, target=cinn.Target.cuda()).loop_ir
     assert "threadIdx.x for (u1_1, 0, 64)" in gpu and "for (u0, 0, 2000)" in gpu, gpu
 
