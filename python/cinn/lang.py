@@ -13,7 +13,7 @@ from . import _cinn
 from ._cinn import Expr, ReduceAxis, Tensor  # noqa: F401
 
 __all__ = [
-    "Var", "placeholder", "compute", "reduce_axis", "sum", "max", "min", "prod", "lower",
+    "Var", "placeholder", "compute", "update", "reduce_axis", "sum", "max", "min", "prod", "lower",
     "select", "cast", "const", "call", "maximum", "minimum", "Tensor", "Expr", "ReduceAxis",
 ]
 
@@ -37,6 +37,19 @@ def compute(shape, fcompute, name="compute"):
         params = []
     names = params if len(params) == len(shape) else []
     return _cinn.compute(shape, fcompute, name, names)
+
+
+def update(into, shape, index, value, where=None, name="update"):
+    """An update of the compute ``into`` in place (a scatter): for every point ``(i, ...)``
+    of ``shape``, in order (the last axis fastest), where ``where(i, ...)`` holds,
+    ``into[index(i, ...)] = value(i, ...)``. ``index`` returns one index per dimension of
+    ``into`` and may read tensors (data-dependent positions; keep them in range with
+    ``where``); ``value`` may read ``into`` at that index, so equal positions accumulate
+    (``value=lambda i: H[idx[i]] + w[i]``). Returns the updated tensor: it shares ``into``'s
+    buffer, and readers (and ``lower``'s argument list) must use it rather than ``into``.
+    Loops that reach the store only through loaded positions stay serial; the others can
+    run in parallel."""
+    return _cinn.update(into, _as_list(shape), lambda *a: _as_list(index(*a)), value, where, name)
 
 
 def reduce_axis(range_, name="k"):

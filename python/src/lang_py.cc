@@ -78,6 +78,22 @@ void bind_lang(py::module_& m) {
     }, name, axis_names);
   }, py::arg("shape"), py::arg("fcompute"), py::arg("name") = "compute",
      py::arg("axis_names") = std::vector<std::string>{});
+  m.def("update", [](const lang::Tensor& into, py::object shape, py::function index, py::function value,
+                     py::object where, const std::string& name) {
+    auto call = [](py::function& f, const std::vector<Expr>& axes) {
+      py::tuple args(axes.size());
+      for (size_t i = 0; i < axes.size(); ++i) args[i] = py::cast(axes[i]);
+      return f(*args);
+    };
+    py::function guard = where.is_none() ? py::function() : where.cast<py::function>();
+    return lang::update(
+        into, to_expr_list(shape), [&](const std::vector<Expr>& axes) { return to_expr_list(call(index, axes)); },
+        [&](const std::vector<Expr>& axes) { return to_expr(call(value, axes)); },
+        guard ? lang::ComputeFn([&](const std::vector<Expr>& axes) { return to_expr(call(guard, axes)); })
+              : lang::ComputeFn(),
+        name);
+  }, py::arg("into"), py::arg("shape"), py::arg("index"), py::arg("value"), py::arg("where") = py::none(),
+     py::arg("name") = "update");
   m.def("reduce_axis", [](py::object range, const std::string& name) {
     lang::ReduceAxis ax;
     if (py::isinstance<py::tuple>(range) || py::isinstance<py::list>(range)) {

@@ -154,6 +154,29 @@ def test_triangular_domain(rng):
     np.testing.assert_allclose(cinn.build(f)(a), np.cumsum(a), 1e-12)
 
 
+def test_histogram_with_update(rng):
+    """lang.update (docs/python_api.md's example): a scatter-add at data-dependent positions,
+    repeated positions accumulating, out-of-range ones skipped by `where`; the element loop
+    stays serial (the legality check sees the store touching any bin)."""
+    n, bins = 5000, 37
+    idx = lang.placeholder((n,), "int64", "idx")
+    w = lang.placeholder((n,), "float32", "w")
+    H0 = lang.compute((bins,), lambda b: lang.const(0.0, "float32"), "H")
+    H = lang.update(H0, (n,), lambda i: idx[i], lambda i: H0[idx[i]] + w[i],
+                    where=lambda i: (idx[i] >= 0) & (idx[i] < bins), name="H_add")
+    f = lang.lower("hist", [idx, w, H])
+    sch = cinn.Schedule(f)
+    with pytest.raises(cinn.ScheduleError, match="carries a dependence"):
+        sch.parallel(sch.get_loops(sch.get_block("H_add"))[0])
+    i = rng.integers(-3, bins + 3, n).astype("int64")
+    v = rng.standard_normal(n).astype("float32")
+    want = np.zeros(bins)
+    np.add.at(want, i[(i >= 0) & (i < bins)], v[(i >= 0) & (i < bins)])
+    np.testing.assert_allclose(cinn.build(f)(i, v), want, rtol=1e-4, atol=1e-4)
+    with pytest.raises(cinn.DTypeError, match="update 'bad'"):
+        lang.update(H0, (n,), lambda i: idx[i], lambda i: w[i] > 0, name="bad")
+
+
 def test_lower_triangular_matmul(rng):
     """L[i, j] = sum_k A[i, k] * B[k, j] for j <= i only."""
     n = 24
