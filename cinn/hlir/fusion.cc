@@ -273,8 +273,8 @@ class Fuser {
     const GroupInfo& C = info_[c];
     bool p_source = P.nodes.size() == 1 && P.nodes[0]->inputs.empty();
     // A source (fill_constant, iota: computed from its indices alone) is inlined even into
-    // an opaque op: scatter_add into a zero table then writes zeros rather than copying a
-    // table of them (30000 x 512: 6.3 -> 3.4 ms).
+    // an opaque op: scatter_add into a zero table then writes zeros rather than reading a
+    // table of them (benchmarks/results/reductions_2026-11-24.md).
     if (p_source && P.kind != OpPattern::kOpaque && C.kind == OpPattern::kOpaque) return true;
     if (P.kind == OpPattern::kOpaque || C.kind == OpPattern::kOpaque) return false;
     if (is_light(P.kind) && is_light(C.kind)) return true;

@@ -325,26 +325,17 @@ void CodeGenLLVM::visit_Mod(const Mod* op) { value_ = floor_div_mod(op->a, op->b
 // masked move whose mask does not depend on a, so a reduction's loop-carried chain
 // (a = the accumulator) is the max and the move. (Selecting b itself, or LLVM's
 // maximum intrinsic, puts a compare on that chain: 1.6-2x slower max reductions.)
-llvm::Value* CodeGenLLVM::float_min_max(llvm::Value* a, llvm::Value* b, bool is_min) {
-  llvm::Value* pick = b_->CreateSelect(is_min ? b_->CreateFCmpOLT(b, a) : b_->CreateFCmpOGT(b, a), b, a);
-  return b_->CreateSelect(b_->CreateFCmpUNO(b, b), llvm::ConstantFP::getNaN(b->getType()), pick);
-}
-void CodeGenLLVM::visit_Min(const Min* op) {
-  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
-  if (op->type.is_float()) {
-    value_ = float_min_max(a, b, true);
-  } else {
-    value_ = b_->CreateSelect(op->type.is_uint() ? b_->CreateICmpULT(a, b) : b_->CreateICmpSLT(a, b), a, b);
+// Integers: a compare and a select, signed or not by `t`.
+llvm::Value* CodeGenLLVM::min_max(llvm::Value* a, llvm::Value* b, Type t, bool is_min) {
+  if (t.is_float()) {
+    llvm::Value* pick = b_->CreateSelect(is_min ? b_->CreateFCmpOLT(b, a) : b_->CreateFCmpOGT(b, a), b, a);
+    return b_->CreateSelect(b_->CreateFCmpUNO(b, b), llvm::ConstantFP::getNaN(b->getType()), pick);
   }
+  llvm::Value* less = t.is_uint() ? b_->CreateICmpULT(a, b) : b_->CreateICmpSLT(a, b);
+  return is_min ? b_->CreateSelect(less, a, b) : b_->CreateSelect(less, b, a);
 }
-void CodeGenLLVM::visit_Max(const Max* op) {
-  llvm::Value *a = codegen(op->a), *b = codegen(op->b);
-  if (op->type.is_float()) {
-    value_ = float_min_max(a, b, false);
-  } else {
-    value_ = b_->CreateSelect(op->type.is_uint() ? b_->CreateICmpUGT(a, b) : b_->CreateICmpSGT(a, b), a, b);
-  }
-}
+void CodeGenLLVM::visit_Min(const Min* op) { value_ = min_max(codegen(op->a), codegen(op->b), op->type, true); }
+void CodeGenLLVM::visit_Max(const Max* op) { value_ = min_max(codegen(op->a), codegen(op->b), op->type, false); }
 
 #define CINN_CMP(Node, FPred, SPred, UPred)                                        \
   void CodeGenLLVM::visit_##Node(const Node* op) {                                 \
@@ -1063,11 +1054,8 @@ bool CodeGenLLVM::emit_horizontal_reduction(const For* op) {
     return false;
   }
   // acc's index does not use k; src's is base + k.
-  const auto* k = op->loop_var.as<Var>();
-  bool uses_k = false;
-  post_order_visit(store->indices[0], [&](const IRNode* n) { uses_k = uses_k || n == k; });
-  if (uses_k) return false;
-  Expr base = simplify(substitute(src->indices[0], {{k, make_zero(op->loop_var.type())}}));
+  if (uses_any_var(store->indices[0], {op->loop_var})) return false;
+  Expr base = simplify(substitute(src->indices[0], {{op->loop_var.as<Var>(), make_zero(op->loop_var.type())}}));
   if (!is_zero(simplify(src->indices[0] - op->loop_var - base))) return false;
 
   int lanes = static_cast<int>(*extent);
@@ -1077,12 +1065,7 @@ bool CodeGenLLVM::emit_horizontal_reduction(const For* op) {
     switch (kind) {
       case NodeKind::kAdd: return f ? b_->CreateFAdd(x, y) : b_->CreateAdd(x, y);
       case NodeKind::kMul: return f ? b_->CreateFMul(x, y) : b_->CreateMul(x, y);
-      case NodeKind::kMax:
-        if (f) return float_min_max(x, y, false);
-        return b_->CreateSelect(t.is_uint() ? b_->CreateICmpUGT(x, y) : b_->CreateICmpSGT(x, y), x, y);
-      default:
-        if (f) return float_min_max(x, y, true);
-        return b_->CreateSelect(t.is_uint() ? b_->CreateICmpULT(x, y) : b_->CreateICmpSLT(x, y), x, y);
+      default: return min_max(x, y, t, kind == NodeKind::kMin);
     }
   };
   for (int w = lanes / 2; w >= 1; w /= 2) {

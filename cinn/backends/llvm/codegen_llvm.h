@@ -53,7 +53,7 @@ class CodeGenLLVM : public ir::IRVisitor {
   size_t transposed_stores(const std::vector<ir::Stmt>& stmts, size_t first);
   llvm::Value* call_math(const ir::Call* op, const std::vector<llvm::Value*>& args);
   llvm::Value* call_libm(const std::string& name, common::Type t, const std::vector<llvm::Value*>& args);
-  llvm::Value* float_min_max(llvm::Value* a, llvm::Value* b, bool is_min);
+  llvm::Value* min_max(llvm::Value* a, llvm::Value* b, common::Type t, bool is_min);
   llvm::Value* floor_div_mod(const ir::Expr& x, const ir::Expr& y, common::Type t, bool want_mod);
   // for (var = begin; var < end; ++var) body, with optional loop metadata.
   // `nonnegative_start`: begin >= 0, so the variable is never negative (see nonnegative).

@@ -421,7 +421,7 @@ bool register_all() {
                 count = clipped(h0(a[2]), p.kernel[0], H) * clipped(w0(a[3]), p.kernel[1], W);
               }
               Expr mean = acc(a) / ir::cast(accumulator_type(t), count);
-              return accumulator_type(t) == t ? mean : ir::cast(t, mean);
+              return ir::cast(t, mean);
             },
             c.output_names[0]);
         return std::vector<lang::Tensor>{avg};
@@ -586,7 +586,7 @@ bool register_all() {
               to_exprs(out),
               [&](const std::vector<Expr>& a) {
                 Expr v = along_c ? taps(a[2], a[3], a[0], a[1]) : taps(a[2], a[3] * Expr(cg) + a[1], a[0]);
-                return accumulator_type(t) == t ? v : ir::cast(t, v);
+                return ir::cast(t, v);
               },
               c.output_names[0]);
         } else {

@@ -52,10 +52,7 @@ common::Type accumulator_type(common::Type t) {
   return t.is_float() && t.bits() == 16 ? common::Float(32) : t;
 }
 
-Expr widened(const Expr& e, common::Type t) {
-  common::Type a = accumulator_type(t);
-  return a == t ? e : ir::cast(a, e);
-}
+Expr widened(const Expr& e, common::Type t) { return ir::cast(accumulator_type(t), e); }
 
 std::string accumulator_name(const std::string& name, common::Type t) {
   return accumulator_type(t) == t ? name : name + "_f32";

@@ -71,7 +71,7 @@ struct Reduction {
     common::Type term_type = first && accumulates() ? accumulator_type(out_type)
                              : !first && combines_wide() ? common::Float(64)
                                                          : x.dtype();
-    auto t = [&](const Expr& e) { return e.type() == term_type ? e : ir::cast(term_type, e); };
+    auto t = [&](const Expr& e) { return ir::cast(term_type, e); };
     int64_t last = static_cast<int64_t>(in.size()) - 1;
     int64_t count = 1;
     for (int64_t a : axes) count *= in[a];
