@@ -36,6 +36,24 @@ Expr padded_load(const lang::Tensor& x, std::vector<Expr> idx, int64_t H, int64_
   return ir::select(inside, x(idx), pad);
 }
 
+// x (NCHW, shape xs) zero-padded by `padding` and split by phase for strides (sh, sw),
+// staged as its own block `name`: xs[n, c, a, b, h, w] = xp[n, c, h * sh + a, w * sw + b] for
+// the padded xp, so that a window tap at offset d along a strided axis reads phase d % s at
+// position y + d / s: contiguous along the output row.
+lang::Tensor phase_split(const lang::Tensor& x, const Shape& xs, const std::vector<int64_t>& padding,
+                         int64_t sh, int64_t sw, common::Type t, const std::string& name) {
+  int64_t hp = xs[2] + 2 * padding[0], wp = xs[3] + 2 * padding[1];
+  Shape ps = {xs[0], xs[1], sh, sw, (hp + sh - 1) / sh, (wp + sw - 1) / sw};
+  return lang::compute(
+      to_exprs(ps),
+      [&](const std::vector<Expr>& a) {
+        Expr h = a[4] * Expr(sh) + a[2] - Expr(padding[0]);
+        Expr w = a[5] * Expr(sw) + a[3] - Expr(padding[1]);
+        return padded_load(x, {a[0], a[1], h, w}, xs[2], xs[3], true, ir::make_zero(t));
+      },
+      name, {}, {{ir::kStagingAnnotation, "phase split"}});
+}
+
 // x (NCHW, shape xs) zero-padded by [ph, pw] on both sides, staged as its own block `name`
 // (ir::kStagingAnnotation) so that window loads read it without bounds checks.
 lang::Tensor zero_padded(const lang::Tensor& x, const Shape& xs, const std::vector<int64_t>& padding,
@@ -475,16 +493,7 @@ bool register_all() {
         int64_t sh = p.stride[0], sw = p.stride[1];
         bool phased = sh > 1 || sw > 1;
         if (phased) {
-          int64_t hp = xs[2] + 2 * p.padding[0], wp = xs[3] + 2 * p.padding[1];
-          Shape ps = {xs[0], xs[1], sh, sw, (hp + sh - 1) / sh, (wp + sw - 1) / sw};
-          x = lang::compute(
-              to_exprs(ps),
-              [&](const std::vector<Expr>& a) {
-                Expr h = a[4] * Expr(sh) + a[2] - Expr(p.padding[0]);
-                Expr wi = a[5] * Expr(sw) + a[3] - Expr(p.padding[1]);
-                return padded_load(x, {a[0], a[1], h, wi}, xs[2], xs[3], true, ir::make_zero(t));
-              },
-              c.output_names[0] + "_pad", {}, {{ir::kStagingAnnotation, "phase split"}});
+          x = phase_split(x, xs, p.padding, sh, sw, t, c.output_names[0] + "_pad");
         } else if (padded) {
           x = zero_padded(x, xs, p.padding, t, c.output_names[0] + "_pad");
         }
@@ -590,14 +599,22 @@ bool register_all() {
               },
               c.output_names[0]);
         } else {
-          lang::Tensor xp = padded ? zero_padded(x, xs, p.padding, t, c.output_names[0] + "_pad") : x;
+          // x read in place (its padding as masked loads) or, for strides, split by phase
+          // first so that each tap reads it contiguously along the output row.
+          int64_t sh = p.stride[0], sw = p.stride[1];
+          bool phased = sh > 1 || sw > 1;
+          lang::Tensor xsplit = phased ? phase_split(x, xs, p.padding, sh, sw, t, c.output_names[0] + "_pad") : x;
           dw = lang::compute(
               to_exprs(out),
               [&](const std::vector<Expr>& a) {
                 Expr ch = a[0] / Expr(og) * Expr(cg) + a[1];
-                return lang::sum(widened(dy(rn.var, a[0], ri.var, rj.var), t) *
-                                     widened(xp(rn.var, ch, row(a[2]), col(a[3])), t),
-                                 {rn, ri, rj});
+                Expr dh = a[2] * Expr(p.dilation[0]), dwi = a[3] * Expr(p.dilation[1]);
+                Expr xv = phased ? xsplit(rn.var, ch, dh % Expr(sh), dwi % Expr(sw), ri.var + dh / Expr(sh),
+                                       rj.var + dwi / Expr(sw))
+                                 : padded_load(x, {rn.var, ch, row(a[2]) - Expr(p.padding[0]),
+                                                   col(a[3]) - Expr(p.padding[1])},
+                                               xs[2], xs[3], padded, ir::make_zero(t));
+                return lang::sum(widened(dy(rn.var, a[0], ri.var, rj.var), t) * widened(xv, t), {rn, ri, rj});
               },
               accumulator_name(c.output_names[0], t));
           dw = narrowed(dw, t, out, c.output_names[0]);

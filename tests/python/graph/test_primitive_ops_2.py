@@ -384,6 +384,10 @@ def test_conv2d_errors():
     ((2, 3, 23, 23), (32, 12, 12), [7, 7], [2, 2], [3, 3], [1, 1], 1),
     ((1, 5, 9, 8), (16, 7, 6), [3, 3], [1, 1], [0, 0], [1, 1], 1),
     ((2, 8, 10, 10), (8, 10, 10), [3, 3], [1, 1], [1, 1], [1, 1], 8),   # depthwise
+    ((2, 16, 7, 7), (16, 7, 7), [3, 3], [1, 1], [1, 1], [1, 1], 16),   # rows of 7: masked vectors
+    ((2, 8, 24, 24), (8, 24, 24), [3, 3], [1, 1], [1, 1], [1, 1], 8),  # rows of 24: 8 lanes
+    ((2, 8, 28, 28), (8, 14, 14), [3, 3], [2, 2], [1, 1], [1, 1], 8),  # strided: phase split
+    ((1, 4, 13, 13), (4, 6, 6), [3, 3], [2, 2], [1, 1], [2, 2], 4),
     ((1, 6, 9, 9), (12, 5, 5), [3, 3], [2, 2], [1, 1], [1, 1], 3),
     ((1, 4, 7, 6), (3, 5, 4), [3, 3], [1, 1], [0, 0], [1, 1], 1),
 ])
@@ -473,6 +477,33 @@ def test_conv2d_weight_grad_is_one_register_tiled_kernel():
     heads = [line.split("(")[0] + "(" + line.split("(")[1].split(",")[0] for line in nest if "for (" in line]
     assert heads[-6:] == ["for (rn", "for (k_0", "for (ri", "for (rj", "unrolled for (k_1", "vectorized for (l_1"], heads
     assert nest[-1].startswith("vectorized for (l_1, 0, 32)"), nest
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_weight_grad_accumulates_every_tap_in_one_pass(stride):
+    """A depthwise weight gradient is one parallel nest over the channels: the reduction over
+    n, y, x outside the 3x3 taps, unrolled around a vector along the row, so each row of dy
+    is read once for all nine taps; x read in place (its padding as masked loads) or, for a
+    stride, split by phase first."""
+    b = cinn.NetBuilder("t")
+    x = b.input([2, 24, 28, 28], "float32", "x")
+    d = b.input([2, 24, 28 // stride, 28 // stride], "float32", "d")
+    exe = cinn.compile(b.build([b.conv2d_weight_grad(x, d, [3, 3], [stride, stride], [1, 1], groups=24)]),
+                       cache=False)
+    lines = [line.strip() for line in exe.loop_ir.splitlines()]
+    assert any(line.startswith("block v") and "_pad(" in line for line in lines) == (stride > 1), exe.loop_ir
+    heads = [line.split(",")[0] for line in lines if "for (" in line]
+    nest = heads[heads.index("for (rn"):]
+    assert nest[:3] == ["for (rn", "for (ri", "for (rj_0"], heads
+    inner = nest[3:nest.index("vectorized for (rj_1") + 1]
+    assert {"unrolled for (k", "unrolled for (l"} <= set(inner[:-1]), heads
+    assert all(h.startswith("unrolled") for h in inner[:-1]), heads
+    rng = np.random.default_rng(3)
+    xv, dv = rand(rng, 2, 24, 28, 28), rand(rng, 2, 24, 28 // stride, 28 // stride)
+    (got,) = exe(xv, dv)
+    ref = torch.nn.grad.conv2d_weight(torch.from_numpy(xv).double(), (24, 1, 3, 3), torch.from_numpy(dv).double(),
+                                      stride=stride, padding=1, groups=24).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
 
 
 def test_conv2d_weight_grad_errors():
