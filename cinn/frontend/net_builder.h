@@ -371,9 +371,10 @@ class NetBuilder : public hlir::Builder {
 
   // Optimizer steps (composite/optim.cc): {new param, new state...}. `lr` is a float
   // scalar value (shape []), so that a compiled step can change its rate.
-  Values sgd_update(Value* param, Value* grad, Value* velocity, Value* lr, double momentum = 0.0,
-                    double dampening = 0.0, double weight_decay = 0.0, bool nesterov = false) {
-    return call("sgd_update", {param, grad, velocity, lr},
+  Values sgd_update(Value* param, Value* grad, Value* velocity, Value* lr, Value* step = nullptr,
+                    double momentum = 0.0, double dampening = 0.0, double weight_decay = 0.0,
+                    bool nesterov = false) {
+    return call("sgd_update", present({param, grad, velocity, lr, step}),
                 {{"momentum", momentum}, {"dampening", dampening},
                  {"weight_decay", weight_decay}, {"nesterov", nesterov}});
   }

@@ -36,6 +36,10 @@ std::vector<std::string> Optimizer::slots() const {
   return {};
 }
 
+bool Optimizer::counts_steps() const {
+  return kind != Kind::kSGD || (momentum != 0.0 && dampening != 0.0);
+}
+
 const char* Optimizer::name() const {
   switch (kind) {
     case Kind::kSGD: return "sgd";
@@ -106,7 +110,7 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
   Value* lr = new_input(kLearningRateInput, {}, common::Float(32));
   Value* step = nullptr;
   Value* next_step = nullptr;
-  if (opt.kind != Optimizer::Kind::kSGD) {
+  if (opt.counts_steps()) {
     step = new_input("optimizer.step", {}, common::Float(32));
     next_step = b.add(step, b.scalar(1.0, common::Float(32)));
   }
@@ -118,7 +122,8 @@ Program train_step(const Program& p, const Value* loss, const std::vector<const 
       case Optimizer::Kind::kSGD: {
         // Plain SGD has no velocity: the op's velocity input is a dummy zeros it ignores.
         Value* v = slots.empty() ? b.full(w[k]->type, 0.0) : state[k][0];
-        r = b.sgd_update(w[k], grads[k], v, lr, opt.momentum, opt.dampening, opt.weight_decay, opt.nesterov);
+        r = b.sgd_update(w[k], grads[k], v, lr, next_step, opt.momentum, opt.dampening, opt.weight_decay,
+                         opt.nesterov);
         if (slots.empty()) r.resize(1);
         break;
       }

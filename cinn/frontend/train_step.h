@@ -6,10 +6,11 @@
 // The step program's signature, in order:
 //   inputs:  p's inputs; then each parameter's optimizer state, parameter by parameter,
 //            named "<param>.<slot>" with PyTorch's slot names (SGD with momentum:
-//            momentum_buffer; Adam, AdamW: exp_avg, exp_avg_sq); then, for Adam and AdamW,
-//            the learning rate "optimizer.lr" (float32 [], read each run: a schedule
-//            changes it between steps without recompiling); then, for Adam and AdamW,
-//            the step count "optimizer.step" (float32 [], the steps taken so far).
+//            momentum_buffer; Adam, AdamW: exp_avg, exp_avg_sq); then the learning rate
+//            "optimizer.lr" (float32 [], read each run: a schedule changes it between
+//            steps without recompiling); then, for Adam, AdamW and SGD with momentum and
+//            dampening (counts_steps), the step count "optimizer.step" (float32 [], the
+//            steps taken so far).
 //   outputs: the loss; p's other outputs (except the loss and the `updates` values); the
 //            new parameters; the new optimizer states; the new step count; the `updates`;
 //            the advanced random keys.
@@ -47,6 +48,9 @@ struct Optimizer {
   static Optimizer adamw(double lr, double weight_decay = 0.01);
   // The state each parameter carries, by slot name (empty for plain SGD).
   std::vector<std::string> slots() const;
+  // Whether the update depends on the step count: Adam's bias corrections; SGD's dampening,
+  // which PyTorch leaves out of the first step.
+  bool counts_steps() const;
   const char* name() const;
 };
 

@@ -31,8 +31,8 @@ def _check(name, value, low=0.0):
 
 class SGD(Optimizer):
     """``p -= lr * d`` with ``g = grad + weight_decay * p``, ``buf = momentum * buf + (1 -
-    dampening) * g`` (``buf`` starts at zeros), ``d = g + momentum * buf`` (Nesterov) or
-    ``buf``, or ``d = g`` without momentum."""
+    dampening) * g`` (``buf = g`` at the first step, as ``torch.optim.SGD``), ``d = g +
+    momentum * buf`` (Nesterov) or ``buf``, or ``d = g`` without momentum."""
 
     def __init__(self, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         self.lr = _check("lr", lr)

@@ -32,17 +32,19 @@ Value* decayed(NetBuilder& b, Value* g, Value* p, double wd) {
 }
 
 // sgd: g' = grad + wd p; v' = momentum v + (1 - dampening) g'; d = nesterov ? g' + momentum v'
-// : v' (d = g' without momentum); p' = p - lr d. The velocity starts at zeros (with
-// dampening 0 the first step then gives v' = g', PyTorch's first step).
+// : v' (d = g' without momentum); p' = p - lr d. The velocity starts at zeros. PyTorch's first
+// step sets v' = g' whatever the dampening: with dampening the step count t (including this
+// step) is an input, and step 1 keeps the whole gradient.
 CINN_REGISTER_OP(sgd_update)
     .describe("one SGD step (torch.optim.SGD) at learning rate lr (a float scalar value): "
               "returns (param - lr * d, velocity') with "
               "g = grad + weight_decay * param, velocity' = momentum * velocity + (1 - "
-              "dampening) * g, d = nesterov ? g + momentum * velocity' : velocity' (g without "
-              "momentum)")
-    .inputs({"param", "grad", "velocity", "lr"})
+              "dampening) * g (g itself at step 1), d = nesterov ? g + momentum * velocity' : "
+              "velocity' (g without momentum); step (the count including this step, a float "
+              "scalar) is needed with dampening")
+    .inputs({"param", "grad", "velocity", "lr", "step?"})
     .attr("momentum", 0.0, "the velocity's decay")
-    .attr("dampening", 0.0, "the share of the gradient left out of the velocity")
+    .attr("dampening", 0.0, "the share of the gradient left out of the velocity after the first step")
     .attr("weight_decay", 0.0, "L2 penalty added to the gradient")
     .attr("nesterov", false, "Nesterov momentum")
     .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
@@ -54,7 +56,17 @@ CINN_REGISTER_OP(sgd_update)
       Value* d = g;
       if (mu != 0.0) {
         double damp = attr<double>(a, "dampening");
-        Value* gd = damp == 0.0 ? g : b.mul(g, scalar(b, 1.0 - damp, g));
+        Value* gd = g;
+        if (damp != 0.0) {
+          if (in.size() < 5) {
+            RULE_THROW("sgd_update", Error)
+                << "dampening needs `step`, the step count including this one (the first step "
+                   "keeps the whole gradient, as torch.optim.SGD)";
+          }
+          Value* t = float_scalar(b, "sgd_update", in[4], "step", p);
+          Value* keep = b.select(b.greater(t, scalar(b, 1.0, t)), scalar(b, 1.0 - damp, t), scalar(b, 1.0, t));
+          gd = b.mul(g, keep);
+        }
         v = b.add(b.mul(v, scalar(b, mu, v)), gd);
         d = attr<bool>(a, "nesterov") ? b.add(g, b.mul(v, scalar(b, mu, v))) : v;
       } else if (attr<bool>(a, "nesterov")) {

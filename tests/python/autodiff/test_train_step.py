@@ -41,6 +41,8 @@ OPTIMIZERS = [
      lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-2)),
     ("sgd_nesterov", lambda: cinn.optim.SGD(lr=0.05, momentum=0.8, nesterov=True),
      lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, nesterov=True)),
+    ("sgd_dampening", lambda: cinn.optim.SGD(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=1e-2),
+     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.5, weight_decay=1e-2)),
     ("adam", lambda: cinn.optim.Adam(lr=1e-2, betas=(0.8, 0.99), weight_decay=1e-3),
      lambda ps: torch.optim.Adam(ps, lr=1e-2, betas=(0.8, 0.99), weight_decay=1e-3)),
     ("adamw", lambda: cinn.optim.AdamW(lr=1e-2), lambda ps: torch.optim.AdamW(ps, lr=1e-2)),

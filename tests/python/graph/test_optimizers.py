@@ -32,9 +32,12 @@ def run_steps(build, torch_opt, n_state, rng, steps=5, shape=(4, 6)):
 
 
 @pytest.mark.parametrize("momentum,dampening,wd,nesterov", [(0.0, 0.0, 0.0, False), (0.9, 0.0, 1e-2, False),
-                                                           (0.9, 0.0, 0.0, True), (0.8, 0.0, 5e-3, True)])
+                                                           (0.9, 0.0, 0.0, True), (0.8, 0.0, 5e-3, True),
+                                                           (0.9, 0.5, 0.0, False), (0.7, 0.25, 1e-2, False)])
 def test_sgd(momentum, dampening, wd, nesterov, rng):
-    run_steps(lambda b, p, g, s, t: b.sgd_update(p, g, s[0], 0.1, momentum, dampening, wd, nesterov),
+    # With dampening, PyTorch's first step keeps the whole gradient: the step count is an input.
+    run_steps(lambda b, p, g, s, t: b.sgd_update(p, g, s[0], 0.1, t if dampening else None, momentum, dampening,
+                                                 wd, nesterov),
               lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=momentum, dampening=dampening,
                                          weight_decay=wd, nesterov=nesterov),
               1, rng)
@@ -61,6 +64,8 @@ def test_optimizer_errors():
         b.sgd_update(p, q, p, 0.1)
     with pytest.raises(cinn.DTypeError, match=r"op 'adam_update': step must be a float scalar"):
         b.adam_update(p, p, p, p, t, 0.1)
+    with pytest.raises(cinn.Error, match=r"op 'sgd_update': dampening needs `step`"):
+        b.sgd_update(p, p, p, 0.1, momentum=0.9, dampening=0.1)
     with pytest.raises(cinn.Error, match="op 'sgd_update': nesterov needs a momentum"):
         b.sgd_update(p, p, p, 0.1, nesterov=True)
     with pytest.raises(cinn.Error, match="lr"):
