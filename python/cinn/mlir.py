@@ -32,6 +32,10 @@ def supported_ops():
 
 
 def _read(text_or_path):
+    if isinstance(text_or_path, str) and not text_or_path.strip():
+        raise _cinn.Error("cinn.mlir: expected MLIR text or a path, got an empty string")
+    if isinstance(text_or_path, str) and "\0" in text_or_path:
+        raise _cinn.Error("cinn.mlir: the MLIR text or path contains a NUL character")
     if isinstance(text_or_path, os.PathLike) or (
             isinstance(text_or_path, str) and "{" not in text_or_path
             and "\n" not in text_or_path):

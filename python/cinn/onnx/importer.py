@@ -200,6 +200,13 @@ def load(model, input_shapes=None, freeze=None):
                                        "not supported")
     ctx.env.update(inits)
 
+    graph_inputs = {vi.name for vi in graph.input if vi.name not in inits}
+    for what, names in (("input_shapes", input_shapes), ("freeze", freeze)):
+        unknown = sorted(set(names) - graph_inputs)
+        if unknown:
+            raise (_cinn.ShapeError if what == "input_shapes" else _cinn.Error)(
+                f"cinn.onnx: {what} names no graph input: {unknown} (the graph inputs: "
+                f"{sorted(graph_inputs)})")
     inputs = []
     for vi in graph.input:
         if vi.name in inits:
@@ -230,11 +237,6 @@ def load(model, input_shapes=None, freeze=None):
             shape = dims
         ctx.env[vi.name] = b.input(shape, dtype, name=_input_name(vi.name))
         inputs.append((vi.name, list(shape), dtype))
-    if freeze:
-        raise _cinn.Error(f"cinn.onnx: freeze names no graph input: {sorted(freeze)}")
-    if input_shapes:
-        raise _cinn.ShapeError(f"cinn.onnx: input_shapes names no graph input: "
-                               f"{sorted(input_shapes)}")
 
     folded = 0
     for node in graph.node:
@@ -260,13 +262,21 @@ def load(model, input_shapes=None, freeze=None):
                                 "sorted, or is malformed)")
         attrs = _attributes(node)
         folder = _ops.FOLDERS.get(node.op_type)
-        if folder is not None and all(a is None or isinstance(a, np.ndarray) for a in args):
-            outs = folder(ctx, args, attrs)
-            folded += 1
-        else:
-            outs = conv(ctx, args, attrs)
+        try:
+            if folder is not None and all(a is None or isinstance(a, np.ndarray) for a in args):
+                outs = folder(ctx, args, attrs)
+                folded += 1
+            else:
+                outs = conv(ctx, args, attrs)
+        except _cinn.Error as e:
+            # An error of a CINN op the node became (a shape the op rejects) names the node.
+            if str(e).startswith(ctx.where()):
+                raise
+            raise type(e)(f"{ctx.where()}: {e}") from e
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
+        # numpy folds a 0-d result (a Gather of one dimension of a Shape) to a scalar.
+        outs = [np.asarray(o) if isinstance(o, np.generic) else o for o in outs]
         wanted = [o for o in node.output]
         if len(outs) < len([o for o in wanted if o]):
             raise ctx.error(_cinn.UnsupportedOpError,

@@ -963,6 +963,9 @@ def _resize(ctx, inputs, attrs):
     scales = None
     if ctx.node.op_type == "Upsample":
         scales = attrs.get("scales") if ctx.opset < 9 else list(ctx.known(inputs[1], "scales"))
+    elif ctx.opset < 11:
+        # Resize-10 is Upsample-9 renamed: inputs (X, scales), source pixel i // factor.
+        scales = [float(v) for v in ctx.known(inputs[1], "scales")]
     else:
         # With integer factors, asymmetric + floor and half_pixel + round_prefer_* all read
         # source pixel i // factor; the other transformations do not.

@@ -137,6 +137,10 @@ def test_unreadable_files(tmp_path):
         cinn.mlir.import_tosa(binary)
     with pytest.raises(cinn.Error, match="expected MLIR text or a path, got int"):
         cinn.mlir.import_tosa(3)
+    with pytest.raises(cinn.Error, match="expected MLIR text or a path, got an empty string"):
+        cinn.mlir.import_tosa("  ")
+    with pytest.raises(cinn.Error, match="contains a NUL character"):
+        cinn.mlir.import_tosa("\x00abc")
 
 
 def test_errors_name_the_file(tmp_path):

@@ -122,3 +122,23 @@ def test_graph_not_in_topological_order():
                [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
     with pytest.raises(cinn.Error, match="produced by no earlier node"):
         cinn.onnx.load(m)
+
+
+def test_an_op_error_names_the_onnx_node():
+    """A shape a CINN op rejects (here an input declared one column wider than the weights)
+    is reported with the ONNX node it came from."""
+    w = numpy_helper.from_array(np.ones((4, 3), "float32"), "w")
+    m = _model([helper.make_node("MatMul", ["x", "w"], ["y"], name="/fc/MatMul")],
+               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5])],
+               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])], [w])
+    with pytest.raises(cinn.ShapeError, match=r"ONNX node '/fc/MatMul' \(MatMul, opset 13\): op 'matmul'"):
+        cinn.onnx.load(m)
+
+
+def test_misspelled_input_names_are_reported_first():
+    m = _relu_model(shape=("batch", 3))
+    with pytest.raises(cinn.ShapeError, match=r"input_shapes names no graph input: \['xx'\] \(the graph "
+                                              r"inputs: \['x'\]\)"):
+        cinn.onnx.load(m, input_shapes={"xx": [5, 3]})
+    with pytest.raises(cinn.Error, match=r"freeze names no graph input: \['y'\]"):
+        cinn.onnx.load(m, input_shapes={"x": [5, 3]}, freeze={"y": np.zeros(1)})

@@ -67,3 +67,30 @@ def test_transformer_encoder_layer():
     with torch.no_grad():
         want = layer(x).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+class _VarStd(torch.nn.Module):
+    def forward(self, x):
+        # Unbiased var/std export Shape -> ReduceProd(keepdims=0) -> Cast (a 0-d count);
+        # view(x.size(0), -1) with a dynamic batch exports Shape -> Gather(scalar) -> Unsqueeze.
+        return x.var(dim=1, keepdim=True) + x.std() + x.view(x.size(0), -1)[:, :1]
+
+
+@pytest.mark.parametrize("opset", [11, 13, 17])
+def test_shape_arithmetic_through_zero_d_values(opset):
+    """Shape arithmetic whose numpy fold is 0-d (one dimension of a Shape, the product of
+    all of them) imports: unbiased var/std, and view(x.size(0), -1) with a dynamic batch."""
+    torch.manual_seed(0)
+    x = torch.randn(3, 5)
+    f = io.BytesIO()
+    torch.onnx.export(_VarStd(), x, f, opset_version=opset, input_names=["x"], dynamic_axes={"x": {0: "n"}})
+    (got,) = cinn.onnx.compile(f.getvalue(), input_shapes={"x": [3, 5]})(x.numpy())
+    np.testing.assert_allclose(got, _VarStd()(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_upsample_exported_at_opset_10():
+    """Resize-10 is Upsample-9 renamed: inputs (X, scales), nearest source pixel i // factor."""
+    model = torch.nn.Sequential(torch.nn.Upsample(scale_factor=2, mode="nearest")).eval()
+    x = torch.randn(1, 2, 3, 4)
+    (got,) = cinn.onnx.compile(_export(model, x, opset=10))(x.numpy())
+    np.testing.assert_array_equal(got, model(x).numpy())
