@@ -2,20 +2,22 @@
 
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace cinn::common {
 
-Target Target::host_x86() {
-  Target t;
-  t.arch = Arch::kX86;
+namespace {
+
+// Names follow LLVM's feature strings so the LLVM backend can pass them through.
+struct Feature {
+  const char* llvm_name;
+  bool present;
+};
+
+std::vector<Feature> x86_features() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  // Names follow LLVM's feature strings so the LLVM backend can pass them through.
-  struct Feature {
-    const char* llvm_name;
-    bool present;
-  };
-  const Feature kFeatures[] = {
+  return {
       {"sse4.2", static_cast<bool>(__builtin_cpu_supports("sse4.2"))},
       {"avx", static_cast<bool>(__builtin_cpu_supports("avx"))},
       {"avx2", static_cast<bool>(__builtin_cpu_supports("avx2"))},
@@ -26,7 +28,23 @@ Target Target::host_x86() {
       {"avx512dq", static_cast<bool>(__builtin_cpu_supports("avx512dq"))},
       {"avx512vnni", static_cast<bool>(__builtin_cpu_supports("avx512vnni"))},
   };
-  for (const auto& f : kFeatures) {
+#else
+  return {};
+#endif
+}
+
+}  // namespace
+
+std::set<std::string> Target::detectable_x86_features() {
+  std::set<std::string> names;
+  for (const auto& f : x86_features()) names.insert(f.llvm_name);
+  return names;
+}
+
+Target Target::host_x86() {
+  Target t;
+  t.arch = Arch::kX86;
+  for (const auto& f : x86_features()) {
     if (f.present) t.features.insert(f.llvm_name);
   }
   if (t.has_feature("avx512f")) {
@@ -34,7 +52,6 @@ Target Target::host_x86() {
   } else if (t.has_feature("avx2") || t.has_feature("avx")) {
     t.vector_bits = 256;
   }
-#endif
   unsigned hw = std::thread::hardware_concurrency();
   t.num_threads = hw == 0 ? 1 : static_cast<int>(hw);
   return t;

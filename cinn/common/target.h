@@ -32,6 +32,8 @@ struct Target {
 
   // The host CPU, with its features detected through cpuid (backend "x86").
   static Target host_x86();
+  // The x86 features host_x86 detects (a feature outside this list is never in its set).
+  static std::set<std::string> detectable_x86_features();
   // A CUDA descriptor for the given sm version (90 when unknown; backend "cuda").
   static Target cuda(int sm_version = 90);
 

@@ -3,9 +3,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "cinn/common/error.h"
+#include "cinn/common/target.h"
 #include "cinn/runtime/serialize.h"
 
 namespace cinn::runtime {
@@ -35,7 +38,27 @@ bool plain_name(const std::string& n) {
   CINN_THROW(ExecutionError) << "artifact '" << dir << "': " << why;
 }
 
+// A manifest line of the executable's signature: "input x float32 8x20".
+std::string signature_line(const char* kind, const BufferSpec& b) {
+  return std::string(kind) + " " + b.name + " " + b.dtype.to_string() + " " + shape_string(b.shape);
+}
+
 }  // namespace
+
+std::string missing_cpu_features(const std::string& target, const common::Target& host) {
+  size_t x86 = target.find("x86(");
+  size_t at = x86 == std::string::npos ? x86 : target.find("features=", x86);
+  if (at == std::string::npos) return "";
+  at += 9;
+  std::string list = target.substr(at, target.find(')', at) - at);
+  std::set<std::string> detectable = common::Target::detectable_x86_features();
+  std::string missing;
+  std::istringstream is(list);
+  for (std::string f; std::getline(is, f, '+');) {
+    if (detectable.count(f) && !host.has_feature(f)) missing += (missing.empty() ? "" : ", ") + f;
+  }
+  return missing;
+}
 
 void save_executable(const Executable& exe, const std::string& dir, const std::string& target) {
   ModuleImage image = exe.module().portable_image();
@@ -58,11 +81,8 @@ void save_executable(const Executable& exe, const std::string& dir, const std::s
   for (const auto& [name, bytes] : files) {
     manifest << "file " << name << " " << bytes.size() << " " << hex(checksum(bytes)) << "\n";
   }
-  auto signature = [&](const char* kind, const BufferSpec& b) {
-    manifest << kind << " " << b.name << " " << b.dtype.to_string() << " " << shape_string(b.shape) << "\n";
-  };
-  for (size_t i = 0; i < exe.num_inputs(); ++i) signature("input", exe.input(i));
-  for (size_t i = 0; i < exe.num_outputs(); ++i) signature("output", exe.output(i));
+  for (size_t i = 0; i < exe.num_inputs(); ++i) manifest << signature_line("input", exe.input(i)) << "\n";
+  for (size_t i = 0; i < exe.num_outputs(); ++i) manifest << signature_line("output", exe.output(i)) << "\n";
   files["manifest.txt"] = manifest.str();
 
   std::error_code ec;
@@ -95,11 +115,15 @@ std::shared_ptr<Executable> load_executable(const std::string& dir, std::string*
   }
   ModuleImage image;
   std::string recorded_target, plan_bytes;
+  std::vector<std::string> signature;
   bool have_plan = false;
   while (std::getline(manifest, line)) {
     std::istringstream ls(line);
+    word.clear();
     ls >> word;
-    if (word == "target") {
+    if (word == "input" || word == "output") {
+      signature.push_back(line);
+    } else if (word == "target") {
       std::getline(ls >> std::ws, recorded_target);
     } else if (word == "module") {
       ls >> image.format;
@@ -119,10 +143,17 @@ std::shared_ptr<Executable> load_executable(const std::string& dir, std::string*
       } else {
         image.files[name] = std::move(bytes);
       }
+    } else if (!word.empty()) {
+      fail(dir, "bad manifest line '" + line + "'");
     }
   }
   if (!have_plan) fail(dir, "the manifest lists no plan.bin");
   if (image.format.empty()) fail(dir, "the manifest names no kernel module format");
+  if (recorded_target.empty()) fail(dir, "the manifest names no target");
+  if (std::string missing = missing_cpu_features(recorded_target, common::Target::host_x86());
+      !missing.empty()) {
+    fail(dir, "compiled for CPU features this machine lacks (" + missing + "): target " + recorded_target);
+  }
   ExecutablePlan plan;
   try {
     std::string payload = unseal(plan_bytes, kPlanMagic, kArtifactVersion);
@@ -139,11 +170,22 @@ std::shared_ptr<Executable> load_executable(const std::string& dir, std::string*
     fail(dir, e.what());
   }
   if (target) *target = recorded_target;
+  std::shared_ptr<Executable> exe;
   try {
-    return std::make_shared<Executable>(std::move(plan), module);
+    exe = std::make_shared<Executable>(std::move(plan), module);
   } catch (const Error& e) {
     fail(dir, e.what());
   }
+  std::vector<std::string> planned;
+  for (size_t i = 0; i < exe->num_inputs(); ++i) planned.push_back(signature_line("input", exe->input(i)));
+  for (size_t i = 0; i < exe->num_outputs(); ++i) planned.push_back(signature_line("output", exe->output(i)));
+  if (signature != planned) {
+    std::string says, has;
+    for (const auto& l : signature) says += (says.empty() ? "" : "; ") + l;
+    for (const auto& l : planned) has += (has.empty() ? "" : "; ") + l;
+    fail(dir, "manifest.txt lists the signature '" + says + "' but plan.bin has '" + has + "'");
+  }
+  return exe;
 }
 
 }  // namespace cinn::runtime

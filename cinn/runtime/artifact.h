@@ -10,13 +10,16 @@
 //   the kernel module's files: kernels.so (x86, a shared library linked by the system C
 //   compiler from the object code LLVM emits), or kernels.cubin, kernels.ptx and
 //   launch.txt (CUDA)
-// Loading checks the version, every size and checksum, and that this build has a loader
-// for the module format; any mismatch is an ExecutionError naming the artifact and why.
+// Loading checks the version, every size and checksum, the signature lines against the
+// plan, that this CPU has the features an x86 target's kernels were compiled for, and that
+// this build has a loader for the module format; any mismatch is an ExecutionError naming
+// the artifact and why.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "cinn/common/target.h"
 #include "cinn/runtime/executable.h"
 
 namespace cinn::runtime {
@@ -29,5 +32,11 @@ void save_executable(const Executable& exe, const std::string& dir, const std::s
 
 // The executable saved in `dir`; `target` (if given) receives the recorded target.
 std::shared_ptr<Executable> load_executable(const std::string& dir, std::string* target = nullptr);
+
+// The CPU features of a recorded x86 target ("x86(..., features=avx+avx2)", or a vendor
+// backend's "name:x86(...)") that `host` lacks, among those Target::host_x86 detects, as
+// "a, b" ("" for none, and for other targets): kernels compiled for them would stop the
+// process with an illegal instruction.
+std::string missing_cpu_features(const std::string& target, const common::Target& host);
 
 }  // namespace cinn::runtime

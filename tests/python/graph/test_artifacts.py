@@ -162,6 +162,33 @@ def test_corrupted_or_mismatched_artifacts_are_clear_errors(tmp_path):
         cinn.load(tmp_path / "missing")
 
 
+def test_manifest_lines_are_checked(tmp_path):
+    """The manifest's signature must be the plan's, every line must be known, and a target
+    must be named: an edited manifest is refused rather than run with another signature."""
+    exe = cinn.compile(_program())
+    d = tmp_path / "a"
+
+    def edited(old, new):
+        exe.save(d)
+        text = (d / "manifest.txt").read_text()
+        assert old in text
+        (d / "manifest.txt").write_text(text.replace(old, new))
+        return d
+
+    with pytest.raises(cinn.ExecutionError, match=r"manifest.txt lists the signature 'input z float64 3x3; .*' "
+                                                  r"but plan.bin has 'input x float32 16x40; "):
+        cinn.load(edited("input x float32 16x40", "input z float64 3x3"))
+    with pytest.raises(cinn.ExecutionError, match="lists the signature"):
+        cinn.load(edited("input x float32 16x40\n", "input x float32 16x40\ninput y float32 2\n"))
+    with pytest.raises(cinn.ExecutionError, match="bad manifest line 'pragma x'"):
+        cinn.load(edited("module host-so\n", "module host-so\npragma x\n"))
+    exe.save(d)
+    lines = (d / "manifest.txt").read_text().splitlines(keepends=True)
+    (d / "manifest.txt").write_text("".join(line for line in lines if not line.startswith("target ")))
+    with pytest.raises(cinn.ExecutionError, match="the manifest names no target"):
+        cinn.load(d)
+
+
 @pytest.mark.skipif(not NVRTC, reason=f"no NVRTC: {NVRTC_WHY}")
 def test_cuda_artifact_holds_cubin_and_ptx_and_needs_a_device(tmp_path, rng):
     exe = cinn.compile(_program(), target=cinn.Target.cuda())
