@@ -109,3 +109,15 @@ def test_design_section_4_contract(tmp_path, rng):
     for name in ("ShapeError", "DTypeError", "UnsupportedOpError", "ScheduleError", "CompileError",
                  "ExecutionError"):
         assert issubclass(getattr(cinn, name), cinn.Error)
+
+
+def test_backend_guide_blocks_are_the_tests_code():
+    """docs/adding_a_backend.md shows code taken from tests/cpp/backends/extra_backend_test.cc
+    (which runs in CI): every C++ block of the guide is in the test, up to whitespace."""
+    with open(os.path.join(ROOT, "docs", "adding_a_backend.md")) as f:
+        blocks = re.findall(r"```cpp\n(.*?)```", f.read(), re.S)
+    with open(os.path.join(ROOT, "tests", "cpp", "backends", "extra_backend_test.cc")) as f:
+        source = " ".join(f.read().split())
+    assert len(blocks) >= 3
+    for block in blocks:
+        assert " ".join(block.split()) in source, block
