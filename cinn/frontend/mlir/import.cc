@@ -196,13 +196,20 @@ Program import_tosa(const std::string& text, const std::string& source_name,
   std::string diagnostics;
   m::ScopedDiagnosticHandler handler(&mctx, [&](m::Diagnostic& d) {
     std::string msg = d.str();
-    if (msg.find("unregistered dialect") != std::string::npos) {
-      // MLIR's advice (-allow-unregistered-dialect) is for its command-line tools.
-      msg = "an operation of a dialect cinn.mlir does not load (it loads tosa, func, arith "
-            "and tensor)";
+    // An op of a dialect that is not loaded, generic ("unregistered dialect") or in custom
+    // syntax ("Dialect `cf' not found for custom op 'cf.br'"). MLIR's advice
+    // (-allow-unregistered-dialect) is for its command-line tools, and its note lists the
+    // registry ("builtin"), not the dialects loaded here.
+    bool foreign = msg.find("unregistered dialect") != std::string::npos ||
+                   msg.find("not found for custom op") != std::string::npos;
+    if (foreign) {
+      size_t op = msg.find("custom op '");
+      msg = "an operation of a dialect cinn.mlir does not load (it loads tosa, func, arith and tensor)" +
+            (op == std::string::npos ? std::string() : ": " + msg.substr(op + 10));
     }
     diagnostics += "\n  " + location(d.getLocation()) + ": " + msg;
     for (const m::Diagnostic& note : d.getNotes()) {
+      if (foreign && note.str().rfind("Registered dialects", 0) == 0) continue;
       diagnostics += "\n    note: " + note.str();
     }
     return m::success();

@@ -32,6 +32,13 @@ func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = "mydialect.op"(%x) : (tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }""", r"<string>:3:22: an operation of a dialect cinn.mlir does not load \(it loads tosa"),
+    "unloaded_dialect_custom_syntax": (cinn.Error, """
+func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
+  cf.br ^bb1
+^bb1:
+  return %x : tensor<2xf32>
+}""", r"<string>:3:3: an operation of a dialect cinn.mlir does not load \(it loads tosa, func, arith "
+      r"and tensor\): 'cf.br'(?![\s\S]*Registered dialects)"),
     # Ops and variants without a mapping.
     "unmapped_op": (cinn.UnsupportedOpError, """
 func.func @f(%x: tensor<1x4x4x2xf32>) -> tensor<1x8x8x2xf32> {
