@@ -38,9 +38,16 @@ bool plain_name(const std::string& n) {
   CINN_THROW(ExecutionError) << "artifact '" << dir << "': " << why;
 }
 
-// A manifest line of the executable's signature: "input x float32 8x20".
-std::string signature_line(const char* kind, const BufferSpec& b) {
-  return std::string(kind) + " " + b.name + " " + b.dtype.to_string() + " " + shape_string(b.shape);
+// The manifest lines of the executable's signature: "input x float32 8x20", ..., then the
+// outputs'.
+std::vector<std::string> signature_lines(const Executable& exe) {
+  std::vector<std::string> lines;
+  auto add = [&](const char* kind, const BufferSpec& b) {
+    lines.push_back(std::string(kind) + " " + b.name + " " + b.dtype.to_string() + " " + shape_string(b.shape));
+  };
+  for (size_t i = 0; i < exe.num_inputs(); ++i) add("input", exe.input(i));
+  for (size_t i = 0; i < exe.num_outputs(); ++i) add("output", exe.output(i));
+  return lines;
 }
 
 }  // namespace
@@ -81,8 +88,7 @@ void save_executable(const Executable& exe, const std::string& dir, const std::s
   for (const auto& [name, bytes] : files) {
     manifest << "file " << name << " " << bytes.size() << " " << hex(checksum(bytes)) << "\n";
   }
-  for (size_t i = 0; i < exe.num_inputs(); ++i) manifest << signature_line("input", exe.input(i)) << "\n";
-  for (size_t i = 0; i < exe.num_outputs(); ++i) manifest << signature_line("output", exe.output(i)) << "\n";
+  for (const std::string& line : signature_lines(exe)) manifest << line << "\n";
   files["manifest.txt"] = manifest.str();
 
   std::error_code ec;
@@ -176,9 +182,7 @@ std::shared_ptr<Executable> load_executable(const std::string& dir, std::string*
   } catch (const Error& e) {
     fail(dir, e.what());
   }
-  std::vector<std::string> planned;
-  for (size_t i = 0; i < exe->num_inputs(); ++i) planned.push_back(signature_line("input", exe->input(i)));
-  for (size_t i = 0; i < exe->num_outputs(); ++i) planned.push_back(signature_line("output", exe->output(i)));
+  std::vector<std::string> planned = signature_lines(*exe);
   if (signature != planned) {
     std::string says, has;
     for (const auto& l : signature) says += (says.empty() ? "" : "; ") + l;

@@ -205,7 +205,7 @@ Program import_tosa(const std::string& text, const std::string& source_name,
     if (foreign) {
       size_t op = msg.find("custom op '");
       msg = "an operation of a dialect cinn.mlir does not load (it loads tosa, func, arith and tensor)" +
-            (op == std::string::npos ? std::string() : ": " + msg.substr(op + 10));
+            (op == std::string::npos ? std::string() : ": " + msg.substr(op + 10, msg.find('\'', op + 11) - op - 9));
     }
     diagnostics += "\n  " + location(d.getLocation()) + ": " + msg;
     for (const m::Diagnostic& note : d.getNotes()) {

@@ -54,6 +54,12 @@ lang::Tensor phase_split(const lang::Tensor& x, const Shape& xs, const std::vect
       name, {}, {{ir::kStagingAnnotation, "phase split"}});
 }
 
+// The element of phase_split's `xs` that window tap (dh, dw) (offsets in padded input
+// pixels) reads for output position (y, x) of image n, channel c.
+Expr phase_tap(const lang::Tensor& xs, Expr n, Expr c, Expr y, Expr x, Expr dh, Expr dw, int64_t sh, int64_t sw) {
+  return xs(n, c, dh % Expr(sh), dw % Expr(sw), y + dh / Expr(sh), x + dw / Expr(sw));
+}
+
 // x (NCHW, shape xs) zero-padded by [ph, pw] on both sides, staged as its own block `name`
 // (ir::kStagingAnnotation) so that window loads read it without bounds checks.
 lang::Tensor zero_padded(const lang::Tensor& x, const Shape& xs, const std::vector<int64_t>& padding,
@@ -506,8 +512,7 @@ bool register_all() {
               Expr dh = rh.var * Expr(p.dilation[0]), dw = rw.var * Expr(p.dilation[1]);
               Expr wv = widened(w(a[1], rc.var, rh.var, rw.var), t);
               if (phased) {
-                return lang::sum(widened(x(a[0], ch, dh % Expr(sh), dw % Expr(sw), a[2] + dh / Expr(sh),
-                                           a[3] + dw / Expr(sw)), t) * wv, {rc, rh, rw});
+                return lang::sum(widened(phase_tap(x, a[0], ch, a[2], a[3], dh, dw, sh, sw), t) * wv, {rc, rh, rw});
               }
               return lang::sum(widened(x(a[0], ch, a[2] + dh, a[3] + dw), t) * wv, {rc, rh, rw});
             },
@@ -609,8 +614,7 @@ bool register_all() {
               [&](const std::vector<Expr>& a) {
                 Expr ch = a[0] / Expr(og) * Expr(cg) + a[1];
                 Expr dh = a[2] * Expr(p.dilation[0]), dwi = a[3] * Expr(p.dilation[1]);
-                Expr xv = phased ? xsplit(rn.var, ch, dh % Expr(sh), dwi % Expr(sw), ri.var + dh / Expr(sh),
-                                       rj.var + dwi / Expr(sw))
+                Expr xv = phased ? phase_tap(xsplit, rn.var, ch, ri.var, rj.var, dh, dwi, sh, sw)
                                  : padded_load(x, {rn.var, ch, row(a[2]) - Expr(p.padding[0]),
                                                    col(a[3]) - Expr(p.padding[1])},
                                                xs[2], xs[3], padded, ir::make_zero(t));
