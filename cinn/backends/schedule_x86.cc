@@ -40,8 +40,10 @@ BlockRV rfactor_vectorized(IRSchedule& sch, BlockRV b, int64_t width) {
 // Splits the innermost loop by `lanes` and vectorizes it; for a reduction over that loop,
 // rfactors the partial results first so the vectorized loop is spatial. `masked`: a vector
 // of any width up to `lanes` is one masked access (AVX-512; codegen_llvm emits 3-15 lanes
-// as a masked move of 16).
-void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
+// as a masked move of 16). `peel_tail`: the caller keeps the loop over vectors where
+// loop_partition peels a guarded last vector off (schedule_spatial), so a guard no longer
+// keeps the loop scalar.
+void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes, bool masked, bool peel_tail = false) {
   auto loops = sch.get_loops(b);
   if (loops.empty()) return;
   LoopRV inner = loops.back();
@@ -72,6 +74,9 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
       }
     }
   }
+  // Where the tail is peeled, fewer vectors win, and a divisor on a tie (no tail's code):
+  // 29 -> 16 + 13, 100 -> 6 x 16 + 4 rather than 10 x 10; 56 stays 4 x 14.
+  if (peel_tail && (w == 0 || e / w > (e + lanes - 1) / lanes)) w = lanes;
   if (w) lanes = static_cast<int>(w);
   attempt([&] {
     auto parts = sch.split(inner, {-1, lanes});
@@ -163,7 +168,9 @@ size_t contiguous_trailing_loops(IRSchedule& sch, BlockRV b, int lanes) {
     }
     if (fused % lanes == 0) return n - k;
   }
-  return 1;
+  // No trailing run is a multiple of a vector: the whole nest as one run, whose only guarded
+  // vector is its last (1000 rows of 29: 1812 vectors and one of 8, not 16 + 13 per row).
+  return n;
 }
 
 bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes, bool masked);
@@ -174,10 +181,17 @@ void schedule_spatial(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
     auto loops = sch.get_loops(b);
     attempt([&] { sch.fuse(std::vector<LoopRV>(loops.end() - m, loops.end())); });
   }
-  vectorize_innermost(sch, b, lanes, masked);
+  size_t before = sch.get_loops(b).size();
+  int64_t row = before ? extent_of(sch, sch.get_loops(b).back()) : 0;
+  vectorize_innermost(sch, b, lanes, masked, /*peel_tail=*/true);
   auto loops = sch.get_loops(b);
   bool vectorized = !loops.empty() && sch.loop_node(loops.back())->for_kind == ir::ForKind::kVectorized;
   size_t n = vectorized ? loops.size() - 1 : loops.size();
+  // A row split into vectors with a guarded last one (29 = 16 + 13) keeps its loop over
+  // vectors out of the parallel loop, where loop_partition can peel the last vector off as
+  // a narrower one (masked, with AVX-512). Fused into the parallel loop, the guard would
+  // depend on `fused % 2` on every vector and keep the whole row scalar.
+  if (vectorized && loops.size() == before + 1 && n >= 2 && row % extent_of(sch, loops.back()) != 0) --n;
   if (n > 0) parallelize_outer(sch, b, n);
 }
 

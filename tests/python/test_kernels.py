@@ -377,6 +377,38 @@ def test_clamped_rows_load_contiguously_away_from_the_borders(rng):
     np.testing.assert_array_equal(kern(a), want)
 
 
+@pytest.mark.parametrize("stride,lanes", [(2, 16), (2, 13), (3, 16), (4, 7)])
+def test_padded_strided_rows_are_masked_loads_and_shuffles(rng, stride, lanes):
+    """A zero-padded read a few elements apart (a strided convolution's phase split:
+    select(0 <= s*j + o < W, A[clamp(s*j + o)], 0)) is one masked load of the span the lanes
+    cover, the padding's lanes off, and a shuffle -- not a gather. The rows start before
+    the input and end after it, so both borders are masked."""
+    cols = 2 * lanes
+    w = stride * cols - stride - 2  # the last lane reads w + 1
+    a = rand(rng, (3, w), "float32")
+    A = lang.placeholder((3, w), "float32", "A")
+
+    def f(i, j):
+        h = j * stride - 1
+        inside = (h >= 0) & (h < w)
+        return lang.select(inside, A[i, lang.maximum(lang.minimum(h, w - 1), 0)], lang.const(0, "float32"))
+
+    out = lang.compute((3, cols), f, "P")
+    sch = cinn.Schedule(lang.lower("P", [A, out]))
+    _, j = sch.get_loops("P")
+    _, ji = sch.split(j, [None, lanes])
+    sch.vectorize(ji)
+    kern = cinn.build(sch, target=cinn.Target.x86())
+    ir = kern.source()
+    assert "masked.gather" not in ir and "llvm.masked.load" in ir, ir
+    want = np.zeros((3, cols), "float32")
+    for jj in range(cols):
+        h = jj * stride - 1
+        if 0 <= h < w:
+            want[:, jj] = a[:, h]
+    np.testing.assert_array_equal(kern(a), want)
+
+
 def test_spread_rows_with_an_offset_read_from_memory_in_a_parallel_loop(rng):
     """A spread read whose offset is loaded (x[i, j // 2 + off[0]]): the offset's hoisted
     vector is not rebuilt where the load is (the parallel loop's body is its own function),

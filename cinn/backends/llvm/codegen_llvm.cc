@@ -456,10 +456,11 @@ class StripImpliedClamps : public IRMutator {
   bool stripped_ = false;
 };
 
-// The mask `m` (lanes i1) widened to `padded` lanes, the new ones false.
-llvm::Value* widen_mask(llvm::IRBuilder<>& b, llvm::Value* m, int lanes, int padded) {
+// The mask `m` (lanes i1) spread to `padded` lanes, `stride` apart: lane i of m becomes lane
+// i * stride, every other lane is false.
+llvm::Value* widen_mask(llvm::IRBuilder<>& b, llvm::Value* m, int lanes, int padded, int stride = 1) {
   std::vector<int> idx;
-  for (int i = 0; i < padded; ++i) idx.push_back(i < lanes ? i : lanes);
+  for (int i = 0; i < padded; ++i) idx.push_back(i % stride == 0 && i / stride < lanes ? i / stride : lanes);
   return b.CreateShuffleVector(m, llvm::Constant::getNullValue(m->getType()), idx);
 }
 
@@ -608,7 +609,10 @@ llvm::Value* CodeGenLLVM::masked_select_load(const Select* op) {
   llvm::Instruction* access = nullptr;
   llvm::Value* v = nullptr;
   // Not inbounds: masked-off lanes may point before or past the buffer (the padding).
-  if (const auto* r = index.as<Ramp>(); r && is_one(r->stride)) {
+  const auto* r = index.as<Ramp>();
+  const int64_t* stride = r ? as_const_int(r->stride) : nullptr;
+  int lanes = t.lanes();
+  if (stride && *stride == 1) {
     llvm::Value* p = b_->CreateGEP(et, base, codegen(r->base));
     if (int padded = masked_lanes(t)) {
       return masked_load(mt, p, align, padded, mask, pass, load->buffer.get());
@@ -616,6 +620,23 @@ llvm::Value* CodeGenLLVM::masked_select_load(const Select* op) {
       v = b_->CreateMaskedLoad(mt, p, align, mask, pass);
       access = llvm::cast<llvm::Instruction>(v);
     }
+  } else if (stride && *stride >= 2 && *stride <= 4 && *stride * lanes <= 64) {
+    // A padded row read a few elements apart (a stride-2 phase split): one masked load of
+    // the span the lanes cover, each lane's mask bit at its element and the elements
+    // between them off, then a shuffle picking the lanes -- two vector moves and a permute
+    // for 16 lanes of stride 2, instead of a 16-element gather.
+    int s = static_cast<int>(*stride);
+    int span = s * (lanes - 1) + 1, padded = 1;
+    while (padded < span) padded *= 2;
+    std::vector<int> spread, pick;
+    for (int e = 0; e < padded; ++e) spread.push_back(e % s == 0 && e / s < lanes ? e / s : -1);
+    for (int i = 0; i < lanes; ++i) pick.push_back(i * s);
+    llvm::Value* wide = b_->CreateMaskedLoad(llvm::FixedVectorType::get(et, static_cast<unsigned>(padded)),
+                                             b_->CreateGEP(et, base, codegen(r->base)), align,
+                                             widen_mask(*b_, mask, lanes, padded, s),
+                                             b_->CreateShuffleVector(pass, spread));
+    annotate_alias(llvm::cast<llvm::Instruction>(wide), load->buffer.get());
+    return b_->CreateShuffleVector(wide, pick);
   } else {
     v = b_->CreateMaskedGather(mt, b_->CreateGEP(et, base, gather_index(load->buffer, codegen(index))),
                                align, mask, pass);

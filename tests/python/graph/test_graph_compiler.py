@@ -435,6 +435,32 @@ def test_short_rows_fuse_into_full_vectors(rng, shape, bias_shape, fused):
     np.testing.assert_allclose(exe(x=xv, c=cv)[0], np.maximum((xv + cv) * 0.5, 0), rtol=1e-6, atol=1e-6)
 
 
+def _final_ir(exe_dir):
+    """The last pass's IR of the only kernel dumped under exe_dir."""
+    (kernel,) = [d for d in exe_dir.iterdir() if d.name.startswith("fn")]
+    return sorted(kernel.glob("*.txt"))[-1].read_text()
+
+
+@pytest.mark.parametrize("shape,bias_shape", [((1000, 29), (1000, 29)), ((4, 8, 29, 29), (29,))])
+def test_rows_with_a_partial_last_vector_stay_vectorized(rng, tmp_path, shape, bias_shape):
+    """A row that no vector width divides (29) is full vectors and a narrower last one,
+    peeled off by loop partitioning, not a guarded and so scalar loop: nests read as one
+    run fuse into one loop with a single partial vector at its end; a bias along the rows
+    keeps them, with the loop over a row's vectors serial inside the parallel loop."""
+    b = cinn.NetBuilder("rows")
+    x = b.input(list(shape), "float32", "x")
+    c = b.input(list(bias_shape), "float32", "c")
+    exe = cinn.compile(b.build(b.relu(b.add(x, c))), cache=False, dump_dir=tmp_path)
+    final = _final_ir(tmp_path)
+    assert "if (" not in final and "for (" not in final.split("parallel for", 1)[1], final
+    run = shape[-1] if len(bias_shape) == 1 else int(np.prod(shape))
+    widths = {int(w) for w in re.findall(r", 1, (\d+)\)", final)}
+    assert len(widths) == 2 and run % max(widths) == min(widths), final
+    xv = rng.standard_normal(shape).astype("float32")
+    cv = rng.standard_normal(bias_shape).astype("float32")
+    np.testing.assert_array_equal(exe(x=xv, c=cv)[0], np.maximum(xv + cv, 0))
+
+
 def test_executable_takes_dlpack_tensors(rng):
     # Host tensors of other libraries (torch CPU tensors here) come in through DLPack as
     # numpy views of their memory; tensors DLPack cannot hand over are a clear error.
