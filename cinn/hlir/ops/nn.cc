@@ -54,6 +54,17 @@ lang::Tensor phase_split(const lang::Tensor& x, const Shape& xs, const std::vect
       name, {}, {{ir::kStagingAnnotation, "phase split"}});
 }
 
+// Whether a grouped convolution (or its weight gradient) with `channels_per_group` input
+// channels per group reads x in place, its padding as masked loads and a stride as loads
+// of a few elements apart (codegen_llvm: a masked load of the span and a shuffle), rather
+// than from a zero-padded or phase-split copy. A depthwise convolution does little work
+// per element of x, and the copy was a second pass as long as the convolution itself: in
+// place measured 1.3-2.5x faster forward and 3-6x for strided weight gradients. From four
+// channels per group on, and for ungrouped convolutions of one or two channels (every
+// output channel reads the same x), the copy pays for itself
+// (benchmarks/results/conv_2026-11-25.md).
+bool reads_in_place(int64_t groups, int64_t channels_per_group) { return groups > 1 && channels_per_group <= 2; }
+
 // The element of phase_split's `xs` that window tap (dh, dw) (offsets in padded input
 // pixels) reads for output position (y, x) of image n, channel c.
 Expr phase_tap(const lang::Tensor& xs, Expr n, Expr c, Expr y, Expr x, Expr dh, Expr dw, int64_t sh, int64_t sw) {
@@ -497,10 +508,12 @@ bool register_all() {
         //   so that tap (r, q) of output (y, x) reads xs[.., (r dh) % sh, (q dw) % sw,
         //   y + (r dh) / sh, x + (q dw) / sw].
         int64_t sh = p.stride[0], sw = p.stride[1];
-        bool phased = sh > 1 || sw > 1;
+        // A depthwise convolution reads x in place instead (reads_in_place).
+        bool in_place = reads_in_place(p.groups, ws[1]);
+        bool phased = (sh > 1 || sw > 1) && !in_place;
         if (phased) {
           x = phase_split(x, xs, p.padding, sh, sw, t, c.output_names[0] + "_pad");
-        } else if (padded) {
+        } else if (padded && !in_place) {
           x = zero_padded(x, xs, p.padding, t, c.output_names[0] + "_pad");
         }
         lang::Tensor out = lang::compute(
@@ -513,6 +526,12 @@ bool register_all() {
               Expr wv = widened(w(a[1], rc.var, rh.var, rw.var), t);
               if (phased) {
                 return lang::sum(widened(phase_tap(x, a[0], ch, a[2], a[3], dh, dw, sh, sw), t) * wv, {rc, rh, rw});
+              }
+              if (in_place) {
+                Expr xv = padded_load(x, {a[0], ch, a[2] * Expr(sh) + dh - Expr(p.padding[0]),
+                                          a[3] * Expr(sw) + dw - Expr(p.padding[1])},
+                                      xs[2], xs[3], padded, ir::make_zero(t));
+                return lang::sum(widened(xv, t) * wv, {rc, rh, rw});
               }
               return lang::sum(widened(x(a[0], ch, a[2] + dh, a[3] + dw), t) * wv, {rc, rh, rw});
             },
@@ -576,7 +595,7 @@ bool register_all() {
         // channels-last) when a group has at least kVector input channels, else as
         // [r, (s, c), o] (vector along o, dy staged channels-last too; groups = 1). A grouped
         // convolution with few channels either way (depthwise) sums dot products along the
-        // output rows instead, x staged zero-padded NCHW. The result is transposed to OIHW.
+        // output rows instead, reading x in NCHW. The taps' result is transposed to OIHW.
         constexpr int64_t kVector = 16;
         lang::Tensor dw;
         if (cg >= kVector || (p.groups == 1 && O >= kVector)) {
@@ -604,10 +623,11 @@ bool register_all() {
               },
               c.output_names[0]);
         } else {
-          // x read in place (its padding as masked loads) or, for strides, split by phase
-          // first so that each tap reads it contiguously along the output row.
+          // x read in place (its padding as masked loads) or, for strides with more than
+          // two channels per group (reads_in_place), split by phase first so that each tap
+          // reads it contiguously along the output row.
           int64_t sh = p.stride[0], sw = p.stride[1];
-          bool phased = sh > 1 || sw > 1;
+          bool phased = (sh > 1 || sw > 1) && !reads_in_place(p.groups, cg);
           lang::Tensor xsplit = phased ? phase_split(x, xs, p.padding, sh, sw, t, c.output_names[0] + "_pad") : x;
           dw = lang::compute(
               to_exprs(out),

@@ -298,6 +298,9 @@ def test_pool2d_errors():
     ((1, 4, 9, 7), (6, 2, 3, 2), [2, 1], [1, 2], [1, 1], 2),
     ((1, 3, 10, 9), (5, 3, 3, 3), [1, 2], [2, 1], [2, 1], 1),
     ((2, 4, 6, 6), (4, 1, 3, 3), [1, 1], [1, 1], [1, 1], 4),  # depthwise
+    ((2, 6, 29, 31), (6, 1, 3, 3), [2, 2], [1, 1], [1, 1], 6),  # strided depthwise: in place
+    ((1, 6, 23, 37), (12, 1, 3, 5), [2, 3], [2, 1], [2, 1], 6),  # channel multiplier 2
+    ((1, 8, 19, 19), (8, 2, 3, 3), [2, 2], [1, 1], [1, 1], 4),  # two channels per group
     # Sizes that take the default conv schedule's register tile (row vector by 8 channels),
     # with and without the phase split of strided convolutions.
     ((1, 16, 28, 28), (16, 16, 3, 3), [1, 1], [1, 1], [1, 1], 1),
@@ -326,6 +329,31 @@ def test_conv2d_and_matmul_stage_their_operands():
               if line.strip().startswith("block ")]
     assert sum(n.endswith("_pad") for n in blocks) == 2, blocks
     assert sum(n.endswith("_pack") for n in blocks) == 1, blocks
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_conv2d_reads_its_input_in_place(rng, stride):
+    """A depthwise convolution (at most two input channels per group) reads x in place, its
+    padding as masked loads and a stride as masked loads of the span and shuffles, not
+    gathers; a padded or phase-split copy would be a second pass over x as long as the
+    convolution. Ungrouped convolutions, even of one channel, keep the copy."""
+    b = cinn.NetBuilder("t")
+    x = b.input([2, 16, 30, 30], "float32", "x")
+    w = b.input([16, 1, 3, 3], "float32", "w")
+    x1 = b.input([2, 1, 30, 30], "float32", "x1")
+    w1 = b.input([16, 1, 3, 3], "float32", "w1")
+    exe = cinn.compile(b.build([b.conv2d(x, w, stride=[stride, stride], padding=[1, 1], groups=16),
+                                b.conv2d(x1, w1, stride=[stride, stride], padding=[1, 1])]), cache=False)
+    blocks = [line.split()[1].split("(")[0] for line in exe.loop_ir.splitlines()
+              if line.strip().startswith("block ")]
+    assert sum(n.endswith("_pad") for n in blocks) == 1, blocks
+    assert "masked.gather" not in exe.source()
+    xv, wv, x1v, w1v = rand(rng, 2, 16, 30, 30), rand(rng, 16, 1, 3, 3), rand(rng, 2, 1, 30, 30), rand(rng, 16, 1, 3, 3)
+    got, got1 = exe(xv, wv, x1v, w1v)
+    ref = F.conv2d(torch.from_numpy(xv), torch.from_numpy(wv), stride=stride, padding=1, groups=16)
+    ref1 = F.conv2d(torch.from_numpy(x1v), torch.from_numpy(w1v), stride=stride, padding=1)
+    np.testing.assert_allclose(got, ref.numpy(), rtol=RTOL, atol=1e-4)
+    np.testing.assert_allclose(got1, ref1.numpy(), rtol=RTOL, atol=1e-4)
 
 
 @pytest.mark.parametrize("xshape,wshape,stride", [
@@ -386,7 +414,8 @@ def test_conv2d_errors():
     ((2, 8, 10, 10), (8, 10, 10), [3, 3], [1, 1], [1, 1], [1, 1], 8),   # depthwise
     ((2, 16, 7, 7), (16, 7, 7), [3, 3], [1, 1], [1, 1], [1, 1], 16),   # rows of 7: masked vectors
     ((2, 8, 24, 24), (8, 24, 24), [3, 3], [1, 1], [1, 1], [1, 1], 8),  # rows of 24: 8 lanes
-    ((2, 8, 28, 28), (8, 14, 14), [3, 3], [2, 2], [1, 1], [1, 1], 8),  # strided: phase split
+    ((2, 8, 28, 28), (8, 14, 14), [3, 3], [2, 2], [1, 1], [1, 1], 8),  # strided: in place
+    ((1, 16, 21, 21), (8, 11, 11), [3, 3], [2, 2], [1, 1], [1, 1], 4),  # 4 per group: phase split
     ((1, 4, 13, 13), (4, 6, 6), [3, 3], [2, 2], [1, 1], [2, 2], 4),
     ((1, 6, 9, 9), (12, 5, 5), [3, 3], [2, 2], [1, 1], [1, 1], 3),
     ((1, 4, 7, 6), (3, 5, 4), [3, 3], [1, 1], [0, 0], [1, 1], 1),
@@ -479,30 +508,35 @@ def test_conv2d_weight_grad_is_one_register_tiled_kernel():
     assert nest[-1].startswith("vectorized for (l_1, 0, 32)"), nest
 
 
-@pytest.mark.parametrize("stride", [1, 2])
-def test_depthwise_weight_grad_accumulates_every_tap_in_one_pass(stride):
+@pytest.mark.parametrize("stride,groups", [(1, 24), (2, 24), (2, 6)])
+def test_depthwise_weight_grad_accumulates_every_tap_in_one_pass(stride, groups):
     """A depthwise weight gradient is one parallel nest over the channels: the reduction over
     n, y, x outside the 3x3 taps, unrolled around a vector along the row, so each row of dy
-    is read once for all nine taps; x read in place (its padding as masked loads) or, for a
-    stride, split by phase first."""
+    is read once for all nine taps. x is read in place (its padding as masked loads, a
+    stride as masked loads of the span and shuffles); with four channels per group and a
+    stride, it is split by phase first."""
+    cg = 24 // groups
     b = cinn.NetBuilder("t")
     x = b.input([2, 24, 28, 28], "float32", "x")
     d = b.input([2, 24, 28 // stride, 28 // stride], "float32", "d")
-    exe = cinn.compile(b.build([b.conv2d_weight_grad(x, d, [3, 3], [stride, stride], [1, 1], groups=24)]),
+    exe = cinn.compile(b.build([b.conv2d_weight_grad(x, d, [3, 3], [stride, stride], [1, 1], groups=groups)]),
                        cache=False)
     lines = [line.strip() for line in exe.loop_ir.splitlines()]
-    assert any(line.startswith("block v") and "_pad(" in line for line in lines) == (stride > 1), exe.loop_ir
+    staged = any(line.startswith("block v") and "_pad(" in line for line in lines)
+    assert staged == (stride > 1 and cg > 2), exe.loop_ir
     heads = [line.split(",")[0] for line in lines if "for (" in line]
     nest = heads[heads.index("for (rn"):]
     assert nest[:3] == ["for (rn", "for (ri", "for (rj_0"], heads
     inner = nest[3:nest.index("vectorized for (rj_1") + 1]
     assert {"unrolled for (k", "unrolled for (l"} <= set(inner[:-1]), heads
     assert all(h.startswith("unrolled") for h in inner[:-1]), heads
+    if not staged:
+        assert "masked.gather" not in exe.source()
     rng = np.random.default_rng(3)
     xv, dv = rand(rng, 2, 24, 28, 28), rand(rng, 2, 24, 28 // stride, 28 // stride)
     (got,) = exe(xv, dv)
-    ref = torch.nn.grad.conv2d_weight(torch.from_numpy(xv).double(), (24, 1, 3, 3), torch.from_numpy(dv).double(),
-                                      stride=stride, padding=1, groups=24).numpy()
+    ref = torch.nn.grad.conv2d_weight(torch.from_numpy(xv).double(), (24, cg, 3, 3), torch.from_numpy(dv).double(),
+                                      stride=stride, padding=1, groups=groups).numpy()
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
 
 
