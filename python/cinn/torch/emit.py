@@ -563,27 +563,89 @@ def take_along(ctx, x, dim, index):
     return reshape(ctx, out, shape(index))
 
 
-def scatter_one(ctx, x, dim, index, src, add=False):
-    """torch.scatter(x, dim, index, src) (src a tensor or a number), or torch.scatter_add
-    when `add`, where index holds one position per line along dim: out[.., t, ..] =
-    src[.., 0, ..] (added to x's when `add`) where t = index[.., 0, ..], else x. (With
-    several per line, PyTorch leaves repeated positions unspecified.)"""
+def scatter(ctx, x, dim, index, src, add=False):
+    """torch.scatter(x, dim, index, src) (src a tensor or a number), or torch.scatter_add when
+    `add`: out[.., index[.., j, ..], ..] = src[.., j, ..] along dim (added to x's when `add`,
+    repeated positions accumulating), else x.
+
+    One position per line along dim, index matching x elsewhere, is a select per element.
+    Otherwise the positions are flattened: scatter_add adds src's elements into the flat x
+    (the scatter_add primitive, in index order), and scatter of a number sets the positions
+    that any element of index reaches. scatter of a tensor with several positions per line
+    is refused (PyTorch leaves repeated positions unspecified; summing them would be no
+    value of src), and runs in PyTorch."""
     s, i = shape(x), shape(index)
+    if rank(x) == 0:
+        raise ctx.unsupported("scatter into a 0-d tensor")
     d = axis(ctx, dim, rank(x))
-    if rank(x) == 0 or len(i) != len(s) or i[d] != 1 or any(i[k] != s[k] for k in range(len(s)) if k != d):
-        raise ctx.unsupported(f"scatter with index {i} into {s} along dim {d}: only one position per line "
-                              f"along the dimension, index matching x elsewhere")
     if index.dtype not in ("int64", "int32"):
         raise ctx.error(_cinn.DTypeError, f"scatter: index must be int64, got {index.dtype}")
-    ctx.check_indices(index, s[d], False, "scatter")
+    if len(i) != len(s):
+        raise ctx.error(_cinn.ShapeError, f"scatter: index {i} must have x's rank {len(s)}")
     b = ctx.b
-    hit = b.compare(b.iota(s, axis=d, dtype="int64"), cast(ctx, index, "int64"), op="eq")
     if is_value(src) and shape(src) != i:  # the elements index reaches
         if rank(src) != len(i) or any(a < c for a, c in zip(shape(src), i)):
             raise ctx.error(_cinn.ShapeError, f"scatter: src {shape(src)} is smaller than index {i}")
         src = b.slice(src, axes=list(range(len(i))), starts=[0] * len(i), ends=i)
     src = as_value(ctx, src, x.dtype)
-    return b.add(x, b.where(hit, src, scalar(ctx, 0, x.dtype))) if add else b.where(hit, src, x)
+    if i[d] == 1 and all(i[k] == s[k] for k in range(len(s)) if k != d):
+        ctx.check_indices(index, s[d], False, "scatter")
+        hit = b.compare(b.iota(s, axis=d, dtype="int64"), cast(ctx, index, "int64"), op="eq")
+        return b.add(x, b.where(hit, src, scalar(ctx, 0, x.dtype))) if add else b.where(hit, src, x)
+    number = rank(src) == 0
+    if not add and not number and i[d] > 1:
+        raise ctx.unsupported(f"scatter of a tensor with index {i} into {s} along dim {d}: several positions "
+                              f"per line (PyTorch leaves repeated positions unspecified)")
+    n, m = numel(i), numel(s)
+    flat = reshape(ctx, _along_dim_index(ctx, x, d, index, "scatter_add" if add else "scatter"), [n])
+    flat_x = reshape(ctx, x, [m])
+    one = reshape(ctx, src, [1]) if number else None
+    updates = b.broadcast_to(one, [n]) if number else reshape(ctx, src, [n])
+    if add:
+        return reshape(ctx, b.scatter_add(flat_x, flat, updates, axis=0), s)
+    # A number is the same at every position it reaches; without repeated positions (one
+    # per line), the sum of the updates reaching a position is the one update there.
+    counts = b.scatter_add(full(ctx, [m], 0, "int32"), flat, full(ctx, [n], 1, "int32"), axis=0)
+    hit = b.compare(counts, scalar(ctx, 0, "int32"), op="gt")
+    values = b.broadcast_to(one, [m]) if number else b.scatter_add(full(ctx, [m], 0, x.dtype), flat, updates, axis=0)
+    return reshape(ctx, b.where(hit, values, flat_x), s)
+
+
+def index_add(ctx, x, dim, index, source, alpha=1):
+    """torch.index_add(x, dim, index, source, alpha): x with alpha * source[.., j, ..] added
+    to x[.., index[j], ..] along dim, repeated indices accumulating (the scatter_add
+    primitive)."""
+    s = shape(x)
+    d = axis(ctx, dim, max(rank(x), 1))
+    b = ctx.b
+    if index.dtype not in ("int64", "int32") or rank(index) > 1:
+        raise ctx.error(_cinn.ShapeError, f"index_add: index must be a 1-D int64 tensor, got {index.dtype}{shape(index)}")
+    if rank(index) == 0:
+        index = reshape(ctx, index, [1])
+    source = as_value(ctx, source, x.dtype)
+    want = list(s[:d]) + [shape(index)[0]] + list(s[d + 1:])
+    if rank(x) == 0 or shape(source) != want:
+        raise ctx.error(_cinn.ShapeError, f"index_add: source {shape(source)} must be {want} (x {s} with "
+                                          f"dim {d} the index's length)")
+    ctx.check_indices(index, s[d], False, "index_add")
+    if alpha != 1:
+        source = b.mul(source, scalar(ctx, alpha, x.dtype))
+    return b.scatter_add(x, cast(ctx, index, "int64"), source, axis=d)
+
+
+def index_select(ctx, x, dim, index):
+    """torch.index_select(x, dim, index): x's slices index[j] along dim (a gather); a 0-d
+    index selects one slice and keeps the dimension."""
+    if index.dtype not in ("int64", "int32") or rank(index) > 1:
+        raise ctx.error(_cinn.ShapeError, f"index_select: index must be a 1-D int64 tensor, got "
+                                          f"{index.dtype}{shape(index)}")
+    if rank(x) == 0:
+        return x
+    d = axis(ctx, dim, rank(x))
+    if rank(index) == 0:
+        index = reshape(ctx, index, [1])
+    ctx.check_indices(index, shape(x)[d], False, "index_select")
+    return ctx.b.gather(x, index, axis=d)
 
 
 def softmax(ctx, op, x, dim, dtype=None):

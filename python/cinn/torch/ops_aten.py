@@ -453,12 +453,22 @@ def _gather(ctx, x, dim, index, sparse_grad=False):
 
 @aten(A.scatter.src, A.scatter.value)
 def _scatter(ctx, x, dim, index, src):
-    return emit.scatter_one(ctx, x, dim, index, src)
+    return emit.scatter(ctx, x, dim, index, src)
 
 
 @aten(A.scatter_add)
 def _scatter_add(ctx, x, dim, index, src):
-    return emit.scatter_one(ctx, x, dim, index, src, add=True)
+    return emit.scatter(ctx, x, dim, index, src, add=True)
+
+
+@aten(A.index_add)
+def _index_add(ctx, x, dim, index, source, alpha=1):
+    return emit.index_add(ctx, x, dim, index, source, alpha)
+
+
+@aten(A.index_select)
+def _index_select(ctx, x, dim, index):
+    return emit.index_select(ctx, x, dim, index)
 
 
 # ---- matmul ----------------------------------------------------------------------------------------

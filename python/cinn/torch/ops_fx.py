@@ -361,6 +361,28 @@ def _gather(ctx, x, dim, index, sparse_grad=False):
     return emit.take_along(ctx, x, dim, index)
 
 
+@both("scatter", functions=(torch.scatter,))
+def _scatter(ctx, x, dim, index, src=None, value=None, reduce=None):
+    if reduce is not None:
+        raise ctx.unsupported(f"scatter with reduce={reduce!r}")
+    return emit.scatter(ctx, x, dim, index, value if src is None else src)
+
+
+@both("scatter_add", functions=(torch.scatter_add,))
+def _scatter_add(ctx, x, dim, index, src):
+    return emit.scatter(ctx, x, dim, index, src, add=True)
+
+
+@both("index_add", functions=(torch.index_add,))
+def _index_add(ctx, x, dim, index, source, alpha=1):
+    return emit.index_add(ctx, x, dim, index, source, alpha)
+
+
+@both("index_select", functions=(torch.index_select,))
+def _index_select(ctx, x, dim, index):
+    return emit.index_select(ctx, x, dim, index)
+
+
 both("argmax", functions=(torch.argmax,))(_arg("max"))
 both("argmin", functions=(torch.argmin,))(_arg("min"))
 

@@ -164,6 +164,33 @@ def test_loss_ignore_index_and_max_dim_train_in_cinn():
         fast(logits, y, table, ids, torch.full((8, 1), 10))
 
 
+def test_scatter_add_index_add_and_index_select_train_in_cinn():
+    """The gradients of scatter_add (a gather of the output's gradient), index_add and
+    index_select (an index_add of the gradient rows) against torch.autograd."""
+    gen = seeded()
+
+    def f(w, v, idx, rows):
+        a = w.scatter_add(1, idx, v)
+        d = w.index_add(0, rows, a[:4] * 3, alpha=0.5)
+        hot = torch.zeros(5, 7).scatter(1, idx, 2.0)
+        return d.index_select(1, rows).sin().sum() + (a * hot).sum()
+
+    fast = cinn.torch.compile(f)
+    w = torch.randn(5, 7, generator=gen, requires_grad=True)
+    v = torch.randn(4, 3, generator=gen, requires_grad=True)
+    idx = torch.randint(0, 7, (4, 3), generator=gen)
+    rows = torch.tensor([0, 2, 2, 4])
+    got = fast(w, v, idx, rows)
+    grads = torch.autograd.grad(got, [w, v])
+    want = f(w, v, idx, rows)
+    wants = torch.autograd.grad(want, [w, v])
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    for g, r in zip(grads, wants):
+        torch.testing.assert_close(g, r, rtol=1e-5, atol=1e-5)
+    report = fast.explain()
+    assert report.signatures[0].mode == "training" and report.fallbacks == [], str(report)
+
+
 def test_double_backward_is_an_error_not_a_missing_term():
     """Gradients taken with create_graph=True require grad, as eager ones, and have their
     values; differentiating them again (a gradient penalty) raises instead of silently
