@@ -1,4 +1,5 @@
-// Data-dependent indexing: gather (numpy take) and scatter_add (torch index_add).
+// Data-dependent indexing: gather (numpy take), scatter_add (torch index_add) and scatter
+// (torch index_copy).
 #include "cinn/hlir/ops/op_util.h"
 
 namespace cinn::hlir::ops {
@@ -36,6 +37,45 @@ int64_t scatter_axis(const OpCall& c) {
                             << " the length of index)";
   }
   return axis;
+}
+
+// scatter_add (`add`) and scatter: a copy of x (the output), then each update stored at
+// its index, added to the value there or replacing it (lang::update): serial over the
+// indices, in order, parallel and vectorized over the other axes.
+std::vector<lang::Tensor> scatter_compute(const ComputeCall& c, bool add) {
+  int64_t axis = scatter_axis(c.call);
+  int64_t n = c.call.inputs[0].shape[axis];
+  lang::Tensor x = c.inputs[0], index = c.inputs[1], updates = c.inputs[2];
+  lang::Tensor copy = lang::compute(
+      to_exprs(c.outputs[0].shape), [&](const std::vector<Expr>& a) { return x(a); }, c.output_names[0]);
+  auto position = [&](const std::vector<Expr>& u) {
+    Expr pos = ir::cast(common::Int(64), index(u[axis]));
+    return ir::select(pos < Expr(int64_t{0}), pos + Expr(n), pos);
+  };
+  auto at = [&](const std::vector<Expr>& u) {
+    std::vector<Expr> a = u;
+    a[axis] = position(u);
+    return a;
+  };
+  lang::Tensor out = lang::update(
+      copy, to_exprs(c.call.inputs[2].shape), at,
+      [&](const std::vector<Expr>& u) { return add ? copy(at(u)) + updates(u) : updates(u); },
+      [&](const std::vector<Expr>& u) {
+        Expr pos = position(u);
+        return pos >= Expr(int64_t{0}) && pos < Expr(n);
+      },
+      c.output_names[0] + (add ? "_add" : "_store"));
+  return {out};
+}
+
+common::Type scatter_dtype(const OpCall& c) {
+  require_int_index(c, 1);
+  if (c.inputs[0].dtype.is_bool()) OP_THROW(c, DTypeError) << "expects numbers, got bool";
+  if (c.inputs[2].dtype != c.inputs[0].dtype) {
+    OP_THROW(c, DTypeError) << "updates is " << c.inputs[2].dtype << ", expected " << c.inputs[0].dtype
+                            << " like x";
+  }
+  return c.inputs[0].dtype;
 }
 
 bool register_all() {
@@ -89,63 +129,60 @@ bool register_all() {
             nullptr};
       });
 
-  OpRegistry::global()
-      .add("scatter_add")
-      .describe("torch index_add: a copy of x with updates[.., i, ..] added to x[.., index[i], "
-                "..] along `axis` (index 1-D; repeated indices accumulate, in order). Negative "
-                "indices count from the end; indices still out of range are ignored. Computed "
-                "as a copy of x, then each update added in place at its index (serial over i)")
-      .inputs({"x", "index", "updates"})
-      .attr("axis", int64_t{0}, "the axis of x that index selects along (negative allowed)")
-      // It writes its output at data-dependent positions (an update after a copy): a
-      // kernel of its own.
-      .pattern(OpPattern::kOpaque)
-      .infer_shape([](const OpCall& c) {
-        scatter_axis(c);
-        return std::vector<Shape>{c.inputs[0].shape};
-      })
-      .infer_dtype([](const OpCall& c) {
-        require_int_index(c, 1);
-        if (c.inputs[0].dtype.is_bool()) OP_THROW(c, DTypeError) << "expects numbers, got bool";
-        if (c.inputs[2].dtype != c.inputs[0].dtype) {
-          OP_THROW(c, DTypeError) << "updates is " << c.inputs[2].dtype << ", expected "
-                                  << c.inputs[0].dtype << " like x";
-        }
-        return std::vector<common::Type>{c.inputs[0].dtype};
-      })
-      .compute([](const ComputeCall& c) {
-        int64_t axis = scatter_axis(c.call);
-        int64_t n = c.call.inputs[0].shape[axis];
-        lang::Tensor x = c.inputs[0], index = c.inputs[1], updates = c.inputs[2];
-        // A copy of x, then each update added in place at its index (lang::update): serial
-        // over the indices, parallel and vectorized over the other axes.
-        lang::Tensor copy = lang::compute(
-            to_exprs(c.outputs[0].shape), [&](const std::vector<Expr>& a) { return x(a); },
-            c.output_names[0]);
-        auto position = [&](const std::vector<Expr>& u) {
-          Expr pos = ir::cast(common::Int(64), index(u[axis]));
-          return ir::select(pos < Expr(int64_t{0}), pos + Expr(n), pos);
-        };
-        auto at = [&](const std::vector<Expr>& u) {
-          std::vector<Expr> a = u;
-          a[axis] = position(u);
-          return a;
-        };
-        lang::Tensor out = lang::update(
-            copy, to_exprs(c.call.inputs[2].shape), at,
-            [&](const std::vector<Expr>& u) { return copy(at(u)) + updates(u); },
-            [&](const std::vector<Expr>& u) {
-              Expr pos = position(u);
-              return pos >= Expr(int64_t{0}) && pos < Expr(n);
-            },
-            c.output_names[0] + "_add");
-        return std::vector<lang::Tensor>{out};
-      })
+  // scatter_add and scatter: the same inputs, shapes and dtypes; the update adds or stores.
+  // Each writes its output at data-dependent positions (an update after a copy): a kernel
+  // of its own.
+  auto scatter_op = [](const std::string& name, const std::string& doc, bool add) -> decltype(auto) {
+    return OpRegistry::global()
+        .add(name)
+        .describe(doc)
+        .inputs({"x", "index", "updates"})
+        .attr("axis", int64_t{0}, "the axis of x that index selects along (negative allowed)")
+        .pattern(OpPattern::kOpaque)
+        .infer_shape([](const OpCall& c) {
+          scatter_axis(c);
+          return std::vector<Shape>{c.inputs[0].shape};
+        })
+        .infer_dtype([](const OpCall& c) { return std::vector<common::Type>{scatter_dtype(c)}; })
+        .compute([add](const ComputeCall& c) { return scatter_compute(c, add); });
+  };
+  scatter_op("scatter_add",
+             "torch index_add: a copy of x with updates[.., i, ..] added to x[.., index[i], ..] along "
+             "`axis` (index 1-D; repeated indices accumulate, in order). Negative indices count from "
+             "the end; indices still out of range are ignored. Computed as a copy of x, then each "
+             "update added in place at its index (serial over i)",
+             /*add=*/true)
       // x's gradient passes through; each update's is the gradient where it was added.
       .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
         return std::vector<Value*>{
             g[0], nullptr,
             b.call1("gather", {g[0], n.inputs[1]}, {{"axis", n.attrs.at("axis")}})};
+      });
+
+  scatter_op("scatter",
+             "torch index_copy: a copy of x with x[.., index[i], ..] = updates[.., i, ..] along `axis` "
+             "(index 1-D; of repeated indices the last update stays). Negative indices count from the "
+             "end; indices still out of range are ignored. Computed as a copy of x, then each update "
+             "stored in place at its index (serial over i, in order)",
+             /*add=*/false)
+      // x's gradient is g where no update landed. Update i's is g at its position if it is
+      // the one that stayed there -- the last i with that position, found by scattering
+      // each update's own i --, else 0.
+      .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
+        Value *x = n.inputs[0], *index = n.inputs[1], *updates = n.inputs[2];
+        hlir::Attr axis = n.attrs.at("axis");
+        int64_t a = node_call(n).normalize_axis(get_attr<int64_t>(n.attrs, "axis"),
+                                               static_cast<int64_t>(x->shape().size()));
+        Value* hit = b.call1("scatter", {b.full(x->type, 0.0), index, b.full(updates->type, 1.0)}, {{"axis", axis}});
+        Value* dx = b.call1("mul", {g[0], b.call1("sub", {b.full(x->type, 1.0), hit})});
+        Value* own = b.call1("iota", {}, {{"shape", updates->shape()}, {"axis", a}, {"dtype", common::Int(64)}});
+        Value* last = b.call1("scatter", {b.full(TensorType{x->shape(), common::Int(64)}, -1.0), index, own},
+                              {{"axis", axis}});
+        Value* stayed = b.call1("compare", {b.call1("gather", {last, index}, {{"axis", axis}}), own},
+                                {{"op", std::string("eq")}});
+        Value* du = b.call1("select", {stayed, b.call1("gather", {g[0], index}, {{"axis", axis}}),
+                                       b.full(updates->type, 0.0)});
+        return std::vector<Value*>{dx, nullptr, du};
       });
   return true;
 }

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .. import _cinn, _pooling
+from .. import _cinn, _indexing, _pooling
 
 CONVERTERS = {}
 FOLDERS = {}
@@ -556,6 +556,45 @@ def _gather(ctx, inputs, attrs):
 
 
 folder("Gather")(_gather)
+
+
+@converter("GatherElements")
+def _gather_elements(ctx, inputs, attrs):
+    """numpy take_along_axis (negative indices count from the end; out-of-range ones, which
+    ONNX leaves undefined, are clamped to the axis: cinn._indexing)."""
+    x, idx = inputs
+    axis = _axis(attrs.get("axis", 0), _rank(x))
+    if isinstance(x, np.ndarray) and isinstance(idx, np.ndarray):
+        return np.take_along_axis(x, np.where(idx < 0, idx + x.shape[axis], idx), axis=axis)
+    _check_elements_index(ctx, x, idx, axis)
+    return _indexing.take_along(ctx.b, ctx.value(x), ctx.value(idx), axis)
+
+
+folder("GatherElements")(_gather_elements)
+
+
+def _check_elements_index(ctx, x, idx, axis):
+    if _rank(idx) != _rank(x) or any(i > n for d, (i, n) in enumerate(zip(_shape(idx), _shape(x))) if d != axis):
+        raise ctx.error(_cinn.ShapeError, f"indices {_shape(idx)} must have data's rank and be no larger than "
+                                          f"data {_shape(x)} but on axis {axis}")
+
+
+@converter("ScatterElements", "Scatter")
+def _scatter_elements(ctx, inputs, attrs):
+    """data with updates stored (reduction 'none') or added ('add') at the elements indices
+    names along axis, in index order (cinn._indexing): of repeated indices, which ONNX
+    leaves undefined for 'none', the last stays; out-of-range ones are ignored."""
+    x, idx, upd = inputs
+    reduction = attrs.get("reduction", "none")
+    if isinstance(reduction, bytes):
+        reduction = reduction.decode()
+    if reduction not in ("none", "add"):
+        raise _unsupported(ctx, f"reduction '{reduction}' is not supported (only 'none' and 'add')")
+    axis = _axis(attrs.get("axis", 0), _rank(x))
+    _check_elements_index(ctx, x, idx, axis)
+    if _shape(upd) != _shape(idx):
+        raise ctx.error(_cinn.ShapeError, f"updates {_shape(upd)} must have the shape of indices {_shape(idx)}")
+    return _indexing.scatter_along(ctx.b, ctx.value(x), ctx.value(idx), ctx.value(upd), axis, reduction == "add")
 
 
 @converter("Expand")

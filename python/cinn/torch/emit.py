@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from .. import _cinn, _pooling
+from .. import _cinn, _indexing, _pooling
 
 # torch dtype <-> cinn dtype. bfloat16 and complex have no numpy type to exchange through.
 DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
@@ -533,9 +533,9 @@ def max_min_dim(ctx, kind, x, dim, keepdim=False):
     return values, arg_reduce(ctx, kind, x, dim, keepdim)
 
 
-def _along_dim_index(ctx, x, dim, index, what):
-    """The flat positions in x of torch.gather / torch.scatter's elements: index's own
-    position on every axis but dim, index's value on dim (int64, index's shape)."""
+def _check_along_dim(ctx, x, dim, index, what):
+    """torch.gather / torch.scatter's index: an integer tensor of x's rank, no larger than
+    x but on dim; as a region input, range-checked at every call."""
     s, i = shape(x), shape(index)
     if index.dtype not in ("int64", "int32") or len(i) != len(s):
         raise ctx.error(_cinn.ShapeError, f"{what}: index must be an int64 tensor of x's rank {len(s)}, "
@@ -544,13 +544,6 @@ def _along_dim_index(ctx, x, dim, index, what):
         raise ctx.error(_cinn.ShapeError, f"{what}: index {i} is larger than x {s} on a dimension other "
                                           f"than {dim}")
     ctx.check_indices(index, s[dim], False, what)
-    b = ctx.b
-    strides = [numel(s[d + 1:]) for d in range(len(s))]
-    flat = b.mul(cast(ctx, index, "int64"), scalar(ctx, strides[dim], "int64"))
-    for d in range(len(s)):
-        if d != dim and i[d] > 1:
-            flat = b.add(flat, b.mul(b.iota(i, axis=d, dtype="int64"), scalar(ctx, strides[d], "int64")))
-    return flat
 
 
 def take_along(ctx, x, dim, index):
@@ -558,93 +551,91 @@ def take_along(ctx, x, dim, index):
     if rank(x) == 0:
         return x
     d = axis(ctx, dim, rank(x))
-    flat = _along_dim_index(ctx, x, d, index, "gather")
-    out = ctx.b.gather(reshape(ctx, x, [numel(shape(x))]), reshape(ctx, flat, [numel(shape(index))]), axis=0)
-    return reshape(ctx, out, shape(index))
+    _check_along_dim(ctx, x, d, index, "gather")
+    return _indexing.take_along(ctx.b, x, index, d)
 
 
 def scatter(ctx, x, dim, index, src, add=False):
     """torch.scatter(x, dim, index, src) (src a tensor or a number), or torch.scatter_add when
-    `add`: out[.., index[.., j, ..], ..] = src[.., j, ..] along dim (added to x's when `add`,
-    repeated positions accumulating), else x.
+    `add`: out[.., index[.., j, ..], ..] = src[.., j, ..] along dim (added to x's when `add`),
+    else x.
 
     One position per line along dim, index matching x elsewhere, is a select per element.
-    Otherwise the positions are flattened: scatter_add adds src's elements into the flat x
-    (the scatter_add primitive, in index order), and scatter of a number sets the positions
-    that any element of index reaches. scatter of a tensor with several positions per line
-    is refused (PyTorch leaves repeated positions unspecified; summing them would be no
-    value of src), and runs in PyTorch."""
-    s, i = shape(x), shape(index)
+    Otherwise src's elements are stored or added along dim in index order (cinn._indexing):
+    repeated positions accumulate, or keep the last element (PyTorch leaves them
+    unspecified; its CPU kernel also writes in order)."""
     if rank(x) == 0:
         raise ctx.unsupported("scatter into a 0-d tensor")
+    s, i = shape(x), shape(index)
     d = axis(ctx, dim, rank(x))
-    if index.dtype not in ("int64", "int32"):
-        raise ctx.error(_cinn.DTypeError, f"scatter: index must be int64, got {index.dtype}")
-    if len(i) != len(s):
-        raise ctx.error(_cinn.ShapeError, f"scatter: index {i} must have x's rank {len(s)}")
+    what = "scatter_add" if add else "scatter"
+    _check_along_dim(ctx, x, d, index, what)
     b = ctx.b
     if is_value(src) and shape(src) != i:  # the elements index reaches
         if rank(src) != len(i) or any(a < c for a, c in zip(shape(src), i)):
-            raise ctx.error(_cinn.ShapeError, f"scatter: src {shape(src)} is smaller than index {i}")
+            raise ctx.error(_cinn.ShapeError, f"{what}: src {shape(src)} is smaller than index {i}")
         src = b.slice(src, axes=list(range(len(i))), starts=[0] * len(i), ends=i)
     src = as_value(ctx, src, x.dtype)
     if i[d] == 1 and all(i[k] == s[k] for k in range(len(s)) if k != d):
-        ctx.check_indices(index, s[d], False, "scatter")
         hit = b.compare(b.iota(s, axis=d, dtype="int64"), cast(ctx, index, "int64"), op="eq")
         return b.add(x, b.where(hit, src, scalar(ctx, 0, x.dtype))) if add else b.where(hit, src, x)
-    number = rank(src) == 0
-    if not add and not number and i[d] > 1:
-        raise ctx.unsupported(f"scatter of a tensor with index {i} into {s} along dim {d}: several positions "
-                              f"per line (PyTorch leaves repeated positions unspecified)")
-    n, m = numel(i), numel(s)
-    flat = reshape(ctx, _along_dim_index(ctx, x, d, index, "scatter_add" if add else "scatter"), [n])
-    flat_x = reshape(ctx, x, [m])
-    one = reshape(ctx, src, [1]) if number else None
-    updates = b.broadcast_to(one, [n]) if number else reshape(ctx, src, [n])
-    if add:
-        return reshape(ctx, b.scatter_add(flat_x, flat, updates, axis=0), s)
-    # A number is the same at every position it reaches; without repeated positions (one
-    # per line), the sum of the updates reaching a position is the one update there.
-    counts = b.scatter_add(full(ctx, [m], 0, "int32"), flat, full(ctx, [n], 1, "int32"), axis=0)
-    hit = b.compare(counts, scalar(ctx, 0, "int32"), op="gt")
-    values = b.broadcast_to(one, [m]) if number else b.scatter_add(full(ctx, [m], 0, x.dtype), flat, updates, axis=0)
-    return reshape(ctx, b.where(hit, values, flat_x), s)
+    updates = b.broadcast_to(src, i) if rank(src) == 0 else src
+    return _indexing.scatter_along(b, x, index, updates, d, add)
 
 
-def index_add(ctx, x, dim, index, source, alpha=1):
-    """torch.index_add(x, dim, index, source, alpha): x with alpha * source[.., j, ..] added
-    to x[.., index[j], ..] along dim, repeated indices accumulating (the scatter_add
-    primitive)."""
-    s = shape(x)
-    d = axis(ctx, dim, max(rank(x), 1))
-    b = ctx.b
+def _index_vector(ctx, x, dim, index, what):
+    """The 1-D integer index of torch.index_add / index_copy / index_fill / index_select (a
+    0-d one as one element) and dim as an axis of x; as a region input, range-checked at
+    every call."""
     if index.dtype not in ("int64", "int32") or rank(index) > 1:
-        raise ctx.error(_cinn.ShapeError, f"index_add: index must be a 1-D int64 tensor, got {index.dtype}{shape(index)}")
+        raise ctx.error(_cinn.ShapeError, f"{what}: index must be a 1-D int64 tensor, got {index.dtype}{shape(index)}")
+    d = axis(ctx, dim, max(rank(x), 1))
     if rank(index) == 0:
         index = reshape(ctx, index, [1])
+    if rank(x) > 0:
+        ctx.check_indices(index, shape(x)[d], False, what)
+    return cast(ctx, index, "int64"), d
+
+
+def index_add(ctx, x, dim, index, source, alpha=1, add=True):
+    """torch.index_add(x, dim, index, source, alpha): x with alpha * source[.., j, ..] added
+    to x[.., index[j], ..] along dim, repeated indices accumulating (the scatter_add
+    primitive); torch.index_copy when not `add`: stored, the last of repeated indices
+    staying (the scatter primitive)."""
+    what = "index_add" if add else "index_copy"
+    s = shape(x)
+    b = ctx.b
+    index, d = _index_vector(ctx, x, dim, index, what)
     source = as_value(ctx, source, x.dtype)
     want = list(s[:d]) + [shape(index)[0]] + list(s[d + 1:])
     if rank(x) == 0 or shape(source) != want:
-        raise ctx.error(_cinn.ShapeError, f"index_add: source {shape(source)} must be {want} (x {s} with "
+        raise ctx.error(_cinn.ShapeError, f"{what}: source {shape(source)} must be {want} (x {s} with "
                                           f"dim {d} the index's length)")
-    ctx.check_indices(index, s[d], False, "index_add")
     if alpha != 1:
         source = b.mul(source, scalar(ctx, alpha, x.dtype))
-    return b.scatter_add(x, cast(ctx, index, "int64"), source, axis=d)
+    return (b.scatter_add if add else b.scatter)(x, index, source, axis=d)
+
+
+def index_fill(ctx, x, dim, index, value):
+    """torch.index_fill(x, dim, index, value): x with its slices index[j] along dim set to
+    the number (or 0-d tensor) value (the scatter primitive)."""
+    index, d = _index_vector(ctx, x, dim, index, "index_fill")
+    if rank(x) == 0:
+        return x
+    s = shape(x)
+    value = as_value(ctx, value, x.dtype)
+    if rank(value) != 0:
+        raise ctx.error(_cinn.ShapeError, f"index_fill: value must be a number or a 0-d tensor, got {shape(value)}")
+    want = list(s[:d]) + [shape(index)[0]] + list(s[d + 1:])
+    return ctx.b.scatter(x, index, ctx.b.broadcast_to(reshape(ctx, value, [1] * len(s)), want), axis=d)
 
 
 def index_select(ctx, x, dim, index):
     """torch.index_select(x, dim, index): x's slices index[j] along dim (a gather); a 0-d
     index selects one slice and keeps the dimension."""
-    if index.dtype not in ("int64", "int32") or rank(index) > 1:
-        raise ctx.error(_cinn.ShapeError, f"index_select: index must be a 1-D int64 tensor, got "
-                                          f"{index.dtype}{shape(index)}")
+    index, d = _index_vector(ctx, x, dim, index, "index_select")
     if rank(x) == 0:
         return x
-    d = axis(ctx, dim, rank(x))
-    if rank(index) == 0:
-        index = reshape(ctx, index, [1])
-    ctx.check_indices(index, shape(x)[d], False, "index_select")
     return ctx.b.gather(x, index, axis=d)
 
 

@@ -466,6 +466,16 @@ def _index_add(ctx, x, dim, index, source, alpha=1):
     return emit.index_add(ctx, x, dim, index, source, alpha)
 
 
+@aten(A.index_copy)
+def _index_copy(ctx, x, dim, index, source):
+    return emit.index_add(ctx, x, dim, index, source, add=False)
+
+
+@aten(A.index_fill.int_Scalar, A.index_fill.int_Tensor)
+def _index_fill(ctx, x, dim, index, value):
+    return emit.index_fill(ctx, x, dim, index, value)
+
+
 @aten(A.index_select)
 def _index_select(ctx, x, dim, index):
     return emit.index_select(ctx, x, dim, index)

@@ -378,6 +378,16 @@ def _index_add(ctx, x, dim, index, source, alpha=1):
     return emit.index_add(ctx, x, dim, index, source, alpha)
 
 
+@both("index_copy", functions=(torch.index_copy,))
+def _index_copy(ctx, x, dim, index, source):
+    return emit.index_add(ctx, x, dim, index, source, add=False)
+
+
+@both("index_fill", functions=(torch.index_fill,))
+def _index_fill(ctx, x, dim, index, value):
+    return emit.index_fill(ctx, x, dim, index, value)
+
+
 @both("index_select", functions=(torch.index_select,))
 def _index_select(ctx, x, dim, index):
     return emit.index_select(ctx, x, dim, index)

@@ -151,6 +151,16 @@ def test_scatter_add(rng):
     check_finite_differences(lambda b, v, i, u: b.scatter_add(v, i, u), inputs, ["x", "u"], rng)
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_scatter(rng, axis):
+    """Of repeated positions the last update stays: only it gets a gradient there, and x
+    none where any update landed (an out-of-range index lands nowhere)."""
+    shape = (5, 3) if axis == 0 else (3, 5)
+    ushape = (4, 3) if axis == 0 else (3, 4)
+    inputs = {"x": f64(rng, *shape), "index": np.array([4, 0, 4, 7], "int32"), "u": f64(rng, *ushape)}
+    check_finite_differences(lambda b, v, i, u: b.scatter(v, i, u, axis), inputs, ["x", "u"], rng)
+
+
 @pytest.mark.parametrize("kind", ["sum", "max", "min", "prod"])
 @pytest.mark.parametrize("axis,keepdim", [([], False), ([1], False), ([0, 2], True)])
 def test_reduce(kind, axis, keepdim, rng):

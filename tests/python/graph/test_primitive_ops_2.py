@@ -1,4 +1,4 @@
-"""Primitive ops slice, concat, gather, scatter_add, iota, constant, arg_reduce, pool2d,
+"""Primitive ops slice, concat, gather, scatter_add, scatter, iota, constant, arg_reduce, pool2d,
 conv2d and pad against numpy / torch references, and their shape and dtype errors.
 
 Inputs are random with a fixed seed. Tolerances: float32 rtol=1e-5, atol=1e-5 (conv2d:
@@ -170,6 +170,27 @@ def test_scatter_add_is_an_update_in_place(rng):
     assert "threadIdx.x for (u1_1, 0, 64)" in gpu and "for (u0, 0, 2000)" in gpu, gpu
 
 
+@pytest.mark.parametrize("xshape,m,axis", [((6, 3), 10, 0), ((2, 5, 3), 4, 1), ((3, 4), 7, -1)])
+def test_scatter_stores_the_last_update_of_repeated_indices(rng, xshape, m, axis):
+    """scatter (torch index_copy) stores each update at its index, in index order: of
+    repeated indices the last update stays; negative indices count from the end and
+    out-of-range ones are ignored."""
+    x = rand(rng, *xshape)
+    n = xshape[axis]
+    index = rng.integers(-n - 2, n + 2, size=(m,)).astype("int64")
+    index[:2] = index[2]  # repeats
+    ushape = list(xshape)
+    ushape[axis] = m
+    updates = rand(rng, *ushape)
+    out = run(lambda b, v, i, u: b.scatter(v, i, u, axis), x=x, index=index, updates=updates)
+    ref = np.moveaxis(x.copy(), axis, 0)
+    moved = np.moveaxis(updates, axis, 0)
+    for k, j in enumerate(index):
+        if -n <= j < n:
+            ref[j] = moved[k]
+    np.testing.assert_array_equal(out, np.moveaxis(ref, 0, axis))
+
+
 def test_scatter_add_errors():
     b = cinn.NetBuilder("t")
     x = b.input([4, 5], "float32", "x")
@@ -183,6 +204,10 @@ def test_scatter_add_errors():
         b.scatter_add(x, i2, u)
     with pytest.raises(cinn.DTypeError, match="op 'scatter_add'"):
         b.scatter_add(x, i, ud)
+    with pytest.raises(cinn.ShapeError, match="op 'scatter'.*updates"):
+        b.scatter(x, i, u)
+    with pytest.raises(cinn.DTypeError, match="op 'scatter'.*index must be int32 or int64"):
+        b.scatter(x, b.input([3], "float32", "fi"), b.input([3, 5], "float32", "u5"))
 
 
 # ---------------------------------------------------------------- iota, constant

@@ -142,3 +142,23 @@ def test_misspelled_input_names_are_reported_first():
         cinn.onnx.load(m, input_shapes={"xx": [5, 3]})
     with pytest.raises(cinn.Error, match=r"freeze names no graph input: \['y'\]"):
         cinn.onnx.load(m, input_shapes={"x": [5, 3]}, freeze={"y": np.zeros(1)})
+
+
+def test_scatter_elements_limits_name_the_node():
+    """ScatterElements reductions other than 'none' and 'add', and indices of another
+    rank or larger than the data, are errors naming the node."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])
+
+    def scatter(ishape, reduction="none"):
+        i = numpy_helper.from_array(np.zeros(ishape, "int64"), "i")
+        u = numpy_helper.from_array(np.ones(ishape, "float32"), "u")
+        node = helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], name="sc", axis=1, reduction=reduction)
+        return _model([node], [x], [y], [i, u], opset=16)
+
+    with pytest.raises(cinn.UnsupportedOpError, match=r"ONNX node 'sc'.*reduction 'mul'"):
+        cinn.onnx.load(scatter((3, 2), "mul"))
+    with pytest.raises(cinn.ShapeError, match=r"ONNX node 'sc'.*indices \[3\] must have data's rank"):
+        cinn.onnx.load(scatter((3,)))
+    with pytest.raises(cinn.ShapeError, match=r"ONNX node 'sc'.*no larger than data \[3, 4\] but on axis 1"):
+        cinn.onnx.load(scatter((5, 2)))

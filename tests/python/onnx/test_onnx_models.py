@@ -94,3 +94,29 @@ def test_upsample_exported_at_opset_10():
     x = torch.randn(1, 2, 3, 4)
     (got,) = cinn.onnx.compile(_export(model, x, opset=10))(x.numpy())
     np.testing.assert_array_equal(got, model(x).numpy())
+
+
+class _Indexing(torch.nn.Module):
+    def forward(self, x, idx, src):
+        # torch.gather -> GatherElements, scatter / scatter_add -> ScatterElements (opset 16:
+        # reduction 'add'; earlier, scatter_add exports as a scatter into zeros plus an Add).
+        return (torch.gather(x, 1, idx), x.scatter(1, idx[:, :1], src[:, :1]), x.scatter_add(0, idx, src),
+                x.index_select(1, idx[0]))
+
+
+@pytest.mark.parametrize("opset", [11, 13, 16])
+def test_gather_and_scatter_elements_exported_by_torch(opset):
+    """GatherElements and ScatterElements (and Gather for index_select) as torch.onnx.export
+    writes them; repeated indices of scatter_add accumulate (from opset 16, where the
+    export is a ScatterElements with reduction 'add'; before, torch exports a scatter into
+    zeros and an Add, which keeps one of the repeated updates, so the indices are distinct)."""
+    g = torch.Generator().manual_seed(0)
+    x, src = torch.randn(4, 6, generator=g), torch.randn(3, 6, generator=g)
+    idx = torch.stack([torch.randperm(4, generator=g)[:3] for _ in range(6)], dim=1)
+    if opset >= 16:
+        idx[:, 0] = 2
+    f = io.BytesIO()
+    torch.onnx.export(_Indexing(), (x, idx, src), f, opset_version=opset, input_names=["x", "idx", "src"])
+    got = cinn.onnx.compile(f.getvalue())(x.numpy(), idx.numpy(), src.numpy())
+    for g_, w in zip(got, _Indexing()(x, idx, src)):
+        np.testing.assert_allclose(g_, w.numpy(), rtol=1e-6, atol=1e-6)

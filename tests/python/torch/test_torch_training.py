@@ -165,15 +165,17 @@ def test_loss_ignore_index_and_max_dim_train_in_cinn():
 
 
 def test_scatter_add_index_add_and_index_select_train_in_cinn():
-    """The gradients of scatter_add (a gather of the output's gradient), index_add and
-    index_select (an index_add of the gradient rows) against torch.autograd."""
+    """The gradients of scatter_add (a gather of the output's gradient), scatter and
+    index_copy (of repeated positions only the stored, last one gets a gradient), index_add
+    and index_select (an index_add of the gradient rows) against torch.autograd."""
     gen = seeded()
 
     def f(w, v, idx, rows):
         a = w.scatter_add(1, idx, v)
         d = w.index_add(0, rows, a[:4] * 3, alpha=0.5)
         hot = torch.zeros(5, 7).scatter(1, idx, 2.0)
-        return d.index_select(1, rows).sin().sum() + (a * hot).sum()
+        c = w.scatter(1, idx, v.exp()).index_copy(0, rows, a[:4].cos())
+        return d.index_select(1, rows).sin().sum() + (a * hot).sum() + (c * c).sum()
 
     fast = cinn.torch.compile(f)
     w = torch.randn(5, 7, generator=gen, requires_grad=True)
