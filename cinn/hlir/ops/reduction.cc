@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "cinn/hlir/ops/op_util.h"
+#include "cinn/ir/intrinsics.h"
 
 namespace cinn::hlir::ops {
 namespace {
@@ -230,7 +231,8 @@ bool register_arg_reduce() {
   OpRegistry::global()
       .add("arg_reduce")
       .describe("the index of the first maximum (kind max) or minimum (kind min) of x along "
-                "one axis, like numpy argmax/argmin; unspecified where the axis holds a NaN")
+                "one axis, like numpy argmax/argmin; where the axis holds a NaN, the first NaN's "
+                "(PyTorch's and numpy's answer)")
       .inputs({"x"})
       .required_attr("kind", AttrKind::kString, "max or min")
       .required_attr("axis", AttrKind::kInt, "the reduced axis (negative allowed)")
@@ -275,7 +277,8 @@ bool register_arg_reduce() {
           return idx;
         };
         // m = max_k x[.., k, ..]; arg = min_k (x[.., k, ..] == m ? k : n), the first k that
-        // reaches the extremum.
+        // reaches the extremum. A NaN is the extremum (the reduction propagates it) and
+        // equals nothing: the first NaN's k, as PyTorch answers.
         lang::ReduceAxis r1 = lang::reduce_axis(Expr(in[axis]), "r");
         lang::Tensor m = lang::compute(
             to_exprs(c.outputs[0].shape),
@@ -288,7 +291,9 @@ bool register_arg_reduce() {
         lang::Tensor arg = lang::compute(
             to_exprs(c.outputs[0].shape),
             [&](const std::vector<Expr>& a) {
-              Expr hit = x(x_index(a, r2.var)) == m(a);
+              Expr v = x(x_index(a, r2.var));
+              Expr hit = v == m(a);
+              if (v.type().is_float()) hit = hit || ir::make_intrinsic("isnan", {v});
               return lang::min(ir::select(hit, ir::cast(t, r2.var), ir::make_const(t, in[axis])),
                                {r2});
             },

@@ -272,6 +272,16 @@ def test_arg_reduce(rng, shape, kind, axis, keepdim, dtype):
     np.testing.assert_array_equal(out, ref)
 
 
+@pytest.mark.parametrize("kind", ["max", "min"])
+def test_arg_reduce_takes_the_first_nan(kind):
+    """A NaN is the extremum of its line (the reduction propagates it): the index is the
+    first NaN's, as numpy and PyTorch answer, never one past the line."""
+    x = np.array([[1, np.nan, 3, np.nan], [4, 5, 6, 2], [np.nan] * 4, [2, 2, -np.inf, np.inf]], "float32")
+    for axis in (0, 1):
+        out = run(lambda b, v: b.arg_reduce(v, kind, axis), x=x)
+        np.testing.assert_array_equal(out, getattr(np, "arg" + kind)(x, axis=axis))
+
+
 def test_arg_reduce_errors():
     b = cinn.NetBuilder("t")
     x = b.input([4, 5], "float32", "x")
