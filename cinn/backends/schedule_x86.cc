@@ -87,22 +87,29 @@ void vectorize_innermost(IRSchedule& sch, BlockRV b, int lanes, bool masked, boo
 // Parallelizes the outermost loop of `b` (fusing the leading `n` loops first).
 void parallelize_outer(IRSchedule& sch, BlockRV b, size_t n);
 
-// A spatial block: the innermost loop vectorized, the loops around it fused and parallel.
+// The iter var of block `b` bound to loop `l` itself (its value is the loop variable), or
+// null.
+const ir::IterVar* bound_iter_var(IRSchedule& sch, BlockRV b, LoopRV l) {
+  const ir::ScheduleBlock* node = sch.block_node(b);
+  std::vector<Expr> values = sch.block_iter_values(b);
+  const ir::IterVar* iv = nullptr;
+  for (size_t t = 0; t < values.size() && t < node->iter_vars.size(); ++t) {
+    if (values[t].same_as(sch.loop_var(l))) iv = &node->iter_vars[t];
+  }
+  return iv;
+}
+
 // Whether every load and store of block `b` indexes the iter vars bound to `loops` (in
 // order) as one row-major run (`..., y, x` over dims of the loops' extents) or not at all:
 // then fusing the loops keeps every access contiguous.
 bool indexed_as_run(IRSchedule& sch, BlockRV b, const std::vector<LoopRV>& loops) {
   const ir::ScheduleBlock* node = sch.block_node(b);
-  std::vector<Expr> values = sch.block_iter_values(b);
   std::vector<const ir::Var*> group;
   std::vector<int64_t> extents;
   for (LoopRV l : loops) {
-    const ir::Var* v = nullptr;
-    for (size_t t = 0; t < values.size() && t < node->iter_vars.size(); ++t) {
-      if (values[t].same_as(sch.loop_var(l))) v = node->iter_vars[t].var.as<ir::Var>();
-    }
-    if (!v) return false;
-    group.push_back(v);
+    const ir::IterVar* iv = bound_iter_var(sch, b, l);
+    if (!iv) return false;
+    group.push_back(iv->var.as<ir::Var>());
     extents.push_back(extent_of(sch, l));
   }
   // Iter vars of one value (a 1x1 window's r, s) read as that value: `y + r` is `y`.
@@ -175,6 +182,7 @@ size_t contiguous_trailing_loops(IRSchedule& sch, BlockRV b, int lanes) {
 
 bool schedule_transpose(IRSchedule& sch, BlockRV b, int lanes, bool masked);
 
+// A spatial block: the innermost loop vectorized, the loops around it fused and parallel.
 void schedule_spatial(IRSchedule& sch, BlockRV b, int lanes, bool masked) {
   if (schedule_transpose(sch, b, lanes, masked)) return;
   if (size_t m = contiguous_trailing_loops(sch, b, lanes); m > 1) {
@@ -616,7 +624,6 @@ size_t shared_operand_taps(IRSchedule& sch, BlockRV b, size_t ns) {
   auto loops = sch.get_loops(b);
   if (ns < 2 || ns > loops.size()) return 0;
   const ir::ScheduleBlock* node = sch.block_node(b);
-  std::vector<Expr> values = sch.block_iter_values(b);
   size_t taps = 0;
   int64_t outputs = 1;
   std::vector<Expr> vars;
@@ -624,10 +631,7 @@ size_t shared_operand_taps(IRSchedule& sch, BlockRV b, size_t ns) {
     LoopRV l = loops[ns - 1 - taps];
     int64_t e = extent_of(sch, l);
     if (e <= 0 || outputs * e > kMaxTaps) break;
-    const ir::IterVar* iv = nullptr;
-    for (size_t t = 0; t < values.size() && t < node->iter_vars.size(); ++t) {
-      if (values[t].same_as(sch.loop_var(l))) iv = &node->iter_vars[t];
-    }
+    const ir::IterVar* iv = bound_iter_var(sch, b, l);
     if (!iv || iv->is_reduce()) break;
     outputs *= e;
     vars.push_back(iv->var);

@@ -456,12 +456,34 @@ class StripImpliedClamps : public IRMutator {
   bool stripped_ = false;
 };
 
+// The number of elements lane offsets span (lowest to highest), when it is at most four per
+// lane and 64 in all (a stride of up to 4); else 0.
+int64_t lanes_span(const std::vector<int64_t>& offsets, int lanes) {
+  if (offsets.empty()) return 0;
+  auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
+  int64_t span = *hi - *lo + 1;
+  return span <= std::min<int64_t>(4 * lanes, 64) ? span : 0;
+}
+
+// The smallest power of two that is at least n.
+int next_pow2(int64_t n) {
+  int p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+// A shuffle's indices spreading `lanes` lanes to `padded`, `stride` apart: lane i lands at
+// i * stride, every other position takes `fill`.
+std::vector<int> spread_lanes(int lanes, int padded, int stride, int fill) {
+  std::vector<int> idx;
+  for (int i = 0; i < padded; ++i) idx.push_back(i % stride == 0 && i / stride < lanes ? i / stride : fill);
+  return idx;
+}
+
 // The mask `m` (lanes i1) spread to `padded` lanes, `stride` apart: lane i of m becomes lane
 // i * stride, every other lane is false.
 llvm::Value* widen_mask(llvm::IRBuilder<>& b, llvm::Value* m, int lanes, int padded, int stride = 1) {
-  std::vector<int> idx;
-  for (int i = 0; i < padded; ++i) idx.push_back(i % stride == 0 && i / stride < lanes ? i / stride : lanes);
-  return b.CreateShuffleVector(m, llvm::Constant::getNullValue(m->getType()), idx);
+  return b.CreateShuffleVector(m, llvm::Constant::getNullValue(m->getType()), spread_lanes(lanes, padded, stride, lanes));
 }
 
 // A vector index that is s, s + 1, ..., s + lanes - 1 whenever `*cond` holds: a ramp of
@@ -612,6 +634,8 @@ llvm::Value* CodeGenLLVM::masked_select_load(const Select* op) {
   const auto* r = index.as<Ramp>();
   const int64_t* stride = r ? as_const_int(r->stride) : nullptr;
   int lanes = t.lanes();
+  std::vector<int64_t> offsets;  // of the lanes from the first
+  for (int i = 0; stride && *stride > 1 && i < lanes; ++i) offsets.push_back(i * *stride);
   if (stride && *stride == 1) {
     llvm::Value* p = b_->CreateGEP(et, base, codegen(r->base));
     if (int padded = masked_lanes(t)) {
@@ -620,21 +644,17 @@ llvm::Value* CodeGenLLVM::masked_select_load(const Select* op) {
       v = b_->CreateMaskedLoad(mt, p, align, mask, pass);
       access = llvm::cast<llvm::Instruction>(v);
     }
-  } else if (stride && *stride >= 2 && *stride <= 4 && *stride * lanes <= 64) {
+  } else if (int64_t span = lanes_span(offsets, lanes)) {
     // A padded row read a few elements apart (a stride-2 phase split): one masked load of
     // the span the lanes cover, each lane's mask bit at its element and the elements
     // between them off, then a shuffle picking the lanes -- two vector moves and a permute
     // for 16 lanes of stride 2, instead of a 16-element gather.
-    int s = static_cast<int>(*stride);
-    int span = s * (lanes - 1) + 1, padded = 1;
-    while (padded < span) padded *= 2;
-    std::vector<int> spread, pick;
-    for (int e = 0; e < padded; ++e) spread.push_back(e % s == 0 && e / s < lanes ? e / s : -1);
-    for (int i = 0; i < lanes; ++i) pick.push_back(i * s);
+    int s = static_cast<int>(*stride), padded = next_pow2(span);
+    std::vector<int> pick(offsets.begin(), offsets.end());
     llvm::Value* wide = b_->CreateMaskedLoad(llvm::FixedVectorType::get(et, static_cast<unsigned>(padded)),
                                              b_->CreateGEP(et, base, codegen(r->base)), align,
                                              widen_mask(*b_, mask, lanes, padded, s),
-                                             b_->CreateShuffleVector(pass, spread));
+                                             b_->CreateShuffleVector(pass, spread_lanes(lanes, padded, s, -1)));
     annotate_alias(llvm::cast<llvm::Instruction>(wide), load->buffer.get());
     return b_->CreateShuffleVector(wide, pick);
   } else {
@@ -848,8 +868,7 @@ llvm::Value* CodeGenLLVM::gather_index(const Buffer& b, llvm::Value* index) {
 int CodeGenLLVM::masked_lanes(Type t) const {
   int lanes = t.lanes();
   if (lanes <= 2 || (lanes & (lanes - 1)) == 0 || t.is_bool()) return 0;
-  int padded = 1;
-  while (padded < lanes) padded *= 2;
+  int padded = next_pow2(lanes);
   int elem_bytes = t.bytes() / lanes;
   bool wide = elem_bytes == 4 || elem_bytes == 8;
   bool masked = target_.has_feature("avx512f") || (wide && target_.has_feature("avx"));
@@ -884,15 +903,6 @@ void CodeGenLLVM::masked_store(llvm::Value* v, int lanes, llvm::Value* p, llvm::
     v = b_->CreateShuffleVector(v, llvm::createSequentialMask(0, lanes, padded - lanes));
   }
   annotate_alias(b_->CreateMaskedStore(v, p, align, prefix_mask(*b_, lanes, padded)), b);
-}
-
-// The number of elements lane offsets span (lowest to highest), when it is at most four per
-// lane and 64 in all (a stride of up to 4); else 0.
-static int64_t lanes_span(const std::vector<int64_t>& offsets, int lanes) {
-  if (offsets.empty()) return 0;
-  auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
-  int64_t span = *hi - *lo + 1;
-  return span <= std::min<int64_t>(4 * lanes, 64) ? span : 0;
 }
 
 void CodeGenLLVM::visit_Load(const Load* op) {
@@ -951,8 +961,7 @@ void CodeGenLLVM::visit_Load(const Load* op) {
     // of a 16-element gather.
     if (int64_t span = lanes_span(offsets, t.lanes())) {
       int64_t lo = *std::min_element(offsets.begin(), offsets.end());
-      int padded = 1;
-      while (padded < span) padded *= 2;
+      int padded = next_pow2(span);
       llvm::Type* et = mem_type(op->buffer.dtype());
       llvm::Value* p0 = b_->CreateInBoundsGEP(et, buffer_ptr(op->buffer), codegen(simplify(start + make_const(start.type(), lo))));
       llvm::Value* w = masked_load(llvm::FixedVectorType::get(et, static_cast<unsigned>(span)), p0, llvm::Align(align),

@@ -165,16 +165,15 @@ bool register_all() {
              "end; indices still out of range are ignored. Computed as a copy of x, then each update "
              "stored in place at its index (serial over i, in order)",
              /*add=*/false)
-      // x's gradient is g where no update landed. Update i's is g at its position if it is
-      // the one that stayed there -- the last i with that position, found by scattering
-      // each update's own i --, else 0.
+      // x's gradient is g with zeros stored where the updates landed. Update i's is g at its
+      // position if it is the one that stayed there -- the last i with that position, found
+      // by scattering each update's own i --, else 0.
       .vjp([](Builder& b, const Node& n, const std::vector<Value*>& g) {
         Value *x = n.inputs[0], *index = n.inputs[1], *updates = n.inputs[2];
         hlir::Attr axis = n.attrs.at("axis");
         int64_t a = node_call(n).normalize_axis(get_attr<int64_t>(n.attrs, "axis"),
                                                static_cast<int64_t>(x->shape().size()));
-        Value* hit = b.call1("scatter", {b.full(x->type, 0.0), index, b.full(updates->type, 1.0)}, {{"axis", axis}});
-        Value* dx = b.call1("mul", {g[0], b.call1("sub", {b.full(x->type, 1.0), hit})});
+        Value* dx = b.call1("scatter", {g[0], index, b.full(updates->type, 0.0)}, {{"axis", axis}});
         Value* own = b.call1("iota", {}, {{"shape", updates->shape()}, {"axis", a}, {"dtype", common::Int(64)}});
         Value* last = b.call1("scatter", {b.full(TensorType{x->shape(), common::Int(64)}, -1.0), index, own},
                               {{"axis", axis}});

@@ -131,6 +131,16 @@ struct ConvParams {
   std::vector<int64_t> kernel;  // [kh, kw]
 };
 
+// The element of x (NCHW, shape xs) that window tap (dh, dw) (offsets in padded input
+// pixels) reads for output position (y, xo) of image n, channel c, read in place: zero in
+// the padding (masked loads, padded_load).
+Expr tap_in_place(const lang::Tensor& x, const Shape& xs, const ConvParams& p, Expr n, Expr c, Expr y, Expr xo,
+                  Expr dh, Expr dw, common::Type t) {
+  bool padded = p.padding[0] > 0 || p.padding[1] > 0;
+  return padded_load(x, {n, c, y * Expr(p.stride[0]) + dh - Expr(p.padding[0]), xo * Expr(p.stride[1]) + dw - Expr(p.padding[1])},
+                     xs[2], xs[3], padded, ir::make_zero(t));
+}
+
 // The window attributes of a convolution of x (input 0, NCHW) producing `out_channels`.
 ConvParams window_params(const OpCall& c, int64_t out_channels) {
   require_rank4(c, 0, "x", "NCHW");
@@ -528,10 +538,7 @@ bool register_all() {
                 return lang::sum(widened(phase_tap(x, a[0], ch, a[2], a[3], dh, dw, sh, sw), t) * wv, {rc, rh, rw});
               }
               if (in_place) {
-                Expr xv = padded_load(x, {a[0], ch, a[2] * Expr(sh) + dh - Expr(p.padding[0]),
-                                          a[3] * Expr(sw) + dw - Expr(p.padding[1])},
-                                      xs[2], xs[3], padded, ir::make_zero(t));
-                return lang::sum(widened(xv, t) * wv, {rc, rh, rw});
+                return lang::sum(widened(tap_in_place(x, xs, p, a[0], ch, a[2], a[3], dh, dw, t), t) * wv, {rc, rh, rw});
               }
               return lang::sum(widened(x(a[0], ch, a[2] + dh, a[3] + dw), t) * wv, {rc, rh, rw});
             },
@@ -570,7 +577,6 @@ bool register_all() {
         int64_t O = out[0], cg = out[1], og = O / p.groups;
         common::Type t = c.outputs[0].dtype;
         lang::Tensor x = c.inputs[0], dy = c.inputs[1];
-        bool padded = p.padding[0] > 0 || p.padding[1] > 0;
         lang::ReduceAxis rn = lang::reduce_axis(Expr(ds[0]), "rn");
         lang::ReduceAxis ri = lang::reduce_axis(Expr(ds[2]), "ri");
         lang::ReduceAxis rj = lang::reduce_axis(Expr(ds[3]), "rj");
@@ -635,9 +641,7 @@ bool register_all() {
                 Expr ch = a[0] / Expr(og) * Expr(cg) + a[1];
                 Expr dh = a[2] * Expr(p.dilation[0]), dwi = a[3] * Expr(p.dilation[1]);
                 Expr xv = phased ? phase_tap(xsplit, rn.var, ch, ri.var, rj.var, dh, dwi, sh, sw)
-                                 : padded_load(x, {rn.var, ch, row(a[2]) - Expr(p.padding[0]),
-                                                   col(a[3]) - Expr(p.padding[1])},
-                                               xs[2], xs[3], padded, ir::make_zero(t));
+                                 : tap_in_place(x, xs, p, rn.var, ch, ri.var, rj.var, dh, dwi, t);
                 return lang::sum(widened(dy(rn.var, a[0], ri.var, rj.var), t) * widened(xv, t), {rn, ri, rj});
               },
               accumulator_name(c.output_names[0], t));

@@ -627,7 +627,7 @@ def index_fill(ctx, x, dim, index, value):
     if rank(value) != 0:
         raise ctx.error(_cinn.ShapeError, f"index_fill: value must be a number or a 0-d tensor, got {shape(value)}")
     want = list(s[:d]) + [shape(index)[0]] + list(s[d + 1:])
-    return ctx.b.scatter(x, index, ctx.b.broadcast_to(reshape(ctx, value, [1] * len(s)), want), axis=d)
+    return ctx.b.scatter(x, index, ctx.b.broadcast_to(value, want), axis=d)
 
 
 def index_select(ctx, x, dim, index):
