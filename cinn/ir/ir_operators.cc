@@ -125,6 +125,8 @@ CINN_BINOP(max, "max", Max)
 Expr operator-(Expr a) {
   if (const auto* i = a.as<IntImm>()) return IntImm::make(i->type, -i->value);
   if (const auto* f = a.as<FloatImm>()) return FloatImm::make(f->type, -f->value);
+  // 0 - x would turn +0.0 into +0.0; x * -1 flips the sign of every float, zeros included.
+  if (a.type().is_float()) return Mul::make(a, FloatImm::make(a.type(), -1.0));
   return Sub::make(make_zero(a.type()), a);
 }
 Expr operator!(Expr a) { return Not::make(std::move(a)); }

@@ -48,6 +48,16 @@ ThreadReduction match_thread_reduction(const For* t, const char* primitive) {
   // only loops outside t.
   std::vector<Expr> inner = {t->loop_var};
   for (const For* f : r.site.loops()) inner.push_back(f->loop_var);
+  // The threads' result is the whole reduction: no loop outside t carries part of it
+  // (each of its iterations would overwrite the result of the one before).
+  for (const Var* v : reduction_vars(r.site.realize)) {
+    if (!uses_any_var(Expr(v), inner)) {
+      CINN_THROW(ScheduleError) << primitive << ": loop '" << v->name << "' outside " << loop
+                                << " also reduces block '" << b->name
+                                << "'; a cross-thread reduction needs every reduce loop inside "
+                                << "the thread loop (reorder the thread loop outwards)";
+    }
+  }
   for (size_t i = 0; i < b->iter_vars.size(); ++i) {
     if (!b->iter_vars[i].is_reduce() && uses_any_var(r.site.realize->iter_values[i], inner)) {
       CINN_THROW(ScheduleError) << primitive << ": block '" << b->name << "' has spatial iter_var '"

@@ -162,9 +162,15 @@ void IRSchedule::reverse_compute_inline(BlockRV block) {
   auto writers = sched::writers_of(func_.body(), in);
   auto readers = sched::readers_of(func_.body(), in);
   if (writers.size() != 1 || readers.size() != 1) {
-    CINN_THROW(ScheduleError) << kP << ": '" << in.name() << "' must have exactly one producer "
-                              << "and one consumer ('" << c->name << "'); it has "
-                              << writers.size() << " and " << readers.size();
+    auto names = [](const std::vector<BlockSite>& sites) {
+      std::string out;
+      for (const BlockSite& s : sites) out += (out.empty() ? "'" : ", '") + s.block->name + "'";
+      return out.empty() ? std::string("none") : out;
+    };
+    CINN_THROW(ScheduleError) << kP << ": block '" << c->name << "' goes into the block writing '"
+                              << in.name() << "', so it must be the only block reading '" << in.name()
+                              << "' and that block the only one writing it; written by " << names(writers)
+                              << ", read by " << names(readers);
   }
   const ScheduleBlock* p = writers[0].block;
   const Store* pst = single_spatial_store(p, kP);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,7 +100,14 @@ struct ThreadReduction {
 // loops outside t. ScheduleError naming `primitive` otherwise.
 ThreadReduction match_thread_reduction(const For* t, const char* primitive);
 
-// Blocks under `s` whose reduce iter_values use the loop variable `var`.
+// The variables that carry the reduction of the realized block: those its reduce
+// iter_values use, except the ones that feed its spatial iter_values affinely. Such a loop
+// comes from a spatial axis (a reduce domain that `where` shifted by i: vk = i + k_0 * 4 +
+// k_1, or i + k * 3 - (i + 1) % 3 + 2), so it pins the outputs instead of carrying part of
+// a reduction. A loop fused from a spatial and a reduce one (vi = f / 13, vk = f % 13)
+// does carry part of it.
+std::set<const Var*> reduction_vars(const ScheduleBlockRealize* r);
+// Blocks under `s` whose reduction the loop variable `var` carries (reduction_vars).
 std::vector<BlockSite> blocks_reduced_by(const Stmt& s, const Expr& var);
 // The outermost statement of a block's nest: its first loop or branch, or the realize.
 const IRNode* nest_root(const BlockSite& site);

@@ -336,16 +336,45 @@ LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffe
   return LoweredFunc::make(f.name(), f.args(), f.size_vars(), temps, body);
 }
 
+namespace {
+void vars_of(const Expr& e, std::set<const Var*>* out) {
+  post_order_visit(e, [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kVar) out->insert(static_cast<const Var*>(n));
+  });
+}
+}  // namespace
+
+std::set<const Var*> reduction_vars(const ScheduleBlockRealize* r) {
+  const auto* b = r->block.as<ScheduleBlock>();
+  std::set<const Var*> spatial, divided, reduce;
+  for (size_t i = 0; i < b->iter_vars.size(); ++i) {
+    const Expr& e = r->iter_values[i];
+    if (b->iter_vars[i].is_reduce()) {
+      vars_of(e, &reduce);
+      continue;
+    }
+    vars_of(e, &spatial);
+    post_order_visit(e, [&](const IRNode* n) {
+      if (n->kind() == NodeKind::kDiv) {
+        vars_of(static_cast<const Div*>(n)->a, &divided);
+        vars_of(static_cast<const Div*>(n)->b, &divided);
+      } else if (n->kind() == NodeKind::kMod) {
+        vars_of(static_cast<const Mod*>(n)->a, &divided);
+        vars_of(static_cast<const Mod*>(n)->b, &divided);
+      }
+    });
+  }
+  std::set<const Var*> out;
+  for (const Var* v : reduce) {
+    if (!spatial.count(v) || divided.count(v)) out.insert(v);
+  }
+  return out;
+}
+
 std::vector<BlockSite> blocks_reduced_by(const Stmt& s, const Expr& var) {
   std::vector<BlockSite> out;
   for (const BlockSite& site : all_blocks(s)) {
-    for (size_t i = 0; i < site.block->iter_vars.size(); ++i) {
-      if (site.block->iter_vars[i].is_reduce() &&
-          uses_any_var(site.realize->iter_values[i], {var})) {
-        out.push_back(site);
-        break;
-      }
-    }
+    if (reduction_vars(site.realize).count(var.as<Var>())) out.push_back(site);
   }
   return out;
 }

@@ -209,10 +209,18 @@ Tensor update(const Tensor& into, const std::vector<Expr>& shape, const IndexFn&
   n->body = body;
   n->store_indices = std::move(at);
   n->extents = index_shape(shape);
-  if (guard) {
-    n->guard = guard(n->axes);
-    read.push_back(n->guard);
+  if (guard) n->guard = guard(n->axes);
+  // A position read from a tensor is only known at run time: the update skips the points
+  // where it falls outside `into` (as scatter drops them) instead of storing out of bounds.
+  for (size_t d = 0; d < n->store_indices.size(); ++d) {
+    const Expr& i = n->store_indices[d];
+    bool loaded = false;
+    post_order_visit(i, [&](const IRNode* m) { loaded = loaded || m->kind() == NodeKind::kLoad; });
+    if (!loaded) continue;
+    Expr in_range = i >= make_zero(i.type()) && i < cast(i.type(), into.shape()[d]);
+    n->guard = n->guard.defined() ? (n->guard && in_range) : in_range;
   }
+  if (n->guard.defined()) read.push_back(n->guard);
   n->inputs.push_back(into);  // stored after it, even where the value does not read it
   return finish(n, read);
 }

@@ -79,7 +79,7 @@ Tensor compute(const std::vector<Expr>& shape, const ComputeFn& f, const std::st
 //   into[index(axes)] = value(axes)
 // value may read `into` at index(axes): points with equal indices update one after another
 // (a scatter-add: value = into(index(axes)) + u(axes)). The indices may read tensors (data-
-// dependent positions); the caller keeps them in bounds (the guard). Returns the updated
+// dependent positions); the points where one falls outside `into` are skipped. Returns the updated
 // tensor: it has into's buffer, and readers of the result must read it, not `into`. Loops
 // whose variables only reach the data-dependent indices stay serial (the legality checks
 // see such a store as touching its whole dimension).

@@ -50,8 +50,9 @@ class AstToIR {
     std::string it_name = f.iterator().as<isl::ast_expr_id>().id().name();
     Expr init = expr(f.init());
     isl::ast_expr inc = f.inc();
-    CINN_CHECK(inc.isa<isl::ast_expr_int>() && inc.as<isl::ast_expr_int>().val().is_one())
-        << "poly: loop with a non-unit step";
+    CINN_CHECK(inc.isa<isl::ast_expr_int>() && inc.as<isl::ast_expr_int>().val().is_pos())
+        << "poly: loop with a non-constant step";
+    int64_t step = inc.as<isl::ast_expr_int>().val().get_num_si();
     // Name the loop after the iter_var it runs over in the first statement it contains.
     int dim = std::stoi(it_name.substr(1)) - 1;
     std::string name = loop_name(f.body(), dim);
@@ -69,6 +70,13 @@ class AstToIR {
       extent = fold_sub(ub, init);
     } else {
       CINN_THROW(InternalError) << "poly: unexpected loop condition kind";
+    }
+    if (step != 1) {
+      // A strided domain (`where=k % 2 == 0`): the loop counts the values, 0, 1, ..., and
+      // the statements below see init + var * step.
+      extent = simplify((extent + Expr(step - 1)) / Expr(step));
+      ids_[it_name] = simplify(init + var * Expr(step));
+      init = Expr(0);
     }
     int saved_next = next_dim_;
     int first_skipped = next_dim_;

@@ -43,8 +43,8 @@ def update(into, shape, index, value, where=None, name="update"):
     """An update of the compute ``into`` in place (a scatter): for every point ``(i, ...)``
     of ``shape``, in order (the last axis fastest), where ``where(i, ...)`` holds,
     ``into[index(i, ...)] = value(i, ...)``. ``index`` returns one index per dimension of
-    ``into`` and may read tensors (data-dependent positions; keep them in range with
-    ``where``); ``value`` may read ``into`` at that index, so equal positions accumulate
+    ``into`` and may read tensors (data-dependent positions: the points where one falls outside
+    ``into`` are skipped); ``value`` may read ``into`` at that index, so equal positions accumulate
     (``value=lambda i: H[idx[i]] + w[i]``). Returns the updated tensor: it shares ``into``'s
     buffer, and readers (and ``lower``'s argument list) must use it rather than ``into``.
     Loops that reach the store only through loaded positions stay serial; the others can

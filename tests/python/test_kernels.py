@@ -154,6 +154,25 @@ def test_triangular_domain(rng):
     np.testing.assert_allclose(cinn.build(f)(a), np.cumsum(a), 1e-12)
 
 
+@pytest.mark.parametrize("split", [False, True])
+def test_strided_reduce_domain(rng, split):
+    """`where=(k % 3 == 1) & (k >= i)`: isl's loop steps by 3 from the first k it allows; the
+    loop counts the values and the block sees k * 3 + its start."""
+    n = 29
+    A = lang.placeholder((n, n), "float32", "A")
+    k = lang.reduce_axis(n, "k")
+    C = lang.compute((n,), lambda i: lang.sum(A[i, k], axis=k, where=(k % 3 == 1) & (k >= i)),
+                     "C")
+    f = lang.lower("every_third", [A, C])
+    sch = cinn.Schedule(f)
+    if split:
+        sch.split(sch.get_loops("C")[1], [None, 4])
+    a = rng.standard_normal((n, n)).astype("float32")
+    I, K = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    want = (a * ((K % 3 == 1) & (K >= I))).sum(axis=1)
+    np.testing.assert_allclose(cinn.build(sch)(a), want, rtol=1e-5, atol=1e-5)
+
+
 def test_histogram_with_update(rng):
     """lang.update (docs/python_api.md's example): a scatter-add at data-dependent positions,
     repeated positions accumulating, out-of-range ones skipped by `where`; the element loop
@@ -165,6 +184,19 @@ def test_histogram_with_update(rng):
     H = lang.update(H0, (n,), lambda i: idx[i], lambda i: H0[idx[i]] + w[i],
                     where=lambda i: (idx[i] >= 0) & (idx[i] < bins), name="H_add")
     f = lang.lower("hist", [idx, w, H])
+    # Without `where`, out-of-range positions are skipped all the same (not stored out of
+    # bounds), and the points where w < 0 are dropped by the `where` there.
+    H_pos = lang.update(H0, (n,), lambda i: idx[i], lambda i: H0[idx[i]] + w[i],
+                        where=lambda i: w[i] >= 0, name="H_pos")
+    H_any = lang.update(H0, (n,), lambda i: idx[i], lambda i: H0[idx[i]] + w[i], name="H_any")
+    i = rng.integers(-1000, bins + 1000, n).astype("int64")
+    v = rng.standard_normal(n).astype("float32")
+    ok = (i >= 0) & (i < bins)
+    for tensor, keep in ((H_any, ok), (H_pos, ok & (v >= 0))):
+        want = np.zeros(bins)
+        np.add.at(want, i[keep], v[keep])
+        got = cinn.build(lang.lower("hist_" + tensor.name, [idx, w, tensor]))(i, v)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     sch = cinn.Schedule(f)
     with pytest.raises(cinn.ScheduleError, match="carries a dependence"):
         sch.parallel(sch.get_loops(sch.get_block("H_add"))[0])

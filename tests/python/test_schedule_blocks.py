@@ -267,3 +267,59 @@ def test_storage_align_pads_the_row_stride(rng):
     a = rng.standard_normal((32, 40)).astype("float32")
     np.testing.assert_allclose(run(sch, a), np.exp(a * 2 + 1), rtol=1e-6)
     check_replay(f, sch)
+
+
+@pytest.mark.parametrize("n", [13, 16])
+@pytest.mark.parametrize("cond", ["k>=i", "k>=i+3", "i<k<i+5"])
+@pytest.mark.parametrize("split_i", [False, True])
+def test_reduction_with_where_keeps_its_init_after_split(rng, n, cond, split_i):
+    """`where` shifts the reduce domain by i (vk = i + k_0 * 4 + k_1 after the split): the
+    init still runs once per row, before its reduction, and rows whose domain is empty
+    (k >= i + 3 near the end) hold 0."""
+    A = lang.placeholder((n, n), "float32", "A")
+    k = lang.reduce_axis(n, "k")
+    where = {"k>=i": lambda i: k >= i, "k>=i+3": lambda i: k >= i + 3,
+             "i<k<i+5": lambda i: (k > i) & (k < i + 5)}[cond]
+    C = lang.compute((n,), lambda i: lang.sum(A[i, k], axis=k, where=where(i)), "C")
+    f = lang.lower("masked_rows", [A, C])
+    sch = cinn.Schedule(f)
+    i, kk = sch.get_loops("C")
+    if split_i:
+        sch.split(i, [None, 4])
+    sch.split(kk, [None, 4])
+    a = rng.standard_normal((n, n)).astype("float32")
+    I, K = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    mask = {"k>=i": K >= I, "k>=i+3": K >= I + 3, "i<k<i+5": (K > I) & (K < I + 5)}[cond]
+    np.testing.assert_allclose(run(sch, a), (a * mask).sum(axis=1), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("kind", ["sum", "max", "min"])
+def test_rfactor_by_a_factor_above_the_extent(rng, kind):
+    """split(k, [None, 16]) of a 10-long row leaves rfactor slots 10..15 that no k reaches:
+    they hold the identity, so combining them changes nothing."""
+    M, N = 4, 10
+    X = lang.placeholder((M, N), "float32", "X")
+    k = lang.reduce_axis(N, "k")
+    S = lang.compute((M,), lambda i: getattr(lang, kind)(X[i, k], axis=k), "S")
+    sch = cinn.Schedule(lang.lower("row_" + kind, [X, S]))
+    _, kk = sch.get_loops("S")
+    _, ki = sch.split(kk, [None, 16])
+    sch.rfactor(ki)
+    for sign in (1, -1):  # all-positive and all-negative rows: a zero slot would show
+        x = sign * (1 + np.abs(rng.standard_normal((M, N)))).astype("float32")
+        np.testing.assert_allclose(run(sch, x), getattr(x, kind)(axis=1), rtol=RTOL, atol=ATOL)
+
+
+def test_fused_spatial_and_reduce_loop_keeps_one_init_per_output(rng):
+    """fuse(i, k_0) gives a loop carrying part of each row's reduction (vi = f / 2): the init
+    stays guarded on the first reduce value rather than running every iteration of f."""
+    M, N = 6, 8
+    X = lang.placeholder((M, N), "float32", "X")
+    k = lang.reduce_axis(N, "k")
+    S = lang.compute((M,), lambda i: lang.sum(X[i, k], axis=k), "S")
+    sch = cinn.Schedule(lang.lower("rowsum", [X, S]))
+    i, kk = sch.get_loops("S")
+    ko, _ = sch.split(kk, [2, None])
+    sch.fuse(i, ko)
+    x = rng.standard_normal((M, N)).astype("float32")
+    np.testing.assert_allclose(run(sch, x), x.sum(axis=1), rtol=RTOL, atol=ATOL)

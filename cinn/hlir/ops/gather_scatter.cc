@@ -40,7 +40,8 @@ int64_t scatter_axis(const OpCall& c) {
 }
 
 // scatter_add (`add`) and scatter: a copy of x (the output), then each update stored at
-// its index, added to the value there or replacing it (lang::update): serial over the
+// its index, added to the value there or replacing it (lang::update, which drops the
+// indices outside x after wrapping negative ones once): serial over the
 // indices, in order, parallel and vectorized over the other axes.
 std::vector<lang::Tensor> scatter_compute(const ComputeCall& c, bool add) {
   int64_t axis = scatter_axis(c.call);
@@ -60,10 +61,7 @@ std::vector<lang::Tensor> scatter_compute(const ComputeCall& c, bool add) {
   lang::Tensor out = lang::update(
       copy, to_exprs(c.call.inputs[2].shape), at,
       [&](const std::vector<Expr>& u) { return add ? copy(at(u)) + updates(u) : updates(u); },
-      [&](const std::vector<Expr>& u) {
-        Expr pos = position(u);
-        return pos >= Expr(int64_t{0}) && pos < Expr(n);
-      },
+      nullptr,  // lang::update skips the positions outside x
       c.output_names[0] + (add ? "_add" : "_store"));
   return {out};
 }
