@@ -83,6 +83,60 @@ def test_block_reduction_under_a_shorter_thread_loop_is_a_schedule_error():
         cinn.build(sch, target=emulator())
 
 
+def test_thread_reduction_with_a_reduce_loop_outside_is_a_schedule_error():
+    """split(k, [-1, 128]) then bind(ki, threadIdx.x) without reordering: the serial ko loop
+    outside would overwrite the threads' result on each iteration."""
+    A = lang.placeholder((6, 1000), "float32", "A")
+    k = lang.reduce_axis(1000, "k")
+    S = lang.compute((6,), lambda i: lang.sum(A[i, k], axis=k), "S")
+    sch = cinn.Schedule(lang.lower("rows", [A, S]))
+    i, kk = sch.get_loops("S")
+    sch.bind(i, "blockIdx.x")
+    ko, ki = sch.split(kk, [-1, 128])
+    with pytest.raises(cinn.ScheduleError, match="loop 'k_0' outside .* also reduces block 'S'"):
+        sch.bind(ki, "threadIdx.x")
+
+
+@pytest.mark.parametrize("how", ["shared", "local", "cache_read"])
+def test_shared_or_local_buffer_across_kernels_is_a_schedule_error(how):
+    """A shared or local buffer whose producer was not compute_at into its consumer lands in
+    another kernel, where it would be read before anything was written to it."""
+    A = lang.placeholder((4, 64), "float32", "A")
+    B1 = lang.compute((4, 64), lambda i, j: A[i, j] * 2.0, "B1")
+    B = lang.compute((4, 64), lambda i, j: B1[i, j] + 1.0, "B")
+    sch = cinn.Schedule(lang.lower("f", [A, B]))
+    if how == "cache_read":
+        name = sch.cache_read("B1", "A", "shared").name
+    else:
+        name = "B1"
+        sch.set_scope("B1", how)
+    for blk in dict.fromkeys((name, "B1", "B")):
+        i, j = sch.get_loops(blk)
+        sch.bind(i, "blockIdx.x")
+        sch.bind(j, "threadIdx.x")
+    scope = "local" if how == "local" else "shared"
+    with pytest.raises(cinn.ScheduleError, match=f"buffer '{name}' is in {scope} memory, which lasts one kernel"):
+        cinn.build(sch, target=emulator())
+
+
+def test_thread_reduction_over_a_domain_shifted_by_where(rng):
+    """where=k >= i shifts each row's reduce domain by i (vk = i + k_0 * 128 + k_1): the row
+    loop pins the output rather than carrying the reduction, so it binds to blockIdx.x."""
+    n = 300
+    A = lang.placeholder((6, n), "float32", "A")
+    k = lang.reduce_axis(n, "k")
+    S = lang.compute((6,), lambda i: lang.sum(A[i, k], axis=k, where=k >= i * 40), "S")
+    sch = cinn.Schedule(lang.lower("tails", [A, S]))
+    i, kk = sch.get_loops("S")
+    sch.bind(i, "blockIdx.x")
+    ko, ki = sch.split(kk, [None, 128])
+    sch.reorder(ki, ko)
+    sch.bind(ki, "threadIdx.x")
+    a = rng.standard_normal((6, n)).astype("float32")
+    want = np.array([a[r, r * 40:].sum() for r in range(6)], "float32")
+    np.testing.assert_allclose(build_both(sch)(a), want, rtol=1e-5, atol=1e-4)
+
+
 @pytest.mark.parametrize("shift,vector", [(4, True), (1, False), (2, False)])
 def test_vectorized_copy_is_one_move_only_when_aligned(rng, shift, vector):
     """A vectorized loop copying 4 consecutive floats becomes one 16-byte move when its first

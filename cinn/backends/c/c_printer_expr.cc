@@ -182,14 +182,18 @@ std::string CodeGenC::extern_call(const ir::Call* op, const std::vector<CExpr>& 
     }
     // The helper is warp shuffles plus a barrier: the whole block calls it, in warps.
     if (block_[0] % 32 != 0 || block_[1] != 1 || block_[2] != 1 || guarded_thread_loops_ > 0) {
+      std::string why;
+      if (block_[1] != 1 || block_[2] != 1) {
+        why = "; it combines all of them into one value, so no loop may be bound to threadIdx.y or "
+              "threadIdx.z (bind the outputs to blockIdx instead)";
+      } else if (guarded_thread_loops_ > 0) {
+        why = ", and the reduction's thread loop is shorter than the block (another loop bound to "
+              "threadIdx.x is longer)";
+      }
       CINN_THROW(ScheduleError) << "CUDA backend, function '" << func_.name()
                                 << "': a cross-thread reduction needs every thread of the block, "
                                 << "and the block as a multiple of 32 threads along x; the block is ("
-                                << block_[0] << ", " << block_[1] << ", " << block_[2] << ")"
-                                << (guarded_thread_loops_ > 0 ? " and the reduction's thread loop is shorter "
-                                                                "than the block (another loop bound to the same "
-                                                                "axis is longer)"
-                                                              : "");
+                                << block_[0] << ", " << block_[1] << ", " << block_[2] << ")" << why;
     }
     return file_->helpers.block_reduce(combiner, op->type) + "(" + args[0].text + ")";
   }

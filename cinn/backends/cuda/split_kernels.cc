@@ -1,4 +1,5 @@
 #include "cinn/backends/cuda/codegen_cuda.h"
+#include "cinn/common/error.h"
 #include "cinn/ir/visitor.h"
 
 namespace cinn::backends::cuda {
@@ -50,6 +51,22 @@ std::vector<ir::LoweredFunc> split_kernels(const ir::LoweredFunc& f) {
   Splitter sp;
   sp.walk(f.body(), {});
   if (sp.parts.size() <= 1) return {f};
+  // Shared and local memory live as long as one kernel: a buffer there that two kernels
+  // use would be read by the second before anything was written to it.
+  for (const ir::Buffer& b : sp.allocs) {
+    if (b.scope() == ir::MemoryScope::kGlobal) continue;
+    std::vector<size_t> users;
+    for (size_t i = 0; i < sp.parts.size(); ++i) {
+      if (uses(sp.parts[i], b)) users.push_back(i);
+    }
+    if (users.size() > 1) {
+      CINN_THROW(ScheduleError) << "function '" << f.name() << "': buffer '" << b.name() << "' is in "
+                                << (b.scope() == ir::MemoryScope::kShared ? "shared" : "local")
+                                << " memory, which lasts one kernel, but loop nests " << users[0] << " and "
+                                << users[1] << " (separate kernels) both use it; compute_at its producer "
+                                << "into the consumer's loops, or keep it global";
+    }
+  }
   std::vector<ir::LoweredFunc> out;
   for (size_t i = 0; i < sp.parts.size(); ++i) {
     std::vector<ir::Buffer> temps;
