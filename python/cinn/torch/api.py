@@ -1,5 +1,6 @@
 """:func:`compile` and the callables it returns."""
 
+import copy
 import inspect
 
 import torch
@@ -70,6 +71,11 @@ class Engine:
         self._traces = {}     # module training flags -> (GraphModule, impure, order_deps) or error text
         self._entries = {}
         self.compiles = 0     # signatures compiled (including recompiles)
+
+    def rebound(self, fn, module):
+        """A new engine for `fn` / `module` with this one's target and options, nothing
+        compiled yet."""
+        return Engine(fn, module, self.target, self.freeze, self.options)
 
     # ---- calls ---------------------------------------------------------------------------
 
@@ -301,6 +307,12 @@ class CompiledModule(torch.nn.Module):
     def __repr__(self):
         return f"cinn.torch.CompiledModule({self._orig_mod!r})"
 
+    def __deepcopy__(self, memo):
+        # A copy of the wrapped module, compiled afresh on its first call (the compiled
+        # regions hold the original's tensors; the compile cache makes recompiling cheap).
+        module = copy.deepcopy(self._orig_mod, memo)
+        return CompiledModule(module, self._engine.rebound(module, module))
+
 
 class CompiledFunction:
     """A function running through CINN (see :func:`compile`)."""
@@ -313,6 +325,9 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         return self._engine(*args, **kwargs)
+
+    def __deepcopy__(self, memo):
+        return CompiledFunction(self.__wrapped__, self._engine.rebound(self.__wrapped__, None))
 
     def explain(self, *args, **kwargs):
         """See :meth:`CompiledModule.explain`."""

@@ -26,7 +26,7 @@ import torch.fx
 from .. import _cinn
 from ..frontend import NetBuilder
 from . import emit
-from .graph import Empty, PyValue, TensorMeta
+from .graph import Empty, PyValue, TensorMeta, leaves
 
 
 class Registry:
@@ -274,6 +274,10 @@ def convert(ctx, node):
         return ctx.env[node]
     args = torch.fx.node.map_arg(node.args, ctx.arg)
     kwargs = torch.fx.node.map_arg(node.kwargs, ctx.arg)
+    empty = next((v for v in leaves((args, kwargs)) if isinstance(v, Empty)), None)
+    if empty is not None and not getattr(conv, "takes_empty", False):  # e.g. a sum over a 0-size dim
+        raise ctx.unsupported(f"an argument has no elements (shape {empty.shape}) but the result "
+                              "does; CINN compiles no empty tensors")
     try:
         if node.op == "call_module":
             out = conv(ctx, a.root.get_submodule(node.target), *args, **kwargs)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .. import _cinn, _indexing, _pooling
+from .graph import Empty
 
 # torch dtype <-> cinn dtype. bfloat16 and complex have no numpy type to exchange through.
 DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
@@ -338,8 +339,20 @@ def expand(ctx, x, dims):
     return ctx.b.broadcast_to(x, shape=out)
 
 
+def arange(ctx, args, dt):
+    """torch.arange(end) / (start, end) / (start, end, step) as `dt`; the length is the
+    recorded result's. Computed in float64 (int64 for integers), then cast, as PyTorch."""
+    start, step = (0, 1) if len(args) == 1 else (args[0], (args + (1,))[2])
+    n = list(ctx.out_meta.shape)[0]
+    b = ctx.b
+    i = b.iota([n], axis=0, dtype="float64" if is_float(dt) else "int64")
+    v = b.add(b.mul(i, scalar(ctx, step, i.dtype)), scalar(ctx, start, i.dtype))
+    return cast(ctx, v, dt)
+
+
 def concat(ctx, tensors, dim=0):
-    vals = [v for v in tensors]
+    """torch.cat; tensors without elements (graph.Empty) add nothing and are left out."""
+    vals = [v for v in tensors if not isinstance(v, Empty)]
     if not vals:
         raise ctx.unsupported("cat of no tensors")
     out = ctx.out_dtype

@@ -230,9 +230,73 @@ def _static_values(gm, meta, dynamic=()):
 
 # ---- torch.fx capture -----------------------------------------------------------------------
 
+# Tensor factories that torch.fx would call once while tracing (no argument is a proxy) and
+# bake in as a constant: the graph calls them instead, so each call gets a fresh tensor.
+_FACTORIES = ("zeros", "ones", "full", "empty", "arange", "eye", "linspace", "logspace", "rand",
+              "randn", "randint", "randperm")
+_INPLACE_DUNDERS = {"__iadd__": operator.iadd, "__isub__": operator.isub, "__imul__": operator.imul,
+                    "__itruediv__": operator.itruediv, "__ifloordiv__": operator.ifloordiv,
+                    "__imod__": operator.imod, "__ipow__": operator.ipow, "__iand__": operator.iand,
+                    "__ior__": operator.ior, "__ixor__": operator.ixor, "__imatmul__": operator.imatmul}
+
+
+class _Proxy(torch.fx.Proxy):
+    """A proxy that records ``x += y`` as ``operator.iadd`` (torch.fx's own falls back to
+    ``x = x + y``, losing the write to x)."""
+
+
+for _name, _op in _INPLACE_DUNDERS.items():
+    setattr(_Proxy, _name, lambda self, other, _op=_op: self.tracer.create_proxy(
+        "call_function", _op, (self, other), {}))
+
+
+class _Tracer(torch.fx.Tracer):
+    """torch.fx's tracer, with what a module computes from its buffers, the tensors its
+    forward creates and in-place operators recorded in the graph rather than run once while
+    tracing: buffers are proxies (``self.b * 2`` is a node, not a constant), the factories in
+    ``_FACTORIES`` are nodes, and ``x += y`` is ``operator.iadd``."""
+
+    proxy_buffer_attributes = True
+
+    def proxy(self, node):
+        return _Proxy(node, self)
+
+    def trace(self, root, concrete_args=None):
+        originals = {name: getattr(torch, name) for name in _FACTORIES}
+
+        def recorded(fn):
+            def call(*args, **kwargs):
+                return self.create_proxy("call_function", fn, args, kwargs)
+            call.__name__ = fn.__name__
+            return call
+        try:
+            for name, fn in originals.items():
+                setattr(torch, name, recorded(fn))
+            return super().trace(root, concrete_args)
+        finally:
+            for name, fn in originals.items():
+                setattr(torch, name, fn)
+
+
 def trace(fn):
-    """torch.fx.symbolic_trace of a module or function; raises what tracing raises."""
-    return torch.fx.symbolic_trace(fn)
+    """A GraphModule of a module or function, traced by torch.fx (with :class:`_Tracer`);
+    raises what tracing raises. Tensors the tracer still had to bake in (``torch.tensor``
+    literals) are copied per call where the graph writes to them, so a call never sees
+    another's writes."""
+    tracer = _Tracer()
+    g = tracer.trace(fn)
+    name = type(fn).__name__ if isinstance(fn, torch.nn.Module) else fn.__name__
+    gm = torch.fx.GraphModule(tracer.root, g, name)
+    for n in list(gm.graph.nodes):
+        if n.op != "get_attr" or not n.target.startswith("_tensor_constant"):
+            continue
+        if not any(_inplace_target(u, gm) is not None for u in n.users):
+            continue
+        with gm.graph.inserting_after(n):
+            copy = gm.graph.call_method("clone", (n,))
+        n.replace_all_uses_with(copy, delete_user_cb=lambda u: u is not copy)
+    gm.recompile()
+    return gm
 
 
 def _is_view(n, root):
@@ -276,6 +340,8 @@ def _inplace_target(n, root):
             node.target = func
         return n.args[0], rewrite if ok else None
     if n.op == "call_function":
+        if n.target is operator.setitem and n.args:  # y[1:3] = v
+            return n.args[0], None
         if n.target in _INPLACE_OPERATORS:
             def rewrite(node):
                 node.target = _INPLACE_OPERATORS[node.target]
@@ -341,8 +407,9 @@ def functionalize(gm):
         v, rewrite = hit
         readers = [u for u in v.users if u is not n]
         before = {u for u in readers if order[u] < order[n]}
-        private = v.op in ("call_function", "call_method", "call_module") and not _is_view(v, gm) \
-            and not any(_is_view(u, gm) for u in readers)
+        # (an in-place op that stays in PyTorch returns its argument: `v` is then that tensor)
+        private = v.op in ("call_function", "call_method", "call_module") and v not in impure \
+            and not _is_view(v, gm) and not any(_is_view(u, gm) for u in readers)
         if private and rewrite is not None:
             for u in readers:
                 if order[u] > order[n]:
@@ -354,8 +421,11 @@ def functionalize(gm):
             continue
         # Visible to others: runs in PyTorch, between the reads before and after it, and so
         # do the views of the tensor (a copy in CINN would not see the write).
+        parent[find(n)] = find(v)
         root_v = find(v)
         aliases = [m for m in graph.nodes if find(m) is root_v]
+        while v in impure and _inplace_target(v, gm) is not None:  # (x += y) *= 2: x
+            v = _inplace_target(v, gm)[0]
         if v.op == "placeholder":
             why = f"it modifies the input '{v.name}' in place"
         elif v.op == "get_attr":

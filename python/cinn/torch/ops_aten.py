@@ -300,6 +300,9 @@ def _cat(ctx, tensors, dim=0):
     return emit.concat(ctx, list(tensors), dim)
 
 
+_cat.takes_empty = True  # empty pieces are left out
+
+
 @aten(A.split.Tensor)
 def _split(ctx, x, split_size, dim=0):
     secs, d = emit.split_sizes(ctx, x, int(split_size), dim)
@@ -370,6 +373,12 @@ def _new_filled(ctx, x, size, dtype=None, layout=None, device=None, pin_memory=N
     _check_device(ctx, device)
     value = 1.0 if ctx.node.target.overloadpacket is A.new_ones else 0.0
     return emit.full(ctx, emit.ints(size), value, ctx.out_dtype)
+
+
+@aten(A.arange)
+def _arange(ctx, *args, dtype=None, layout=None, device=None, pin_memory=None):
+    _check_device(ctx, device)
+    return emit.arange(ctx, args, ctx.out_dtype)
 
 
 @aten(A.zeros, A.ones, A.empty.memory_format)

@@ -577,6 +577,9 @@ def _cat(ctx, tensors, dim=0):
     return emit.concat(ctx, list(tensors), dim)
 
 
+_cat.takes_empty = True  # empty pieces are left out
+
+
 @fx_function(torch.stack)
 def _stack(ctx, tensors, dim=0):
     tensors = list(tensors)
@@ -692,13 +695,7 @@ def _full(ctx, size, fill_value, *, dtype=None, layout=None, device=None, requir
 @fx_function(torch.arange)
 def _arange(ctx, *args, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
             out=None):
-    dt = _factory_dtype(ctx, dtype, device)
-    start, end, step = (0, args[0], 1) if len(args) == 1 else (args + (1,))[:3]
-    n = list(ctx.out_meta.shape)[0]
-    b = ctx.b
-    i = b.iota([n], axis=0, dtype="float64" if emit.is_float(dt) else "int64")
-    v = b.add(b.mul(i, emit.scalar(ctx, step, i.dtype)), emit.scalar(ctx, start, i.dtype))
-    return emit.cast(ctx, v, dt)
+    return emit.arange(ctx, args, _factory_dtype(ctx, dtype, device))
 
 
 # ---- layers -----------------------------------------------------------------------------------------

@@ -138,6 +138,75 @@ def test_inplace_op_on_an_input_runs_in_pytorch_in_order():
     assert fb.target == "Tensor.add_" and "modifies the input 'x' in place" in fb.reason
 
 
+class _Scratch(nn.Module):
+    """Tensors created in forward and then written: torch.fx alone would create them once
+    while tracing and share them across calls."""
+
+    def forward(self, x, idx):
+        buf = torch.zeros(5)
+        buf.index_add_(0, idx, x)
+        y = torch.zeros(5)
+        y[1:3] = x[:2]
+        lit = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])
+        lit.mul_(2)
+        return buf + y + lit
+
+
+class _Accumulate(nn.Module):
+    """A buffer updated in place and read after, and arithmetic on buffers alone."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("total", torch.zeros(3))
+        self.register_buffer("scale", torch.ones(3))
+
+    def forward(self, x):
+        self.total.add_(x)
+        return self.total * 2 + self.scale * 3
+
+
+def test_tensors_created_in_forward_are_fresh_each_call():
+    gen = seeded()
+    model, ref = cinn.torch.compile(_Scratch()), _Scratch()
+    idx = torch.tensor([0, 2, 2])
+    with torch.no_grad():
+        for _ in range(3):
+            x = torch.randn(3, generator=gen)
+            torch.testing.assert_close(model(x, idx), ref(x, idx), rtol=1e-6, atol=1e-6)
+
+
+def test_buffers_are_read_at_each_call():
+    gen = seeded()
+    mine, ref = _Accumulate(), _Accumulate()
+    fast = cinn.torch.compile(mine)
+    with torch.no_grad():
+        for step in range(3):
+            x = torch.randn(3, generator=gen)
+            if step == 2:
+                mine.scale.fill_(5)
+                ref.scale.fill_(5)
+            torch.testing.assert_close(fast(x), ref(x), rtol=1e-6, atol=1e-6)
+            torch.testing.assert_close(mine.total, ref.total, rtol=1e-6, atol=1e-6)
+    fb = [f for f in fast.explain().fallbacks if f.node == "add_"]
+    assert fb and "modifies the attribute 'total' in place" in fb[0].reason
+
+
+def test_augmented_assignment_writes_the_input():
+    """`x += y` on an input writes the caller's tensor (torch.fx alone records x + y)."""
+    gen = seeded()
+    def f(x, y):
+        x += y
+        x *= 2
+        return x + 1
+
+    x, y = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    mine, theirs = x.clone(), x.clone()
+    got, report, _ = run_compiled(f, mine, y, allow_fallback=True)
+    torch.testing.assert_close(got, f(theirs, y), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(mine, theirs, rtol=1e-6, atol=1e-6)
+    assert all("modifies the input 'x' in place" in fb.reason for fb in report.fallbacks)
+
+
 def test_inplace_op_through_a_view():
     """A write through a view must reach the viewed tensor: the view runs in PyTorch too."""
     gen = seeded()
@@ -207,3 +276,16 @@ def test_cuda_inputs_run_eagerly():
     x = torch.ones(3, device="cuda")
     assert torch.equal(fast(x), x * 2)
     assert "exchanges CPU tensors" in fast.explain().signatures[0].reason
+
+
+def test_empty_arguments():
+    """A sum over a dimension of size 0 runs in PyTorch with a reason saying so; empty
+    pieces of a cat are left out and the rest compiles."""
+    x = torch.randn(3, 0)
+    got, report, _ = run_compiled(lambda x: x.sum(1) + 1, x, allow_fallback=True)
+    torch.testing.assert_close(got, torch.ones(3))
+    (fb,) = report.fallbacks
+    assert "an argument has no elements (shape [3, 0]) but the result does" in fb.reason
+    y = torch.randn(2, 3)
+    got, report, _ = run_compiled(lambda p, y: torch.cat([p, y], 1) * 2, torch.randn(2, 0), y)
+    torch.testing.assert_close(got, y * 2)

@@ -294,3 +294,19 @@ def test_list_results_partly_used():
     report = fast.explain()
     assert report.fallbacks == [], str(report)
     assert "aten.split.Tensor" in {t for _, t in report.regions[0].nodes}
+
+
+def test_arange_in_an_aten_graph():
+    """aten.arange (default, start and start_step overloads) compiles."""
+    def f(x):
+        (n,) = x.shape  # make_fx: a shape read in Python
+        return x * torch.arange(1, 3, 0.4) + torch.arange(n) + torch.arange(2, n + 2, dtype=torch.float64)
+
+    x = torch.randn(5, generator=seeded())
+    fast = cinn.torch.compile(f)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), f(x))
+    report = fast.explain()
+    assert report.fallbacks == [], str(report)
+    targets = {t for _, t in report.regions[0].nodes}
+    assert {"aten.arange.start_step", "aten.arange.default", "aten.arange.start"} <= targets, targets

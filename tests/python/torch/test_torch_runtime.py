@@ -295,3 +295,20 @@ def test_tune_needs_a_database_and_a_positive_count():
         cinn.torch.compile(Mlp(), tune=8)
     with pytest.raises(cinn.Error, match="positive number of trials"):
         cinn.torch.compile(Mlp(), tune=0, database="x.db")
+
+
+def test_deepcopy_after_a_call_compiles_the_copy_afresh():
+    """copy.deepcopy of a compiled module (after it ran) copies the wrapped module; the copy
+    compiles on its first call and runs with its own parameters."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+    fast = cinn.torch.compile(model)
+    x = torch.randn(2, 4)
+    with torch.no_grad():
+        fast(x)
+        twin = copy.deepcopy(fast)
+        twin.original[0].weight.fill_(0.5)
+        torch.testing.assert_close(fast(x), model(x))
+        torch.testing.assert_close(twin(x), twin.original(x))
+        assert not torch.allclose(twin(x), fast(x))
+    assert twin.explain().signatures and twin.original is not model
