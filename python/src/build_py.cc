@@ -40,14 +40,53 @@ class KernelPy {
 
   // kern(a, b, c): outputs written in place, returns None.
   // kern(a, b):    outputs allocated and returned (one array, or a tuple).
-  py::object call(py::args args) {
+  // Arrays may also be passed by their buffer's name (kern(A=a, B=b)).
+  py::object call(py::args positional, py::kwargs named) {
     const ir::LoweredFunc& f = k_->func();
     size_t n_args = f.args().size(), n_inputs = 0;
     for (const auto& a : f.args()) n_inputs += a.kind == ir::Argument::Kind::kInput;
-    bool allocate = args.size() == n_inputs && n_inputs != n_args;
-    if (args.size() != n_args && !allocate) {
+    size_t n_given = positional.size() + named.size();
+    bool names_output = false;
+    for (const auto& a : f.args()) {
+      names_output |= a.kind == ir::Argument::Kind::kOutput && named.contains(a.buffer.name());
+    }
+    bool allocate = n_given == n_inputs && n_inputs != n_args && !names_output;
+    if ((named.empty() || n_given > n_args) && n_given != n_args && !allocate) {
       CINN_THROW(ExecutionError) << "kernel '" << f.name() << "' takes " << n_args
-                                 << " arrays (or its " << n_inputs << " inputs), got " << args.size();
+                                 << " arrays (or its " << n_inputs << " inputs), got " << n_given;
+    }
+    for (auto item : named) {
+      std::string key = py::str(item.first);
+      bool known = false;
+      for (const auto& a : f.args()) known |= a.buffer.name() == key;
+      if (!known) {
+        std::string names;
+        for (const auto& a : f.args()) names += (names.empty() ? "" : ", ") + a.buffer.name();
+        CINN_THROW(ExecutionError) << "kernel '" << f.name() << "' has no argument '" << key
+                                   << "'; its arguments are " << names;
+      }
+    }
+    // The arrays in argument order (outputs left out when they are allocated here).
+    std::vector<py::object> args;
+    size_t next = 0;
+    for (const auto& a : f.args()) {
+      if (allocate && a.kind == ir::Argument::Kind::kOutput) continue;
+      const std::string& name = a.buffer.name();
+      if (next < positional.size()) {
+        if (named.contains(name)) {
+          CINN_THROW(ExecutionError) << "kernel '" << f.name() << "': argument '" << name
+                                     << "' given both by position and by name";
+        }
+        args.push_back(positional[next++]);
+      } else if (named.contains(name)) {
+        args.push_back(named[name.c_str()]);
+      } else {
+        CINN_THROW(ExecutionError) << "kernel '" << f.name() << "': missing argument '" << name << "'";
+      }
+    }
+    if (next < positional.size()) {
+      CINN_THROW(ExecutionError) << "kernel '" << f.name() << "' takes " << args.size() << " arrays here, got "
+                                 << positional.size() << " by position and " << named.size() << " by name";
     }
     std::map<const ir::Var*, int64_t> env;
     std::vector<py::array> arrays(n_args);

@@ -38,6 +38,22 @@ py::array checked_array(py::handle h, const std::string& what, common::Type dtyp
     // only off the array path, which every call of a compiled program takes.
     py::module_ np = py::module_::import("numpy");
     if (py::isinstance(h, np.attr("generic"))) return checked_array(np.attr("asarray")(h), what, dtype);
+    // A tensor in host memory that speaks DLPack and numpy (a torch CPU tensor): numpy views
+    // its memory, so outputs are written into it.
+    if (py::hasattr(h, "__dlpack_device__") && py::hasattr(h, "__array__")) {
+      py::tuple dev = h.attr("__dlpack_device__")();
+      if (dev.size() == 2 && dev[0].cast<int>() == 1 /* kDLCPU */) {
+        py::object arr;
+        try {
+          arr = np.attr("asarray")(h);
+        } catch (py::error_already_set& e) {
+          CINN_THROW(ExecutionError) << what << ": numpy cannot view this "
+                                     << std::string(py::str(h.get_type().attr("__name__"))) << " ("
+                                     << e.what() << ")";
+        }
+        return checked_array(arr, what, dtype);
+      }
+    }
     CINN_THROW(ExecutionError) << what << " must be a numpy array, got "
                                << std::string(py::str(h.get_type().attr("__name__")));
   }

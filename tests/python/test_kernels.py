@@ -457,3 +457,27 @@ def test_spread_rows_with_an_offset_read_from_memory_in_a_parallel_loop(rng):
     a = rand(rng, (64, 80), "float32")
     off = np.array([7], "int64")
     np.testing.assert_array_equal(kern(a, off), a[:, np.arange(128) // 2 + 7] * 2)
+
+
+def test_kernel_arguments_by_name_and_torch_tensors(rng):
+    """Arguments by buffer name, and torch CPU tensors viewed through numpy (an output
+    tensor is written in place); unknown, missing and doubled names are ExecutionErrors."""
+    torch = pytest.importorskip("torch")
+    A = lang.placeholder((3, 4), "float32", "A")
+    B = lang.placeholder((4,), "float32", "B")
+    C = lang.compute((3, 4), lambda i, j: A[i, j] + B[j], "C")
+    kern = cinn.build(lang.lower("add_row", [A, B, C]))
+    a, b = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal(4).astype("float32")
+    np.testing.assert_array_equal(kern(B=b, A=a), a + b)
+    np.testing.assert_array_equal(kern(a, B=b), a + b)
+    out = torch.zeros(3, 4)
+    assert kern(torch.from_numpy(a), torch.from_numpy(b), C=out) is None
+    np.testing.assert_array_equal(out.numpy(), a + b)
+    with pytest.raises(cinn.ExecutionError, match="has no argument 'D'; its arguments are A, B, C"):
+        kern(a, b, D=out.numpy())
+    with pytest.raises(cinn.ExecutionError, match="missing argument 'B'"):
+        kern(a, C=out.numpy())
+    with pytest.raises(cinn.ExecutionError, match="'A' given both by position and by name"):
+        kern(a, A=a)
+    with pytest.raises(cinn.ExecutionError, match="numpy cannot view this Tensor"):
+        kern(torch.zeros(3, 4, requires_grad=True), b)

@@ -171,6 +171,8 @@ def div(ctx, x, y, rounding_mode=None):
             negative = b.compare(b.compare(xv, zero, op="lt"), b.compare(yv, zero, op="lt"), op="ne")
             q = b.where(b.logical_and(inexact, negative), b.add(q, scalar(ctx, 1, out)), q)
         return q
+    if rounding_mode == "floor" and is_float(out):
+        return _floor_divide_float(ctx, as_value(ctx, x, out), as_value(ctx, y, out))
     q = binary(ctx, "div", x, y, compute=out if is_float(out) else "float64")
     if rounding_mode == "floor":
         q = ctx.b.floor(q) if is_float(q.dtype) else q
@@ -182,13 +184,28 @@ def div(ctx, x, y, rounding_mode=None):
     return cast(ctx, q, out)
 
 
+def _floor_divide_float(ctx, x, y):
+    """PyTorch's floating floor division: (x - x mod y) / y rounded to the nearest integer
+    (1.0 // 0.1 is 9, where floor(1.0 / 0.1) is 10); -1 for a finite x by an infinite y of
+    the other sign; a zero quotient with the sign of x / y; x / y by zero."""
+    b = ctx.b
+    dt = x.dtype
+    zero = scalar(ctx, 0, dt)
+    exact = b.div(x, y)
+    r = b.mod(x, y)
+    q = b.round(b.div(b.sub(x, r), y))
+    q = b.where(b.compare(q, zero, op="eq"), b.mul(exact, zero), q)
+    inf = scalar(ctx, math.inf, dt)
+    moved_to_inf = b.logical_and(b.compare(b.abs(r), inf, op="eq"), b.compare(b.abs(x), inf, op="ne"))
+    q = b.where(moved_to_inf, scalar(ctx, -1, dt), q)
+    return b.where(b.compare(y, zero, op="eq"), exact, q)
+
+
 def remainder(ctx, x, y):
-    """Python's modulo (the sign of the divisor), as torch.remainder."""
-    out = ctx.out_dtype
-    if not is_float(out):
-        return binary(ctx, "mod", x, y)
-    x, y = as_value(ctx, x, out), as_value(ctx, y, out)
-    return ctx.b.sub(x, ctx.b.mul(ctx.b.floor(ctx.b.div(x, y)), y))
+    """Python's modulo (the sign of the divisor), as torch.remainder: the primitive `mod`,
+    a truncated remainder moved by y where the signs differ (-5 % inf is inf, -0.0 % 3 is
+    -0.0, as in PyTorch)."""
+    return binary(ctx, "mod", x, y)
 
 
 def where(ctx, cond, x, y):

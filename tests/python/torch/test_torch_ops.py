@@ -130,6 +130,20 @@ def test_integer_division_is_exact_and_total():
     assert [g[1].item() for g in fast(i, j)[:3]] == [0, 0, 0]
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_float_floor_division_and_remainder_match_pytorch(dtype):
+    """Bit for bit, signed zeros included: 1.0 // 0.1 is 9 (not floor(1.0 / 0.1) = 10),
+    -5 // inf is -1 and -5 % inf is inf, -0.0 % 3 is -0.0, x // 0 is x / 0."""
+    inf, nan = float("inf"), float("nan")
+    x = torch.tensor([5., -5., -0.0, 0.0, 7.5, -7.5, inf, -3.0, 1.0, 1.0, -1.0, 0.3, 5.0, -3.0, nan], dtype=dtype)
+    y = torch.tensor([inf, inf, 3., -3., -2., 2., 2., -inf, 0.1, -0.1, 0.1, 0.1, 0.0, 0.0, 1.0], dtype=dtype)
+    f = lambda x, y: (x // y, x % y, torch.div(x, y, rounding_mode="floor"), x // 0.1, 1.0 % y)  # noqa: E731
+    got, _, _ = run_compiled(f, x, y)
+    for g, w in zip(got, f(x, y)):
+        torch.testing.assert_close(g, w, rtol=0, atol=0, equal_nan=True)
+        assert torch.equal(torch.signbit(g), torch.signbit(w)), (g, w)
+
+
 REDUCTIONS = {
     "sum": lambda x: x.sum(), "sum_dim": lambda x: x.sum(dim=1), "sum_keep": lambda x: x.sum((2, 3), keepdim=True),
     "mean": lambda x: torch.mean(x, -1), "amax": lambda x: x.amax(dim=(1, 2)), "amin": lambda x: torch.amin(x, 0),
