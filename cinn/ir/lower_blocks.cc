@@ -12,11 +12,7 @@ namespace {
 
 std::set<const Var*> vars_in(const std::vector<Expr>& es) {
   std::set<const Var*> out;
-  for (const Expr& e : es) {
-    post_order_visit(e, [&](const IRNode* n) {
-      if (n->kind() == NodeKind::kVar) out.insert(static_cast<const Var*>(n));
-    });
-  }
+  for (const Expr& e : es) collect_vars(e, &out);
   return out;
 }
 

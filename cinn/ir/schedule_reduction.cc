@@ -189,9 +189,7 @@ BlockRV IRSchedule::rfactor(LoopRV loop, int factor_axis) {
   for (size_t i = 0; i < b->iter_vars.size(); ++i) {
     const IterVar& iv = b->iter_vars[i];
     if (iv.is_reduce()) {
-      post_order_visit(r->iter_values[i], [&](const IRNode* n) {
-        if (n->kind() == NodeKind::kVar) reduce_loop_vars.insert(static_cast<const Var*>(n));
-      });
+      collect_vars(r->iter_values[i], &reduce_loop_vars);
       continue;
     }
     if (uses_any_var(r->iter_values[i], {l->loop_var})) {

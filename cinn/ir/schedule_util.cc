@@ -336,31 +336,23 @@ LoweredFunc replace_buffer(const LoweredFunc& f, const Buffer& from, const Buffe
   return LoweredFunc::make(f.name(), f.args(), f.size_vars(), temps, body);
 }
 
-namespace {
-void vars_of(const Expr& e, std::set<const Var*>* out) {
-  post_order_visit(e, [&](const IRNode* n) {
-    if (n->kind() == NodeKind::kVar) out->insert(static_cast<const Var*>(n));
-  });
-}
-}  // namespace
-
 std::set<const Var*> reduction_vars(const ScheduleBlockRealize* r) {
   const auto* b = r->block.as<ScheduleBlock>();
   std::set<const Var*> spatial, divided, reduce;
   for (size_t i = 0; i < b->iter_vars.size(); ++i) {
     const Expr& e = r->iter_values[i];
     if (b->iter_vars[i].is_reduce()) {
-      vars_of(e, &reduce);
+      collect_vars(e, &reduce);
       continue;
     }
-    vars_of(e, &spatial);
+    collect_vars(e, &spatial);
     post_order_visit(e, [&](const IRNode* n) {
       if (n->kind() == NodeKind::kDiv) {
-        vars_of(static_cast<const Div*>(n)->a, &divided);
-        vars_of(static_cast<const Div*>(n)->b, &divided);
+        collect_vars(static_cast<const Div*>(n)->a, &divided);
+        collect_vars(static_cast<const Div*>(n)->b, &divided);
       } else if (n->kind() == NodeKind::kMod) {
-        vars_of(static_cast<const Mod*>(n)->a, &divided);
-        vars_of(static_cast<const Mod*>(n)->b, &divided);
+        collect_vars(static_cast<const Mod*>(n)->a, &divided);
+        collect_vars(static_cast<const Mod*>(n)->b, &divided);
       }
     });
   }

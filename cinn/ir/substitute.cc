@@ -43,4 +43,16 @@ bool uses_any_var(const Expr& e, const std::vector<Expr>& vars) {
   return found;
 }
 
+void collect_vars(const Expr& e, std::set<const Var*>* out) {
+  post_order_visit(e, [&](const IRNode* n) {
+    if (n->kind() == NodeKind::kVar) out->insert(static_cast<const Var*>(n));
+  });
+}
+
+bool loads_memory(const Expr& e) {
+  bool found = false;
+  post_order_visit(e, [&](const IRNode* n) { found = found || n->kind() == NodeKind::kLoad; });
+  return found;
+}
+
 }  // namespace cinn::ir

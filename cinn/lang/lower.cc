@@ -113,9 +113,7 @@ Stage make_stage(const Tensor& t) {
     std::vector<Expr> at;
     for (size_t d = 0; d < n->store_indices.size(); ++d) {
       at.push_back(substitute(n->store_indices[d], to_block));
-      bool reads = false;
-      post_order_visit(at.back(), [&](const IRNode* m) { reads = reads || m->kind() == NodeKind::kLoad; });
-      wregion.push_back(reads ? Range{Expr(0), out.shape()[d]} : Range{at.back(), Expr(1)});
+      wregion.push_back(ir::loads_memory(at.back()) ? Range{Expr(0), out.shape()[d]} : Range{at.back(), Expr(1)});
     }
     body = Store::make(out, v, at);
     accessed.insert(accessed.end(), at.begin(), at.end());

@@ -6,6 +6,7 @@
 
 #include "cinn/ir/ir_operators.h"
 #include "cinn/ir/printer.h"
+#include "cinn/ir/substitute.h"
 #include "cinn/ir/visitor.h"
 #include "cinn/lang/reduce.h"
 
@@ -214,9 +215,7 @@ Tensor update(const Tensor& into, const std::vector<Expr>& shape, const IndexFn&
   // where it falls outside `into` (as scatter drops them) instead of storing out of bounds.
   for (size_t d = 0; d < n->store_indices.size(); ++d) {
     const Expr& i = n->store_indices[d];
-    bool loaded = false;
-    post_order_visit(i, [&](const IRNode* m) { loaded = loaded || m->kind() == NodeKind::kLoad; });
-    if (!loaded) continue;
+    if (!ir::loads_memory(i)) continue;
     Expr in_range = i >= make_zero(i.type()) && i < cast(i.type(), into.shape()[d]);
     n->guard = n->guard.defined() ? (n->guard && in_range) : in_range;
   }

@@ -51,7 +51,7 @@ class KernelPy {
       names_output |= a.kind == ir::Argument::Kind::kOutput && named.contains(a.buffer.name());
     }
     bool allocate = n_given == n_inputs && n_inputs != n_args && !names_output;
-    if ((named.empty() || n_given > n_args) && n_given != n_args && !allocate) {
+    if (named.empty() && n_given != n_args && !allocate) {
       CINN_THROW(ExecutionError) << "kernel '" << f.name() << "' takes " << n_args
                                  << " arrays (or its " << n_inputs << " inputs), got " << n_given;
     }

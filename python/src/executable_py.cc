@@ -32,6 +32,9 @@ py::array empty_aligned(common::Type dtype, const std::vector<int64_t>& shape) {
   return py::array(dt, shape, data, owner);
 }
 
+// DLPack device types (https://dmlc.github.io/dlpack/latest/).
+enum DLDeviceType : int32_t { kDLCPU = 1, kDLCUDA = 2 };
+
 py::array checked_array(py::handle h, const std::string& what, common::Type dtype) {
   if (!py::isinstance<py::array>(h)) {
     // A numpy scalar (np.float32(3)) is a 0-d array: it feeds a shape [] input. Checked
@@ -42,7 +45,7 @@ py::array checked_array(py::handle h, const std::string& what, common::Type dtyp
     // its memory, so outputs are written into it.
     if (py::hasattr(h, "__dlpack_device__") && py::hasattr(h, "__array__")) {
       py::tuple dev = h.attr("__dlpack_device__")();
-      if (dev.size() == 2 && dev[0].cast<int>() == 1 /* kDLCPU */) {
+      if (dev.size() == 2 && dev[0].cast<int>() == kDLCPU) {
         py::object arr;
         try {
           arr = np.attr("asarray")(h);
@@ -84,7 +87,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 
 // ---- DLPack (https://dmlc.github.io/dlpack/latest/): the C ABI of its legacy capsules.
 
-enum DLDeviceType : int32_t { kDLCPU = 1, kDLCUDA = 2 };
 enum DLDataTypeCode : uint8_t { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLBool = 6 };
 struct DLDevice {
   int32_t device_type;

@@ -234,10 +234,6 @@ def _static_values(gm, meta, dynamic=()):
 # bake in as a constant: the graph calls them instead, so each call gets a fresh tensor.
 _FACTORIES = ("zeros", "ones", "full", "empty", "arange", "eye", "linspace", "logspace", "rand",
               "randn", "randint", "randperm")
-_INPLACE_DUNDERS = {"__iadd__": operator.iadd, "__isub__": operator.isub, "__imul__": operator.imul,
-                    "__itruediv__": operator.itruediv, "__ifloordiv__": operator.ifloordiv,
-                    "__imod__": operator.imod, "__ipow__": operator.ipow, "__iand__": operator.iand,
-                    "__ior__": operator.ior, "__ixor__": operator.ixor, "__imatmul__": operator.imatmul}
 
 
 class _Proxy(torch.fx.Proxy):
@@ -245,8 +241,8 @@ class _Proxy(torch.fx.Proxy):
     ``x = x + y``, losing the write to x)."""
 
 
-for _name, _op in _INPLACE_DUNDERS.items():
-    setattr(_Proxy, _name, lambda self, other, _op=_op: self.tracer.create_proxy(
+for _op in _INPLACE_OPERATORS:  # x += y calls __iadd__, recorded as operator.iadd
+    setattr(_Proxy, f"__{_op.__name__}__", lambda self, other, _op=_op: self.tracer.create_proxy(
         "call_function", _op, (self, other), {}))
 
 
