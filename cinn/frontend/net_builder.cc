@@ -1,5 +1,6 @@
 #include "cinn/frontend/net_builder.h"
 
+#include <optional>
 #include <set>
 
 #include "cinn/frontend/passes.h"
@@ -76,6 +77,27 @@ hlir::DecomposeFn net_rule(NetRule rule) {
                                   const hlir::AttrMap& attrs) {
     NetBuilder nb(&b.graph());
     return rule(nb, in, attrs);
+  };
+}
+
+hlir::DecomposeFn net_rule_in_float(NetRule rule) {
+  return [rule = std::move(rule)](hlir::Builder& b, const std::vector<Value*>& in,
+                                  const hlir::AttrMap& attrs) {
+    NetBuilder nb(&b.graph());
+    std::optional<common::Type> narrow;
+    std::vector<Value*> wide = in;
+    for (Value*& v : wide) {
+      common::Type t = v ? v->type.dtype : common::Type();
+      if (!v || !t.is_float() || t.bits() != 16) continue;
+      if (!narrow) narrow = t;
+      v = nb.cast(v, common::Float(32));
+    }
+    std::vector<Value*> out = rule(nb, wide, attrs);
+    if (!narrow) return out;
+    for (Value*& v : out) {
+      if (v && v->type.dtype == common::Float(32)) v = nb.cast(v, *narrow);
+    }
+    return out;
   };
 }
 

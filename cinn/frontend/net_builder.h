@@ -406,6 +406,11 @@ class NetBuilder : public hlir::Builder {
 using NetRule = std::function<std::vector<Value*>(NetBuilder&, const std::vector<Value*>&,
                                                   const hlir::AttrMap&)>;
 hlir::DecomposeFn net_rule(NetRule rule);
+// The same for a composite that computes in float32 when its inputs are float16 / bfloat16,
+// rounding only its results to the 16-bit type, as PyTorch computes one op (softmax, gelu,
+// layer_norm, ...): 16-bit float inputs are cast to float32 before the rule and float32
+// results back to the first such input's type after it.
+hlir::DecomposeFn net_rule_in_float(NetRule rule);
 
 // A gradient rule written against NetBuilder, for OpInfo::vjp (autodiff.h): the node and
 // its results' gradients in, its inputs' gradients (null for none) out.

@@ -146,8 +146,9 @@ _DLPACK_CUDA = 2
 
 def _as_array(name, a):
     """Input `a` as the runtime takes it: arrays as they are; host tensors that speak DLPack
-    (``__dlpack__``: torch CPU tensors, ...) as a numpy view of the same memory; tensors in
-    GPU memory (torch CUDA tensors) as they are, for the runtime to read through DLPack."""
+    (``__dlpack__``: torch CPU tensors, ...) as a numpy view of the same memory; bfloat16
+    tensors and tensors in GPU memory (torch CUDA tensors) as they are, for the runtime to
+    read through DLPack."""
     if isinstance(a, np.ndarray) or not hasattr(a, "__dlpack__"):
         return a
     try:
@@ -157,10 +158,7 @@ def _as_array(name, a):
     if on_gpu:
         return a
     if "bfloat16" in str(getattr(a, "dtype", "")):
-        raise _cinn.DTypeError(
-            f"input '{name}': a bfloat16 {type(a).__name__} cannot be read on the host: host inputs go "
-            f"through numpy, which has no bfloat16; declare the input float32 and cast it inside the "
-            f"program (b.cast(x, 'bfloat16')), and cast bfloat16 outputs to float32 the same way")
+        return a  # numpy has no bfloat16: the runtime reads it through DLPack
     try:
         return np.from_dlpack(a)
     except (RuntimeError, TypeError, ValueError, BufferError) as e:
@@ -172,7 +170,9 @@ def _as_array(name, a):
 class Executable:
     """A compiled program. Call it with the inputs by position or as keyword arguments
     (numpy arrays, or CPU tensors of other libraries through DLPack, without copies); it
-    returns the list of outputs (numpy arrays).
+    returns the list of outputs (numpy arrays). numpy has no bfloat16: bfloat16 inputs are
+    tensors that export DLPack (``torch.bfloat16`` CPU tensors) and bfloat16 outputs are
+    host :class:`DeviceArray` s, which ``torch.from_dlpack`` wraps without a copy.
 
     An executable compiled for ``Target.cuda()`` also takes tensors in GPU memory (torch CUDA
     tensors, through DLPack; all inputs alike): it then runs without copies and returns

@@ -90,6 +90,7 @@ class KernelPy {
     }
     std::map<const ir::Var*, int64_t> env;
     std::vector<py::array> arrays(n_args);
+    std::vector<py::object> results(n_args);  // allocated outputs as returned (bfloat16: a DeviceArray)
     std::vector<bool> present(n_args, false);
     std::vector<void*> data(n_args);
     // Bind size variables from the given arrays first, then check every array.
@@ -130,7 +131,9 @@ class KernelPy {
         }
       }
       if (!present[i]) {
-        arrays[i] = empty_aligned(a.buffer.dtype(), shape);
+        HostOutput out = new_host_output(a.buffer.dtype(), shape);
+        arrays[i] = out.view;
+        results[i] = out.result;
       } else {
         for (int d = 0; d < a.buffer.ndim(); ++d) {
           if (arrays[i].shape(d) != shape[d]) {
@@ -176,7 +179,7 @@ class KernelPy {
     if (!allocate) return py::none();
     py::list outs;
     for (size_t i = 0; i < n_args; ++i) {
-      if (f.args()[i].kind == ir::Argument::Kind::kOutput) outs.append(arrays[i]);
+      if (f.args()[i].kind == ir::Argument::Kind::kOutput) outs.append(results[i]);
     }
     if (outs.size() == 1) return outs[0];
     return py::tuple(outs);

@@ -17,14 +17,25 @@
 
 namespace cinn::python {
 
-// numpy dtype of an IR element type (DTypeError for bfloat16).
+// numpy dtype of an IR element type (DTypeError for bfloat16: numpy has none).
 pybind11::dtype numpy_dtype(common::Type t);
 // A new C-contiguous array whose data is 64-byte aligned (numpy's allocator gives 16), so
 // kernels writing it use whole-cache-line and non-temporal stores (docs/architecture.md, codegen).
 pybind11::array empty_aligned(common::Type dtype, const std::vector<int64_t>& shape);
-// `h` as a numpy array of element type `dtype`; ExecutionError / DTypeError naming `what`
-// ("argument 'A'", "input 'x'") otherwise.
+// `h` as a numpy array of element type `dtype` (numpy arrays and scalars; host tensors that
+// numpy views, sharing their memory); ExecutionError / DTypeError naming `what`
+// ("argument 'A'", "input 'x'") otherwise. bfloat16 comes from host tensors that export
+// DLPack (torch.bfloat16, DeviceArray) as a uint16 array of the bits, sharing the memory.
 pybind11::array checked_array(pybind11::handle h, const std::string& what, common::Type dtype);
+
+// A new output in host memory: `view` is the array the kernels write, `result` what the
+// caller gets back. The same array, except for bfloat16, which numpy has no type for:
+// `view` is then a uint16 array of the bits of `result`, a DeviceArray in host memory.
+struct HostOutput {
+  pybind11::array view;
+  pybind11::object result;
+};
+HostOutput new_host_output(common::Type dtype, const std::vector<int64_t>& shape);
 
 class ExecutablePy {
  public:
@@ -34,7 +45,8 @@ class ExecutablePy {
   // in `outputs` (None entries get new ones). Host executables take numpy arrays; a given
   // output array must be C-contiguous, writeable and of the output's dtype and shape (an
   // input's array given as the output aliased to it, a training step's parameter, is
-  // updated in place). Executables on a GPU take numpy arrays (copied in and out) or,
+  // updated in place). bfloat16 inputs and given outputs are host tensors exported through
+  // DLPack (torch.bfloat16); new bfloat16 outputs are host DeviceArrays. Executables on a GPU take numpy arrays (copied in and out) or,
   // all inputs alike, tensors in the GPU's memory that export DLPack (`__dlpack__`: torch
   // CUDA tensors; C-contiguous, 16-byte aligned, on device 0): those run without copies
   // and their outputs are DeviceArrays (torch.from_dlpack takes them without a copy), or
@@ -53,7 +65,7 @@ class ExecutablePy {
   std::shared_ptr<runtime::Executable> exe_;
 };
 
-// Registers DeviceArray (device memory of an executable's output, exported through DLPack).
+// Registers DeviceArray (an output in GPU memory, or bfloat16 on the host; exported through DLPack).
 void bind_device_array(pybind11::module_& m);
 // The classes and functions of the runtime-only extension that the full one has too:
 // errors, DeviceArray, Executable (ExecutablePy) with run / profile / names, and

@@ -481,3 +481,25 @@ def test_kernel_arguments_by_name_and_torch_tensors(rng):
         kern(a, A=a)
     with pytest.raises(cinn.ExecutionError, match="numpy cannot view this Tensor"):
         kern(torch.zeros(3, 4, requires_grad=True), b)
+
+
+def test_bfloat16_kernel_arguments_are_dlpack_tensors():
+    """bfloat16 arguments are torch.bfloat16 CPU tensors (numpy has none), read and written
+    in place through DLPack; allocated bfloat16 outputs are host DeviceArrays."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(3)
+    A = lang.placeholder((16, 32), "bfloat16", "A")
+    k = lang.reduce_axis(32, "k")
+    S = lang.compute((16,), lambda i: lang.sum(lang.cast(A[i, k], "float32"), axis=k), "S")
+    B = lang.compute((16, 32), lambda i, j: A[i, j] * A[i, j], "B")
+    kern = cinn.build(lang.lower("bf16_rows", [A, S, B]))
+    a = torch.randn(16, 32, generator=g).bfloat16()
+    s, b = kern(a)
+    assert isinstance(s, np.ndarray) and isinstance(b, cinn.DeviceArray)
+    np.testing.assert_allclose(s, a.float().sum(1).numpy(), rtol=1e-5, atol=1e-5)
+    assert torch.equal(torch.from_dlpack(b), a * a)
+    s_out, b_out = np.empty(16, np.float32), torch.empty(16, 32, dtype=torch.bfloat16)
+    assert kern(A=a, S=s_out, B=b_out) is None
+    assert torch.equal(b_out, a * a)
+    with pytest.raises(cinn.DTypeError, match="argument 'A' must have dtype bfloat16, got a float32 numpy array"):
+        kern(a.float().numpy())

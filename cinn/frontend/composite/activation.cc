@@ -44,7 +44,7 @@ CINN_REGISTER_OP(elu)
     .describe("x > 0 ? x : alpha * (exp(x) - 1)")
     .inputs({"x"})
     .attr("alpha", 1.0, "the scale of the negative part")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       Value* neg =
           b.mul(b.sub(b.exp(x), scalar(b, 1.0, x)), scalar(b, attr<double>(a, "alpha"), x));
@@ -56,7 +56,7 @@ CINN_REGISTER_OP(elu)
 CINN_REGISTER_OP(selu)
     .describe("1.0507009873554805 * elu(x, alpha=1.6732632423543772)")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* x = in[0];
       return Values{b.mul(b.elu(x, 1.6732632423543772), scalar(b, 1.0507009873554805, x))};
     }));
@@ -69,7 +69,7 @@ CINN_REGISTER_OP(gelu)
         "sqrt(2 / pi) * (x + 0.044715 * x^3)))")
     .inputs({"x"})
     .attr("approximate", std::string("none"), "none (erf form) or tanh")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       const auto& approx = attr<std::string>(a, "approximate");
       Value* inner;
@@ -91,7 +91,7 @@ CINN_REGISTER_OP(gelu)
 CINN_REGISTER_OP(sigmoid)
     .describe("1 / (1 + exp(-x))")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* one = scalar(b, 1.0, in[0]);
       return Values{b.div(one, b.add(one, b.exp(b.neg(in[0]))))};
     }));
@@ -100,7 +100,7 @@ CINN_REGISTER_OP(sigmoid)
 CINN_REGISTER_OP(silu)
     .describe("x * sigmoid(x)")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.mul(in[0], b.sigmoid(in[0]))};
     }));
 
@@ -108,7 +108,7 @@ CINN_REGISTER_OP(silu)
 CINN_REGISTER_OP(hard_sigmoid)
     .describe("relu6(x + 3) / 6")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* x = in[0];
       return Values{b.div(b.relu6(b.add(x, scalar(b, 3.0, x))), scalar(b, 6.0, x))};
     }));
@@ -117,7 +117,7 @@ CINN_REGISTER_OP(hard_sigmoid)
 CINN_REGISTER_OP(hard_swish)
     .describe("x * relu6(x + 3) / 6")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.mul(in[0], b.hard_sigmoid(in[0]))};
     }));
 
@@ -140,7 +140,7 @@ CINN_REGISTER_OP(softplus)
     .inputs({"x"})
     .attr("beta", 1.0, "the sharpness")
     .attr("threshold", 20.0, "above it (in beta * x) the result is x")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       double beta = attr<double>(a, "beta");
       Value* bx = b.mul(x, scalar(b, beta, x));
@@ -154,7 +154,7 @@ CINN_REGISTER_OP(softplus)
 CINN_REGISTER_OP(mish)
     .describe("x * tanh(softplus(x))")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.mul(in[0], b.tanh(b.softplus(in[0])))};
     }));
 
@@ -162,7 +162,7 @@ CINN_REGISTER_OP(mish)
 CINN_REGISTER_OP(softsign)
     .describe("x / (1 + |x|)")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* x = in[0];
       return Values{b.div(x, b.add(scalar(b, 1.0, x), b.abs(x)))};
     }));
@@ -171,7 +171,7 @@ CINN_REGISTER_OP(softsign)
 CINN_REGISTER_OP(log_sigmoid)
     .describe("min(x, 0) - log1p(exp(-|x|))")
     .inputs({"x"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* x = in[0];
       Value* soft = log1p(b, b.exp(b.neg(b.abs(x))));
       return Values{b.sub(b.min(x, scalar(b, 0.0, x)), soft)};
@@ -226,7 +226,7 @@ CINN_REGISTER_OP(softmax)
     .describe("exp(x - max(x, axis)) / sum(exp(x - max(x, axis)), axis)")
     .inputs({"x"})
     .attr("axis", std::vector<int64_t>{-1}, "axes normalized over")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       const auto& axis = attr<Ints>(a, "axis");
       Value* e = b.exp(b.sub(in[0], b.reduce(in[0], "max", axis, true)));
       return Values{b.div(e, b.reduce(e, "sum", axis, true))};
@@ -244,7 +244,7 @@ CINN_REGISTER_OP(log_softmax)
     .describe("s - log(sum(exp(s), axis)) with s = x - max(x, axis)")
     .inputs({"x"})
     .attr("axis", std::vector<int64_t>{-1}, "axes normalized over")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       const auto& axis = attr<Ints>(a, "axis");
       Value* s = b.sub(in[0], b.reduce(in[0], "max", axis, true));
       return Values{b.sub(s, b.log(b.reduce(b.exp(s), "sum", axis, true)))};
@@ -264,7 +264,7 @@ CINN_REGISTER_OP(logsumexp)
     .inputs({"x"})
     .attr("axis", std::vector<int64_t>{}, "axes to reduce; [] reduces all")
     .attr("keepdim", false, "keep reduced axes as size 1")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       require_float("logsumexp", x, "x");
       Ints axes = normalize_axes("logsumexp", attr<Ints>(a, "axis"), rank(x));

@@ -139,7 +139,7 @@ CINN_REGISTER_OP(nll_loss)
     .inputs({"log_probs", "labels"})
     .attr("reduction", std::string("mean"), "mean, sum or none")
     .attr("ignore_index", int64_t{-100}, "a label value that contributes nothing")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       check_class_inputs("nll_loss", "log_probs", in[0], in[1]);
       Value* loss = b.neg(pick(b, in[0], in[1]));
       return Values{reduce_class_loss(b, "nll_loss", loss, in[1], a)};
@@ -155,7 +155,7 @@ CINN_REGISTER_OP(cross_entropy)
     .inputs({"logits", "labels"})
     .attr("reduction", std::string("mean"), "mean, sum or none")
     .attr("ignore_index", int64_t{-100}, "a label value that contributes nothing")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       check_class_inputs("cross_entropy", "logits", in[0], in[1]);
       Value* loss = b.sub(b.logsumexp(in[0], {1}), pick(b, in[0], in[1]));
       return Values{reduce_class_loss(b, "cross_entropy", loss, in[1], a)};

@@ -192,7 +192,7 @@ CINN_REGISTER_OP(floor_divide)
     .describe("floor(x / y) (broadcasting; integers: Python's //)")
     .inputs({"x", "y"})
     .broadcasting()
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* q = b.div(in[0], in[1]);
       return Values{in[0]->dtype().is_float() ? b.floor(q) : q};
     }));
@@ -202,7 +202,7 @@ CINN_REGISTER_OP(remainder)
     .describe("x - floor(x / y) * y, with the sign of y like Python's % (broadcasting)")
     .inputs({"x", "y"})
     .broadcasting()
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.mod(in[0], in[1])};
     }));
 
@@ -210,7 +210,7 @@ CINN_REGISTER_OP(remainder)
 CINN_REGISTER_OP(lerp)
     .describe("x + weight * (y - x) (broadcasting)")
     .inputs({"x", "y", "weight"})
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.add(in[0], b.mul(in[2], b.sub(in[1], in[0])))};
     }));
 
@@ -236,7 +236,7 @@ CINN_REGISTER_OP(norm)
     .attr("p", 2.0, "the order")
     .attr("axis", std::vector<int64_t>{}, "axes to reduce; [] reduces all")
     .attr("keepdim", false, "keep reduced axes as size 1")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       return Values{p_norm(b, "norm", in[0], attr<double>(a, "p"), attr<Ints>(a, "axis"),
                            attr<bool>(a, "keepdim"))};
     }));
@@ -248,7 +248,7 @@ CINN_REGISTER_OP(normalize)
     .attr("p", 2.0, "the norm's order")
     .attr("axis", int64_t{1}, "the normalized axis")
     .attr("eps", 1e-12, "lower bound of the divisor")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       int64_t axis = normalize_axis("normalize", attr<int64_t>(a, "axis"), rank(x));
       Value* n = p_norm(b, "normalize", x, attr<double>(a, "p"), {axis}, true);
@@ -262,7 +262,7 @@ CINN_REGISTER_OP(cosine_similarity)
     .attr("axis", int64_t{1}, "the reduced axis")
     .attr("eps", 1e-8, "lower bound of each norm")
     .broadcasting()
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value *x = in[0], *y = in[1];
       require_float("cosine_similarity", x, "x");
       Ints axis{normalize_axis("cosine_similarity", attr<int64_t>(a, "axis"), rank(x))};

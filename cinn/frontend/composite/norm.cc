@@ -63,7 +63,7 @@ CINN_REGISTER_OP(layer_norm)
     .inputs({"x", "scale", "bias"})
     .attr("epsilon", 1e-5, "added to the variance")
     .attr("begin_norm_axis", int64_t{-1}, "the first normalized axis")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       require_float("layer_norm", x, "x");
       int64_t first = normalize_axis("layer_norm", attr<int64_t>(a, "begin_norm_axis"), rank(x));
@@ -82,7 +82,7 @@ CINN_REGISTER_OP(rms_norm)
     .inputs({"x", "scale"})
     .attr("epsilon", 1e-6, "added to the mean square")
     .attr("begin_norm_axis", int64_t{-1}, "the first normalized axis")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       require_float("rms_norm", x, "x");
       int64_t first = normalize_axis("rms_norm", attr<int64_t>(a, "begin_norm_axis"), rank(x));
@@ -110,7 +110,7 @@ CINN_REGISTER_OP(batch_norm)
     .attr("epsilon", 1e-5, "added to the variance")
     .attr("momentum", 0.1, "weight of the batch statistics in the running ones")
     .attr("training", false, "normalize by the batch statistics and update the running ones")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       require_float("batch_norm", x, "x");
       require_rank("batch_norm", x, 2, "[N, C, ...]");
@@ -149,7 +149,7 @@ CINN_REGISTER_OP(group_norm)
     .inputs({"x", "scale", "bias"})
     .required_attr("num_groups", hlir::AttrKind::kInt, "G; divides C")
     .attr("epsilon", 1e-5, "added to the variance")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       require_float("group_norm", x, "x");
       require_rank("group_norm", x, 2, "[N, C, ...]");
@@ -173,7 +173,7 @@ CINN_REGISTER_OP(instance_norm)
         "the remaining axes, then * scale + bias per channel")
     .inputs({"x", "scale", "bias"})
     .attr("epsilon", 1e-5, "added to the variance")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       require_float("instance_norm", x, "x");
       require_rank("instance_norm", x, 3, "[N, C, ...]");

@@ -228,7 +228,7 @@ class Context:
                 if emit.cinn_dtype(t.dtype) is None:
                     raise self.error(_cinn.DTypeError, f"'{qualname}' has dtype {t.dtype}, which CINN "
                                      "does not support")
-                v = self.b.constant(np.array(t.detach().cpu().numpy(), copy=True))
+                v = self.constant_of(t)
                 self._input_by_key[key] = v
                 self.frozen.append((qualname, t))
             return v
@@ -236,6 +236,14 @@ class Context:
 
     def constant(self, array):
         return self.b.constant(np.ascontiguousarray(array))
+
+    def constant_of(self, t):
+        """A copy of tensor `t` as a constant (bfloat16, which numpy lacks, is stored widened
+        to float32 and cast back: exact)."""
+        t = t.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            return self.b.cast(self.b.constant(np.array(t.float().numpy(), copy=True)), "bfloat16")
+        return self.b.constant(np.array(t.numpy(), copy=True))
 
     def mutate(self, value, new_value):
         """Records that the op writes `new_value` into the tensor passed as `value` (a

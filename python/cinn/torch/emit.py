@@ -16,8 +16,9 @@ import torch
 from .. import _cinn, _indexing, _pooling
 from .graph import Empty
 
-# torch dtype <-> cinn dtype. bfloat16 and complex have no numpy type to exchange through.
+# torch dtype <-> cinn dtype (complex and quantized types have no cinn dtype).
 DTYPES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
+          torch.bfloat16: "bfloat16",
           torch.int8: "int8", torch.int16: "int16", torch.int32: "int32", torch.int64: "int64",
           torch.uint8: "uint8", torch.bool: "bool"}
 TORCH_DTYPES = {v: k for k, v in DTYPES.items()}

@@ -7,7 +7,8 @@ module (a ``cinn.Executable``) and every other node is the original PyTorch call
 
 Tensors cross the boundary without copies on the CPU: a contiguous CPU tensor is handed to
 CINN as the numpy view ``t.detach().numpy()`` (same memory, the buffer protocol) and each
-result comes back as ``torch.from_numpy(array)`` (same memory). A non-contiguous input is
+result comes back as ``torch.from_numpy(array)`` (same memory); bfloat16 tensors, which
+numpy lacks, go through DLPack both ways. A non-contiguous input is
 made contiguous first, and counted (``CinnRegion.copies``).
 """
 
@@ -15,6 +16,7 @@ import dataclasses
 import operator
 import time
 
+import numpy as np
 import torch
 import torch.fx
 
@@ -69,6 +71,12 @@ class GraphReport:
         return sum(m.copies for m in self.module.modules() if isinstance(m, CinnRegion))
 
 
+def _as_tensor(out):
+    """An executable's output as a tensor sharing its memory: a numpy array, or a
+    DeviceArray (bfloat16)."""
+    return torch.from_numpy(out) if isinstance(out, np.ndarray) else torch.from_dlpack(out)
+
+
 class CinnRegion(torch.nn.Module):
     """Runs one compiled region: PyTorch tensors in, PyTorch tensors out (see the module
     documentation). Results are listed in ``slots``: ``("exe", k)`` the executable's k-th
@@ -98,7 +106,8 @@ class CinnRegion(torch.nn.Module):
                 self.copies += 1
             if t.is_neg() or t.is_conj():
                 t = t.resolve_neg().resolve_conj()
-            arrays.append(t.detach().numpy())
+            # numpy has no bfloat16: such tensors go through DLPack (results: host DeviceArrays)
+            arrays.append(t.detach() if t.dtype == torch.bfloat16 else t.detach().numpy())
         for i, size, negative, what in self._index_checks:
             if tensors[i].numel():
                 lo, hi = (int(v) for v in torch.aminmax(tensors[i]))
@@ -110,7 +119,7 @@ class CinnRegion(torch.nn.Module):
         results = []
         for kind, x in self._slots:
             if kind == "exe":
-                results.append(torch.from_numpy(outs[x]))
+                results.append(_as_tensor(outs[x]))
             elif kind == "input":
                 results.append(tensors[x].clone())
             else:
@@ -118,7 +127,7 @@ class CinnRegion(torch.nn.Module):
         if self._mutations:
             with torch.no_grad():
                 for i, k in self._mutations:
-                    tensors[i].copy_(torch.from_numpy(outs[k]))
+                    tensors[i].copy_(_as_tensor(outs[k]))
         return tuple(results)
 
     def extra_repr(self):

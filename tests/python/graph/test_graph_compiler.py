@@ -484,6 +484,49 @@ def test_executable_takes_dlpack_tensors(rng):
         exe(t.double(), u)
 
 
+def test_bfloat16_inputs_and_outputs_go_through_dlpack():
+    """numpy has no bfloat16: torch.bfloat16 CPU tensors come in through DLPack (no copy) and
+    bfloat16 outputs come back as host DeviceArrays, which torch.from_dlpack wraps and
+    numpy() widens to float32. Products and sums round once, as PyTorch's do: bit for bit."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(7)
+    b = cinn.NetBuilder("bf16")
+    x = b.input([64, 48], "bfloat16", "x")
+    y = b.input([48], "bfloat16", "y")
+    f = b.input([64, 48], "float32", "f")
+    exe = cinn.compile(b.build([b.add(b.mul(x, y), x), b.cast(x, "float32"), b.cast(f, "bfloat16")]),
+                       cache=False)
+    t, u = torch.randn(64, 48, generator=g).bfloat16(), torch.randn(48, generator=g).bfloat16()
+    fv = torch.randn(64, 48, generator=g)
+    out, widened, narrowed = exe(t, u, fv)
+    assert isinstance(out, cinn.DeviceArray) and isinstance(widened, np.ndarray)
+    assert (out.dtype, out.shape, out.device) == ("bfloat16", (64, 48), "cpu")
+    assert repr(out) == "DeviceArray(bfloat16[64, 48], cpu)"
+    assert torch.equal(torch.from_dlpack(out), t * u + t)
+    assert torch.equal(torch.from_dlpack(narrowed), fv.bfloat16())  # round to nearest even
+    np.testing.assert_array_equal(widened, t.float().numpy())
+    np.testing.assert_array_equal(out.numpy(), (t * u + t).float().numpy())
+    assert out.numpy().dtype == np.float32
+    # A result fed back in (DLPack), by name; the training-step form writes given outputs.
+    again = exe(x=out, y=u, f=fv)[0]
+    assert torch.equal(torch.from_dlpack(again), (t * u + t) * u + (t * u + t))
+    dst = torch.empty(64, 48, dtype=torch.bfloat16)
+    res = exe._c.run([t, u, fv.numpy()], [dst, None, None])
+    assert res[0] is dst and torch.equal(dst, t * u + t)
+    with pytest.raises(cinn.DTypeError, match="input 'x' must have dtype bfloat16, got a float32 numpy array"):
+        exe(t.float().numpy(), u, fv)
+    with pytest.raises(cinn.DTypeError, match="input 'x' must have dtype bfloat16, got a float16 numpy array"):
+        exe(torch.zeros(64, 48, dtype=torch.float16), u, fv)
+    with pytest.raises(cinn.DTypeError, match="input 'f' must have dtype float32, got torch.bfloat16"):
+        exe(t, u, t)
+    with pytest.raises(cinn.ExecutionError, match="input 'x': cannot read .* require"):
+        exe(t.clone().requires_grad_(), u, fv)
+    with pytest.raises(cinn.ExecutionError, match="input 'x' must be C-contiguous"):
+        exe(torch.zeros(48, 64, dtype=torch.bfloat16).T, u, fv)
+    with pytest.raises(cinn.ShapeError, match=r"input 'y' must have shape \[48\], got \[47\]"):
+        exe(t, u[:47], fv)
+
+
 def test_changing_the_thread_count_between_runs(rng):
     """set_num_threads restarts the pool's workers; a worker started then must wait for the
     next parallel loop, not run the last one again (its closure is gone: it crashed)."""
