@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "cinn/ir/printer.h"
 
@@ -21,8 +22,21 @@ double imm_value(const Expr& e) {
 Expr make_const(Type t, double v) {
   if (t.is_vector()) return Broadcast::make(make_const(t.element_of(), v), t.lanes());
   if (t.is_float()) return FloatImm::make(t, v);
-  if (t.is_uint()) return UIntImm::make(t, static_cast<uint64_t>(v));
-  if (t.is_int() || t.is_bool()) return IntImm::make(t, static_cast<int64_t>(v));
+  // Integers from doubles beyond 64 bits saturate (2^63 - 1 as a double is 2^63, whose
+  // plain conversion is undefined); negative unsigned values wrap, as from int64.
+  constexpr double k2p63 = 9223372036854775808.0, k2p64 = 18446744073709551616.0;
+  if (t.is_uint()) {
+    if (v >= k2p64) return UIntImm::make(t, std::numeric_limits<uint64_t>::max());
+    if (v >= k2p63) return UIntImm::make(t, static_cast<uint64_t>(v));
+    return UIntImm::make(t, static_cast<uint64_t>(v < -k2p63 ? std::numeric_limits<int64_t>::min()
+                                                              : static_cast<int64_t>(v)));
+  }
+  if (t.is_int() || t.is_bool()) {
+    if (v != v) return IntImm::make(t, 0);
+    if (v >= k2p63) return IntImm::make(t, std::numeric_limits<int64_t>::max());
+    if (v < -k2p63) return IntImm::make(t, std::numeric_limits<int64_t>::min());
+    return IntImm::make(t, static_cast<int64_t>(v));
+  }
   CINN_THROW(DTypeError) << "no constant of type " << t;
 }
 Expr make_zero(Type t) { return make_const(t, 0); }

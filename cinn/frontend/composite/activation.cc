@@ -6,6 +6,15 @@
 namespace cinn::frontend::composite {
 namespace {
 
+// The gradient g where lo < x < hi (`closed`: lo <= x <= hi), else 0: PyTorch's choice at
+// the kinks of hardtanh, relu6 and hardsigmoid (open) and of clamp (closed), where max and
+// min's own rule would split g evenly.
+Value* pass_between(NetBuilder& b, Value* x, Value* g, double lo, double hi, bool closed) {
+  Value* in = b.logical_and(b.compare(x, scalar(b, lo, x), closed ? "ge" : "gt"),
+                            b.compare(x, scalar(b, hi, x), closed ? "le" : "lt"));
+  return b.select(in, g, b.full(g->type, 0.0));
+}
+
 // relu(x) = max(x, 0)
 CINN_REGISTER_OP(relu)
     .describe("max(x, 0)")
@@ -26,6 +35,9 @@ CINN_REGISTER_OP(relu6)
     .inputs({"x"})
     .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.min(b.max(in[0], scalar(b, 0.0, in[0])), scalar(b, 6.0, in[0]))};
+    }))
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      return Values{pass_between(b, n.inputs[0], g[0], 0.0, 6.0, false)};
     }));
 
 // leaky_relu(x) = x > 0 ? x : alpha * x
@@ -111,6 +123,10 @@ CINN_REGISTER_OP(hard_sigmoid)
     .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       Value* x = in[0];
       return Values{b.div(b.relu6(b.add(x, scalar(b, 3.0, x))), scalar(b, 6.0, x))};
+    }))
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      Value* x = n.inputs[0];
+      return Values{b.mul(pass_between(b, x, g[0], -3.0, 3.0, false), scalar(b, 1.0 / 6.0, x))};
     }));
 
 // hard_swish(x) = x * relu6(x + 3) / 6
@@ -119,6 +135,13 @@ CINN_REGISTER_OP(hard_swish)
     .inputs({"x"})
     .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap&) {
       return Values{b.mul(in[0], b.hard_sigmoid(in[0]))};
+    }))
+    // PyTorch's: 0 for x < -3, g * (x / 3 + 0.5) for -3 <= x <= 3, g above.
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      Value* x = n.inputs[0];
+      Value* slope = b.mul(g[0], b.add(b.div(x, scalar(b, 3.0, x)), scalar(b, 0.5, x)));
+      Value* upper = b.select(b.compare(x, scalar(b, 3.0, x), "le"), slope, g[0]);
+      return Values{b.select(b.compare(x, scalar(b, -3.0, x), "lt"), b.full(g[0]->type, 0.0), upper)};
     }));
 
 // hard_tanh(x) = min(max(x, min_val), max_val)
@@ -131,6 +154,10 @@ CINN_REGISTER_OP(hard_tanh)
       Value* x = in[0];
       Value* lo = scalar(b, attr<double>(a, "min_val"), x);
       return Values{b.min(b.max(x, lo), scalar(b, attr<double>(a, "max_val"), x))};
+    }))
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      return Values{pass_between(b, n.inputs[0], g[0], attr<double>(n.attrs, "min_val"),
+                                 attr<double>(n.attrs, "max_val"), false)};
     }));
 
 // softplus(x) = beta * x > threshold ? x : log(1 + exp(beta * x)) / beta, the log computed
@@ -302,6 +329,10 @@ CINN_REGISTER_OP(clip)
       if (!std::isinf(lo)) x = b.max(x, scalar(b, lo, x));
       if (!std::isinf(hi)) x = b.min(x, scalar(b, hi, x));
       return Values{x};
+    }))
+    .vjp(net_vjp([](NetBuilder& b, const hlir::Node& n, const Values& g) {
+      return Values{pass_between(b, n.inputs[0], g[0], attr<double>(n.attrs, "min"),
+                                 attr<double>(n.attrs, "max"), true)};
     }));
 
 }  // namespace

@@ -16,7 +16,7 @@ hlir::OpInfo& pair_loss(const char* name, const char* doc, PairLoss f) {
       .inputs({"x", "y"})
       .broadcasting()
       .attr("reduction", std::string("mean"), "mean, sum or none")
-      .decompose(net_rule([op, f](NetBuilder& b, const Values& in, const AttrMap& a) {
+      .decompose(net_rule_in_float([op, f](NetBuilder& b, const Values& in, const AttrMap& a) {
         const auto& reduction = attr<std::string>(a, "reduction");
         check_reduction(op, reduction);
         require_float(op, in[0], "x");

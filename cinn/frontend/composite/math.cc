@@ -46,7 +46,7 @@ Value* reduce_as(NetBuilder& b, Value* x, const char* kind, const AttrMap& a) {
 // mean(x) = sum(x) / n, n the number of elements reduced
 [[maybe_unused]] auto& mean_op =
     reduction("mean", "sum(x, axis) / n, n the elements reduced; floats only")
-        .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+        .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
           Value* x = in[0];
           require_float("mean", x, "x");
           Ints axes = normalize_axes("mean", attr<Ints>(a, "axis"), rank(x));
@@ -85,7 +85,7 @@ Value* variance(NetBuilder& b, const char* op, Value* x, const AttrMap& a) {
 [[maybe_unused]] auto& var_op =
     reduction("var", "sum((x - mean(x))^2, axis) / (n - 1) (n when unbiased=False)")
         .attr("unbiased", true, "divide by n - 1 (torch's correction=1) rather than n")
-        .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+        .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
           return Values{variance(b, "var", in[0], a)};
         }));
 
@@ -93,7 +93,7 @@ Value* variance(NetBuilder& b, const char* op, Value* x, const AttrMap& a) {
 [[maybe_unused]] auto& std_op =
     reduction("std", "sqrt(var(x, axis, unbiased))")
         .attr("unbiased", true, "divide by n - 1 (torch's correction=1) rather than n")
-        .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+        .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
           return Values{b.sqrt(variance(b, "std", in[0], a))};
         }));
 

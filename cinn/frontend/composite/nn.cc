@@ -152,7 +152,7 @@ CINN_REGISTER_OP(adaptive_avg_pool2d)
         "[floor(i*H/oh), ceil((i+1)*H/oh)) and the same in columns")
     .inputs({"x"})
     .required_attr("output_size", hlir::AttrKind::kInts, "s or [oh, ow]")
-    .decompose(net_rule([](NetBuilder& b, const Values& in, const AttrMap& a) {
+    .decompose(net_rule_in_float([](NetBuilder& b, const Values& in, const AttrMap& a) {
       Value* x = in[0];
       Ints o = pair_of("adaptive_avg_pool2d", "output_size", attr<Ints>(a, "output_size"));
       if (rank(x) != 4 || o[0] < 1 || o[1] < 1) {

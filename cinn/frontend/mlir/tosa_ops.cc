@@ -1,6 +1,7 @@
 // The converters of the MLIR importer: TOSA ops (and the func/arith/tensor ops that TOSA
 // programs use around them) onto NetBuilder ops. Semantics follow the TOSA specification;
 // each entry's comment gives the formula where the mapping is more than a rename.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -95,8 +96,15 @@ Value* cast(NetBuilder& b, Value* x, common::Type to) {
   if (to.is_bool()) return b.compare(x, b.scalar(0, from), "ne");
   if (from.is_float() && !to.is_float()) {
     Value* r = round_half_even(b, x);
-    r = b.max(b.min(r, b.scalar(highest(to), from)), b.scalar(lowest(to), from));
-    return b.cast(r, to);
+    // Saturate. lowest(to) is exact in `from` (a power of two, or 0), highest(to) = top - 1
+    // often is not (2^31 - 1 rounds up to 2^31 in float32, whose conversion overflows):
+    // values from top on give highest(to) by a select, the others are clamped to the
+    // largest `from` value below top before converting.
+    double top = highest(to) + 1;
+    int precision = from.is_bfloat() ? 8 : from.bits() == 16 ? 11 : from.bits() == 32 ? 24 : 53;
+    double below = top - std::ldexp(top, -precision);
+    Value* in_range = b.cast(b.max(b.min(r, b.scalar(below, from)), b.scalar(lowest(to), from)), to);
+    return b.select(b.compare(r, b.scalar(top, from), "ge"), b.full({r->shape(), to}, highest(to)), in_range);
   }
   return b.cast(x, to);
 }
@@ -284,6 +292,12 @@ std::map<std::string, Converter> make_table() {
     common::Type ty = x->dtype();
     double lo = ty.is_float() ? c.real("min_fp") : static_cast<double>(c.integer("min_int"));
     double hi = ty.is_float() ? c.real("max_fp") : static_cast<double>(c.integer("max_int"));
+    // Integer bounds beyond the element type's range (max_int = INT64_MAX on i32) are its
+    // limits, not values wrapped into it.
+    if (!ty.is_float()) {
+      lo = std::clamp(lo, lowest(ty), highest(ty));
+      hi = std::clamp(hi, lowest(ty), highest(ty));
+    }
     NetBuilder& b = c.b;
     return Values{b.min(b.max(x, b.scalar(lo, ty)), b.scalar(hi, ty))};
   };

@@ -261,6 +261,7 @@ def load(model, input_shapes=None, freeze=None):
                                 "initializer or graph input (the graph is not topologically "
                                 "sorted, or is malformed)")
         attrs = _attributes(node)
+        _check_against_schema(ctx, node, attrs)
         folder = _ops.FOLDERS.get(node.op_type)
         try:
             if folder is not None and all(a is None or isinstance(a, np.ndarray) for a in args):
@@ -273,6 +274,9 @@ def load(model, input_shapes=None, freeze=None):
             if str(e).startswith(ctx.where()):
                 raise
             raise type(e)(f"{ctx.where()}: {e}") from e
+        except Exception as e:  # numpy's or Python's on values the schema check lets through
+            raise ctx.error(_cinn.Error, f"its inputs or attributes are malformed ({type(e).__name__}: "
+                            f"{e})") from e
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
         # numpy folds a 0-d result (a Gather of one dimension of a Shape) to a scalar.
@@ -284,6 +288,10 @@ def load(model, input_shapes=None, freeze=None):
                             f"uses {len(wanted)}")
         for name, v in zip(wanted, outs):
             if name:
+                if name in ctx.env:
+                    raise ctx.error(_cinn.Error, f"output '{name}' is already a value of the graph (an "
+                                    "earlier node's output, an initializer or an input): each name is "
+                                    "assigned once")
                 ctx.env[name] = v
 
     outputs, values = [], []
@@ -295,6 +303,25 @@ def load(model, input_shapes=None, freeze=None):
         outputs.append((vi.name, list(v.shape), v.dtype))
     prog = b.build(values)
     return prog, ModelInfo(inputs, outputs, opset, len(graph.node), folded)
+
+
+def _check_against_schema(ctx, node, attrs):
+    """The node's input count and required attributes against the operator's schema at the
+    model's opset (what onnx.checker checks), as errors naming the node."""
+    try:
+        schema = _onnx().defs.get_schema(node.op_type, ctx.opset, "")
+    except Exception:  # no schema at this opset: the converter decides
+        return
+    given = len(node.input)
+    while given and node.input[given - 1] == "":
+        given -= 1
+    if given < schema.min_input or given > schema.max_input:
+        want = (f"{schema.min_input}" if schema.min_input == schema.max_input
+                else f"{schema.min_input} to {schema.max_input}")
+        raise ctx.error(_cinn.Error, f"takes {want} inputs, got {given}")
+    for name, a in schema.attributes.items():
+        if a.required and name not in attrs:
+            raise ctx.error(_cinn.Error, f"the required attribute '{name}' is missing")
 
 
 def _input_name(name):

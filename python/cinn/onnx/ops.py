@@ -54,8 +54,22 @@ def _dtype(x):
     return str(x.dtype)
 
 
-def _axis(a, rank):
+def _axis(a, rank, inclusive=False):
+    """Axis `a` of a rank-`rank` tensor, made non-negative. Outside [-rank, rank) (Flatten's
+    [-rank, rank] when `inclusive`) it is a ShapeError, which the importer prefixes with the
+    node: wrapped around once more it would silently pick another axis."""
+    a = int(a)
+    if not -rank <= a < rank + (1 if inclusive else 0):
+        raise _cinn.ShapeError(f"axis {a} is out of range for a rank-{rank} tensor")
     return a + rank if a < 0 else a
+
+
+def _axes(axes, rank):
+    """_axis of each of `axes` (in their order); an axis given twice is a ShapeError."""
+    out = [_axis(a, rank) for a in axes]
+    if len(set(out)) != len(out):
+        raise _cinn.ShapeError(f"axes {list(axes)} name an axis twice (rank {rank})")
+    return out
 
 
 def _ints(ctx, x, what):
@@ -79,7 +93,7 @@ def _input_or_attr(ctx, inputs, index, attrs, name, since, default=None):
 
 _UNARY = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Exp": "exp", "Log": "log",
           "Sqrt": "sqrt", "Abs": "abs", "Neg": "neg", "Erf": "erf", "Floor": "floor",
-          "Ceil": "ceil", "Sin": "sin", "Cos": "cos", "Sign": "sign", "Not": "logical_not",
+          "Ceil": "ceil", "Sin": "sin", "Cos": "cos", "Not": "logical_not",
           "Softsign": "softsign", "HardSwish": "hard_swish", "IsNaN": "isnan"}
 
 _NP_UNARY = {"Neg": np.negative, "Abs": np.abs, "Floor": np.floor, "Ceil": np.ceil,
@@ -95,6 +109,15 @@ def _unary(op):
 
 for _onnx_name, _op in _UNARY.items():
     converter(_onnx_name)(_unary(_op))
+
+
+@converter("Sign")
+def _sign(ctx, inputs, attrs):
+    # NaN stays NaN (np.sign, the specification's reference); NetBuilder's sign gives 0
+    # there, as torch.sign does.
+    x = ctx.value(inputs[0])
+    s = ctx.b.sign(x)
+    return s if _is_int(x) else ctx.b.where(ctx.b.isnan(x), x, s)
 
 
 def _np_unary(fn):
@@ -273,12 +296,14 @@ def _mod(ctx, inputs, attrs):
     b = ctx.b
     x, y = ctx.value(inputs[0]), ctx.value(inputs[1])
     if attrs.get("fmod", 0):
-        # C fmod: the sign follows x.  x - trunc(x / y) * y
+        # C fmod: the sign follows x.  Integers: x - trunc(x / y) * y. Floats: the floored
+        # remainder of |x| and |y| (exact, and there the same as the truncated one: an
+        # infinite y leaves x), with x's sign; x - trunc(x / y) * y would lose it to
+        # rounding once x / y is large.
         if _is_int(x):
             return b.sub(x, b.mul(_div(ctx, [x, y], {}), y))
-        q = b.div(x, y)
-        t = b.where(b.less(q, 0.0), b.ceil(q), b.floor(q))
-        return b.sub(x, b.mul(t, y))
+        r = b.mod(b.abs(x), b.abs(y))
+        return b.where(b.less(x, 0.0), b.neg(r), r)
     if not _is_int(x):
         raise _unsupported(ctx, "Mod of floats needs fmod=1 (the specification)")
     return b.mod(x, y)
@@ -412,7 +437,7 @@ folder("Reshape")(_reshape)
 def _flatten(ctx, inputs, attrs):
     x = inputs[0]
     s = _shape(x)
-    axis = _axis(attrs.get("axis", 1), len(s))
+    axis = _axis(attrs.get("axis", 1), len(s), inclusive=True)
     new = [int(np.prod(s[:axis])), int(np.prod(s[axis:]))]
     return _reshaped(ctx, x, new)
 
@@ -429,7 +454,7 @@ def _squeeze(ctx, inputs, attrs):
     x = inputs[0]
     s = _shape(x)
     axes = _squeeze_axes(ctx, inputs, attrs)
-    axes = [i for i, d in enumerate(s) if d == 1] if axes is None else [_axis(a, len(s)) for a in axes]
+    axes = [i for i, d in enumerate(s) if d == 1] if axes is None else _axes(axes, len(s))
     for a in axes:
         if s[a] != 1:
             raise ctx.error(_cinn.ShapeError, f"cannot squeeze axis {a} of size {s[a]}")
@@ -445,7 +470,7 @@ def _unsqueeze(ctx, inputs, attrs):
     x = inputs[0]
     axes = _squeeze_axes(ctx, inputs, attrs)
     rank = len(_shape(x)) + len(axes)
-    axes = sorted(_axis(a, rank) for a in axes)
+    axes = sorted(_axes(axes, rank))
     new = list(_shape(x))
     for a in axes:
         new.insert(a, 1)
@@ -513,8 +538,11 @@ def _slice(ctx, inputs, attrs):
         steps = _ints(ctx, inputs[4], "steps") if len(inputs) > 4 and inputs[4] is not None else None
     else:
         starts, ends, axes, steps = attrs["starts"], attrs["ends"], attrs.get("axes"), None
-    axes = list(range(len(starts))) if axes is None else [_axis(a, rank) for a in axes]
+    axes = list(range(len(starts))) if axes is None else _axes(axes, rank)
     steps = [1] * len(starts) if steps is None else steps
+    if not len(starts) == len(ends) == len(axes) == len(steps):
+        raise ctx.error(_cinn.ShapeError, f"starts, ends, axes and steps must have one entry per sliced "
+                        f"axis, got {len(starts)}, {len(ends)}, {len(axes)} and {len(steps)}")
     index = [slice(None)] * rank
     for a, s, e, st in zip(axes, starts, ends, steps):
         if st == 0:
@@ -639,7 +667,7 @@ def _pad(ctx, inputs, attrs):
             value = float(np.asarray(ctx.known(inputs[2], "constant_value")).reshape(-1)[0])
         axes = list(range(rank))
         if len(inputs) > 3 and inputs[3] is not None:
-            axes = [_axis(a, rank) for a in _ints(ctx, inputs[3], "axes")]
+            axes = _axes(_ints(ctx, inputs[3], "axes"), rank)
     else:
         pads, value, axes = attrs["pads"], attrs.get("value", 0.0), list(range(rank))
     k = len(axes)
@@ -918,7 +946,7 @@ def _reduce_axes(ctx, inputs, attrs, input_since):
         if attrs.get("noop_with_empty_axes", 0):
             return None
         return list(range(rank))
-    return sorted(_axis(a, rank) for a in axes)
+    return sorted(_axes(axes, rank))
 
 
 def _reduction(fn, input_since=18):

@@ -13,6 +13,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import cinn
+
 from gradcheck import check_against_torch
 
 
@@ -49,6 +51,25 @@ UNARY = {
 def test_unary(name, rng):
     build, ref, (lo, hi) = UNARY[name]
     check_against_torch(build, ref, {"x": rand(rng, 4, 9, lo=lo, hi=hi)}, ["x"], rng)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "hard_tanh", "clip", "hard_sigmoid", "hard_swish"])
+def test_gradients_at_the_kinks_are_pytorchs(name, rng):
+    """Exactly at a kink the rules give PyTorch's value: none at relu6's 0 and 6, hardtanh's
+    bounds and hardsigmoid's +-3; all of it at clamp's bounds; hardswish's x / 3 + 0.5 at
+    -3 and 3 (max and min's own rule would split the gradient evenly). PyTorch 1.13's own
+    hardswish gradient at exactly 3 depends on the element's position (1.5 from its scalar
+    loop, 1 from its vector loop), so 3 is checked against the formula separately."""
+    build, ref, _ = UNARY[name]
+    kinks = np.float32([-3, -1, -0.5, 0, 0.5, 1, 1.25, 2, 3, 6, -4, 7])
+    if name == "hard_swish":
+        b = cinn.NetBuilder("kink")
+        x = b.input([1], "float32", "x")
+        loss = b.sum(b.hard_swish(x))
+        _, g = cinn.compile(cinn.grad(b.build([loss]), loss, wrt=[x]))(x=np.float32([3]))
+        assert g[0] == 1.5
+        kinks[kinks == 3] = 2.5
+    check_against_torch(build, ref, {"x": np.resize(kinks, (4, 9))}, ["x"], rng)
 
 
 def test_prelu(rng):

@@ -21,7 +21,7 @@ TORCH = {"float16": torch.float16, "bfloat16": torch.bfloat16}
 
 def rounded(a, dtype):
     """float32 array `a` rounded to `dtype` (to nearest even, as a cast), back in float32."""
-    return torch.from_numpy(np.ascontiguousarray(a, np.float32)).to(TORCH[dtype]).float().numpy()
+    return torch.from_numpy(np.array(a, np.float32)).to(TORCH[dtype]).float().numpy()
 
 
 def ulps(got, exact, dtype):
@@ -68,3 +68,26 @@ def test_composite_rounds_once(name, dtype, rng):
     assert err.max() <= 1.0, f"{name} {dtype}: {err.max():.1f} ulps at {np.unravel_index(err.argmax(), err.shape)}"
     # and the usual case is exact rounding
     assert (got == rounded(exact, dtype)).mean() >= 0.99
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_means_do_not_overflow_the_16_bit_range(dtype):
+    """A float16 mean of 70000 ones is 1: the sum (70000 > 65504, float16's largest) and
+    the division stay in float32. The same for the ops built on a mean."""
+    ones = np.ones(70000, np.float32)
+    cases = {
+        "mean": (lambda b, x: b.mean(x), {"x": ones}, 1.0),
+        "var": (lambda b, x: b.var(x), {"x": np.tile(np.float32([11, 13]), 35000)}, 70000 / 69999),
+        "mse_loss": (lambda b, x, y: b.mse_loss(x, y), {"x": ones, "y": 0 * ones}, 1.0),
+        "adaptive_avg_pool2d": (lambda b, x: b.adaptive_avg_pool2d(x, [1, 1]),
+                                {"x": np.full((1, 1, 256, 256), 1.5, np.float32)}, 1.5),
+        "layer_norm": (lambda b, x, g, be: b.layer_norm(x, g, be),
+                       {"x": np.tile(np.float32([11, 13]), (2, 4096)), "g": np.ones(8192, np.float32),
+                        "be": np.zeros(8192, np.float32)}, None),
+    }
+    for name, (build, arrays, want) in cases.items():
+        got, _ = in_half(build, dtype, **arrays)
+        if want is None:  # layer_norm: the rows standardized, -1 and 1 alternating
+            want = np.tile(np.float32([-1, 1]), (2, 4096))
+        np.testing.assert_allclose(got, rounded(np.broadcast_to(np.float32(want), got.shape), dtype),
+                                   rtol=2.0 ** -MANTISSA[dtype], err_msg=name)

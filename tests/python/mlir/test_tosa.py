@@ -126,6 +126,54 @@ def test_cast_float_to_int_rounds_half_to_even_and_saturates(rng):
     close(y, np.clip(np.rint(x), -128, 127).astype("int8"))
 
 
+def _unary_module(op, src, dst, n, attrs=""):
+    return f"""func.func @main(%x: tensor<{n}x{src}>) -> tensor<{n}x{dst}> {{
+  %0 = {op} %x {attrs} : (tensor<{n}x{src}>) -> tensor<{n}x{dst}>
+  return %0 : tensor<{n}x{dst}>
+}}"""
+
+
+@pytest.mark.parametrize("src,dst", [("f32", "i32"), ("f32", "i64"), ("f64", "i64"), ("f16", "i16"),
+                                     ("f32", "ui8"), ("f16", "i32"), ("bf16", "i16")])
+@pytest.mark.parametrize("n", [1, 5, 16])
+def test_cast_to_integer_saturates_at_the_limits(src, dst, n):
+    """Saturation where the integer limit is not a float value (2^31 - 1 is 2^31 in float32,
+    whose conversion would overflow): inf and values beyond the range give the limits."""
+    np_src = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "bf16": np.float32}[src]
+    info = np.iinfo({"i32": np.int32, "i64": np.int64, "i16": np.int16, "ui8": np.uint8}[dst])
+    vals = np.array([np.inf, -np.inf, 3e38 if src in ("f32", "bf16") else 6e4, -6e4, 2.5, -3.5, 1e19, 100],
+                    np.float64)
+    with np.errstate(over="ignore"):  # 1e19 is inf in float16
+        x = np.resize(vals, n).astype(np_src)
+    if src == "bf16":  # numpy has no bfloat16: feed float32 and narrow inside the module
+        text = f"""func.func @main(%x: tensor<{n}xf32>) -> tensor<{n}x{dst}> {{
+  %h = tosa.cast %x : (tensor<{n}xf32>) -> tensor<{n}xbf16>
+  %0 = tosa.cast %h : (tensor<{n}xbf16>) -> tensor<{n}x{dst}>
+  return %0 : tensor<{n}x{dst}>
+}}"""
+    else:
+        text = _unary_module("tosa.cast", src, dst, n)
+    (y,) = cinn.compile(cinn.mlir.import_tosa(text))(x)
+    def saturated(v):
+        r = np.rint(float(v))
+        return info.max if r >= info.max else info.min if r <= info.min else int(r)
+    np.testing.assert_array_equal(y, np.array([saturated(v) for v in x], info.dtype))
+
+
+def test_clamp_int_bounds_beyond_the_type_are_its_limits():
+    """min_int / max_int are i64 attributes: on i8 or i32 tensors, bounds outside the type
+    clamp at its limits instead of wrapping into it."""
+    for ty, lo, hi, x, want in [("i32", 0, 2**63 - 1, [-5, 0, 7, 2**31 - 1], [0, 0, 7, 2**31 - 1]),
+                                ("i8", 0, 200, [-128, 0, 7, 127], [0, 0, 7, 127]),
+                                ("i8", -1000, 5, [-128, 0, 100, -5], [-128, 0, 5, -5])]:
+        attrs = (f"{{min_fp = 0.0 : f32, max_fp = 0.0 : f32, min_int = {lo} : i64, "
+                 f"max_int = {hi} : i64}}")
+        dt = {"i32": np.int32, "i8": np.int8}[ty]
+        (y,) = cinn.compile(cinn.mlir.import_tosa(_unary_module("tosa.clamp", ty, ty, 4, attrs)))(
+            np.array(x, dt))
+        np.testing.assert_array_equal(y, np.array(want, dt))
+
+
 def test_casts(rng):
     xi = i32(rng, 5, 7)
     (y,) = run("elementwise.mlir", "cast_i32_f32", xi)

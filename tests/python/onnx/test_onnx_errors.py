@@ -162,3 +162,47 @@ def test_scatter_elements_limits_name_the_node():
         cinn.onnx.load(scatter((3,)))
     with pytest.raises(cinn.ShapeError, match=r"ONNX node 'sc'.*no larger than data \[3, 4\] but on axis 1"):
         cinn.onnx.load(scatter((5, 2)))
+
+
+def _node_model(node, in_shape=(2, 3, 4), out_shape=(2, 3, 4), extra_inputs=(), initializers=()):
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(in_shape))] + list(extra_inputs)
+    return _model([node], inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(out_shape))],
+                  initializers)
+
+
+@pytest.mark.parametrize("node,error,message", [
+    (helper.make_node("Cast", ["x"], ["y"], name="n"), cinn.Error, "required attribute 'to' is missing"),
+    (helper.make_node("MaxPool", ["x"], ["y"], name="n"), cinn.Error, "required attribute 'kernel_shape'"),
+    (helper.make_node("Add", ["x"], ["y"], name="n"), cinn.Error, "takes 2 inputs, got 1"),
+    (helper.make_node("Gemm", ["x"], ["y"], name="n"), cinn.Error, "takes 2 to 3 inputs, got 1"),
+    (helper.make_node("ReduceMax", ["x"], ["y"], name="n", axes=[-4]), cinn.ShapeError,
+     "axis -4 is out of range for a rank-3 tensor"),
+    (helper.make_node("Softmax", ["x"], ["y"], name="n", axis=4), cinn.ShapeError, "axis 4 is out of range"),
+    (helper.make_node("Flatten", ["x"], ["y"], name="n", axis=5), cinn.ShapeError, "axis 5 is out of range"),
+    (helper.make_node("Gather", ["x", "i"], ["y"], name="n", axis=7), cinn.ShapeError, "axis 7 is out of range"),
+])
+def test_malformed_nodes_are_cinn_errors_naming_the_node(node, error, message):
+    """What onnx.checker and ONNX's shape inference reject (a missing required attribute, a
+    wrong input count, an axis out of range) is a cinn error naming the node, not a Python
+    KeyError / IndexError, and not an axis wrapped around into another one."""
+    extra = [helper.make_tensor_value_info("i", TensorProto.INT64, [2])] if node.op_type == "Gather" else []
+    with pytest.raises(error, match=rf"ONNX node 'n' \({node.op_type}, opset 1\d\): .*{message}"):
+        cinn.onnx.load(_node_model(node, extra_inputs=extra))
+
+
+def test_malformed_constants_and_repeated_axes_and_outputs():
+    """Values only the converter can check (a Pad of the wrong length, a constant index out of
+    range), an axis named twice, and a name assigned by two nodes."""
+    pads = numpy_helper.from_array(np.zeros(3, "int64"), "pads")
+    pad = helper.make_node("Pad", ["x", "pads"], ["y"], name="p")
+    with pytest.raises(cinn.Error, match=r"ONNX node 'p' \(Pad, opset 13\): its inputs or attributes are malformed"):
+        cinn.onnx.load(_node_model(pad, initializers=[pads]))
+    axes = numpy_helper.from_array(np.int64([1, 1]), "axes")
+    unsq = helper.make_node("Unsqueeze", ["x", "axes"], ["y"], name="u")
+    with pytest.raises(cinn.ShapeError, match=r"ONNX node 'u' .*axes \[1, 1\] name an axis twice"):
+        cinn.onnx.load(_node_model(unsq, out_shape=(2, 1, 1, 3, 4), initializers=[axes]))
+    twice = _model([helper.make_node("Relu", ["x"], ["y"], name="a"), helper.make_node("Neg", ["x"], ["y"], name="b")],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    with pytest.raises(cinn.Error, match=r"ONNX node 'b' .*output 'y' is already a value of the graph"):
+        cinn.onnx.load(twice)

@@ -124,3 +124,29 @@ def test_slice_with_negative_steps(starts, ends, steps):
     assert "flip" not in exe.primitive_graph and exe.primitive_graph.count("slice") == 1, exe.primitive_graph
     (got,) = exe(x)
     np.testing.assert_array_equal(got, want)
+
+
+def _one_node_model(op, n_inputs, shape, **attrs):
+    from onnx import TensorProto, helper
+    names = ["a", "b", "c"][:n_inputs]
+    graph = helper.make_graph([helper.make_node(op, names, ["y"], **attrs)], "g",
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape) for n in names],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def test_float_fmod_is_exact():
+    """Mod(fmod=1) of floats is C's fmod, exact: large quotients (1e10 by 3 is 1, not the 256
+    that x - trunc(x / y) * y rounds to), infinite divisors (x itself), signs from x."""
+    a = np.float32([1e10, 1e30, 7, 5.5, -5.5, -1e10, 5, np.inf])
+    b = np.float32([3, 7, np.inf, 2, 2, -3, 0, 2])
+    (got,) = cinn.onnx.compile(_one_node_model("Mod", 2, [8], fmod=1))(a, b)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(got, np.fmod(a, b))
+
+
+def test_sign_of_nan_is_nan():
+    """Sign follows np.sign, the specification's reference: NaN stays NaN."""
+    x = np.float32([-2, np.nan, 0, 3, -np.inf])
+    (got,) = cinn.onnx.compile(_one_node_model("Sign", 1, [5]))(x)
+    np.testing.assert_array_equal(got, np.sign(x))
