@@ -9,7 +9,7 @@ constants, so batch norm folds into the convolutions) and, for comparison, the d
 ``freeze=False`` (parameters are inputs of the compiled region). Training cannot freeze:
 the forward and backward graphs from AOTAutograd take the parameters as inputs.
 
-Run: OMP_NUM_THREADS=2 .venv/bin/python benchmarks/torch_bench.py [--repeat 20]
+Run: OMP_NUM_THREADS=2 .venv/bin/python benchmarks/torch_bench.py [--repeat 20] [--dtype bfloat16]
 Prints best-of-repeat times and torch/cinn (above 1: CINN is faster); record the tables in
 benchmarks/results/.
 """
@@ -32,17 +32,19 @@ import cinn.torch  # noqa: E402
 
 
 def rel_err(got, want):
+    got, want = got.float(), want.float()
     return ((got - want).abs().max() / want.abs().max()).item()
 
 
-def inference(names, repeat):
+def inference(names, repeat, dtype=torch.float32):
+    print(f"{str(dtype)[6:]} (model.to(dtype), input of that dtype; PyTorch runs it in that dtype too)")
     print("| model | capture | freeze | compile s | cinn ms | torch ms | torch/cinn | max rel err | kernels | "
           "PyTorch ops |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         torch.manual_seed(0)
-        model = getattr(torchvision.models, name)().eval()
-        x = torch.randn(1, 3, 224, 224)
+        model = getattr(torchvision.models, name)().eval().to(dtype)
+        x = torch.randn(1, 3, 224, 224).to(dtype)
         with torch.no_grad():
             want = model(x)
             # PyTorch's first calls of a model in a process are slow for a while (2-3x for
@@ -109,11 +111,13 @@ def main():
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--models", default="resnet18,resnet50,mobilenet_v2,shufflenet_v2_x0_5")
     ap.add_argument("--no-training", action="store_true")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                    help="the inference models' dtype (training runs in float32)")
     args = ap.parse_args()
     keep_freed_memory()
     torch.set_num_threads(cinn.num_threads())
     print(f"threads: {cinn.num_threads()} (cinn and torch); torch {torch.__version__}; best of {args.repeat}\n")
-    inference(args.models.split(","), args.repeat)
+    inference(args.models.split(","), args.repeat, getattr(torch, args.dtype))
     print()
     if not args.no_training:
         training(max(3, args.repeat // 4))
