@@ -36,6 +36,11 @@ class Type {
   bool is_scalar() const { return lanes_ == 1; }
   bool is_vector() const { return lanes_ > 1; }
 
+  // Of a float type: the significand's bits, the implicit leading one included (11 for
+  // float16, 8 for bfloat16), and the exponent's bits.
+  int significand_bits() const { return is_bfloat() ? 8 : bits_ == 16 ? 11 : bits_ == 32 ? 24 : 53; }
+  int exponent_bits() const { return is_bfloat() ? 8 : bits_ == 16 ? 5 : bits_ == 32 ? 8 : 11; }
+
   Type with_lanes(int lanes) const { return Type(code_, bits_, lanes); }
   Type element_of() const { return with_lanes(1); }
 

@@ -109,21 +109,15 @@ Value* fill_like(Builder& b, const hlir::TensorType& t, double value) {
 
 // Whether every value of dtype `from` is exactly representable in `to`.
 bool holds_all_values(common::Type from, common::Type to) {
-  // Significand and exponent bits of the float types.
-  auto mantissa = [](common::Type t) {
-    return t.is_bfloat() ? 8 : t.bits() == 16 ? 11 : t.bits() == 32 ? 24 : 53;
-  };
-  auto exponent = [](common::Type t) {
-    return t.is_bfloat() ? 8 : t.bits() == 16 ? 5 : t.bits() == 32 ? 8 : 11;
-  };
   if (from.is_bool()) return true;
   if (from.is_float()) {
-    return to.is_float() && mantissa(to) >= mantissa(from) && exponent(to) >= exponent(from);
+    return to.is_float() && to.significand_bits() >= from.significand_bits() &&
+           to.exponent_bits() >= from.exponent_bits();
   }
   bool from_signed = from.is_int();
   if (from_signed || from.is_uint()) {
     int value_bits = from.bits() - (from_signed ? 1 : 0);
-    if (to.is_float()) return value_bits <= mantissa(to);
+    if (to.is_float()) return value_bits <= to.significand_bits();
     if (to.is_int()) return to.bits() > value_bits;
     if (to.is_uint()) return !from_signed && to.bits() >= from.bits();
   }

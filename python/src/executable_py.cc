@@ -22,13 +22,23 @@ py::dtype numpy_dtype(common::Type t) {
   return py::dtype(t.to_string());
 }
 
+namespace {
+
+// Host memory for `bytes` bytes (at least one), 64-byte aligned; freed with std::free.
+void* alloc_aligned(int64_t bytes) {
+  size_t rounded = (std::max<int64_t>(bytes, 1) + 63) / 64 * 64;
+  void* data = std::aligned_alloc(64, rounded);
+  if (!data) CINN_THROW(ExecutionError) << "out of memory allocating " << rounded << " bytes";
+  return data;
+}
+
+}  // namespace
+
 py::array empty_aligned(common::Type dtype, const std::vector<int64_t>& shape) {
   py::dtype dt = numpy_dtype(dtype);
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
-  size_t bytes = (std::max<int64_t>(n * dt.itemsize(), 1) + 63) / 64 * 64;
-  void* data = std::aligned_alloc(64, bytes);
-  if (!data) CINN_THROW(ExecutionError) << "out of memory allocating " << bytes << " bytes";
+  void* data = alloc_aligned(n * dt.itemsize());
   py::capsule owner(data, [](void* p) { std::free(p); });
   return py::array(dt, shape, data, owner);
 }
@@ -248,12 +258,8 @@ class DeviceArray {
     data_ = std::shared_ptr<void>(dev->alloc(bytes), [dev, keep](void* p) { dev->free(p); });
   }
   // Host memory, 64-byte aligned like empty_aligned's.
-  DeviceArray(common::Type dtype, std::vector<int64_t> shape) : dtype_(dtype), shape_(std::move(shape)) {
-    size_t bytes = (std::max<int64_t>(nbytes(), 1) + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, bytes);
-    if (!p) CINN_THROW(ExecutionError) << "out of memory allocating " << bytes << " bytes";
-    data_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-  }
+  DeviceArray(common::Type dtype, std::vector<int64_t> shape)
+      : dtype_(dtype), shape_(std::move(shape)), data_(alloc_aligned(nbytes()), [](void* p) { std::free(p); }) {}
   int64_t nbytes() const {
     int64_t n = dtype_.bytes();
     for (int64_t d : shape_) n *= d;

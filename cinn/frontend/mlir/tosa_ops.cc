@@ -101,8 +101,7 @@ Value* cast(NetBuilder& b, Value* x, common::Type to) {
     // values from top on give highest(to) by a select, the others are clamped to the
     // largest `from` value below top before converting.
     double top = highest(to) + 1;
-    int precision = from.is_bfloat() ? 8 : from.bits() == 16 ? 11 : from.bits() == 32 ? 24 : 53;
-    double below = top - std::ldexp(top, -precision);
+    double below = top - std::ldexp(top, -from.significand_bits());
     Value* in_range = b.cast(b.max(b.min(r, b.scalar(below, from)), b.scalar(lowest(to), from)), to);
     return b.select(b.compare(r, b.scalar(top, from), "ge"), b.full({r->shape(), to}, highest(to)), in_range);
   }
